@@ -1,1 +1,11 @@
-pub fn placeholder() {}
+//! hyperpod-iam: one spec in, IAM for SageMaker HyperPod out.
+//!
+//! spec → [`model::Model`] → emitters. Dependencies point one way: model ← spec / check ← emit ←
+//! cli.
+
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod emit;
+pub mod model;
+pub mod spec;

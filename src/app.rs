@@ -1,0 +1,257 @@
+//! What each command does. Output goes to the writers it is given, so tests can capture it; only
+//! `render` touches the file system, and it writes all or nothing.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::cli::{CheckArgs, Cli, Command, Format, InitArgs, InitOrchestrator, RenderArgs};
+use crate::emit::{Artifact, Registry};
+use crate::model::Model;
+use crate::spec::{self, Source};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const LONG_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The process exit code, as SPEC.md fixes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    /// A runtime or I/O error.
+    Runtime = 1,
+    /// A usage error.
+    Usage = 2,
+    /// The spec is invalid, or `check` found an error.
+    Invalid = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// A command's failure: what to print and how to exit.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    /// Lines for stderr.
+    pub lines: Vec<String>,
+}
+
+impl Failure {
+    fn new(exit: Exit, line: impl Into<String>) -> Failure {
+        Failure { exit, lines: vec![line.into()] }
+    }
+}
+
+/// The writers a command prints to.
+pub struct Console<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Runs one command. A broken stdout pipe ends quietly.
+pub fn run(cli: Cli, console: &mut Console<'_>) -> Exit {
+    let result = match cli.command {
+        Command::Render(args) => render(&args, console),
+        Command::Check(args) => check(&args, console),
+        Command::Init(args) => init(&args, console),
+        Command::Emitters => emitters(console),
+    };
+    match result {
+        Ok(()) => Exit::Ok,
+        Err(failure) => {
+            for line in &failure.lines {
+                let _ = writeln!(console.stderr, "{line}");
+            }
+            failure.exit
+        }
+    }
+}
+
+fn io_failure(what: &str, e: &io::Error) -> Failure {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return Failure { exit: Exit::Ok, lines: Vec::new() };
+    }
+    Failure::new(Exit::Runtime, format!("error: {what}: {e}"))
+}
+
+/// Reads the spec named on the command line, or the built-in example.
+fn source(path: Option<&Path>) -> Result<Source, Failure> {
+    match path {
+        None => Ok(Source::example()),
+        Some(path) => {
+            let name = path.display().to_string();
+            let bytes = fs::read(path).map_err(|e| io_failure(&format!("cannot read `{name}`"), &e))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Failure::new(Exit::Invalid, format!("{name}: error[HP001]: the spec is not UTF-8 text"))
+            })?;
+            Ok(Source { name, text })
+        }
+    }
+}
+
+fn load(source: &Source) -> Result<Model, Failure> {
+    spec::load(source).map_err(|diags| Failure {
+        exit: Exit::Invalid,
+        lines: diags.items.iter().map(|d| d.render(&source.name)).collect(),
+    })
+}
+
+/// The emitters a `--format` list selects, and the ones `all` skipped with the reason.
+pub fn select<'r>(
+    registry: &'r Registry,
+    model: &Model,
+    formats: &[Format],
+) -> Result<(Vec<&'r dyn crate::emit::Emitter>, Vec<String>), Failure> {
+    let mut chosen = Vec::new();
+    let mut notes = Vec::new();
+    if formats.contains(&Format::All) || formats.is_empty() {
+        for emitter in registry.iter() {
+            match emitter.applies(model) {
+                Ok(()) => chosen.push(emitter),
+                Err(reason) => notes.push(format!("skipped {}: {reason}", emitter.name())),
+            }
+        }
+        return Ok((chosen, notes));
+    }
+    let mut names: Vec<&str> = formats.iter().filter_map(|f| f.emitter()).collect();
+    names.dedup();
+    for name in registry.names() {
+        if !names.contains(&name) {
+            continue;
+        }
+        let emitter = registry
+            .get(name)
+            .ok_or_else(|| Failure::new(Exit::Usage, format!("error: format `{name}` is not available")))?;
+        if let Err(reason) = emitter.applies(model) {
+            return Err(Failure::new(Exit::Usage, format!("error: cannot render `{name}`: {reason}")));
+        }
+        chosen.push(emitter);
+    }
+    for name in names {
+        if registry.get(name).is_none() {
+            return Err(Failure::new(Exit::Usage, format!("error: format `{name}` is not available in this build")));
+        }
+    }
+    Ok((chosen, notes))
+}
+
+/// Renders a model through the selected emitters, all in memory.
+pub fn emit_all(emitters: &[&dyn crate::emit::Emitter], model: &Model) -> Result<Vec<Artifact>, Failure> {
+    let mut artifacts = Vec::new();
+    for emitter in emitters {
+        let files =
+            emitter.emit(model).map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
+        artifacts.extend(files);
+    }
+    Ok(artifacts)
+}
+
+fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
+    let source = source(args.spec.as_deref())?;
+    let model = load(&source)?;
+    let registry = Registry::builtin();
+    let (emitters, notes) = select(&registry, &model, &args.formats)?;
+    let artifacts = emit_all(&emitters, &model)?;
+
+    if args.out.as_os_str() == "-" {
+        let [artifact] = artifacts.as_slice() else {
+            return Err(Failure::new(
+                Exit::Usage,
+                format!(
+                    "error: `--out -` writes one file, but this selection makes {}; pick one format with `--format`",
+                    artifacts.len()
+                ),
+            ));
+        };
+        console.stdout.write_all(artifact.contents.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))?;
+        for note in notes {
+            let _ = writeln!(console.stderr, "{note}");
+        }
+        return Ok(());
+    }
+
+    write_all(&args.out, &artifacts)?;
+    for artifact in &artifacts {
+        let _ = writeln!(console.stderr, "wrote {}", args.out.join(&artifact.path).display());
+    }
+    for note in notes {
+        let _ = writeln!(console.stderr, "{note}");
+    }
+    Ok(())
+}
+
+/// Writes every artifact or none: all files are first written into a staging folder inside the
+/// output folder, then moved into place; a failure while staging leaves the output as it was.
+fn write_all(out: &Path, artifacts: &[Artifact]) -> Result<(), Failure> {
+    let fail = |what: String, e: io::Error| io_failure(&what, &e);
+    fs::create_dir_all(out).map_err(|e| fail(format!("cannot create `{}`", out.display()), e))?;
+    let staging = out.join(format!(".hyperpod-iam-staging-{}", std::process::id()));
+    let staged = (|| -> Result<Vec<(PathBuf, PathBuf)>, Failure> {
+        let mut moves = Vec::new();
+        for artifact in artifacts {
+            let relative = Path::new(&artifact.path);
+            let from = staging.join(relative);
+            if let Some(parent) = from.parent() {
+                fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create `{}`", parent.display()), e))?;
+            }
+            fs::write(&from, &artifact.contents).map_err(|e| fail(format!("cannot write `{}`", from.display()), e))?;
+            moves.push((from, out.join(relative)));
+        }
+        Ok(moves)
+    })();
+    let result = staged.and_then(|moves| {
+        for (from, to) in moves {
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create `{}`", parent.display()), e))?;
+            }
+            fs::rename(&from, &to).map_err(|e| fail(format!("cannot write `{}`", to.display()), e))?;
+        }
+        Ok(())
+    });
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
+fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {
+    let source = source(args.spec.as_deref())?;
+    let model = load(&source)?;
+    let _ = writeln!(
+        console.stderr,
+        "{}: no problems found ({} roles, {} policies)",
+        source.name,
+        model.roles.len(),
+        model.policies.len()
+    );
+    Ok(())
+}
+
+const INIT_TEMPLATE: &str = include_str!("templates/init.yaml.j2");
+
+/// The commented starter spec for an orchestrator.
+pub fn starter_spec(orchestrator: InitOrchestrator) -> Result<String, minijinja::Error> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_template("init", INIT_TEMPLATE)?;
+    let eks = orchestrator == InitOrchestrator::Eks;
+    let mut text = env.get_template("init")?.render(minijinja::context! { eks => eks })?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn init(args: &InitArgs, console: &mut Console<'_>) -> Result<(), Failure> {
+    let text = starter_spec(args.orchestrator)
+        .map_err(|e| Failure::new(Exit::Runtime, format!("error: cannot render the starter spec: {e}")))?;
+    console.stdout.write_all(text.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))
+}
+
+fn emitters(console: &mut Console<'_>) -> Result<(), Failure> {
+    for emitter in Registry::builtin().iter() {
+        writeln!(console.stdout, "{:<16}{}", emitter.name(), emitter.description())
+            .map_err(|e| io_failure("cannot write to stdout", &e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! The command line: clap types only; the work is in [`crate::app`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// One spec in, IAM for SageMaker HyperPod out: CloudFormation, Terraform JSON, Kubernetes RBAC
+/// and plain IAM JSON from one model.
+#[derive(Debug, Parser)]
+#[command(name = "hyperpod-iam", version = crate::app::VERSION, long_version = crate::app::LONG_VERSION)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render the spec into output files (the built-in example spec when none is given)
+    Render(RenderArgs),
+    /// Validate the spec and lint what it would generate
+    Check(CheckArgs),
+    /// Print a commented starter spec on stdout
+    Init(InitArgs),
+    /// List the available emitters, one per line
+    Emitters,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// Spec file (YAML or JSON); the built-in example when left out
+    pub spec: Option<PathBuf>,
+    /// Output format; repeatable; `all` is every format that applies to the spec
+    #[arg(long = "format", short = 'f', value_enum, default_value = "all")]
+    pub formats: Vec<Format>,
+    /// Output folder, or `-` for stdout (one format that writes one file)
+    #[arg(long, short = 'o', default_value = "out")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Spec file (YAML or JSON); the built-in example when left out
+    pub spec: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Which orchestrator the starter spec is for
+    #[arg(long, value_enum, default_value = "eks")]
+    pub orchestrator: InitOrchestrator,
+}
+
+/// A `--format` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Format {
+    Cloudformation,
+    Terraform,
+    Kubernetes,
+    IamJson,
+    All,
+}
+
+impl Format {
+    /// The emitter's name.
+    pub fn emitter(self) -> Option<&'static str> {
+        match self {
+            Format::Cloudformation => Some("cloudformation"),
+            Format::Terraform => Some("terraform"),
+            Format::Kubernetes => Some("kubernetes"),
+            Format::IamJson => Some("iam-json"),
+            Format::All => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitOrchestrator {
+    Eks,
+    Slurm,
+}

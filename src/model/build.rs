@@ -1,0 +1,467 @@
+//! From a checked configuration to the model.
+
+use std::collections::BTreeMap;
+
+use super::names;
+use super::permissions::{self, Grant, Res, When};
+use super::*;
+
+/// The validated configuration the spec reader produces: every default filled in, every
+/// constraint already checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Config {
+    pub name: String,
+    pub orchestrator: Option<Orchestrator>,
+    pub target: Target,
+    pub cluster_id: Option<String>,
+    pub eks_cluster_name: Option<String>,
+    pub options: Options,
+    pub permissions_boundary: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub admins: Vec<AdminConfig>,
+    pub scientists: Vec<ScientistConfig>,
+    pub execution_roles: Vec<ExecutionConfig>,
+}
+
+/// `options` of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Options {
+    pub custom_vpc: bool,
+    pub pod_identity: bool,
+    pub service_linked_role: bool,
+    pub console_access: bool,
+}
+
+/// What a user may add to any role beside the generated grants.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Extras {
+    /// Managed policy ARNs, as given.
+    pub managed_policy_arns: Vec<String>,
+    /// Extra statements, already converted.
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AdminConfig {
+    pub name: String,
+    pub trusted_principals: Vec<String>,
+    pub extras: Extras,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScientistConfig {
+    pub name: String,
+    pub trusted_principals: Vec<String>,
+    /// eks: the team namespace, the default already filled in.
+    pub namespace: Option<String>,
+    pub pod_role: Option<PodRoleConfig>,
+    pub extras: Extras,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PodRoleConfig {
+    pub service_account: String,
+    pub s3_buckets: Vec<String>,
+    pub extras: Extras,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExecutionConfig {
+    pub name: String,
+    pub instance_groups: Vec<String>,
+    pub s3_buckets: Vec<String>,
+    pub extras: Extras,
+}
+
+/// Builds the model. The configuration is already checked, so this cannot fail.
+pub fn build(config: &Config) -> Model {
+    let orchestrator = config.orchestrator.unwrap_or(Orchestrator::Slurm);
+    let b = Builder { config, orchestrator };
+    let mut model = Model {
+        name: config.name.clone(),
+        orchestrator,
+        target: config.target.clone(),
+        cluster: Cluster { id: config.cluster_id.clone(), eks_cluster_name: config.eks_cluster_name.clone() },
+        tags: config.tags.clone(),
+        roles: Vec::new(),
+        policies: Vec::new(),
+        service_linked_role: None,
+        access_entries: Vec::new(),
+        pod_identity_associations: Vec::new(),
+        kubernetes: None,
+    };
+    let exec_ids: Vec<RoleId> =
+        config.execution_roles.iter().map(|e| RoleId(format!("{}-{}", RoleKind::Execution.word(), e.name))).collect();
+    let eks = orchestrator == Orchestrator::Eks;
+
+    for admin in &config.admins {
+        let mut managed = Vec::new();
+        if config.options.console_access {
+            managed.push(b.aws_managed(permissions::CONSOLE_MANAGED_POLICY));
+        }
+        let statements = b.grants(permissions::ADMIN, &[], &exec_ids);
+        let id = b.add_role(
+            &mut model,
+            RoleKind::Admin,
+            &admin.name,
+            format!("HyperPod cluster admin {} of {}", admin.name, config.name),
+            b.trust_accounts(&admin.trusted_principals),
+            managed,
+            statements,
+            &admin.extras,
+        );
+        if eks {
+            model.access_entries.push(AccessEntry {
+                role: id,
+                entry_type: AccessEntryType::Standard,
+                kubernetes_groups: Vec::new(),
+                access_policies: vec![AccessPolicy {
+                    name: permissions::ADMIN_ACCESS_POLICY.to_owned(),
+                    policy_arn: b
+                        .arn(&format!("arn:{{P}}:eks::aws:cluster-access-policy/{}", permissions::ADMIN_ACCESS_POLICY)),
+                    scope: AccessScope::Cluster,
+                }],
+            });
+        }
+    }
+
+    let mut kubernetes = Kubernetes::default();
+    for team in &config.scientists {
+        let statements = b.grants(permissions::SCIENTIST, &[], &[]);
+        let id = b.add_role(
+            &mut model,
+            RoleKind::Scientist,
+            &team.name,
+            format!("HyperPod data scientist team {} of {}", team.name, config.name),
+            b.trust_accounts(&team.trusted_principals),
+            Vec::new(),
+            statements,
+            &team.extras,
+        );
+        if let (true, Some(namespace)) = (eks, &team.namespace) {
+            let group = names::team_group(&config.name, &team.name);
+            model.access_entries.push(AccessEntry {
+                role: id,
+                entry_type: AccessEntryType::Standard,
+                kubernetes_groups: vec![group.clone(), names::scientists_group(&config.name)],
+                access_policies: Vec::new(),
+            });
+            b.team_rbac(&mut kubernetes, &team.name, namespace, &group);
+            if let Some(pod) = &team.pod_role {
+                let statements = b.grants(permissions::POD, &pod.s3_buckets, &[]);
+                let pod_id = b.add_role(
+                    &mut model,
+                    RoleKind::Pod,
+                    &team.name,
+                    format!(
+                        "Pods of team {} of {} (service account {}/{})",
+                        team.name, config.name, namespace, pod.service_account
+                    ),
+                    trust_service(&[permissions::POD_IDENTITY_SERVICE], &["sts:AssumeRole", "sts:TagSession"]),
+                    Vec::new(),
+                    statements,
+                    &pod.extras,
+                );
+                model.pod_identity_associations.push(PodIdentityAssociation {
+                    role: pod_id,
+                    namespace: namespace.clone(),
+                    service_account: pod.service_account.clone(),
+                });
+            }
+        }
+    }
+    if eks && !config.scientists.is_empty() {
+        b.cluster_rbac(&mut kubernetes);
+    }
+    if eks {
+        model.kubernetes = Some(kubernetes);
+    }
+
+    for exec in &config.execution_roles {
+        let statements = b.grants(permissions::EXECUTION, &exec.s3_buckets, &[]);
+        let groups = if exec.instance_groups.is_empty() {
+            String::new()
+        } else {
+            format!(" (instance groups {})", exec.instance_groups.join(", "))
+        };
+        b.add_role(
+            &mut model,
+            RoleKind::Execution,
+            &exec.name,
+            format!("HyperPod execution role {} of {}{groups}", exec.name, config.name),
+            trust_service(&[permissions::SAGEMAKER_SERVICE], &["sts:AssumeRole"]),
+            vec![b.aws_managed(permissions::EXECUTION_MANAGED_POLICY)],
+            statements,
+            &exec.extras,
+        );
+    }
+
+    if config.options.service_linked_role {
+        model.service_linked_role = Some(ServiceLinkedRole {
+            aws_service_name: permissions::HYPERPOD_SERVICE.to_owned(),
+            role_name: permissions::SERVICE_LINKED_ROLE_NAME.to_owned(),
+            description: "Service-linked role of SageMaker HyperPod".to_owned(),
+        });
+    }
+    model
+}
+
+struct Builder<'a> {
+    config: &'a Config,
+    orchestrator: Orchestrator,
+}
+
+impl Builder<'_> {
+    /// A table pattern with the spec's pinned values filled in.
+    fn arn(&self, pattern: &str) -> Text {
+        self.config.target.pin(&Text::pattern(pattern))
+    }
+
+    fn aws_managed(&self, name: &str) -> Text {
+        self.arn(&format!("arn:{{P}}:iam::aws:policy/{name}"))
+    }
+
+    /// A user-given ARN: literal, except that an AWS managed policy written for the `aws`
+    /// partition follows the deployment's partition when the spec pins none.
+    fn user_arn(&self, arn: &str) -> Text {
+        match arn.strip_prefix("arn:aws:iam::aws:") {
+            Some(rest) if self.config.target.partition.is_none() => {
+                let mut text = Text::lit("arn:");
+                text.push(Part::Partition);
+                text.push_str(":iam::aws:");
+                text.push_str(rest);
+                text
+            }
+            _ => Text::lit(arn),
+        }
+    }
+
+    fn applies(&self, when: When) -> bool {
+        let eks = self.orchestrator == Orchestrator::Eks;
+        match when {
+            When::Always => true,
+            When::Eks => eks,
+            When::CustomVpcOrEks => eks || self.config.options.custom_vpc,
+            When::EksPodIdentity => eks && self.config.options.pod_identity,
+        }
+    }
+
+    fn resources(&self, res: Res, buckets: &[String], exec_ids: &[RoleId]) -> Vec<Text> {
+        let eks_name = self.config.eks_cluster_name.as_deref().unwrap_or("*");
+        match res {
+            Res::Any => vec![Text::lit("*")],
+            Res::Arn(pattern) => vec![self.arn(pattern)],
+            Res::Cluster => {
+                let id = self.config.cluster_id.as_deref().unwrap_or("*");
+                let mut t = self.arn("arn:{P}:sagemaker:{R}:{A}:cluster/");
+                t.push_str(id);
+                vec![t]
+            }
+            Res::EksCluster => {
+                let mut t = self.arn("arn:{P}:eks:{R}:{A}:cluster/");
+                t.push_str(eks_name);
+                vec![t]
+            }
+            Res::EksAccessEntries => {
+                let mut t = self.arn("arn:{P}:eks:{R}:{A}:access-entry/");
+                t.push_str(eks_name);
+                t.push_str("/*");
+                vec![t]
+            }
+            Res::ExecutionRoles => exec_ids.iter().map(|id| Text(vec![Part::RoleArn(id.clone())])).collect(),
+            Res::Buckets | Res::BucketObjects => buckets
+                .iter()
+                .map(|bucket| {
+                    let mut t = self.arn("arn:{P}:s3:::");
+                    t.push_str(bucket);
+                    if res == Res::BucketObjects {
+                        t.push_str("/*");
+                    }
+                    t
+                })
+                .collect(),
+        }
+    }
+
+    /// The statements of a persona table that apply to this spec. A row whose resource list
+    /// comes out empty (no buckets) is left out.
+    fn grants(&self, table: &[Grant], buckets: &[String], exec_ids: &[RoleId]) -> Vec<Statement> {
+        table
+            .iter()
+            .filter(|g| self.applies(g.when))
+            .filter_map(|g| {
+                let resources = self.resources(g.resource, buckets, exec_ids);
+                if resources.is_empty() {
+                    return None;
+                }
+                Some(Statement {
+                    sid: Some(g.sid.to_owned()),
+                    effect: Effect::Allow,
+                    principal: None,
+                    actions: Actions::Action(g.actions.iter().map(|a| (*a).to_owned()).collect()),
+                    resources: Some(Resources::Resource(resources)),
+                    conditions: g
+                        .condition
+                        .iter()
+                        .map(|(op, key, value)| Condition {
+                            operator: (*op).to_owned(),
+                            key: (*key).to_owned(),
+                            values: vec![Text::lit(*value)],
+                        })
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// Trust for people: each entry is a role, user or account-root ARN, or an account id.
+    fn trust_accounts(&self, principals: &[String]) -> PolicyDocument {
+        let arns = principals
+            .iter()
+            .map(|p| {
+                if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
+                    let mut t = self.arn("arn:{P}:iam::");
+                    t.push_str(p);
+                    t.push_str(":root");
+                    t
+                } else {
+                    Text::lit(p.as_str())
+                }
+            })
+            .collect();
+        PolicyDocument {
+            statements: vec![Statement {
+                sid: Some("TrustedPrincipals".to_owned()),
+                effect: Effect::Allow,
+                principal: Some(Principal::Aws(arns)),
+                actions: Actions::Action(vec!["sts:AssumeRole".to_owned()]),
+                resources: None,
+                conditions: Vec::new(),
+            }],
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_role(
+        &self,
+        model: &mut Model,
+        kind: RoleKind,
+        entry: &str,
+        description: String,
+        trust: PolicyDocument,
+        mut managed: Vec<Text>,
+        mut statements: Vec<Statement>,
+        extras: &Extras,
+    ) -> RoleId {
+        let id = RoleId(format!("{}-{entry}", kind.word()));
+        let role_name = names::role_name(&self.config.name, kind, entry);
+        managed.extend(extras.managed_policy_arns.iter().map(|arn| self.user_arn(arn)));
+        statements.extend(extras.statements.iter().map(|s| self.pin_statement(s)));
+        if !statements.is_empty() {
+            model.policies.push(ManagedPolicy {
+                id: id.0.clone(),
+                policy_name: format!("{role_name}-policy"),
+                description: format!("Permissions of {role_name}"),
+                document: PolicyDocument { statements },
+                roles: vec![id.clone()],
+            });
+        }
+        model.roles.push(Role {
+            id: id.clone(),
+            kind,
+            entry: entry.to_owned(),
+            role_name,
+            description,
+            trust,
+            managed_policy_arns: managed,
+            permissions_boundary: self.config.permissions_boundary.as_deref().map(Text::lit),
+        });
+        id
+    }
+
+    fn pin_statement(&self, s: &Statement) -> Statement {
+        let pin = |list: &Vec<Text>| list.iter().map(|t| self.config.target.pin(t)).collect::<Vec<_>>();
+        Statement {
+            resources: s.resources.as_ref().map(|r| match r {
+                Resources::Resource(v) => Resources::Resource(pin(v)),
+                Resources::NotResource(v) => Resources::NotResource(pin(v)),
+            }),
+            conditions: s.conditions.iter().map(|c| Condition { values: pin(&c.values), ..c.clone() }).collect(),
+            ..s.clone()
+        }
+    }
+
+    fn labels(&self, team: Option<&str>) -> BTreeMap<String, String> {
+        let mut labels = BTreeMap::from([
+            ("app.kubernetes.io/managed-by".to_owned(), "hyperpod-iam".to_owned()),
+            ("app.kubernetes.io/part-of".to_owned(), self.config.name.clone()),
+        ]);
+        if let Some(team) = team {
+            labels.insert("hyperpod-iam/team".to_owned(), team.to_owned());
+        }
+        labels
+    }
+
+    fn team_rbac(&self, k: &mut Kubernetes, team: &str, namespace: &str, group: &str) {
+        let name = names::team_group(&self.config.name, team);
+        let meta = |ns: Option<&str>| ObjectMeta {
+            name: name.clone(),
+            namespace: ns.map(str::to_owned),
+            labels: self.labels(Some(team)),
+        };
+        k.namespaces.push(Namespace {
+            meta: ObjectMeta { name: namespace.to_owned(), namespace: None, labels: self.labels(Some(team)) },
+        });
+        k.roles.push(RbacRole { meta: meta(Some(namespace)), rules: rules(permissions::TEAM_ROLE_RULES) });
+        k.role_bindings.push(RoleBinding {
+            meta: meta(Some(namespace)),
+            role_ref: role_ref("Role", &name),
+            subjects: vec![group_subject(group)],
+        });
+    }
+
+    fn cluster_rbac(&self, k: &mut Kubernetes) {
+        let name = format!("{}-scientist-cluster-read", self.config.name);
+        let meta = ObjectMeta { name: name.clone(), namespace: None, labels: self.labels(None) };
+        k.cluster_roles.push(RbacRole { meta: meta.clone(), rules: rules(permissions::CLUSTER_READ_RULES) });
+        k.cluster_role_bindings.push(RoleBinding {
+            meta,
+            role_ref: role_ref("ClusterRole", &name),
+            subjects: vec![group_subject(&names::scientists_group(&self.config.name))],
+        });
+    }
+}
+
+const RBAC_API_GROUP: &str = "rbac.authorization.k8s.io";
+
+fn rules(table: &[permissions::Rule]) -> Vec<PolicyRule> {
+    table
+        .iter()
+        .map(|(group, resources, verbs)| PolicyRule {
+            api_groups: vec![(*group).to_owned()],
+            resources: resources.iter().map(|r| (*r).to_owned()).collect(),
+            verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
+        })
+        .collect()
+}
+
+fn role_ref(kind: &str, name: &str) -> RoleRef {
+    RoleRef { api_group: RBAC_API_GROUP.to_owned(), kind: kind.to_owned(), name: name.to_owned() }
+}
+
+fn group_subject(name: &str) -> Subject {
+    Subject { api_group: RBAC_API_GROUP.to_owned(), kind: "Group".to_owned(), name: name.to_owned() }
+}
+
+fn trust_service(services: &[&str], actions: &[&str]) -> PolicyDocument {
+    PolicyDocument {
+        statements: vec![Statement {
+            sid: Some("TrustedService".to_owned()),
+            effect: Effect::Allow,
+            principal: Some(Principal::Service(services.iter().map(|s| (*s).to_owned()).collect())),
+            actions: Actions::Action(actions.iter().map(|a| (*a).to_owned()).collect()),
+            resources: None,
+            conditions: Vec::new(),
+        }],
+    }
+}

@@ -1,0 +1,412 @@
+//! The one in-memory model of everything hyperpod-iam generates.
+//!
+//! Built from a checked spec (`crate::spec`), read by every emitter (`crate::emit`) and by the
+//! checks (`crate::check`). It is `Serialize` so that template emitters and external programs get
+//! it as data, and its statements stay structured so that a later "can persona X do Y" engine can
+//! reason over them. It depends on nothing that does I/O.
+
+mod build;
+pub mod names;
+pub mod permissions;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use build::{AdminConfig, Config, ExecutionConfig, Extras, Options, PodRoleConfig, ScientistConfig, build};
+pub use text::{Part, Resolver, Text};
+
+/// The IAM policy language version every document uses.
+pub const POLICY_VERSION: &str = "2012-10-17";
+
+/// Stable id of a role inside one model: `<kind>-<entry name>` (`admin-platform`), or
+/// `service-linked` for the service-linked role.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RoleId(pub String);
+
+/// Which orchestrator the HyperPod cluster uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Orchestrator {
+    Eks,
+    Slurm,
+}
+
+impl Orchestrator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Orchestrator::Eks => "eks",
+            Orchestrator::Slurm => "slurm",
+        }
+    }
+}
+
+/// The persona or purpose of a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RoleKind {
+    /// A cluster admin (`admins[]`).
+    Admin,
+    /// A data scientist team (`scientists[]`).
+    Scientist,
+    /// A role the team's pods assume through EKS Pod Identity (`scientists[].podRole`).
+    Pod,
+    /// An execution role of HyperPod instance groups (`executionRoles[]`).
+    Execution,
+}
+
+impl RoleKind {
+    /// The word used in role names and ids.
+    pub fn word(self) -> &'static str {
+        match self {
+            RoleKind::Admin => "admin",
+            RoleKind::Scientist => "scientist",
+            RoleKind::Pod => "pod",
+            RoleKind::Execution => "exec",
+        }
+    }
+}
+
+/// Where the output is deployed, as far as the spec pins it. `None` means a deploy-time value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    pub partition: Option<String>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+}
+
+impl Target {
+    /// All three values, when the spec pins all of them.
+    pub fn literal(&self) -> Option<(&str, &str, &str)> {
+        Some((self.partition.as_deref()?, self.region.as_deref()?, self.account.as_deref()?))
+    }
+
+    /// Replaces the symbols the spec pins by their literal values.
+    pub fn pin(&self, text: &Text) -> Text {
+        let mut out = Text::default();
+        for part in &text.0 {
+            let literal = match part {
+                Part::Partition => self.partition.as_deref(),
+                Part::Region => self.region.as_deref(),
+                Part::Account => self.account.as_deref(),
+                _ => None,
+            };
+            match literal {
+                Some(value) => out.push_str(value),
+                None => out.push(part.clone()),
+            }
+        }
+        out
+    }
+}
+
+/// The HyperPod cluster and, for EKS, its EKS cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cluster {
+    /// The 12-character id at the end of the HyperPod cluster ARN, when known.
+    pub id: Option<String>,
+    /// The EKS cluster name (eks only).
+    pub eks_cluster_name: Option<String>,
+}
+
+/// Everything one spec generates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Model {
+    /// The spec's `name`; prefixes every generated name.
+    pub name: String,
+    pub orchestrator: Orchestrator,
+    pub target: Target,
+    pub cluster: Cluster,
+    /// Tags from the spec, put on every taggable resource.
+    pub tags: BTreeMap<String, String>,
+    /// Every IAM role this output creates, in spec order: admins, scientists, their pod roles,
+    /// execution roles.
+    pub roles: Vec<Role>,
+    /// Customer managed policies, each attached to the roles it names.
+    pub policies: Vec<ManagedPolicy>,
+    /// The service-linked role, when `options.serviceLinkedRole` asks for it.
+    pub service_linked_role: Option<ServiceLinkedRole>,
+    /// EKS access entries (eks only).
+    pub access_entries: Vec<AccessEntry>,
+    /// EKS Pod Identity associations (eks only).
+    pub pod_identity_associations: Vec<PodIdentityAssociation>,
+    /// Kubernetes RBAC objects (eks only).
+    pub kubernetes: Option<Kubernetes>,
+}
+
+impl Model {
+    pub fn role(&self, id: &RoleId) -> Option<&Role> {
+        self.roles.iter().find(|r| &r.id == id)
+    }
+
+    /// The IAM role name of every role, for [`Resolver`].
+    pub fn role_names(&self) -> BTreeMap<RoleId, String> {
+        self.roles.iter().map(|r| (r.id.clone(), r.role_name.clone())).collect()
+    }
+
+    /// The customer managed policies attached to a role, in model order.
+    pub fn policies_of<'a>(&'a self, id: &'a RoleId) -> impl Iterator<Item = &'a ManagedPolicy> + 'a {
+        self.policies.iter().filter(move |p| p.roles.contains(id))
+    }
+}
+
+/// One IAM role.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    pub id: RoleId,
+    pub kind: RoleKind,
+    /// The spec entry's own name (`platform`).
+    pub entry: String,
+    /// The IAM role name (`ml-research-admin-platform`).
+    pub role_name: String,
+    pub description: String,
+    /// The trust policy.
+    pub trust: PolicyDocument,
+    /// Managed policies attached by ARN (AWS managed and the spec's `managedPolicyArns`).
+    pub managed_policy_arns: Vec<Text>,
+    pub permissions_boundary: Option<Text>,
+}
+
+/// A customer managed policy that this output creates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedPolicy {
+    /// Stable id inside the model (`admin-platform`, `admin-platform-2` after a split).
+    pub id: String,
+    /// The IAM policy name.
+    pub policy_name: String,
+    pub description: String,
+    pub document: PolicyDocument,
+    /// The roles it is attached to.
+    pub roles: Vec<RoleId>,
+}
+
+/// An IAM policy document (version [`POLICY_VERSION`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyDocument {
+    pub statements: Vec<Statement>,
+}
+
+/// `Allow` or `Deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// One IAM statement, kept structured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Statement {
+    pub sid: Option<String>,
+    pub effect: Effect,
+    /// Trust policies only.
+    pub principal: Option<Principal>,
+    pub actions: Actions,
+    /// `None` in trust policies, which name no resource.
+    pub resources: Option<Resources>,
+    pub conditions: Vec<Condition>,
+}
+
+/// `Action` or `NotAction`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "values", rename_all = "camelCase")]
+pub enum Actions {
+    Action(Vec<String>),
+    NotAction(Vec<String>),
+}
+
+impl Actions {
+    pub fn list(&self) -> &[String] {
+        match self {
+            Actions::Action(v) | Actions::NotAction(v) => v,
+        }
+    }
+}
+
+/// `Resource` or `NotResource`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "values", rename_all = "camelCase")]
+pub enum Resources {
+    Resource(Vec<Text>),
+    NotResource(Vec<Text>),
+}
+
+impl Resources {
+    pub fn list(&self) -> &[Text] {
+        match self {
+            Resources::Resource(v) | Resources::NotResource(v) => v,
+        }
+    }
+}
+
+/// The principal of a trust-policy statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Principal {
+    /// AWS services (`sagemaker.amazonaws.com`).
+    Service(Vec<String>),
+    /// IAM roles, users or accounts, as ARNs.
+    Aws(Vec<Text>),
+}
+
+/// One condition: `operator` `key` `values` (`StringEquals` `iam:PassedToService` `[...]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    pub operator: String,
+    pub key: String,
+    pub values: Vec<Text>,
+}
+
+/// The service-linked role HyperPod uses (`AWSServiceRoleForSageMakerHyperPod`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceLinkedRole {
+    pub aws_service_name: String,
+    pub role_name: String,
+    pub description: String,
+}
+
+/// The type of an EKS access entry. Only `STANDARD` entries are generated: HyperPod creates the
+/// execution roles' and the service-linked role's entries itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccessEntryType {
+    Standard,
+}
+
+impl AccessEntryType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessEntryType::Standard => "STANDARD",
+        }
+    }
+}
+
+/// An EKS access entry for one role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessEntry {
+    pub role: RoleId,
+    #[serde(rename = "type")]
+    pub entry_type: AccessEntryType,
+    /// Kubernetes groups, bound by the RBAC objects of [`Kubernetes`].
+    pub kubernetes_groups: Vec<String>,
+    pub access_policies: Vec<AccessPolicy>,
+}
+
+/// An EKS access policy associated with an access entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessPolicy {
+    /// The policy's short name (`AmazonEKSClusterAdminPolicy`).
+    pub name: String,
+    pub policy_arn: Text,
+    pub scope: AccessScope,
+}
+
+/// Where an access policy applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "namespaces", rename_all = "camelCase")]
+pub enum AccessScope {
+    Cluster,
+    Namespace(Vec<String>),
+}
+
+/// An EKS Pod Identity association.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodIdentityAssociation {
+    pub role: RoleId,
+    pub namespace: String,
+    pub service_account: String,
+}
+
+/// Kubernetes RBAC objects, in the order they are applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Kubernetes {
+    pub namespaces: Vec<Namespace>,
+    pub cluster_roles: Vec<RbacRole>,
+    pub cluster_role_bindings: Vec<RoleBinding>,
+    pub roles: Vec<RbacRole>,
+    pub role_bindings: Vec<RoleBinding>,
+}
+
+/// Labels and the names that identify an object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta {
+    pub name: String,
+    /// `None` for cluster-scoped objects.
+    pub namespace: Option<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A Kubernetes Namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Namespace {
+    pub meta: ObjectMeta,
+}
+
+/// A Role (namespaced) or ClusterRole (`meta.namespace` is `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RbacRole {
+    pub meta: ObjectMeta,
+    pub rules: Vec<PolicyRule>,
+}
+
+/// One RBAC rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRule {
+    pub api_groups: Vec<String>,
+    pub resources: Vec<String>,
+    pub verbs: Vec<String>,
+}
+
+/// A RoleBinding (namespaced) or ClusterRoleBinding (`meta.namespace` is `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleBinding {
+    pub meta: ObjectMeta,
+    pub role_ref: RoleRef,
+    pub subjects: Vec<Subject>,
+}
+
+/// What a binding grants: always complete (`apiGroup`, `kind`, `name`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleRef {
+    pub api_group: String,
+    pub kind: String,
+    pub name: String,
+}
+
+/// Who a binding grants it to: Kubernetes groups named in access entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subject {
+    pub api_group: String,
+    pub kind: String,
+    pub name: String,
+}

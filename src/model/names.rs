@@ -1,0 +1,61 @@
+//! Names derived from spec names: IAM names, CloudFormation logical ids, Terraform addresses,
+//! Kubernetes object names. All pure functions of the spec, so output is stable.
+
+use super::RoleKind;
+
+/// `ml-research` + admin + `platform` → `ml-research-admin-platform`.
+pub fn role_name(spec_name: &str, kind: RoleKind, entry: &str) -> String {
+    format!("{spec_name}-{}-{entry}", kind.word())
+}
+
+/// `admin-platform` → `AdminPlatform`: letters and digits only, as CloudFormation logical ids
+/// need. Different inputs can meet (`a-1b` and `a1b`); the spec reader refuses such pairs.
+pub fn pascal(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    let mut upper = true;
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() {
+            if upper {
+                out.push(c.to_ascii_uppercase());
+            } else {
+                out.push(c);
+            }
+            upper = false;
+        } else {
+            upper = true;
+        }
+    }
+    out
+}
+
+/// `admin-platform` → `admin_platform`: a Terraform identifier.
+pub fn snake(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()
+}
+
+/// The Kubernetes group of one scientist team.
+pub fn team_group(spec_name: &str, team: &str) -> String {
+    format!("{spec_name}-scientist-{team}")
+}
+
+/// The Kubernetes group every scientist of the spec has (cluster-wide reads).
+pub fn scientists_group(spec_name: &str) -> String {
+    format!("{spec_name}-scientists")
+}
+
+/// The default namespace of a team, as HyperPod's task governance names them.
+pub fn default_namespace(team: &str) -> String {
+    format!("hyperpod-ns-{team}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pascal_and_snake() {
+        assert_eq!(pascal("admin-platform"), "AdminPlatform");
+        assert_eq!(pascal("exec-gpu-2"), "ExecGpu2");
+        assert_eq!(snake("admin-platform"), "admin_platform");
+    }
+}

@@ -1,0 +1,199 @@
+//! Strings with deploy-time holes.
+//!
+//! Partition, region, account and the ARN of a role that the same output creates are not known
+//! when the model is built unless the spec pins them. A [`Text`] keeps them as symbols; each
+//! emitter renders them its own way (CloudFormation `Fn::Sub`, Terraform interpolation, literal
+//! IAM JSON), with its own escaping of IAM policy variables such as `${aws:userid}`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::RoleId;
+
+/// One piece of a [`Text`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "camelCase")]
+pub enum Part {
+    /// Literal text; each target escapes it as it needs.
+    Lit(String),
+    /// The AWS partition (`aws`, `aws-cn`, `aws-us-gov`).
+    Partition,
+    /// The AWS region.
+    Region,
+    /// The AWS account id.
+    Account,
+    /// The ARN of a role that this same output creates.
+    RoleArn(RoleId),
+    /// An IAM policy variable such as `aws:userid`, written `${aws:userid}` in a policy and never
+    /// expanded by us.
+    PolicyVar(String),
+}
+
+/// A string with deploy-time holes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(transparent)]
+pub struct Text(pub Vec<Part>);
+
+/// Values that resolve the symbols of a [`Text`] for one concrete deployment.
+#[derive(Debug, Clone)]
+pub struct Resolver<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    /// The IAM role name of each role of this output.
+    pub role_names: &'a BTreeMap<RoleId, String>,
+}
+
+impl Text {
+    /// A text with no holes.
+    pub fn lit(s: impl Into<String>) -> Self {
+        Text(vec![Part::Lit(s.into())])
+    }
+
+    /// Appends a part, merging adjacent literals so that equal texts compare equal.
+    pub fn push(&mut self, part: Part) {
+        match (self.0.last_mut(), part) {
+            (Some(Part::Lit(prev)), Part::Lit(next)) => prev.push_str(&next),
+            (_, Part::Lit(next)) if next.is_empty() => {}
+            (_, part) => self.0.push(part),
+        }
+    }
+
+    /// Appends literal text.
+    pub fn push_str(&mut self, s: &str) {
+        self.push(Part::Lit(s.to_owned()));
+    }
+
+    /// Appends another text.
+    pub fn extend(&mut self, other: &Text) {
+        for part in &other.0 {
+            self.push(part.clone());
+        }
+    }
+
+    /// The literal string when the text holds no deploy-time symbol (policy variables are
+    /// written `${...}`, as IAM reads them).
+    pub fn as_literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.0 {
+            match part {
+                Part::Lit(s) => out.push_str(s),
+                Part::PolicyVar(v) => {
+                    out.push_str("${");
+                    out.push_str(v);
+                    out.push('}');
+                }
+                Part::Partition | Part::Region | Part::Account | Part::RoleArn(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// True when the text needs deploy-time values.
+    pub fn is_symbolic(&self) -> bool {
+        self.as_literal().is_none()
+    }
+
+    /// The string IAM finally sees in one deployment.
+    pub fn resolve(&self, r: &Resolver<'_>) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.0 {
+            match part {
+                Part::Lit(s) => out.push_str(s),
+                Part::Partition => out.push_str(r.partition),
+                Part::Region => out.push_str(r.region),
+                Part::Account => out.push_str(r.account),
+                Part::RoleArn(id) => {
+                    let name = r.role_names.get(id)?;
+                    out.push_str(&format!("arn:{}:iam::{}:role/{}", r.partition, r.account, name));
+                }
+                Part::PolicyVar(v) => {
+                    out.push_str("${");
+                    out.push_str(v);
+                    out.push('}');
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// Parses a pattern of the permission tables: `{P}`, `{R}` and `{A}` stand for partition,
+    /// region and account; `${var}` is an IAM policy variable; everything else is literal.
+    /// The table patterns are fixed strings of this crate, so a malformed one is a bug that the
+    /// unit tests catch; it is kept as literal text rather than panicking.
+    pub fn pattern(pattern: &str) -> Text {
+        let mut text = Text::default();
+        let mut rest = pattern;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix("{P}") {
+                text.push(Part::Partition);
+                rest = after;
+            } else if let Some(after) = rest.strip_prefix("{R}") {
+                text.push(Part::Region);
+                rest = after;
+            } else if let Some(after) = rest.strip_prefix("{A}") {
+                text.push(Part::Account);
+                rest = after;
+            } else if let Some(after) = rest.strip_prefix("${") {
+                match after.find('}') {
+                    Some(end) => {
+                        text.push(Part::PolicyVar(after[..end].to_owned()));
+                        rest = &after[end + 1..];
+                    }
+                    None => {
+                        text.push_str(rest);
+                        rest = "";
+                    }
+                }
+            } else {
+                let next = rest[1..].find(['{', '$']).map_or(rest.len(), |i| i + 1);
+                text.push_str(&rest[..next]);
+                rest = &rest[next..];
+            }
+        }
+        text
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text::lit(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_parses_symbols_and_policy_variables() {
+        let t = Text::pattern("arn:{P}:ssm:{R}:{A}:session/${aws:userid}-*");
+        assert_eq!(
+            t.0,
+            vec![
+                Part::Lit("arn:".into()),
+                Part::Partition,
+                Part::Lit(":ssm:".into()),
+                Part::Region,
+                Part::Lit(":".into()),
+                Part::Account,
+                Part::Lit(":session/".into()),
+                Part::PolicyVar("aws:userid".into()),
+                Part::Lit("-*".into()),
+            ]
+        );
+        assert!(t.is_symbolic());
+        assert_eq!(Text::pattern("*").as_literal().as_deref(), Some("*"));
+    }
+
+    #[test]
+    fn resolve_fills_symbols_and_keeps_policy_variables() {
+        let names = BTreeMap::from([(RoleId("exec-x".into()), "r-exec-x".to_owned())]);
+        let r = Resolver { partition: "aws-cn", region: "cn-north-1", account: "111122223333", role_names: &names };
+        let t = Text::pattern("arn:{P}:ssm:{R}:{A}:session/${aws:userid}-*");
+        assert_eq!(t.resolve(&r).as_deref(), Some("arn:aws-cn:ssm:cn-north-1:111122223333:session/${aws:userid}-*"));
+        let role = Text(vec![Part::RoleArn(RoleId("exec-x".into()))]);
+        assert_eq!(role.resolve(&r).as_deref(), Some("arn:aws-cn:iam::111122223333:role/r-exec-x"));
+    }
+}

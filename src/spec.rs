@@ -1,0 +1,861 @@
+//! The spec file as the user writes it, and its conversion into the model.
+//!
+//! Reading has two stages. First the YAML (or JSON) is parsed into the input schema below
+//! (serde, unknown keys refused); a syntax error, an unknown key or a wrong type stops there with
+//! one diagnostic. Then every constraint is checked and every error is reported together, each
+//! with its line, column and field path, before anything is built.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::check::{Diagnostic, Diagnostics, Location, did_you_mean};
+use crate::model::{self, Config, Orchestrator, RoleKind, Target, names};
+
+/// A spec to read: its display name (for messages) and its text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// The built-in example spec: an EKS deployment with one admin group and two scientist teams.
+pub const EXAMPLE: &str = include_str!("../examples/ml-research.yaml");
+/// The display name of the built-in example in messages.
+pub const EXAMPLE_NAME: &str = "<built-in example>";
+
+impl Source {
+    pub fn example() -> Source {
+        Source { name: EXAMPLE_NAME.to_owned(), text: EXAMPLE.to_owned() }
+    }
+}
+
+/// Diagnostic codes of the spec reader.
+pub mod codes {
+    pub const SYNTAX: &str = "HP001";
+    pub const UNKNOWN_KEY: &str = "HP002";
+    pub const MISSING_KEY: &str = "HP003";
+    pub const WRONG_TYPE: &str = "HP004";
+    pub const INVALID_VALUE: &str = "HP005";
+    pub const DUPLICATE: &str = "HP006";
+    pub const NOT_FOR_ORCHESTRATOR: &str = "HP007";
+    pub const TOO_LONG: &str = "HP008";
+    pub const NAME_COLLISION: &str = "HP009";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The input schema.
+
+type S = Spanned<String>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SpecFile {
+    name: S,
+    orchestrator: S,
+    partition: Option<S>,
+    region: Option<S>,
+    account: Option<S>,
+    cluster: Option<Spanned<ClusterSpec>>,
+    #[serde(default)]
+    options: OptionsSpec,
+    permissions_boundary: Option<S>,
+    #[serde(default)]
+    tags: BTreeMap<String, S>,
+    admins: Spanned<Vec<AdminSpec>>,
+    #[serde(default)]
+    scientists: Vec<ScientistSpec>,
+    execution_roles: Spanned<Vec<ExecutionSpec>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ClusterSpec {
+    id: Option<S>,
+    eks_cluster_name: Option<S>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct OptionsSpec {
+    #[serde(default)]
+    custom_vpc: bool,
+    pod_identity: Option<Spanned<bool>>,
+    #[serde(default)]
+    service_linked_role: bool,
+    #[serde(default)]
+    console_access: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AdminSpec {
+    name: S,
+    trusted_principals: Spanned<Vec<S>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ScientistSpec {
+    name: S,
+    trusted_principals: Spanned<Vec<S>>,
+    namespace: Option<S>,
+    pod_role: Option<Spanned<PodRoleSpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PodRoleSpec {
+    service_account: S,
+    #[serde(default)]
+    s3_buckets: Vec<S>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ExecutionSpec {
+    name: S,
+    #[serde(default)]
+    instance_groups: Vec<S>,
+    #[serde(default)]
+    s3_buckets: Vec<S>,
+    #[serde(default)]
+    managed_policy_arns: Vec<S>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing.
+
+/// Reads and checks a spec. On failure every error found is returned, sorted by location.
+pub fn read(source: &Source) -> Result<Config, Diagnostics> {
+    let file = parse(source).map_err(|d| Diagnostics { items: vec![d] })?;
+    let mut v = Validator::default();
+    let config = v.convert(&file);
+    if v.diags.has_errors() {
+        v.diags.sort();
+        return Err(v.diags);
+    }
+    Ok(config)
+}
+
+/// Reads a spec and builds its model.
+pub fn load(source: &Source) -> Result<model::Model, Diagnostics> {
+    read(source).map(|config| model::build(&config))
+}
+
+fn loc(line: u32, column: u32) -> Option<Location> {
+    (line > 0).then_some(Location { line, column })
+}
+
+fn at<T>(s: &Spanned<T>) -> Option<Location> {
+    loc(s.referenced.line() as u32, s.referenced.column() as u32)
+}
+
+/// Captures the bare message of a serde-saphyr error, without its location suffix or snippet.
+struct Capture(RefCell<String>);
+
+impl serde_saphyr::MessageFormatter for Capture {
+    fn format_message<'a>(&self, err: &'a serde_saphyr::Error) -> Cow<'a, str> {
+        let message = serde_saphyr::DefaultMessageFormatter.format_message(err);
+        *self.0.borrow_mut() = message.to_string();
+        message
+    }
+}
+
+fn parse(source: &Source) -> Result<SpecFile, Diagnostic> {
+    if source.name.ends_with(".json")
+        && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&source.text)
+    {
+        let message = e.to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        return Err(Diagnostic::error(codes::SYNTAX, "", format!("invalid JSON: {message}"))
+            .at(loc(e.line() as u32, e.column() as u32)));
+    }
+    if source.text.trim().is_empty() {
+        return Err(Diagnostic::error(
+            codes::MISSING_KEY,
+            "",
+            "the spec is empty; `hyperpod-iam init` prints a starter spec",
+        ));
+    }
+    let path = RefCell::new(String::new());
+    let options = serde_saphyr::options! { budget: serde_saphyr::budget! { max_nodes: 200_000, max_depth: 64, } };
+    let result = serde_saphyr::with_deserializer_from_str_with_options(&source.text, options, |de| {
+        serde_path_to_error::deserialize::<_, SpecFile>(de).map_err(|e| {
+            *path.borrow_mut() = e.path().to_string();
+            e.into_inner()
+        })
+    });
+    result.map_err(|e| {
+        let capture = Capture(RefCell::new(String::new()));
+        let _ = e.render_with_options(serde_saphyr::render_options! { formatter: &capture });
+        let raw = capture.0.into_inner();
+        // `value` is the inner field of `Spanned`, not a key of the spec.
+        let path = path.into_inner().replace(".value[", "[").replace(".value.", ".");
+        let path = path.strip_suffix(".value").unwrap_or(&path);
+        let path = if path == "." { String::new() } else { path.to_owned() };
+        let location = e.location().and_then(|l| loc(l.line() as u32, l.column() as u32));
+        translate(&raw, path).at(location)
+    })
+}
+
+/// Turns a parser message into ours: lowercase, one line, with a did-you-mean for unknown keys.
+fn translate(raw: &str, path: String) -> Diagnostic {
+    if let Some(rest) = raw.strip_prefix("unknown field `") {
+        let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let candidates: Vec<&str> = expected
+            .trim_start_matches(", expected one of ")
+            .trim_start_matches(", expected ")
+            .split(", ")
+            .map(|c| c.trim_matches('`'))
+            .filter(|c| !c.is_empty())
+            .collect();
+        let known = if candidates.is_empty() {
+            String::from("this place takes no keys")
+        } else {
+            format!("known keys here: {}", candidates.join(", "))
+        };
+        return Diagnostic::error(codes::UNKNOWN_KEY, path, format!("unknown key `{key}`; {known}"))
+            .suggest(did_you_mean(key, candidates.iter().copied()));
+    }
+    if let Some(rest) = raw.strip_prefix("missing field `") {
+        let key = rest.trim_end_matches('`');
+        let path = if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+        return Diagnostic::error(codes::MISSING_KEY, path, format!("missing required key `{key}`"));
+    }
+    let wrong_type =
+        [("expected string scalar", "expected a string"), ("invalid boolean", "expected `true` or `false`")];
+    for (theirs, ours) in wrong_type {
+        if raw.starts_with(theirs) {
+            return Diagnostic::error(codes::WRONG_TYPE, path, ours);
+        }
+    }
+    let lower = raw.to_lowercase();
+    let code = if lower.starts_with("invalid type") || lower.starts_with("expected") {
+        codes::WRONG_TYPE
+    } else {
+        codes::SYNTAX
+    };
+    let message = lower.replace("mapping", "map").replace(", set duplicatekeypolicy in options if acceptable", "");
+    Diagnostic::error(code, path, message.trim_end_matches('.').to_owned())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation and conversion.
+
+#[derive(Default)]
+struct Validator {
+    diags: Diagnostics,
+}
+
+const PARTITIONS: [&str; 3] = ["aws", "aws-cn", "aws-us-gov"];
+const RESERVED_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+const ROLE_NAME_MAX: usize = 64;
+const NAME_MAX: usize = 24;
+
+impl Validator {
+    fn error(
+        &mut self,
+        code: &'static str,
+        path: impl Into<String>,
+        location: Option<Location>,
+        message: impl Into<String>,
+    ) {
+        self.diags.push(Diagnostic::error(code, path, message).at(location));
+    }
+
+    fn invalid(&mut self, path: impl Into<String>, s: &S, expected: &str) {
+        self.error(codes::INVALID_VALUE, path, at(s), format!("`{}` is not valid: {expected}", s.value));
+    }
+
+    fn convert(&mut self, f: &SpecFile) -> Config {
+        let name = f.name.value.clone();
+        if !is_spec_name(&name) {
+            self.invalid(
+                "name",
+                &f.name,
+                "expected a lowercase letter, then lowercase letters, digits and single hyphens, not ending in a hyphen",
+            );
+        } else if name.len() > NAME_MAX {
+            self.error(
+                codes::TOO_LONG,
+                "name",
+                at(&f.name),
+                format!("`{name}` is {} characters; at most {NAME_MAX}", name.len()),
+            );
+        }
+
+        let orchestrator = match f.orchestrator.value.as_str() {
+            "eks" => Some(Orchestrator::Eks),
+            "slurm" => Some(Orchestrator::Slurm),
+            other => {
+                let d = Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    "orchestrator",
+                    format!("`{other}` is not an orchestrator; expected `eks` or `slurm`"),
+                )
+                .at(at(&f.orchestrator))
+                .suggest(did_you_mean(other, ["eks", "slurm"]));
+                self.diags.push(d);
+                None
+            }
+        };
+        let eks = orchestrator == Some(Orchestrator::Eks);
+        let slurm = orchestrator == Some(Orchestrator::Slurm);
+
+        let target = self.target(f);
+        let partition = target.partition.clone();
+
+        let cluster = f.cluster.as_ref().map(|c| &c.value);
+        let cluster_id = cluster.and_then(|c| c.id.as_ref()).map(|id| {
+            if !(id.value.len() == 12 && id.value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())) {
+                self.invalid(
+                    "cluster.id",
+                    id,
+                    "expected the 12 lowercase letters or digits at the end of the HyperPod cluster ARN",
+                );
+            }
+            id.value.clone()
+        });
+        let eks_cluster_name = cluster.and_then(|c| c.eks_cluster_name.as_ref());
+        match (eks_cluster_name, eks, slurm) {
+            (Some(n), _, true) => self.error(
+                codes::NOT_FOR_ORCHESTRATOR,
+                "cluster.eksClusterName",
+                at(n),
+                "`eksClusterName` is for eks; a slurm cluster has no EKS cluster",
+            ),
+            (None, true, _) => self.error(
+                codes::MISSING_KEY,
+                "cluster.eksClusterName",
+                f.cluster.as_ref().map_or(at(&f.orchestrator), at),
+                "missing required key `eksClusterName`: an eks spec names its EKS cluster",
+            ),
+            (Some(n), _, _) if !is_eks_cluster_name(&n.value) => self.invalid(
+                "cluster.eksClusterName",
+                n,
+                "expected 1 to 100 letters, digits, hyphens and underscores, starting with a letter or digit",
+            ),
+            _ => {}
+        }
+
+        if let (Some(p), true) = (&f.options.pod_identity, slurm)
+            && p.value
+        {
+            self.error(codes::NOT_FOR_ORCHESTRATOR, "options.podIdentity", at(p), "`podIdentity` is for eks");
+        }
+        let options = model::Options {
+            custom_vpc: f.options.custom_vpc,
+            pod_identity: f.options.pod_identity.as_ref().is_some_and(|p| p.value),
+            service_linked_role: f.options.service_linked_role,
+            console_access: f.options.console_access,
+        };
+
+        let permissions_boundary = f.permissions_boundary.as_ref().map(|pb| {
+            self.policy_arn("permissionsBoundary", pb, partition.as_deref());
+            pb.value.clone()
+        });
+
+        let tags = self.tags(&f.tags);
+
+        if f.admins.value.is_empty() {
+            self.error(codes::MISSING_KEY, "admins", at(&f.admins), "at least one admin is required");
+        }
+        if f.execution_roles.value.is_empty() {
+            self.error(
+                codes::MISSING_KEY,
+                "executionRoles",
+                at(&f.execution_roles),
+                "at least one execution role is required",
+            );
+        }
+
+        let mut entries = EntryNames::default();
+        let admins = f
+            .admins
+            .value
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let path = format!("admins[{i}]");
+                self.entry_name(&mut entries, &name, RoleKind::Admin, &path, &a.name);
+                model::AdminConfig {
+                    name: a.name.value.clone(),
+                    trusted_principals: self.principals(&path, &a.trusted_principals, partition.as_deref()),
+                    extras: model::Extras::default(),
+                }
+            })
+            .collect();
+
+        let mut namespaces: BTreeMap<String, String> = BTreeMap::new();
+        let scientists = f
+            .scientists
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let path = format!("scientists[{i}]");
+                self.entry_name(&mut entries, &name, RoleKind::Scientist, &path, &s.name);
+                let trusted_principals = self.principals(&path, &s.trusted_principals, partition.as_deref());
+                if slurm {
+                    if let Some(ns) = &s.namespace {
+                        self.error(
+                            codes::NOT_FOR_ORCHESTRATOR,
+                            format!("{path}.namespace"),
+                            at(ns),
+                            "`namespace` is for eks",
+                        );
+                    }
+                    if let Some(p) = &s.pod_role {
+                        self.error(
+                            codes::NOT_FOR_ORCHESTRATOR,
+                            format!("{path}.podRole"),
+                            at(p),
+                            "`podRole` is for eks (Pod Identity)",
+                        );
+                    }
+                }
+                let namespace = eks.then(|| self.namespace(&path, s, &mut namespaces));
+                let pod_role = s.pod_role.as_ref().filter(|_| eks).map(|p| {
+                    self.entry_name(&mut entries, &name, RoleKind::Pod, &format!("{path}.podRole"), &s.name);
+                    let pp = format!("{path}.podRole");
+                    let sa = &p.value.service_account;
+                    if !is_dns_subdomain(&sa.value) {
+                        self.invalid(
+                            format!("{pp}.serviceAccount"),
+                            sa,
+                            "expected a Kubernetes name: lowercase letters, digits, `-` and `.`, at most 253",
+                        );
+                    }
+                    model::PodRoleConfig {
+                        service_account: sa.value.clone(),
+                        s3_buckets: self.buckets(&pp, &p.value.s3_buckets),
+                        extras: model::Extras::default(),
+                    }
+                });
+                model::ScientistConfig {
+                    name: s.name.value.clone(),
+                    trusted_principals,
+                    namespace,
+                    pod_role,
+                    extras: model::Extras::default(),
+                }
+            })
+            .collect();
+
+        let execution_roles = f
+            .execution_roles
+            .value
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let path = format!("executionRoles[{i}]");
+                self.entry_name(&mut entries, &name, RoleKind::Execution, &path, &e.name);
+                let mut groups = BTreeSet::new();
+                for (j, g) in e.instance_groups.iter().enumerate() {
+                    let gp = format!("{path}.instanceGroups[{j}]");
+                    if !is_instance_group_name(&g.value) {
+                        self.invalid(
+                            &gp,
+                            g,
+                            "expected 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit",
+                        );
+                    } else if !groups.insert(g.value.clone()) {
+                        self.error(
+                            codes::DUPLICATE,
+                            gp,
+                            at(g),
+                            format!("instance group `{}` is listed twice", g.value),
+                        );
+                    }
+                }
+                let managed_policy_arns = e
+                    .managed_policy_arns
+                    .iter()
+                    .enumerate()
+                    .map(|(j, arn)| {
+                        self.policy_arn(&format!("{path}.managedPolicyArns[{j}]"), arn, partition.as_deref());
+                        arn.value.clone()
+                    })
+                    .collect();
+                model::ExecutionConfig {
+                    name: e.name.value.clone(),
+                    instance_groups: e.instance_groups.iter().map(|g| g.value.clone()).collect(),
+                    s3_buckets: self.buckets(&path, &e.s3_buckets),
+                    extras: model::Extras { managed_policy_arns, statements: Vec::new() },
+                }
+            })
+            .collect();
+
+        Config {
+            name,
+            orchestrator,
+            target,
+            cluster_id,
+            eks_cluster_name: if eks { eks_cluster_name.map(|n| n.value.clone()) } else { None },
+            options,
+            permissions_boundary,
+            tags,
+            admins,
+            scientists,
+            execution_roles,
+        }
+    }
+
+    fn target(&mut self, f: &SpecFile) -> Target {
+        let partition = f.partition.as_ref().and_then(|p| {
+            if PARTITIONS.contains(&p.value.as_str()) {
+                Some(p.value.clone())
+            } else {
+                let d = Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    "partition",
+                    format!("`{}` is not a partition; expected `aws`, `aws-cn` or `aws-us-gov`", p.value),
+                )
+                .at(at(p))
+                .suggest(did_you_mean(&p.value, PARTITIONS));
+                self.diags.push(d);
+                None
+            }
+        });
+        let region = f.region.as_ref().and_then(|r| {
+            if !is_region(&r.value) {
+                self.invalid("region", r, "expected a region such as `us-west-2`");
+                return None;
+            }
+            let expected = partition_of_region(&r.value);
+            if let Some(p) = &partition
+                && p != expected
+            {
+                self.error(
+                    codes::INVALID_VALUE,
+                    "region",
+                    at(r),
+                    format!("region `{}` is in partition `{expected}`, but the spec says `{p}`", r.value),
+                );
+            }
+            Some(r.value.clone())
+        });
+        let account = f.account.as_ref().and_then(|a| {
+            if is_account(&a.value) {
+                Some(a.value.clone())
+            } else {
+                self.invalid("account", a, "expected 12 digits, written as a string (`\"012345678901\"`)");
+                None
+            }
+        });
+        Target { partition, region, account }
+    }
+
+    fn entry_name(&mut self, entries: &mut EntryNames, spec: &str, kind: RoleKind, path: &str, name: &S) {
+        let field = format!("{path}.name");
+        let value = &name.value;
+        if !is_spec_name(value) {
+            self.invalid(
+                field,
+                name,
+                "expected a lowercase letter, then lowercase letters, digits and single hyphens, not ending in a hyphen",
+            );
+            return;
+        }
+        let role_name = names::role_name(spec, kind, value);
+        if role_name.len() > ROLE_NAME_MAX {
+            self.error(
+                codes::TOO_LONG,
+                field.clone(),
+                at(name),
+                format!(
+                    "role name `{role_name}` is {} characters; IAM allows at most {ROLE_NAME_MAX}",
+                    role_name.len()
+                ),
+            );
+        }
+        if kind == RoleKind::Pod {
+            return;
+        }
+        let seen = entries.names.entry(kind.word()).or_default();
+        if let Some(first) = seen.get(value) {
+            self.error(codes::DUPLICATE, field, at(name), format!("`{value}` is already the name of {first}"));
+            return;
+        }
+        let pascal = names::pascal(value);
+        let logical = entries.logical.entry(kind.word()).or_default();
+        if let Some(other) = logical.get(&pascal) {
+            self.error(
+                codes::NAME_COLLISION,
+                field.clone(),
+                at(name),
+                format!("`{value}` and `{other}` would both become the resource name `{pascal}`; rename one"),
+            );
+        }
+        logical.insert(pascal, value.clone());
+        seen.insert(value.clone(), path.to_owned());
+    }
+
+    fn namespace(&mut self, path: &str, s: &ScientistSpec, seen: &mut BTreeMap<String, String>) -> String {
+        let (value, location) = match &s.namespace {
+            Some(ns) => (ns.value.clone(), at(ns)),
+            None => (names::default_namespace(&s.name.value), at(&s.name)),
+        };
+        let field = format!("{path}.namespace");
+        if !is_dns_label(&value) {
+            self.error(
+                codes::INVALID_VALUE,
+                field,
+                location,
+                format!("`{value}` is not a valid namespace: expected lowercase letters, digits and `-`, at most 63, starting and ending with a letter or digit"),
+            );
+        } else if RESERVED_NAMESPACES.contains(&value.as_str()) {
+            self.error(
+                codes::INVALID_VALUE,
+                field,
+                location,
+                format!("`{value}` is a reserved namespace; give the team its own"),
+            );
+        } else if let Some(other) = seen.get(&value) {
+            self.error(
+                codes::DUPLICATE,
+                field,
+                location,
+                format!("namespace `{value}` is already the namespace of {other}"),
+            );
+        } else {
+            seen.insert(value.clone(), path.to_owned());
+        }
+        value
+    }
+
+    fn principals(&mut self, path: &str, list: &Spanned<Vec<S>>, partition: Option<&str>) -> Vec<String> {
+        let field = format!("{path}.trustedPrincipals");
+        if list.value.is_empty() {
+            self.error(codes::MISSING_KEY, field.clone(), at(list), "at least one trusted principal is required");
+        }
+        let mut seen = BTreeSet::new();
+        for (i, p) in list.value.iter().enumerate() {
+            let fp = format!("{field}[{i}]");
+            match principal_partition(&p.value) {
+                Some(arn_partition) => {
+                    self.partition_matches(&fp, p, arn_partition, partition);
+                    if !seen.insert(p.value.clone()) {
+                        self.error(codes::DUPLICATE, fp, at(p), format!("`{}` is listed twice", p.value));
+                    }
+                }
+                None => self.invalid(
+                    fp,
+                    p,
+                    "expected an IAM role or user ARN, an account root ARN (`arn:aws:iam::111122223333:root`) or a 12-digit account id",
+                ),
+            }
+        }
+        list.value.iter().map(|p| p.value.clone()).collect()
+    }
+
+    fn partition_matches(&mut self, path: &str, s: &S, arn_partition: &str, partition: Option<&str>) {
+        if let (Some(p), false) = (partition, arn_partition.is_empty())
+            && p != arn_partition
+        {
+            self.error(
+                codes::INVALID_VALUE,
+                path,
+                at(s),
+                format!("`{}` is in partition `{arn_partition}`, but the spec says `{p}`", s.value),
+            );
+        }
+    }
+
+    fn policy_arn(&mut self, path: &str, s: &S, partition: Option<&str>) {
+        match policy_arn_partition(&s.value) {
+            Some(p) => self.partition_matches(path, s, p, partition),
+            None => self.invalid(path, s, "expected a managed policy ARN (`arn:aws:iam::111122223333:policy/Name`)"),
+        }
+    }
+
+    fn buckets(&mut self, path: &str, list: &[S]) -> Vec<String> {
+        let mut seen = BTreeSet::new();
+        for (i, b) in list.iter().enumerate() {
+            let bp = format!("{path}.s3Buckets[{i}]");
+            if !is_bucket_name(&b.value) {
+                self.invalid(bp, b, "expected an S3 bucket name: 3 to 63 lowercase letters, digits, `.` and `-`");
+            } else if !seen.insert(b.value.clone()) {
+                self.error(codes::DUPLICATE, bp, at(b), format!("bucket `{}` is listed twice", b.value));
+            }
+        }
+        list.iter().map(|b| b.value.clone()).collect()
+    }
+
+    fn tags(&mut self, tags: &BTreeMap<String, S>) -> BTreeMap<String, String> {
+        if tags.len() > 50 {
+            self.error(codes::TOO_LONG, "tags", None, format!("{} tags; IAM allows at most 50 on a role", tags.len()));
+        }
+        for (key, value) in tags {
+            let path = format!("tags.{key}");
+            if key.is_empty() || key.chars().count() > 128 || !key.chars().all(is_tag_char) {
+                self.error(
+                    codes::INVALID_VALUE,
+                    path,
+                    at(value),
+                    format!("tag key `{key}` is not valid: expected 1 to 128 letters, digits, spaces and `_.:/=+-@`"),
+                );
+            } else if key.to_ascii_lowercase().starts_with("aws:") {
+                self.error(
+                    codes::INVALID_VALUE,
+                    path,
+                    at(value),
+                    format!("tag key `{key}` uses the reserved prefix `aws:`"),
+                );
+            } else if value.value.chars().count() > 256 || !value.value.chars().all(is_tag_char) {
+                self.invalid(path, value, "expected at most 256 letters, digits, spaces and `_.:/=+-@`");
+            }
+        }
+        tags.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect()
+    }
+}
+
+/// Entry names seen so far, per kind: for duplicates and logical-id collisions.
+#[derive(Default)]
+struct EntryNames {
+    names: BTreeMap<&'static str, BTreeMap<String, String>>,
+    logical: BTreeMap<&'static str, BTreeMap<String, String>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formats.
+
+/// `[a-z][a-z0-9-]*`, no double or trailing hyphen.
+fn is_spec_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.contains("--")
+        && !s.ends_with('-')
+}
+
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `us-west-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-7`.
+fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+fn partition_of_region(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+fn is_eks_cluster_name(s: &str) -> bool {
+    (1..=100).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn is_instance_group_name(s: &str) -> bool {
+    (1..=63).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// A DNS-1123 label: a namespace.
+pub fn is_dns_label(s: &str) -> bool {
+    (1..=63).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A DNS-1123 subdomain: most Kubernetes object names.
+pub fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+fn is_bucket_name(s: &str) -> bool {
+    (3..=63).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !s.contains("..")
+        && !s.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
+}
+
+/// IAM names and paths: `[\w+=,.@-]`.
+fn is_iam_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+}
+
+/// `arn:<partition>:iam::<account>:<rest>` → (partition, account, rest).
+fn iam_arn(s: &str) -> Option<(&str, &str, &str)> {
+    let rest = s.strip_prefix("arn:")?;
+    let (partition, rest) = rest.split_once(':')?;
+    let rest = rest.strip_prefix("iam::")?;
+    let (account, rest) = rest.split_once(':')?;
+    PARTITIONS.contains(&partition).then_some((partition, account, rest))
+}
+
+/// `name` or `path/to/name` with IAM characters.
+fn is_iam_path_and_name(s: &str) -> bool {
+    let s = s.strip_prefix('/').unwrap_or(s);
+    !s.is_empty() && s.split('/').all(is_iam_name)
+}
+
+/// The partition of a trusted principal (empty for a bare account id), or `None` when it is not
+/// one of the accepted forms.
+fn principal_partition(s: &str) -> Option<&str> {
+    if is_account(s) {
+        return Some("");
+    }
+    let (partition, account, rest) = iam_arn(s)?;
+    if !is_account(account) {
+        return None;
+    }
+    let ok = rest == "root"
+        || rest.strip_prefix("role/").is_some_and(is_iam_path_and_name)
+        || rest.strip_prefix("user/").is_some_and(is_iam_path_and_name);
+    ok.then_some(partition)
+}
+
+fn policy_arn_partition(s: &str) -> Option<&str> {
+    let (partition, account, rest) = iam_arn(s)?;
+    let ok =
+        (account == "aws" || is_account(account)) && rest.strip_prefix("policy/").is_some_and(is_iam_path_and_name);
+    ok.then_some(partition)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert!(is_spec_name("ml-research"));
+        assert!(!is_spec_name("ml--research") && !is_spec_name("ml-") && !is_spec_name("1ml") && !is_spec_name("Ml"));
+        assert!(is_region("us-west-2") && is_region("us-gov-west-1") && is_region("cn-north-1"));
+        assert!(!is_region("uswest2") && !is_region("us-west"));
+        assert_eq!(partition_of_region("us-gov-east-1"), "aws-us-gov");
+        assert!(is_dns_label("hyperpod-ns-nlp") && !is_dns_label("-a") && !is_dns_label("A"));
+        assert!(is_bucket_name("ml-research-lifecycle") && !is_bucket_name("192.168.1.1") && !is_bucket_name("ab"));
+        assert_eq!(principal_partition("111122223333"), Some(""));
+        assert_eq!(principal_partition("arn:aws:iam::111122223333:role/team/Nlp"), Some("aws"));
+        assert_eq!(principal_partition("arn:aws-cn:iam::111122223333:root"), Some("aws-cn"));
+        assert_eq!(principal_partition("arn:aws:iam::1111:root"), None);
+        assert_eq!(principal_partition("arn:aws:sts::111122223333:assumed-role/x/y"), None);
+        assert_eq!(policy_arn_partition("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"), Some("aws"));
+        assert_eq!(policy_arn_partition("arn:aws:iam::aws:role/x"), None);
+    }
+}
