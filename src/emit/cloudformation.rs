@@ -1,8 +1,8 @@
 //! `cloudformation.yaml`: one template that deploys with no edit, in any partition.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{AccessScope, Model, Part, Role, RoleId, Text, names};
+use crate::model::{AccessScope, ManagedPolicy, Model, Part, Role, RoleId, Text, names};
 
 use super::node::{Node, to_yaml};
 use super::policy;
@@ -121,6 +121,22 @@ impl Resources {
     }
 }
 
+/// `Metadata.checkov.skip` for the findings a policy causes on purpose, each with its reason.
+fn checkov_skips(policy: &ManagedPolicy) -> Option<Node> {
+    let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for waiver in policy.document.statements.iter().flat_map(|s| &s.waivers) {
+        let list = reasons.entry(&waiver.check).or_default();
+        if !list.contains(&waiver.reason.as_str()) {
+            list.push(&waiver.reason);
+        }
+    }
+    (!reasons.is_empty()).then(|| {
+        let skips =
+            reasons.into_iter().map(|(id, why)| Node::map().with("id", id).with("comment", why.join("; "))).collect();
+        Node::map().with("checkov", Node::map().with("skip", Node::List(skips)))
+    })
+}
+
 fn role_resources(model: &Model, role: &Role, resources: &mut Resources) -> Result<(), EmitError> {
     let role_id = logical(&role.id, "Role");
     let mut props = Node::map()
@@ -140,7 +156,7 @@ fn role_resources(model: &Model, role: &Role, resources: &mut Resources) -> Resu
         let roles = Node::List(p.roles.iter().map(|r| reference(&logical(r, "Role"))).collect());
         resources.add(
             &logical(&role.id, &suffix),
-            Node::map().with("Type", "AWS::IAM::ManagedPolicy").with(
+            Node::map().with("Type", "AWS::IAM::ManagedPolicy").with_opt("Metadata", checkov_skips(p)).with(
                 "Properties",
                 Node::map()
                     .with("ManagedPolicyName", &p.policy_name)

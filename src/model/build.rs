@@ -309,6 +309,11 @@ impl Builder<'_> {
                             values: vec![Text::lit(*value)],
                         })
                         .collect(),
+                    waivers: g
+                        .waivers
+                        .iter()
+                        .map(|(check, reason)| Waiver { check: (*check).to_owned(), reason: (*reason).to_owned() })
+                        .collect(),
                 })
             })
             .collect()
@@ -337,6 +342,7 @@ impl Builder<'_> {
                 actions: Actions::Action(vec!["sts:AssumeRole".to_owned()]),
                 resources: None,
                 conditions: Vec::new(),
+                waivers: Vec::new(),
             }],
         }
     }
@@ -462,6 +468,7 @@ fn trust_service(services: &[&str], actions: &[&str]) -> PolicyDocument {
             actions: Actions::Action(actions.iter().map(|a| (*a).to_owned()).collect()),
             resources: None,
             conditions: Vec::new(),
+            waivers: Vec::new(),
         }],
     }
 }

@@ -222,6 +222,17 @@ pub struct Statement {
     /// `None` in trust policies, which name no resource.
     pub resources: Option<Resources>,
     pub conditions: Vec<Condition>,
+    /// Scanner findings this statement causes on purpose, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
+}
+
+/// A scanner finding (a checkov check id) that a statement causes on purpose, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Waiver {
+    pub check: String,
+    pub reason: String,
 }
 
 /// `Action` or `NotAction`.
