@@ -32,18 +32,10 @@ fn golden_main_tf_json_matches_provider_schema() {
     );
     let mut findings = Vec::new();
     for file in &files {
-        let name = file
-            .strip_prefix(root)
-            .unwrap_or(file)
-            .display()
-            .to_string();
+        let name = file.strip_prefix(root).unwrap_or(file).display().to_string();
         let text = std::fs::read_to_string(file).expect("read a golden file");
         match serde_json::from_str::<Value>(&text) {
-            Ok(doc) => findings.extend(
-                check_tf_json(&doc, &schema)
-                    .into_iter()
-                    .map(|f| format!("{name}: {f}")),
-            ),
+            Ok(doc) => findings.extend(check_tf_json(&doc, &schema).into_iter().map(|f| format!("{name}: {f}"))),
             Err(e) => findings.push(format!("{name}: not JSON: {e}")),
         }
     }
@@ -244,10 +236,7 @@ fn set(mut doc: Value, pointer: &str, value: Value) -> Value {
 #[allow(clippy::expect_used)]
 fn remove(mut doc: Value, pointer: &str) -> Value {
     let (parent, key) = pointer.rsplit_once('/').expect("a pointer with a parent");
-    let removed = doc
-        .pointer_mut(parent)
-        .and_then(Value::as_object_mut)
-        .and_then(|map| map.remove(key));
+    let removed = doc.pointer_mut(parent).and_then(Value::as_object_mut).and_then(|map| map.remove(key));
     assert!(removed.is_some(), "nothing to remove at {pointer}");
     doc
 }
@@ -266,11 +255,7 @@ fn schema_file_has_the_expected_shape() {
     assert_eq!(schema.version, "6.66.0");
     assert_eq!(schema.resources.len(), 44);
     assert_eq!(schema.data_sources.len(), 33);
-    assert!(
-        schema
-            .resources
-            .contains_key("aws_eks_access_policy_association")
-    );
+    assert!(schema.resources.contains_key("aws_eks_access_policy_association"));
     assert!(schema.data_sources.contains_key("aws_iam_policy_document"));
     // Kept apart: a data source is not a resource type.
     assert!(!schema.resources.contains_key("aws_partition"));
@@ -285,11 +270,7 @@ fn valid_configuration_has_no_finding() {
 
 #[test]
 fn unknown_resource_type() {
-    let doc = set(
-        valid(),
-        "/resource/aws_iam_rol",
-        json!({ "x": { "assume_role_policy": "{}" } }),
-    );
+    let doc = set(valid(), "/resource/aws_iam_rol", json!({ "x": { "assume_role_policy": "{}" } }));
     assert_findings(
         &doc,
         &[
@@ -301,11 +282,7 @@ fn unknown_resource_type() {
 #[test]
 fn resource_and_data_source_types_are_kept_apart() {
     let doc = set(valid(), "/resource/aws_partition", json!({ "current": {} }));
-    let doc = set(
-        doc,
-        "/data/aws_iam_role_policy_attachment",
-        json!({ "x": {} }),
-    );
+    let doc = set(doc, "/data/aws_iam_role_policy_attachment", json!({ "x": {} }));
     assert_findings(
         &doc,
         &[
@@ -317,11 +294,7 @@ fn resource_and_data_source_types_are_kept_apart() {
 
 #[test]
 fn unknown_argument() {
-    let doc = set(
-        valid(),
-        "/resource/aws_iam_role/admin_platform/max_session_duraton",
-        json!(7200),
-    );
+    let doc = set(valid(), "/resource/aws_iam_role/admin_platform/max_session_duraton", json!(7200));
     assert_findings(
         &doc,
         &[
@@ -333,34 +306,21 @@ fn unknown_argument() {
 #[test]
 fn missing_required_argument() {
     let doc = remove(valid(), "/resource/aws_iam_role/pod_nlp/assume_role_policy");
-    assert_findings(
-        &doc,
-        &["$.resource.aws_iam_role.pod_nlp: missing required argument `assume_role_policy`"],
-    );
+    assert_findings(&doc, &["$.resource.aws_iam_role.pod_nlp: missing required argument `assume_role_policy`"]);
 }
 
 #[test]
 fn computed_only_attribute_cannot_be_set() {
-    let doc = set(
-        valid(),
-        "/resource/aws_iam_role/pod_nlp/arn",
-        json!("arn:aws:iam::111122223333:role/x"),
-    );
+    let doc = set(valid(), "/resource/aws_iam_role/pod_nlp/arn", json!("arn:aws:iam::111122223333:role/x"));
     assert_findings(
         &doc,
-        &[
-            "$.resource.aws_iam_role.pod_nlp.arn: `arn` is computed by the provider and cannot be set",
-        ],
+        &["$.resource.aws_iam_role.pod_nlp.arn: `arn` is computed by the provider and cannot be set"],
     );
 }
 
 #[test]
 fn nested_block_given_as_a_string() {
-    let doc = set(
-        valid(),
-        "/resource/aws_eks_access_policy_association/admin_platform/access_scope",
-        json!("cluster"),
-    );
+    let doc = set(valid(), "/resource/aws_eks_access_policy_association/admin_platform/access_scope", json!("cluster"));
     assert_findings(
         &doc,
         &[
@@ -387,15 +347,10 @@ fn nested_block_with_unknown_and_missing_arguments() {
 
 #[test]
 fn required_nested_block_missing() {
-    let doc = remove(
-        valid(),
-        "/resource/aws_eks_access_policy_association/admin_platform/access_scope",
-    );
+    let doc = remove(valid(), "/resource/aws_eks_access_policy_association/admin_platform/access_scope");
     assert_findings(
         &doc,
-        &[
-            "$.resource.aws_eks_access_policy_association.admin_platform: missing required block `access_scope`",
-        ],
+        &["$.resource.aws_eks_access_policy_association.admin_platform: missing required block `access_scope`"],
     );
 }
 
@@ -447,11 +402,8 @@ fn dangling_depends_on_and_undeclared_variable() {
         "/resource/aws_eks_access_policy_association/admin_platform/depends_on",
         json!(["aws_eks_access_entry.admin"]),
     );
-    let doc = set(
-        doc,
-        "/resource/aws_eks_pod_identity_association/nlp_training/cluster_name",
-        json!("${var.cluster_name}"),
-    );
+    let doc =
+        set(doc, "/resource/aws_eks_pod_identity_association/nlp_training/cluster_name", json!("${var.cluster_name}"));
     assert_findings(
         &doc,
         &[
@@ -463,11 +415,7 @@ fn dangling_depends_on_and_undeclared_variable() {
 
 #[test]
 fn referenced_attribute_must_exist() {
-    let doc = set(
-        valid(),
-        "/output/admin_platform_role_arn/value",
-        json!("${aws_iam_role.admin_platform.arns}"),
-    );
+    let doc = set(valid(), "/output/admin_platform_role_arn/value", json!("${aws_iam_role.admin_platform.arns}"));
     assert_findings(
         &doc,
         &[
@@ -525,11 +473,8 @@ fn ampersand_policy_variable_outside_a_policy_document() {
 
 #[test]
 fn malformed_interpolations() {
-    let doc = set(
-        valid(),
-        "/resource/aws_iam_role/pod_nlp/description",
-        json!("${jsonencod({})} ${role.arn} ${var.region"),
-    );
+    let doc =
+        set(valid(), "/resource/aws_iam_role/pod_nlp/description", json!("${jsonencod({})} ${role.arn} ${var.region"));
     assert_findings(
         &doc,
         &[
@@ -543,16 +488,9 @@ fn malformed_interpolations() {
 #[test]
 fn deprecated_attributes() {
     let doc = set(valid(), "/data/aws_region/current/name", json!("us-east-1"));
-    let doc = set(
-        doc,
-        "/resource/aws_iam_role/pod_nlp/managed_policy_arns",
-        json!(["${aws_iam_policy.scientist_nlp.arn}"]),
-    );
-    let doc = set(
-        doc,
-        "/output/region",
-        json!({ "value": "${data.aws_region.current.name}" }),
-    );
+    let doc =
+        set(doc, "/resource/aws_iam_role/pod_nlp/managed_policy_arns", json!(["${aws_iam_policy.scientist_nlp.arn}"]));
+    let doc = set(doc, "/output/region", json!({ "value": "${data.aws_region.current.name}" }));
     let doc = set(
         doc,
         "/resource/aws_iam_role/admin_platform/dynamic",
@@ -576,21 +514,10 @@ fn deprecated_attributes() {
 
 #[test]
 fn argument_types() {
-    let doc = set(
-        valid(),
-        "/resource/aws_iam_policy/own_prefix/policy",
-        json!({ "Version": "2012-10-17", "Statement": [] }),
-    );
-    let doc = set(
-        doc,
-        "/resource/aws_eks_access_entry/admin_platform/kubernetes_groups",
-        json!("hyperpod-admins"),
-    );
-    let doc = set(
-        doc,
-        "/resource/aws_iam_role/pod_nlp/max_session_duration",
-        json!("one hour"),
-    );
+    let doc =
+        set(valid(), "/resource/aws_iam_policy/own_prefix/policy", json!({ "Version": "2012-10-17", "Statement": [] }));
+    let doc = set(doc, "/resource/aws_eks_access_entry/admin_platform/kubernetes_groups", json!("hyperpod-admins"));
+    let doc = set(doc, "/resource/aws_iam_role/pod_nlp/max_session_duration", json!("one hour"));
     assert_findings(
         &doc,
         &[
@@ -606,11 +533,7 @@ fn top_level_variable_output_and_terraform_blocks() {
     let doc = set(valid(), "/resources", json!({}));
     let doc = set(doc, "/variable/region/default_value", json!("us-east-1"));
     let doc = remove(doc, "/output/service_linked_role/value");
-    let doc = set(
-        doc,
-        "/terraform/required_providers/aws/source",
-        json!("hashicorp/awss"),
-    );
+    let doc = set(doc, "/terraform/required_providers/aws/source", json!("hashicorp/awss"));
     assert_findings(
         &doc,
         &[
@@ -624,16 +547,8 @@ fn top_level_variable_output_and_terraform_blocks() {
 
 #[test]
 fn meta_arguments() {
-    let doc = set(
-        valid(),
-        "/resource/aws_iam_service_linked_role/hyperpod/for_each",
-        json!("${toset([\"a\"])}"),
-    );
-    let doc = set(
-        doc,
-        "/resource/aws_eks_pod_identity_association/nlp_training/provider",
-        json!("aws.east"),
-    );
+    let doc = set(valid(), "/resource/aws_iam_service_linked_role/hyperpod/for_each", json!("${toset([\"a\"])}"));
+    let doc = set(doc, "/resource/aws_eks_pod_identity_association/nlp_training/provider", json!("aws.east"));
     let doc = set(
         doc,
         "/resource/aws_iam_role/pod_nlp/lifecycle",
@@ -692,26 +607,10 @@ fn expressions_that_terraform_accepts() {
 
 #[test]
 fn duplicate_blocks_and_unrecorded_attributes() {
-    let doc = set(
-        valid(),
-        "/variable/region",
-        json!([{ "type": "string" }, { "type": "string" }]),
-    );
-    let doc = set(
-        doc,
-        "/data/aws_iam_role",
-        json!({ "existing": { "name": "x" } }),
-    );
-    let doc = set(
-        doc,
-        "/output/existing_role",
-        json!({ "value": "${data.aws_iam_role.existing.arn}" }),
-    );
-    let doc = set(
-        doc,
-        "/output/other",
-        json!({ "value": "${aws_iam_group.g.arn}" }),
-    );
+    let doc = set(valid(), "/variable/region", json!([{ "type": "string" }, { "type": "string" }]));
+    let doc = set(doc, "/data/aws_iam_role", json!({ "existing": { "name": "x" } }));
+    let doc = set(doc, "/output/existing_role", json!({ "value": "${data.aws_iam_role.existing.arn}" }));
+    let doc = set(doc, "/output/other", json!({ "value": "${aws_iam_group.g.arn}" }));
     assert_findings(
         &doc,
         &[

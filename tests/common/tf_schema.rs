@@ -51,15 +51,8 @@ pub struct Body {
 
 #[derive(Debug, Clone)]
 pub enum Field {
-    Attribute {
-        required: bool,
-        ty: AttrType,
-    },
-    Block {
-        required: bool,
-        nesting: Nesting,
-        body: Body,
-    },
+    Attribute { required: bool, ty: AttrType },
+    Block { required: bool, nesting: Nesting, body: Body },
 }
 
 impl Field {
@@ -126,10 +119,9 @@ impl Kind {
 #[allow(clippy::panic)]
 pub fn load_schema() -> Schema {
     let path = format!("{}/{SCHEMA_FILE}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read the provider schema {path}: {e}"));
-    let value: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("the provider schema {path} is not JSON: {e}"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read the provider schema {path}: {e}"));
+    let value: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("the provider schema {path} is not JSON: {e}"));
     Schema::from_json(&value).unwrap_or_else(|e| panic!("the provider schema {path}: {e}"))
 }
 
@@ -152,13 +144,8 @@ impl Schema {
                 .ok_or(format!("`provider.{key}` is not a string"))
         };
         let types = |key: &str| -> Result<BTreeMap<String, Body>, String> {
-            let map = root
-                .get(key)
-                .and_then(Value::as_object)
-                .ok_or(format!("`{key}` is not an object"))?;
-            map.iter()
-                .map(|(name, v)| Ok((name.clone(), parse_body(v, &format!("{key}.{name}"))?)))
-                .collect()
+            let map = root.get(key).and_then(Value::as_object).ok_or(format!("`{key}` is not an object"))?;
+            map.iter().map(|(name, v)| Ok((name.clone(), parse_body(v, &format!("{key}.{name}"))?))).collect()
         };
         Ok(Schema {
             provider: text("name")?,
@@ -177,9 +164,7 @@ impl Schema {
 }
 
 fn parse_body(value: &Value, path: &str) -> Result<Body, String> {
-    let map = value
-        .as_object()
-        .ok_or(format!("`{path}` is not an object"))?;
+    let map = value.as_object().ok_or(format!("`{path}` is not an object"))?;
     let mut fields = BTreeMap::new();
     for (name, spec) in map {
         let at = format!("{path}.{name}");
@@ -189,16 +174,8 @@ fn parse_body(value: &Value, path: &str) -> Result<Body, String> {
                 return Err(format!("`{at}` has an unexpected key `{key}`"));
             }
         }
-        let flag = |key: &str| {
-            spec.get(key)
-                .and_then(Value::as_bool)
-                .ok_or(format!("`{at}.{key}` is not a boolean"))
-        };
-        let word = |key: &str| {
-            spec.get(key)
-                .and_then(Value::as_str)
-                .ok_or(format!("`{at}.{key}` is not a string"))
-        };
+        let flag = |key: &str| spec.get(key).and_then(Value::as_bool).ok_or(format!("`{at}.{key}` is not a boolean"));
+        let word = |key: &str| spec.get(key).and_then(Value::as_str).ok_or(format!("`{at}.{key}` is not a string"));
         let required = flag("required")?;
         let (ty, storage) = (word("type")?, word("storage")?);
         let field = if flag("block")? {
@@ -208,14 +185,8 @@ fn parse_body(value: &Value, path: &str) -> Result<Body, String> {
                 "struct" => Nesting::Single,
                 other => return Err(format!("`{at}`: unknown block type `{other}`")),
             };
-            let nested = spec
-                .get("nested")
-                .ok_or(format!("`{at}` has no `nested`"))?;
-            Field::Block {
-                required,
-                nesting,
-                body: parse_body(nested, &at)?,
-            }
+            let nested = spec.get("nested").ok_or(format!("`{at}` has no `nested`"))?;
+            Field::Block { required, nesting, body: parse_body(nested, &at)? }
         } else {
             if spec.contains_key("nested") {
                 return Err(format!("`{at}` is not a block but has `nested`"));
@@ -225,9 +196,7 @@ fn parse_body(value: &Value, path: &str) -> Result<Body, String> {
                     Some("string") => Ok(Primitive::String),
                     Some("number") => Ok(Primitive::Number),
                     Some("boolean") => Ok(Primitive::Bool),
-                    _ => Err(format!(
-                        "`{at}`: storage `{storage}` does not fit type `{ty}`"
-                    )),
+                    _ => Err(format!("`{at}`: storage `{storage}` does not fit type `{ty}`")),
                 }
             };
             let ty = match ty {
@@ -253,55 +222,23 @@ fn parse_body(value: &Value, path: &str) -> Result<Body, String> {
 /// an argument is reported, so that this table grows from the documentation, not by guess.
 const COMPUTED: &[(Kind, &str, &[&str])] = &[
     // d/caller_identity: account_id, arn, id, user_id.
-    (
-        Kind::Data,
-        "aws_caller_identity",
-        &["account_id", "arn", "id", "user_id"],
-    ),
+    (Kind::Data, "aws_caller_identity", &["account_id", "arn", "id", "user_id"]),
     // d/iam_policy_document: json.
     (Kind::Data, "aws_iam_policy_document", &["json"]),
     // d/partition: dns_suffix, id (deprecated), partition, reverse_dns_prefix.
-    (
-        Kind::Data,
-        "aws_partition",
-        &["dns_suffix", "id", "partition", "reverse_dns_prefix"],
-    ),
+    (Kind::Data, "aws_partition", &["dns_suffix", "id", "partition", "reverse_dns_prefix"]),
     // d/region: description, besides its arguments endpoint, name (deprecated) and region.
-    (
-        Kind::Data,
-        "aws_region",
-        &["description", "endpoint", "id", "name", "region"],
-    ),
+    (Kind::Data, "aws_region", &["description", "endpoint", "id", "name", "region"]),
     // r/eks_access_entry.
-    (
-        Kind::Resource,
-        "aws_eks_access_entry",
-        &["access_entry_arn", "created_at", "modified_at", "tags_all"],
-    ),
+    (Kind::Resource, "aws_eks_access_entry", &["access_entry_arn", "created_at", "modified_at", "tags_all"]),
     // r/eks_access_policy_association.
-    (
-        Kind::Resource,
-        "aws_eks_access_policy_association",
-        &["associated_access_policy"],
-    ),
+    (Kind::Resource, "aws_eks_access_policy_association", &["associated_access_policy"]),
     // r/eks_pod_identity_association.
-    (
-        Kind::Resource,
-        "aws_eks_pod_identity_association",
-        &["association_arn", "association_id", "tags_all"],
-    ),
+    (Kind::Resource, "aws_eks_pod_identity_association", &["association_arn", "association_id", "tags_all"]),
     // r/iam_policy.
-    (
-        Kind::Resource,
-        "aws_iam_policy",
-        &["arn", "id", "policy_id", "tags_all"],
-    ),
+    (Kind::Resource, "aws_iam_policy", &["arn", "id", "policy_id", "tags_all"]),
     // r/iam_role.
-    (
-        Kind::Resource,
-        "aws_iam_role",
-        &["arn", "create_date", "id", "name", "tags_all", "unique_id"],
-    ),
+    (Kind::Resource, "aws_iam_role", &["arn", "create_date", "id", "name", "tags_all", "unique_id"]),
     // r/iam_role_policy.
     (Kind::Resource, "aws_iam_role_policy", &["id"]),
     // r/iam_role_policy_attachment: "This resource exports no additional attributes."
@@ -310,15 +247,7 @@ const COMPUTED: &[(Kind, &str, &[&str])] = &[
     (
         Kind::Resource,
         "aws_iam_service_linked_role",
-        &[
-            "arn",
-            "create_date",
-            "id",
-            "name",
-            "path",
-            "tags_all",
-            "unique_id",
-        ],
+        &["arn", "create_date", "id", "name", "path", "tags_all", "unique_id"],
     ),
 ];
 
@@ -374,17 +303,7 @@ const FUNCTIONS: &[&str] = &[
 ];
 
 /// Names that may start a reference besides resource types (Terraform's named values).
-const ROOTS: &[&str] = &[
-    "count",
-    "data",
-    "each",
-    "local",
-    "module",
-    "path",
-    "self",
-    "terraform",
-    "var",
-];
+const ROOTS: &[&str] = &["count", "data", "each", "local", "module", "path", "self", "terraform", "var"];
 
 const TOP_LEVEL: &[&str] = &[
     "//",
@@ -405,11 +324,7 @@ const TOP_LEVEL: &[&str] = &[
 /// Validates a Terraform JSON configuration against Terraform's JSON syntax and the provider
 /// schema, and returns every finding as `<json path>: <message>`.
 pub fn check_tf_json(doc: &Value, schema: &Schema) -> Vec<String> {
-    let mut checker = Checker {
-        schema,
-        declared: Declared::collect(doc),
-        findings: Vec::new(),
-    };
+    let mut checker = Checker { schema, declared: Declared::collect(doc), findings: Vec::new() };
     checker.document(doc);
     checker.findings
 }
@@ -436,10 +351,7 @@ fn objects(value: &Value) -> Vec<&Map<String, Value>> {
 
 /// The properties of a labelled block level: `{label: ...}`, or an array of such objects.
 fn labels(value: &Value) -> Vec<(&String, &Value)> {
-    objects(value)
-        .into_iter()
-        .flat_map(|map| map.iter())
-        .collect()
+    objects(value).into_iter().flat_map(|map| map.iter()).collect()
 }
 
 impl Declared {
@@ -472,9 +384,7 @@ impl Declared {
             }
         }
         let names = |key: &str| -> BTreeSet<String> {
-            root.get(key)
-                .map(|v| labels(v).into_iter().map(|(k, _)| k.clone()).collect())
-                .unwrap_or_default()
+            root.get(key).map(|v| labels(v).into_iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default()
         };
         declared.variables = names("variable");
         declared.locals = names("locals");
@@ -483,9 +393,7 @@ impl Declared {
             for (provider, bodies) in labels(v) {
                 for body in objects(bodies) {
                     if let Some(alias) = body.get("alias").and_then(Value::as_str) {
-                        declared
-                            .provider_aliases
-                            .insert(format!("{provider}.{alias}"));
+                        declared.provider_aliases.insert(format!("{provider}.{alias}"));
                     }
                 }
             }
@@ -535,15 +443,8 @@ struct Checker<'s> {
 
 /// `$.resource.aws_iam_role.x`, with `["..."]` for a key that is not a plain name.
 fn child(path: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if plain {
-        format!("{path}.{key}")
-    } else {
-        format!("{path}[{}]", Value::String(key.to_owned()))
-    }
+    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain { format!("{path}.{key}") } else { format!("{path}[{}]", Value::String(key.to_owned())) }
 }
 
 fn item(path: &str, index: usize) -> String {
@@ -564,9 +465,7 @@ fn json_kind(value: &Value) -> &'static str {
 /// A Terraform identifier: a letter or underscore, then letters, digits, underscores, dashes.
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
@@ -582,8 +481,7 @@ fn is_ident_char(b: u8) -> bool {
 /// with a suffix added or dropped (`default_value` for `default`).
 fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     let limit = (name.chars().count() / 3).clamp(1, 3);
-    let affix =
-        |c: &str| c.len() >= 3 && name.len() >= 3 && (name.starts_with(c) || c.starts_with(name));
+    let affix = |c: &str| c.len() >= 3 && name.len() >= 3 && (name.starts_with(c) || c.starts_with(name));
     candidates
         .into_iter()
         .map(|c| (edit_distance(name, c), c))
@@ -601,11 +499,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
+            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
             prev = cur;
         }
     }
@@ -662,10 +556,7 @@ fn is_iam_policy_variable(expr: &str) -> bool {
     let mut chars = prefix.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
-        && rest
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && rest.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
 /// The string is one interpolation and nothing else, so its value is the expression's value
@@ -681,11 +572,7 @@ impl Checker<'_> {
     }
 
     /// The bodies of a block: one object, or an array of objects.
-    fn bodies<'v>(
-        &mut self,
-        value: &'v Value,
-        path: &str,
-    ) -> Vec<(String, &'v Map<String, Value>)> {
+    fn bodies<'v>(&mut self, value: &'v Value, path: &str) -> Vec<(String, &'v Map<String, Value>)> {
         match value {
             Value::Object(map) => vec![(path.to_owned(), map)],
             Value::Array(items) => {
@@ -695,10 +582,7 @@ impl Checker<'_> {
                         Value::Object(map) => out.push((item(path, i), map)),
                         other => self.report(
                             &item(path, i),
-                            format!(
-                                "a block body must be a JSON object, found {}",
-                                json_kind(other)
-                            ),
+                            format!("a block body must be a JSON object, found {}", json_kind(other)),
                         ),
                     }
                 }
@@ -707,10 +591,7 @@ impl Checker<'_> {
             other => {
                 self.report(
                     path,
-                    format!(
-                        "a block must be a JSON object or an array of JSON objects, found {}",
-                        json_kind(other)
-                    ),
+                    format!("a block must be a JSON object or an array of JSON objects, found {}", json_kind(other)),
                 );
                 Vec::new()
             }
@@ -773,13 +654,7 @@ impl Checker<'_> {
 
     fn document(&mut self, doc: &Value) {
         let Some(root) = doc.as_object() else {
-            self.report(
-                "$",
-                format!(
-                    "a Terraform JSON configuration is a JSON object, found {}",
-                    json_kind(doc)
-                ),
-            );
+            self.report("$", format!("a Terraform JSON configuration is a JSON object, found {}", json_kind(doc)));
             return;
         };
         for (key, value) in root {
@@ -847,10 +722,7 @@ impl Checker<'_> {
                 }
                 other => self.report(
                     &path,
-                    format!(
-                        "unknown top-level block type `{other}`{}",
-                        did_you_mean(other, TOP_LEVEL.iter().copied())
-                    ),
+                    format!("unknown top-level block type `{other}`{}", did_you_mean(other, TOP_LEVEL.iter().copied())),
                 ),
             }
         }
@@ -884,10 +756,8 @@ impl Checker<'_> {
             return;
         };
         let owner = Owner { kind, ty };
-        let ctx = Ctx {
-            policy_document: kind == Kind::Data && ty == "aws_iam_policy_document",
-            extra_roots: Vec::new(),
-        };
+        let ctx =
+            Ctx { policy_document: kind == Kind::Data && ty == "aws_iam_policy_document", extra_roots: Vec::new() };
         if body.contains_key("count") && body.contains_key("for_each") {
             self.report(path, "`count` and `for_each` cannot both be set");
         }
@@ -938,15 +808,7 @@ impl Checker<'_> {
 
     /// The arguments and nested blocks of `body` against `spec`; `top` is the resource or data
     /// body itself (where deprecation and computed attributes are known).
-    fn fields(
-        &mut self,
-        owner: Owner<'_>,
-        spec: &Body,
-        body: &Map<String, Value>,
-        path: &str,
-        ctx: &Ctx,
-        top: bool,
-    ) {
+    fn fields(&mut self, owner: Owner<'_>, spec: &Body, body: &Map<String, Value>, path: &str, ctx: &Ctx, top: bool) {
         let mut generated = BTreeSet::new();
         for (key, value) in body {
             let at = child(path, key);
@@ -966,11 +828,7 @@ impl Checker<'_> {
             match spec.fields.get(key) {
                 Some(Field::Attribute { ty, .. }) => self.attribute(*ty, value, &at, ctx),
                 Some(Field::Block { nesting, body, .. }) => {
-                    let nested = Nested {
-                        name: key,
-                        nesting: *nesting,
-                        body,
-                    };
+                    let nested = Nested { name: key, nesting: *nesting, body };
                     self.block(owner, nested, value, &at, ctx);
                 }
                 None => self.unknown_field(owner, spec, key, &at, top),
@@ -985,9 +843,7 @@ impl Checker<'_> {
             }
             let present = match body.get(name) {
                 None | Some(Value::Null) => false,
-                Some(Value::Array(items)) => {
-                    matches!(field, Field::Attribute { .. }) || !items.is_empty()
-                }
+                Some(Value::Array(items)) => matches!(field, Field::Attribute { .. }) || !items.is_empty(),
                 Some(_) => true,
             };
             if !present {
@@ -1002,17 +858,10 @@ impl Checker<'_> {
 
     fn unknown_field(&mut self, owner: Owner<'_>, spec: &Body, key: &str, path: &str, top: bool) {
         if top && computed(owner.kind, owner.ty).is_some_and(|c| c.contains(&key)) {
-            self.report(
-                path,
-                format!("`{key}` is computed by the provider and cannot be set"),
-            );
+            self.report(path, format!("`{key}` is computed by the provider and cannot be set"));
             return;
         }
-        let place = if top {
-            format!("{} `{}`", owner.kind.noun(), owner.ty)
-        } else {
-            "this block".to_owned()
-        };
+        let place = if top { format!("{} `{}`", owner.kind.noun(), owner.ty) } else { "this block".to_owned() };
         self.report(
             path,
             format!(
@@ -1037,10 +886,7 @@ impl Checker<'_> {
                     }
                 }
                 Value::String(s) => self.whole_value_string(s, "a list", path, ctx),
-                other => self.report(
-                    path,
-                    format!("expected a list of {element}s, found {}", json_kind(other)),
-                ),
+                other => self.report(path, format!("expected a list of {element}s, found {}", json_kind(other))),
             },
             AttrType::Map(element) => match value {
                 Value::Null => {}
@@ -1052,10 +898,7 @@ impl Checker<'_> {
                     }
                 }
                 Value::String(s) => self.whole_value_string(s, "a map", path, ctx),
-                other => self.report(
-                    path,
-                    format!("expected a map of {element}s, found {}", json_kind(other)),
-                ),
+                other => self.report(path, format!("expected a map of {element}s, found {}", json_kind(other))),
             },
         }
     }
@@ -1087,10 +930,7 @@ impl Checker<'_> {
                     Primitive::Bool => s == "true" || s == "false",
                 };
                 if !converts && !is_single_interpolation(s) {
-                    self.report(
-                        path,
-                        format!("expected a {primitive}, found the string `{s}`"),
-                    );
+                    self.report(path, format!("expected a {primitive}, found the string `{s}`"));
                 }
             }
             (_, other) => {
@@ -1099,36 +939,19 @@ impl Checker<'_> {
                 } else {
                     ""
                 };
-                self.report(
-                    path,
-                    format!("expected a {primitive}, found {}{hint}", json_kind(other)),
-                );
+                self.report(path, format!("expected a {primitive}, found {}{hint}", json_kind(other)));
             }
         }
     }
 
-    fn block(
-        &mut self,
-        owner: Owner<'_>,
-        nested: Nested<'_>,
-        value: &Value,
-        path: &str,
-        ctx: &Ctx,
-    ) {
-        let Nested {
-            name,
-            nesting,
-            body: spec,
-        } = nested;
+    fn block(&mut self, owner: Owner<'_>, nested: Nested<'_>, value: &Value, path: &str, ctx: &Ctx) {
+        let Nested { name, nesting, body: spec } = nested;
         if value.is_null() {
             return;
         }
         let bodies = self.bodies(value, path);
         if nesting == Nesting::Single && bodies.len() > 1 {
-            self.report(
-                path,
-                format!("`{name}` is a single block, found {} of them", bodies.len()),
-            );
+            self.report(path, format!("`{name}` is a single block, found {} of them", bodies.len()));
         }
         for (p, body) in bodies {
             self.fields(owner, spec, body, &p, ctx, false);
@@ -1137,14 +960,7 @@ impl Checker<'_> {
 
     /// `"dynamic": {"<block>": {"for_each": ..., "iterator": ..., "content": {...}}}`; returns
     /// the names of the blocks it generates.
-    fn dynamic(
-        &mut self,
-        owner: Owner<'_>,
-        spec: &Body,
-        value: &Value,
-        path: &str,
-        ctx: &Ctx,
-    ) -> BTreeSet<String> {
+    fn dynamic(&mut self, owner: Owner<'_>, spec: &Body, value: &Value, path: &str, ctx: &Ctx) -> BTreeSet<String> {
         let mut generated = BTreeSet::new();
         for (p, names, body) in self.labelled(value, path, 1) {
             let name = &names[0];
@@ -1158,11 +974,7 @@ impl Checker<'_> {
                 continue;
             };
             generated.insert(name.clone());
-            let iterator = body
-                .get("iterator")
-                .and_then(Value::as_str)
-                .unwrap_or(name)
-                .to_owned();
+            let iterator = body.get("iterator").and_then(Value::as_str).unwrap_or(name).to_owned();
             let mut inner_ctx = ctx.clone();
             inner_ctx.extra_roots.push(iterator);
             for key in ["for_each", "content"] {
@@ -1180,10 +992,7 @@ impl Checker<'_> {
                             self.fields(owner, inner, content, &cp, &inner_ctx, false);
                         }
                     }
-                    other => self.report(
-                        &at,
-                        format!("unknown argument `{other}` in a `dynamic` block"),
-                    ),
+                    other => self.report(&at, format!("unknown argument `{other}` in a `dynamic` block")),
                 }
             }
         }
@@ -1192,23 +1001,14 @@ impl Checker<'_> {
 
     fn depends_on(&mut self, value: &Value, path: &str) {
         let Some(items) = value.as_array() else {
-            self.report(
-                path,
-                format!(
-                    "`depends_on` is an array of references, found {}",
-                    json_kind(value)
-                ),
-            );
+            self.report(path, format!("`depends_on` is an array of references, found {}", json_kind(value)));
             return;
         };
         for (i, entry) in items.iter().enumerate() {
             let at = item(path, i);
             match entry.as_str() {
                 Some(address) => self.address(address, &at, Presence::MustExist),
-                None => self.report(
-                    &at,
-                    format!("expected a reference string, found {}", json_kind(entry)),
-                ),
+                None => self.report(&at, format!("expected a reference string, found {}", json_kind(entry))),
             }
         }
     }
@@ -1217,12 +1017,7 @@ impl Checker<'_> {
     /// `module.m`), as in `depends_on`, `moved`, `import` and `removed`.
     fn address(&mut self, address: &str, path: &str, presence: Presence) {
         if address.contains("${") {
-            self.report(
-                path,
-                format!(
-                    "`{address}` must be a bare reference such as `aws_iam_role.x`, not a template"
-                ),
-            );
+            self.report(path, format!("`{address}` must be a bare reference such as `aws_iam_role.x`, not a template"));
             return;
         }
         let (steps, end) = parse_traversal(address.as_bytes(), 0);
@@ -1242,54 +1037,38 @@ impl Checker<'_> {
             _ => None,
         };
         let Some((_, exists)) = target.filter(|_| end == address.len()) else {
-            self.report(
-                path,
-                format!("`{address}` is not the address of a resource, data source or module"),
-            );
+            self.report(path, format!("`{address}` is not the address of a resource, data source or module"));
             return;
         };
         match presence {
             Presence::MustExist if !exists => {
-                self.report(
-                    path,
-                    format!("`{address}` is not declared in this document"),
-                );
+                self.report(path, format!("`{address}` is not declared in this document"));
             }
             Presence::MustNotExist if exists => {
-                self.report(
-                    path,
-                    format!("`{address}` is still declared in this document"),
-                );
+                self.report(path, format!("`{address}` is still declared in this document"));
             }
             _ => {}
         }
     }
 
     fn object_exists(&self, kind: Kind, ty: &str, name: &str) -> bool {
-        self.declared
-            .objects
-            .contains(&(kind, ty.to_owned(), name.to_owned()))
+        self.declared.objects.contains(&(kind, ty.to_owned(), name.to_owned()))
     }
 
     fn provider_ref(&mut self, value: &Value, path: &str) {
         match value.as_str() {
             Some(reference) => match reference.split_once('.') {
-                Some(_) if !self.declared.provider_aliases.contains(reference) => self.report(
-                    path,
-                    format!("no provider block declares the alias `{reference}`"),
-                ),
+                Some(_) if !self.declared.provider_aliases.contains(reference) => {
+                    self.report(path, format!("no provider block declares the alias `{reference}`"))
+                }
                 _ if !is_identifier(reference.replace('.', "_").as_str()) => {
                     self.report(path, format!("`{reference}` is not a provider reference"));
                 }
                 _ => {}
             },
-            None => self.report(
-                path,
-                format!(
-                    "`provider` is a reference such as `aws.west`, found {}",
-                    json_kind(value)
-                ),
-            ),
+            None => {
+                self.report(path, format!("`provider` is a reference such as `aws.west`, found {}", json_kind(value)))
+            }
         }
     }
 
@@ -1339,9 +1118,7 @@ impl Checker<'_> {
             Value::Array(items) => {
                 for (i, entry) in items.iter().enumerate() {
                     let at = item(path, i);
-                    let first = entry
-                        .as_str()
-                        .map(|s| s.split(['.', '[']).next().unwrap_or(s).to_owned());
+                    let first = entry.as_str().map(|s| s.split(['.', '[']).next().unwrap_or(s).to_owned());
                     match first {
                         Some(name) if spec.fields.contains_key(&name) => {}
                         Some(name) => self.report(
@@ -1351,19 +1128,13 @@ impl Checker<'_> {
                                 did_you_mean(&name, spec.fields.keys().map(String::as_str))
                             ),
                         ),
-                        None => self.report(
-                            &at,
-                            format!("expected an argument name, found {}", json_kind(entry)),
-                        ),
+                        None => self.report(&at, format!("expected an argument name, found {}", json_kind(entry))),
                     }
                 }
             }
             other => self.report(
                 path,
-                format!(
-                    "`ignore_changes` is `all` or an array of argument names, found {}",
-                    json_kind(other)
-                ),
+                format!("`ignore_changes` is `all` or an array of argument names, found {}", json_kind(other)),
             ),
         }
     }
@@ -1399,13 +1170,7 @@ impl Checker<'_> {
                 "//" | "backend" | "cloud" | "experiments" | "provider_meta" => {}
                 "required_version" => {
                     if !value.is_string() {
-                        self.report(
-                            &at,
-                            format!(
-                                "expected a version constraint string, found {}",
-                                json_kind(value)
-                            ),
-                        );
+                        self.report(&at, format!("expected a version constraint string, found {}", json_kind(value)));
                     }
                 }
                 "required_providers" => {
@@ -1434,10 +1199,7 @@ impl Checker<'_> {
                 ),
             }
             if contains_template(value) {
-                self.report(
-                    &at,
-                    "the `terraform` block takes constant values only, not `${...}`",
-                );
+                self.report(&at, "the `terraform` block takes constant values only, not `${...}`");
             }
         }
     }
@@ -1472,13 +1234,8 @@ impl Checker<'_> {
             }
         }
         let source = body.get("source").and_then(Value::as_str);
-        let expected = self
-            .schema
-            .provider
-            .trim_start_matches("registry.terraform.io/");
-        if name == "aws"
-            && source.is_some_and(|s| s.trim_start_matches("registry.terraform.io/") != expected)
-        {
+        let expected = self.schema.provider.trim_start_matches("registry.terraform.io/");
+        if name == "aws" && source.is_some_and(|s| s.trim_start_matches("registry.terraform.io/") != expected) {
             self.report(
                 &child(path, "source"),
                 format!("`aws` must come from `{expected}`, the provider this schema describes"),
@@ -1498,23 +1255,14 @@ impl Checker<'_> {
                     Some(t) => self.report(&at, format!("`{t}` is not a type expression")),
                     None => self.report(
                         &at,
-                        format!(
-                            "`type` is a string holding a type such as `string`, found {}",
-                            json_kind(value)
-                        ),
+                        format!("`type` is a string holding a type such as `string`, found {}", json_kind(value)),
                     ),
                 },
                 "description" if !value.is_string() => {
-                    self.report(
-                        &at,
-                        format!("expected a string, found {}", json_kind(value)),
-                    );
+                    self.report(&at, format!("expected a string, found {}", json_kind(value)));
                 }
                 "sensitive" | "nullable" | "ephemeral" if !value.is_boolean() => {
-                    self.report(
-                        &at,
-                        format!("expected a boolean, found {}", json_kind(value)),
-                    );
+                    self.report(&at, format!("expected a boolean, found {}", json_kind(value)));
                 }
                 "description" | "sensitive" | "nullable" | "ephemeral" => {}
                 "validation" => self.conditions(value, &at),
@@ -1524,15 +1272,7 @@ impl Checker<'_> {
                         "unknown argument `{other}` in a variable{}",
                         did_you_mean(
                             other,
-                            [
-                                "default",
-                                "description",
-                                "ephemeral",
-                                "nullable",
-                                "sensitive",
-                                "type",
-                                "validation"
-                            ]
+                            ["default", "description", "ephemeral", "nullable", "sensitive", "type", "validation"]
                         )
                     ),
                 ),
@@ -1551,16 +1291,10 @@ impl Checker<'_> {
                 "//" => {}
                 "value" => self.expression(value, &at, &Ctx::default()),
                 "description" if !value.is_string() => {
-                    self.report(
-                        &at,
-                        format!("expected a string, found {}", json_kind(value)),
-                    );
+                    self.report(&at, format!("expected a string, found {}", json_kind(value)));
                 }
                 "sensitive" | "ephemeral" if !value.is_boolean() => {
-                    self.report(
-                        &at,
-                        format!("expected a boolean, found {}", json_kind(value)),
-                    );
+                    self.report(&at, format!("expected a boolean, found {}", json_kind(value)));
                 }
                 "description" | "sensitive" | "ephemeral" => {}
                 "depends_on" => self.depends_on(value, &at),
@@ -1571,14 +1305,7 @@ impl Checker<'_> {
                         "unknown argument `{other}` in an output{}",
                         did_you_mean(
                             other,
-                            [
-                                "depends_on",
-                                "description",
-                                "ephemeral",
-                                "precondition",
-                                "sensitive",
-                                "value"
-                            ]
+                            ["depends_on", "description", "ephemeral", "precondition", "sensitive", "value"]
                         )
                     ),
                 ),
@@ -1619,53 +1346,28 @@ impl Checker<'_> {
     }
 
     fn moved(&mut self, body: &Map<String, Value>, path: &str) {
-        self.addresses(
-            body,
-            path,
-            &[
-                ("from", Presence::MustNotExist),
-                ("to", Presence::MustExist),
-            ],
-            &[],
-        );
+        self.addresses(body, path, &[("from", Presence::MustNotExist), ("to", Presence::MustExist)], &[]);
     }
 
     fn import(&mut self, body: &Map<String, Value>, path: &str) {
         if !body.contains_key("id") && !body.contains_key("identity") {
             self.report(path, "an `import` block needs `id` or `identity`");
         }
-        self.addresses(
-            body,
-            path,
-            &[("to", Presence::MustExist)],
-            &["for_each", "id", "identity", "provider"],
-        );
+        self.addresses(body, path, &[("to", Presence::MustExist)], &["for_each", "id", "identity", "provider"]);
     }
 
     fn removed(&mut self, body: &Map<String, Value>, path: &str) {
-        self.addresses(
-            body,
-            path,
-            &[("from", Presence::MustNotExist)],
-            &["lifecycle", "provisioner"],
-        );
+        self.addresses(body, path, &[("from", Presence::MustNotExist)], &["lifecycle", "provisioner"]);
     }
 
     /// A block whose required arguments are addresses; `other` lists its other arguments.
-    fn addresses(
-        &mut self,
-        body: &Map<String, Value>,
-        path: &str,
-        required: &[(&str, Presence)],
-        other: &[&str],
-    ) {
+    fn addresses(&mut self, body: &Map<String, Value>, path: &str, required: &[(&str, Presence)], other: &[&str]) {
         for (key, presence) in required {
             match body.get(*key) {
                 Some(Value::String(address)) => self.address(address, &child(path, key), *presence),
-                Some(v) => self.report(
-                    &child(path, key),
-                    format!("expected an address string, found {}", json_kind(v)),
-                ),
+                Some(v) => {
+                    self.report(&child(path, key), format!("expected an address string, found {}", json_kind(v)))
+                }
                 None => self.report(path, format!("missing required argument `{key}`")),
             }
         }
@@ -1697,10 +1399,7 @@ impl Checker<'_> {
                 "//" => {}
                 "assert" => self.conditions(value, &at),
                 "data" => self.objects_of(Kind::Data, value, &at),
-                other => self.report(
-                    &at,
-                    format!("unknown argument `{other}` in a `check` block"),
-                ),
+                other => self.report(&at, format!("unknown argument `{other}` in a `check` block")),
             }
         }
     }
@@ -1784,9 +1483,7 @@ impl Checker<'_> {
         }
         if is_iam_policy_variable(expr) {
             let alternative = if ctx.policy_document {
-                format!(
-                    " (or `&{{{expr}}}`, which aws_iam_policy_document turns into `${{{expr}}}`)"
-                )
+                format!(" (or `&{{{expr}}}`, which aws_iam_policy_document turns into `${{{expr}}}`)")
             } else {
                 String::new()
             };
@@ -1805,10 +1502,7 @@ impl Checker<'_> {
     /// Checks a `%{...}` directive; returns the names a `for` directive introduces.
     fn directive(&mut self, inner: &str, whole: &str, path: &str, ctx: &Ctx) -> Vec<String> {
         let body = inner.trim_start_matches('~').trim_end_matches('~').trim();
-        let keyword: String = body
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect();
+        let keyword: String = body.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
         if !["if", "else", "endif", "for", "endfor"].contains(&keyword.as_str()) {
             self.report(
                 path,
@@ -1817,11 +1511,7 @@ impl Checker<'_> {
             return Vec::new();
         }
         let rest = &body[keyword.len()..];
-        let names = if keyword == "for" {
-            for_names(rest)
-        } else {
-            Vec::new()
-        };
+        let names = if keyword == "for" { for_names(rest) } else { Vec::new() };
         let mut inner_ctx = ctx.clone();
         inner_ctx.extra_roots.extend(names.iter().cloned());
         self.references(rest, path, &inner_ctx);
@@ -1834,10 +1524,7 @@ impl Checker<'_> {
         let b = expr.as_bytes();
         if !is_ident_start(b[0]) {
             if !(b[0].is_ascii_digit() || b"\"[{(!-".contains(&b[0])) {
-                self.report(
-                    path,
-                    format!("malformed interpolation `${{{expr}}}` in `{whole}`"),
-                );
+                self.report(path, format!("malformed interpolation `${{{expr}}}` in `{whole}`"));
             }
             return;
         }
@@ -1895,8 +1582,7 @@ impl Checker<'_> {
                 i = end + 1;
                 continue;
             }
-            let starts =
-                is_ident_start(c) && (i == 0 || !(is_ident_char(b[i - 1]) || b[i - 1] == b'.'));
+            let starts = is_ident_start(c) && (i == 0 || !(is_ident_char(b[i - 1]) || b[i - 1] == b'.'));
             if starts {
                 let (steps, end) = parse_traversal(b, i);
                 if steps == [Step::Attr("for".to_owned())] {
@@ -1948,10 +1634,7 @@ impl Checker<'_> {
             }
             "data" => match (name(1), name(2)) {
                 (Some(ty), Some(n)) => self.object_reference(Kind::Data, ty, n, &steps[3..], path),
-                _ => self.report(
-                    path,
-                    "incomplete reference `data...`: expected `data.<type>.<name>`",
-                ),
+                _ => self.report(path, "incomplete reference `data...`: expected `data.<type>.<name>`"),
             },
             ty if self.schema.resources.contains_key(ty) || ty.starts_with("aws_") => {
                 if let Some(n) = name(1) {
@@ -1975,10 +1658,7 @@ impl Checker<'_> {
         if !self.object_exists(kind, ty, name) {
             self.report(
                 path,
-                format!(
-                    "dangling reference `{address}`: no {} block `{ty}` `{name}` in this document",
-                    kind.noun()
-                ),
+                format!("dangling reference `{address}`: no {} block `{ty}` `{name}` in this document", kind.noun()),
             );
         }
         let attribute = rest.iter().find_map(|s| match s {
@@ -1990,19 +1670,12 @@ impl Checker<'_> {
         };
         let owner = Owner { kind, ty };
         let exported = computed(kind, ty);
-        let known =
-            spec.fields.contains_key(attribute) || exported.is_some_and(|c| c.contains(&attribute));
+        let known = spec.fields.contains_key(attribute) || exported.is_some_and(|c| c.contains(&attribute));
         if !known {
             let message = match exported {
                 Some(exported) => format!(
                     "`{address}.{attribute}`: `{ty}` has no attribute `{attribute}`{}",
-                    did_you_mean(
-                        attribute,
-                        spec.fields
-                            .keys()
-                            .map(String::as_str)
-                            .chain(exported.iter().copied())
-                    )
+                    did_you_mean(attribute, spec.fields.keys().map(String::as_str).chain(exported.iter().copied()))
                 ),
                 None => format!(
                     "`{address}.{attribute}`: `{attribute}` is not an argument of {noun} `{ty}`, and no computed attributes of it are recorded in COMPUTED (add them from the provider's documentation)",
@@ -2012,10 +1685,7 @@ impl Checker<'_> {
             self.report(path, message);
         }
         if let Some(advice) = deprecation(owner, attribute) {
-            self.report(
-                path,
-                format!("`{address}.{attribute}` reads a deprecated attribute: {advice}"),
-            );
+            self.report(path, format!("`{address}.{attribute}` reads a deprecated attribute: {advice}"));
         }
     }
 }
@@ -2032,18 +1702,11 @@ fn for_names(after_for: &str) -> Vec<String> {
         return Vec::new();
     };
     let names: Vec<String> = names.split(',').map(|n| n.trim().to_owned()).collect();
-    if names.iter().all(|n| is_identifier(n)) {
-        names
-    } else {
-        Vec::new()
-    }
+    if names.iter().all(|n| is_identifier(n)) { names } else { Vec::new() }
 }
 
 fn computed(kind: Kind, ty: &str) -> Option<&'static [&'static str]> {
-    COMPUTED
-        .iter()
-        .find(|(k, t, _)| *k == kind && *t == ty)
-        .map(|(_, _, names)| *names)
+    COMPUTED.iter().find(|(k, t, _)| *k == kind && *t == ty).map(|(_, _, names)| *names)
 }
 
 fn deprecation(owner: Owner<'_>, attribute: &str) -> Option<&'static str> {
@@ -2057,10 +1720,7 @@ fn deprecation(owner: Owner<'_>, attribute: &str) -> Option<&'static str> {
 fn parse_traversal(b: &[u8], start: usize) -> (Vec<Step>, usize) {
     let ident = |from: usize| {
         let len = b[from..].iter().take_while(|c| is_ident_char(**c)).count();
-        (
-            String::from_utf8_lossy(&b[from..from + len]).into_owned(),
-            from + len,
-        )
+        (String::from_utf8_lossy(&b[from..from + len]).into_owned(), from + len)
     };
     let (root, mut j) = ident(start);
     let mut steps = vec![Step::Attr(root)];
@@ -2147,8 +1807,7 @@ fn is_type_expression(t: &str) -> bool {
     let t = t.trim();
     let head: String = t.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
     let primitive = ["any", "bool", "number", "string"].contains(&head.as_str());
-    let constructor =
-        ["list", "map", "object", "optional", "set", "tuple"].contains(&head.as_str());
+    let constructor = ["list", "map", "object", "optional", "set", "tuple"].contains(&head.as_str());
     let mut depth = 0i32;
     for c in t.chars() {
         match c {
@@ -2160,7 +1819,5 @@ fn is_type_expression(t: &str) -> bool {
             return false;
         }
     }
-    depth == 0
-        && ((primitive && head.len() == t.len())
-            || (constructor && t[head.len()..].starts_with('(')))
+    depth == 0 && ((primitive && head.len() == t.len()) || (constructor && t[head.len()..].starts_with('(')))
 }
