@@ -314,6 +314,7 @@ impl Builder<'_> {
                         .iter()
                         .map(|(check, reason)| Waiver { check: (*check).to_owned(), reason: (*reason).to_owned() })
                         .collect(),
+                    origin: None,
                 })
             })
             .collect()
@@ -343,6 +344,7 @@ impl Builder<'_> {
                 resources: None,
                 conditions: Vec::new(),
                 waivers: Vec::new(),
+                origin: None,
             }],
         }
     }
@@ -469,6 +471,7 @@ fn trust_service(services: &[&str], actions: &[&str]) -> PolicyDocument {
             resources: None,
             conditions: Vec::new(),
             waivers: Vec::new(),
+            origin: None,
         }],
     }
 }

@@ -225,6 +225,10 @@ pub struct Statement {
     /// Scanner findings this statement causes on purpose, with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<Waiver>,
+    /// Where a statement the user wrote comes from: its spec path
+    /// (`admins[0].extraStatements[1]`); `None` for generated statements.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// A scanner finding (a checkov check id) that a statement causes on purpose, and why.

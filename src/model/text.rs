@@ -156,6 +156,33 @@ impl Text {
     }
 }
 
+impl Text {
+    /// Parses a string a user wrote in the spec: `${AWS::Partition}`, `${AWS::Region}` and
+    /// `${AWS::AccountId}` (the CloudFormation pseudo parameters) stand for the deployment's
+    /// values; any other `${...}` is an IAM policy variable that reaches IAM unexpanded.
+    pub fn user(input: &str) -> Text {
+        let mut text = Text::default();
+        let mut rest = input;
+        while let Some(start) = rest.find("${") {
+            text.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                text.push_str(&rest[start..]);
+                return text;
+            };
+            text.push(match &after[..end] {
+                "AWS::Partition" => Part::Partition,
+                "AWS::Region" => Part::Region,
+                "AWS::AccountId" => Part::Account,
+                var => Part::PolicyVar(var.to_owned()),
+            });
+            rest = &after[end + 1..];
+        }
+        text.push_str(rest);
+        text
+    }
+}
+
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
         Text::lit(s)
@@ -185,6 +212,22 @@ mod tests {
         );
         assert!(t.is_symbolic());
         assert_eq!(Text::pattern("*").as_literal().as_deref(), Some("*"));
+    }
+
+    #[test]
+    fn user_text_knows_pseudo_parameters_and_policy_variables() {
+        let t = Text::user("arn:${AWS::Partition}:s3:::b/${aws:username}/*");
+        assert_eq!(
+            t.0,
+            vec![
+                Part::Lit("arn:".into()),
+                Part::Partition,
+                Part::Lit(":s3:::b/".into()),
+                Part::PolicyVar("aws:username".into()),
+                Part::Lit("/*".into()),
+            ]
+        );
+        assert_eq!(Text::user("x${unclosed").0, vec![Part::Lit("x${unclosed".into())]);
     }
 
     #[test]
