@@ -1,31 +1,5 @@
-//! Matching a policy's resource ARN against a resource type's ARN format.
-//!
-//! Both sides are read as patterns over characters, and they match when some concrete ARN fits
-//! both. The ARN side, as written in a policy:
-//!
-//! - `*` stands for any run of characters and `?` for one character; a policy variable such as
-//!   `${aws:username}` stands for any run of characters, while `${*}`, `${?}` and `${$}` stand
-//!   for a literal `*`, `?` and `$`;
-//! - in the five fields before the resource part (`arn:partition:service:region:account:`),
-//!   none of these reaches past a `:`: `arn:aws:sagemaker:*:*:endpoint/*` names endpoints in any
-//!   region, not clusters. (IAM lets a `*` that ends a field run on past colons; we read it as
-//!   its writer almost surely meant it.) In the resource part, and in an ARN of fewer than six
-//!   fields such as `*`, they may hold `:` and `/`;
-//! - anything else is literal, compared case-sensitively.
-//!
-//! The format side, as the catalog gives it (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`):
-//!
-//! - a placeholder `${Name}` stands for one or more characters other than `:`. The last one of
-//!   the format may contain anything (role names with paths, object keys, log groups, qualified
-//!   Lambda functions), except when it makes up the whole resource part, as `${TopicName}` in an
-//!   SNS topic ARN or `${BucketName}` in an S3 bucket ARN, where it may contain neither `:` nor `/`;
-//! - a trailing `.*` (how cfn-lint's Policies.json writes everything from the first placeholder
-//!   of the resource part on) and a `*` stand for any run of characters;
-//! - anything else is literal.
-//!
-//! Because Policies.json truncates formats that way, `arn:aws:s3:::bucket` matches the S3
-//! `object` format `arn:${Partition}:s3:::.*` as well as the `bucket` one: a check built on these
-//! formats can miss a wrong resource type, but does not report a right one as wrong.
+//! Matching a policy's resource ARN against a resource type's ARN format; the rules are in
+//! the documentation of [`arn_matches_format`].
 
 /// A set of characters one step of a pattern may consume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,8 +182,35 @@ fn overlap(a: &[Step], b: &[Step]) -> bool {
 }
 
 /// Whether the resource `arn` of a policy (which may hold `*`, `?` and policy variables) can
-/// name a resource of the type whose ARN format is `format`. See the [module
-/// documentation](self) for the rules; in short, they err towards a match.
+/// name a resource of the type whose ARN format is `format`. The rules read the ARN as its
+/// writer means it and the format generously, so as to serve a lint.
+///
+/// Both sides are read as patterns over characters, and they match when some concrete ARN fits
+/// both. The ARN side, as written in a policy:
+///
+/// - `*` stands for any run of characters and `?` for one character; a policy variable such as
+///   `${aws:username}` stands for any run of characters, while `${*}`, `${?}` and `${$}` stand
+///   for a literal `*`, `?` and `$`;
+/// - in the five fields before the resource part (`arn:partition:service:region:account:`),
+///   none of these reaches past a `:`: `arn:aws:sagemaker:*:*:endpoint/*` names endpoints in any
+///   region, not clusters. (IAM lets a `*` that ends a field run on past colons; we read it as
+///   its writer almost surely meant it.) In the resource part, and in an ARN of fewer than six
+///   fields such as `*`, they may hold `:` and `/`;
+/// - anything else is literal, compared case-sensitively.
+///
+/// The format side, as the catalog gives it (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`):
+///
+/// - a placeholder `${Name}` stands for one or more characters other than `:`. The last one of
+///   the format may contain anything (role names with paths, object keys, log groups, qualified
+///   Lambda functions), except when it makes up the whole resource part, as `${TopicName}` in an
+///   SNS topic ARN or `${BucketName}` in an S3 bucket ARN, where it may contain neither `:` nor `/`;
+/// - a trailing `.*` (how cfn-lint's Policies.json writes everything from the first placeholder
+///   of the resource part on) and a `*` stand for any run of characters;
+/// - anything else is literal.
+///
+/// Because Policies.json truncates formats that way, `arn:aws:s3:::bucket` matches the S3
+/// `object` format `arn:${Partition}:s3:::.*` as well as the `bucket` one: a check built on these
+/// formats misses such a wrong resource type.
 ///
 /// ```
 /// use hyperpod_iam::catalog::arn_matches_format;

@@ -18,6 +18,8 @@ pub(crate) enum DataError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("catalog line of service `{prefix}` is not where the index says")]
+    Misplaced { prefix: &'static str },
     #[error("catalog line of service `{prefix}`: index {index} out of range")]
     Index { prefix: &'static str, index: usize },
 }
@@ -65,7 +67,13 @@ pub(crate) struct ResourceTypeData<'a>(
 );
 
 impl Service<'static> {
-    fn parse(prefix: &'static str, json: &'static str) -> Result<Self, DataError> {
+    /// Parses a service's line, `<prefix>TAB<json>LF`.
+    fn parse(prefix: &'static str, line: &'static str) -> Result<Self, DataError> {
+        let json = line
+            .strip_prefix(prefix)
+            .and_then(|l| l.strip_prefix('\t'))
+            .and_then(|l| l.strip_suffix('\n'))
+            .ok_or(DataError::Misplaced { prefix })?;
         let service: Self =
             serde_json::from_str(json).map_err(|source| DataError::Line { prefix, source })?;
         let bad = |index: usize| DataError::Index { prefix, index };
@@ -93,21 +101,28 @@ impl Service<'static> {
 #[derive(Debug)]
 pub(crate) struct Slot {
     pub prefix: &'static str,
-    json: &'static str,
+    /// The whole data, and where in it the service's line is.
+    text: &'static str,
+    line: std::ops::Range<usize>,
     parsed: OnceLock<Service<'static>>,
 }
 
 impl Slot {
+    /// The line, or an empty string if the index points elsewhere than at character boundaries.
+    fn line(&self) -> &'static str {
+        self.text.get(self.line.clone()).unwrap_or_default()
+    }
+
     /// The parsed service. A line that does not parse (which the tests rule out for the embedded
     /// data) reads as a service without actions, so its actions are reported unknown.
     pub fn service(&self) -> &Service<'static> {
         self.parsed
-            .get_or_init(|| Service::parse(self.prefix, self.json).unwrap_or_default())
+            .get_or_init(|| Service::parse(self.prefix, self.line()).unwrap_or_default())
     }
 
     #[cfg(test)]
     pub fn try_parse(&self) -> Result<Service<'static>, DataError> {
-        Service::parse(self.prefix, self.json)
+        Service::parse(self.prefix, self.line())
     }
 }
 
@@ -118,7 +133,10 @@ pub(crate) struct Index {
     pub slots: Vec<Slot>,
 }
 
-/// Reads the header and slices the body into one [`Slot`] per service; does not parse JSON.
+/// Reads the header and divides the body into one [`Slot`] per service. It reads nothing of the
+/// body, not even a character boundary (each line is checked when parsed), so that the memory
+/// pages of services never looked up are never touched: touching them all costs more than
+/// reading the index.
 pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
     let header = |msg: String| DataError::Header(msg);
     let mut version = None;
@@ -154,23 +172,16 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
     }
     let mut slots = Vec::with_capacity(entries.len());
     for (prefix, len) in entries {
-        let line = text
-            .get(at..at + len)
-            .ok_or_else(|| header(format!("line of `{prefix}` out of bounds")))?;
-        let json = line
-            .strip_prefix(prefix)
-            .and_then(|l| l.strip_prefix('\t'))
-            .and_then(|l| l.strip_suffix('\n'))
-            .ok_or_else(|| header(format!("line of `{prefix}` misplaced")))?;
         slots.push(Slot {
             prefix,
-            json,
+            text,
+            line: at..at + len,
             parsed: OnceLock::new(),
         });
         at += len;
     }
     if at != text.len() {
-        return Err(header("trailing data after the last service".into()));
+        return Err(header("the index does not add up to the data".into()));
     }
     Ok(Index { version, slots })
 }

@@ -282,3 +282,24 @@ fn each_spelling_is_its_lower_case_name() {
         }
     }
 }
+
+#[test]
+fn damaged_data_is_reported_not_trusted() {
+    assert!(store::read_index("version v\nservice a 9\nend\na\t{}\n").is_err());
+    assert!(store::read_index("version v\nservice b 5\nservice a 5\nend\n").is_err());
+    assert!(store::read_index("service a 5\nend\na\t{}\n").is_err());
+    let index = store::read_index("version v\nservice a 5\nend\nb\t{}\n").expect("index");
+    assert!(matches!(
+        index.slots[0].try_parse(),
+        Err(store::DataError::Misplaced { .. })
+    ));
+    assert!(index.slots[0].service().actions.is_empty());
+    let index = store::read_index(
+        "version v\nservice a 38\nend\na\t{\"a\":[[\"X\",\"s\",[0]]],\"r\":[],\"k\":[]}\n",
+    )
+    .expect("index");
+    assert!(matches!(
+        index.slots[0].try_parse(),
+        Err(store::DataError::Index { index: 0, .. })
+    ));
+}
