@@ -1,9 +1,10 @@
 //! hyperpod-iam: one spec in, IAM for SageMaker HyperPod out.
 //!
 //! spec → [`model::Model`] → emitters. Dependencies point one way: model ← spec / check ← emit ←
-//! cli.
+//! cli. The IAM action catalog ([`catalog`]) stands beside them and depends on nothing.
 
 pub mod app;
+pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod emit;

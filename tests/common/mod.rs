@@ -1,3 +1,6 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests. Each test binary uses only some of them.
+// Test code: clippy's allow-*-in-tests covers `#[test]` functions, not their helpers.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod tf_schema;
+pub mod tools;

@@ -1,0 +1,305 @@
+use super::*;
+
+/// Actions hyperpod-iam grants; all must exist.
+const USED: &[&str] = &[
+    "sagemaker:ListClusters",
+    "sagemaker:CreateCluster",
+    "sagemaker:DeleteCluster",
+    "sagemaker:DescribeCluster",
+    "sagemaker:DescribeClusterNode",
+    "sagemaker:ListClusterNodes",
+    "sagemaker:UpdateCluster",
+    "sagemaker:UpdateClusterSoftware",
+    "sagemaker:BatchDeleteClusterNodes",
+    "sagemaker:BatchAddClusterNodes",
+    "sagemaker:ListComputeQuotas",
+    "sagemaker:ListClusterSchedulerConfigs",
+    "sagemaker:DeleteComputeQuota",
+    "sagemaker:DeleteClusterSchedulerConfig",
+    "sagemaker:AddTags",
+    "eks:DescribeCluster",
+    "eks:CreateAccessEntry",
+    "eks:DescribeAccessEntry",
+    "eks:DeleteAccessEntry",
+    "eks:AssociateAccessPolicy",
+    "iam:PassRole",
+    "iam:CreateServiceLinkedRole",
+    "ssm:StartSession",
+    "ssm:TerminateSession",
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DetachNetworkInterface",
+    "ec2:CreateTags",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:GetAuthorizationToken",
+    "eks-auth:AssumeRoleForPodIdentity",
+    "s3:ListBucket",
+    "s3:GetObject",
+    "s3:PutObject",
+    "sts:AssumeRole",
+    "sts:TagSession",
+];
+
+fn found(action: &str) -> ActionInfo<'static> {
+    match catalog().lookup(action) {
+        ActionLookup::Found(info) => info,
+        other => panic!("{action}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_embedded_data_reads_whole() {
+    let index = store::read_index(DATA).expect("index");
+    assert_eq!(index.version, "cfn-lint 1.58.0 Policies.json");
+    assert_eq!(index.slots.len(), 457);
+    let mut actions = 0;
+    for slot in &index.slots {
+        let service = slot.try_parse().unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            service
+                .actions
+                .windows(2)
+                .all(|w| text::cmp_ignore_case(w[0].0, w[1].0).is_lt()),
+            "{}: actions not sorted",
+            slot.prefix
+        );
+        actions += service.actions.len();
+    }
+    assert_eq!(actions, 22268);
+}
+
+#[test]
+fn version_names_the_source() {
+    assert_eq!(catalog().version(), "cfn-lint 1.58.0 Policies.json");
+}
+
+#[test]
+fn services_are_sorted_prefixes() {
+    let services: Vec<&str> = catalog().services().collect();
+    assert!(services.windows(2).all(|w| w[0] < w[1]));
+    for p in ["sagemaker", "eks", "eks-auth", "iam", "s3", "sts"] {
+        assert!(services.contains(&p), "{p}");
+    }
+}
+
+#[test]
+fn actions_the_tool_uses_exist() {
+    for action in USED {
+        let info = found(action);
+        assert_eq!(
+            info.full_name().to_ascii_lowercase(),
+            action.to_ascii_lowercase()
+        );
+    }
+}
+
+#[test]
+fn lookup_ignores_case_and_gives_the_best_spelling() {
+    let info = found("SageMaker:describeclusternode");
+    assert_eq!(info.prefix(), "sagemaker");
+    assert_eq!(info.full_name(), "sagemaker:DescribeClusterNode");
+    let info = found("iam:passrole");
+    assert_eq!(info.name(), "PassRole");
+    assert_eq!(info.spelling(), Spelling::Seen);
+}
+
+#[test]
+fn misspelt_actions_are_unknown_with_a_suggestion() {
+    let cases = [
+        (
+            "sagemaker:DescribeCluterNode",
+            Some("sagemaker:DescribeClusterNode"),
+        ),
+        (
+            "sagemaker:ListClusterSchedulerConfig",
+            Some("sagemaker:ListClusterSchedulerConfigs"),
+        ),
+        (
+            "sagemaker:DeleteClusterNodes",
+            Some("sagemaker:BatchDeleteClusterNodes"),
+        ),
+        ("sagemaker:Xyzzy", None),
+    ];
+    for (action, suggestion) in cases {
+        match catalog().lookup(action) {
+            ActionLookup::UnknownAction { suggestion: s } => {
+                assert_eq!(s.map(|i| i.full_name()).as_deref(), suggestion, "{action}")
+            }
+            other => panic!("{action}: {other:?}"),
+        }
+        assert_eq!(catalog().suggest(action).as_deref(), suggestion, "{action}");
+    }
+}
+
+#[test]
+fn unknown_service_suggests_a_prefix() {
+    match catalog().lookup("sagemakr:ListClusters") {
+        ActionLookup::UnknownService { suggestion } => assert_eq!(suggestion, Some("sagemaker")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        catalog().suggest("sagemakr:ListClusters").as_deref(),
+        Some("sagemaker:ListClusters")
+    );
+    assert_eq!(
+        catalog().suggest("sagemakr:ListClustrs").as_deref(),
+        Some("sagemaker:ListClusters")
+    );
+    assert!(matches!(
+        catalog().lookup("nosuchservice:ListClusters"),
+        ActionLookup::UnknownService { suggestion: None }
+    ));
+    assert!(matches!(
+        catalog().lookup("ListClusters"),
+        ActionLookup::UnknownService { suggestion: None }
+    ));
+    assert_eq!(catalog().suggest("sagemaker:ListClusters"), None);
+}
+
+#[test]
+fn wildcards_are_for_expand_not_lookup() {
+    assert!(matches!(
+        catalog().lookup("sagemaker:Describe*"),
+        ActionLookup::UnknownAction { suggestion: None }
+    ));
+    let describe = catalog().expand("sagemaker:Describe*");
+    assert!(describe.contains(&"sagemaker:DescribeClusterNode".to_string()));
+    assert!(
+        describe
+            .iter()
+            .all(|a| a.to_ascii_lowercase().starts_with("sagemaker:describe"))
+    );
+    let all = catalog().expand("SAGEMAKER:*");
+    assert!(all.len() > describe.len());
+    assert!(
+        all.windows(2)
+            .all(|w| text::cmp_ignore_case(&w[0], &w[1]).is_lt())
+    );
+    assert_eq!(catalog().expand("s3:GetObjec?"), ["s3:GetObject"]);
+    assert!(catalog().expand("sagemaker:Nope*").is_empty());
+    assert!(catalog().expand("sagemakr:*").is_empty());
+    assert!(catalog().expand("*").is_empty());
+}
+
+#[test]
+fn get_object_takes_objects() {
+    let info = found("s3:GetObject");
+    let types: Vec<&str> = info.resource_types().map(|t| t.name()).collect();
+    assert_eq!(types, ["accesspointobject", "object"]);
+    assert!(!types.contains(&"bucket"));
+    let list_bucket: Vec<&str> = found("s3:ListBucket")
+        .resource_types()
+        .map(|t| t.name())
+        .collect();
+    assert!(list_bucket.contains(&"bucket") && !list_bucket.contains(&"object"));
+
+    let object = |arn| {
+        catalog()
+            .resource_types_for_arn("s3:GetObject", arn)
+            .map(|v| v.len())
+    };
+    assert_eq!(object("arn:aws:s3:::bucket/key"), Some(1));
+    assert_eq!(
+        object("arn:aws:sagemaker:us-east-1:123456789012:cluster/x"),
+        Some(0)
+    );
+    assert_eq!(
+        object("arn:aws:s3:us-east-1:123456789012:accesspoint/ap/object/k"),
+        Some(1)
+    );
+    assert_eq!(
+        catalog()
+            .resource_types_for_arn("s3:GetObjekt", "*")
+            .map(|v| v.len()),
+        None
+    );
+    // Policies.json truncates the object format to `arn:${Partition}:s3:::.*`, the same as the
+    // bucket's, so a bucket ARN is not told apart from an object ARN. Should a refresh bring
+    // full formats, this changes, and so should the check that relies on it.
+    assert_eq!(object("arn:aws:s3:::bucket"), Some(1));
+    let formats: Vec<&str> = info
+        .resource_types()
+        .flat_map(|t| t.arn_formats().iter().copied())
+        .collect();
+    assert!(formats.contains(&"arn:${Partition}:s3:::.*"), "{formats:?}");
+}
+
+#[test]
+fn cluster_actions_take_cluster_arns() {
+    let arn = "arn:aws:sagemaker:us-west-2:123456789012:cluster/abc123";
+    let types = catalog()
+        .resource_types_for_arn("sagemaker:DescribeClusterNode", arn)
+        .expect("known action");
+    assert_eq!(
+        types.iter().map(|t| t.name()).collect::<Vec<_>>(),
+        ["cluster"]
+    );
+    let eks = "arn:aws:eks:us-west-2:123456789012:cluster/abc";
+    assert_eq!(
+        catalog()
+            .resource_types_for_arn("sagemaker:DescribeClusterNode", eks)
+            .map(|v| v.len()),
+        Some(0)
+    );
+    // An action without resource types (granted on `*` only).
+    let list = found("sagemaker:ListClusters");
+    assert_eq!(list.resource_types().count(), 0);
+}
+
+#[test]
+fn pass_role_condition_keys() {
+    let info = found("iam:PassRole");
+    let role = info.resource_types().next().expect("a resource type");
+    assert_eq!(role.name(), "role");
+    let keys: Vec<&str> = role.condition_keys().collect();
+    assert_eq!(
+        keys,
+        ["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"]
+    );
+    // `iam:PassedToService` is a condition key of the action itself, which Policies.json does
+    // not keep, so the catalog does not know it.
+    assert!(!keys.contains(&"iam:PassedToService"));
+    assert!(role.matches_arn("arn:aws:iam::123456789012:role/service-role/x"));
+}
+
+#[test]
+fn each_spelling_is_its_lower_case_name() {
+    for prefix in catalog().services() {
+        for action in catalog().expand(&format!("{prefix}:*")) {
+            let info = found(&action);
+            assert_eq!(info.full_name(), action);
+            if info.spelling() == Spelling::LowerCase {
+                assert_eq!(info.name(), info.name().to_ascii_lowercase());
+            }
+        }
+    }
+}
+
+#[test]
+fn damaged_data_is_reported_not_trusted() {
+    assert!(store::read_index("version v\nservice a 9\nend\na\t{}\n").is_err());
+    assert!(store::read_index("version v\nservice b 5\nservice a 5\nend\n").is_err());
+    assert!(store::read_index("service a 5\nend\na\t{}\n").is_err());
+    let index = store::read_index("version v\nservice a 5\nend\nb\t{}\n").expect("index");
+    assert!(matches!(
+        index.slots[0].try_parse(),
+        Err(store::DataError::Misplaced { .. })
+    ));
+    assert!(index.slots[0].service().actions.is_empty());
+    let index = store::read_index(
+        "version v\nservice a 38\nend\na\t{\"a\":[[\"X\",\"s\",[0]]],\"r\":[],\"k\":[]}\n",
+    )
+    .expect("index");
+    assert!(matches!(
+        index.slots[0].try_parse(),
+        Err(store::DataError::Index { index: 0, .. })
+    ));
+}

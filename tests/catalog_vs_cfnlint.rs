@@ -1,0 +1,176 @@
+//! The catalog must say what cfn-lint's W3037 says: an action is unknown to one exactly when it
+//! is unknown to the other. Each action goes into its own `AWS::IAM::ManagedPolicy`, so that a
+//! W3037 finding points at one action.
+
+// Test code: clippy's allow-*-in-tests covers `#[test]` functions, not their helpers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use hyperpod_iam::catalog::{ActionLookup, catalog};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::fs;
+use std::process::Command;
+
+/// Actions hyperpod-iam grants, misspellings of them, and other edge cases.
+const CHOSEN: &[&str] = &[
+    "sagemaker:ListClusters",
+    "sagemaker:CreateCluster",
+    "sagemaker:DeleteCluster",
+    "sagemaker:DescribeCluster",
+    "sagemaker:DescribeClusterNode",
+    "sagemaker:ListClusterNodes",
+    "sagemaker:UpdateCluster",
+    "sagemaker:UpdateClusterSoftware",
+    "sagemaker:BatchDeleteClusterNodes",
+    "sagemaker:BatchAddClusterNodes",
+    "sagemaker:ListComputeQuotas",
+    "sagemaker:ListClusterSchedulerConfigs",
+    "sagemaker:DeleteComputeQuota",
+    "sagemaker:DeleteClusterSchedulerConfig",
+    "sagemaker:AddTags",
+    "eks:DescribeCluster",
+    "eks:CreateAccessEntry",
+    "eks:DescribeAccessEntry",
+    "eks:DeleteAccessEntry",
+    "eks:AssociateAccessPolicy",
+    "iam:PassRole",
+    "iam:CreateServiceLinkedRole",
+    "ssm:StartSession",
+    "ssm:TerminateSession",
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ecr:BatchGetImage",
+    "eks-auth:AssumeRoleForPodIdentity",
+    "s3:ListBucket",
+    "s3:GetObject",
+    "s3:PutObject",
+    "sts:AssumeRole",
+    "sts:TagSession",
+    // Unknown.
+    "sagemaker:DescribeCluterNode",
+    "sagemaker:ListClusterSchedulerConfig",
+    "sagemaker:DeleteClusterNodes",
+    "sagemakr:ListClusters",
+    "ListClusters",
+    // Case is ignored by both.
+    "SageMaker:listclusters",
+    "S3:GETOBJECT",
+];
+
+/// Patterns: compared with whether [`Catalog::expand`] finds anything.
+const PATTERNS: &[&str] = &[
+    "sagemaker:Describe*",
+    "sagemaker:*",
+    "sagemaker:*ClusterNode?",
+    "s3:Get?bject",
+    "sagemaker:Nope*",
+    "s3:Get?",
+    "sagemakr:*",
+];
+
+/// cfn-lint's verdict on each action: `true` when W3037 flags it.
+fn cfn_lint_flags(cfn_lint: &std::path::Path, actions: &[String]) -> Vec<bool> {
+    let resources: serde_json::Map<String, Value> = actions
+        .iter()
+        .enumerate()
+        .map(|(i, action)| {
+            let policy = json!({
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {"PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+                }},
+            });
+            (format!("P{i}"), policy)
+        })
+        .collect();
+    let template = json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources});
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("catalog_vs_cfnlint");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("actions.json");
+    fs::write(&path, serde_json::to_string_pretty(&template).unwrap()).unwrap();
+
+    let out = Command::new(cfn_lint)
+        .args(["--format", "json", "--"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    // Exit status is a bit mask: 2 error, 4 warning, 8 info; 1 means cfn-lint itself failed.
+    let code = out.status.code().unwrap();
+    assert_eq!(
+        code & 1,
+        0,
+        "cfn-lint failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let flagged: BTreeSet<usize> = findings
+        .iter()
+        .filter(|f| f["Rule"]["Id"] == "W3037")
+        .map(|f| {
+            let id = f["Location"]["Path"][1].as_str().unwrap();
+            id.strip_prefix('P').unwrap().parse().unwrap()
+        })
+        .collect();
+    (0..actions.len()).map(|i| flagged.contains(&i)).collect()
+}
+
+#[test]
+fn catalog_agrees_with_cfn_lint_w3037() {
+    let Some(cfn_lint) = common::tools::require_tool_or_skip("cfn-lint") else {
+        return;
+    };
+    let version = Command::new(&cfn_lint).arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    if !catalog().version().starts_with(&format!("{version} ")) {
+        common::tools::skip_or_fail(&format!(
+            "{} is `{version}`, the catalog is `{}`",
+            cfn_lint.display(),
+            catalog().version()
+        ));
+        return;
+    }
+
+    // Every service once (its first action), a misspelling in every tenth, and the chosen ones.
+    let c = catalog();
+    let mut actions: Vec<String> = CHOSEN.iter().map(|a| a.to_string()).collect();
+    for (i, prefix) in c.services().enumerate() {
+        if let Some(first) = c.expand(&format!("{prefix}:*")).into_iter().next() {
+            if i % 10 == 0 {
+                actions.push(format!("{first}x"));
+                actions.push(first[..first.len() - 1].to_string());
+            }
+            actions.push(first);
+        }
+    }
+    let singles = actions.len();
+    actions.extend(PATTERNS.iter().map(|p| p.to_string()));
+
+    let flagged = cfn_lint_flags(&cfn_lint, &actions);
+    assert!(
+        flagged.iter().any(|&f| f) && !flagged.iter().all(|&f| f),
+        "cfn-lint should flag some actions and pass others: {flagged:?}"
+    );
+    let mut disagreements = Vec::new();
+    for (i, (action, cfn_lint_unknown)) in actions.iter().zip(flagged).enumerate() {
+        let ours_unknown = if i < singles {
+            !matches!(c.lookup(action), ActionLookup::Found(_))
+        } else {
+            c.expand(action).is_empty()
+        };
+        if ours_unknown != cfn_lint_unknown {
+            disagreements.push(format!(
+                "{action}: cfn-lint {}, catalog {}",
+                verdict(cfn_lint_unknown),
+                verdict(ours_unknown)
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+fn verdict(unknown: bool) -> &'static str {
+    if unknown { "unknown" } else { "known" }
+}
