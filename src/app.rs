@@ -12,7 +12,12 @@ use crate::model::Model;
 use crate::spec::{self, Source};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-pub const LONG_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `--version`: the tool's version and the IAM catalog it checks actions against.
+pub fn long_version() -> &'static str {
+    static LONG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LONG.get_or_init(|| format!("{VERSION}\nIAM catalog: {}", crate::catalog::catalog().version()))
+}
 
 /// The process exit code, as SPEC.md fixes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

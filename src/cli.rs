@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// One spec in, IAM for SageMaker HyperPod out: CloudFormation, Terraform JSON, Kubernetes RBAC
 /// and plain IAM JSON from one model.
 #[derive(Debug, Parser)]
-#[command(name = "hyperpod-iam", version = crate::app::VERSION, long_version = crate::app::LONG_VERSION)]
+#[command(name = "hyperpod-iam", version = crate::app::VERSION, long_version = crate::app::long_version())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -50,25 +50,13 @@ fn timings() {
     let (_, cold_expand) = time(|| catalog().expand("bedrock:*"));
     eprintln!("catalog() (reads the index):            {index:?}");
     eprintln!("first lookup, cold (parses sagemaker):  {first:?}");
-    eprintln!(
-        "6 more lookups, 4 more services:        {rest:?} ({})",
-        each.join(", ")
-    );
-    eprintln!(
-        "all cold work, catalog() included:      {:?}",
-        index + first + rest
-    );
+    eprintln!("6 more lookups, 4 more services:        {rest:?} ({})", each.join(", "));
+    eprintln!("all cold work, catalog() included:      {:?}", index + first + rest);
     eprintln!("warm lookup:                            {:?}", warm / n);
-    eprintln!(
-        "expand(sagemaker:*), {} actions, warm: {expand:?}",
-        all.len()
-    );
+    eprintln!("expand(sagemaker:*), {} actions, warm: {expand:?}", all.len());
     eprintln!("expand(bedrock:*), cold:                {cold_expand:?}");
     eprintln!("suggest (a miss in sagemaker):          {suggest:?}");
     if !cfg!(debug_assertions) {
-        assert!(
-            index + first + rest < Duration::from_millis(5),
-            "cold look-ups too slow"
-        );
+        assert!(index + first + rest < Duration::from_millis(5), "cold look-ups too slow");
     }
 }

@@ -92,19 +92,10 @@ fn cfn_lint_flags(cfn_lint: &std::path::Path, actions: &[String]) -> Vec<bool> {
     let path = dir.join("actions.json");
     fs::write(&path, serde_json::to_string_pretty(&template).unwrap()).unwrap();
 
-    let out = Command::new(cfn_lint)
-        .args(["--format", "json", "--"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = Command::new(cfn_lint).args(["--format", "json", "--"]).arg(&path).output().unwrap();
     // Exit status is a bit mask: 2 error, 4 warning, 8 info; 1 means cfn-lint itself failed.
     let code = out.status.code().unwrap();
-    assert_eq!(
-        code & 1,
-        0,
-        "cfn-lint failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(code & 1, 0, "cfn-lint failed: {}", String::from_utf8_lossy(&out.stderr));
     let findings: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let flagged: BTreeSet<usize> = findings
         .iter()
@@ -155,11 +146,8 @@ fn catalog_agrees_with_cfn_lint_w3037() {
     );
     let mut disagreements = Vec::new();
     for (i, (action, cfn_lint_unknown)) in actions.iter().zip(flagged).enumerate() {
-        let ours_unknown = if i < singles {
-            !matches!(c.lookup(action), ActionLookup::Found(_))
-        } else {
-            c.expand(action).is_empty()
-        };
+        let ours_unknown =
+            if i < singles { !matches!(c.lookup(action), ActionLookup::Found(_)) } else { c.expand(action).is_empty() };
         if ours_unknown != cfn_lint_unknown {
             disagreements.push(format!(
                 "{action}: cfn-lint {}, catalog {}",

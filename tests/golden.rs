@@ -150,6 +150,7 @@ fn run(args: &[&str]) -> (String, String, i32) {
 /// The command cases: name and arguments. Output that names a temporary folder is not one of them.
 const COMMANDS: &[(&str, &[&str])] = &[
     ("cli-help", &["--help"]),
+    ("cli-version", &["--version"]),
     ("cli-render-help", &["render", "--help"]),
     ("cli-emitters", &["emitters"]),
     ("cli-init-eks", &["init"]),

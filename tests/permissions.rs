@@ -337,3 +337,27 @@ fn trust_boundary_access_entries_and_service_linked_role() {
         );
     }
 }
+
+/// Every action the tool itself generates, for every example, is one IAM knows.
+#[test]
+fn every_generated_action_is_in_the_catalog() {
+    use hyperpod_iam::catalog::{ActionLookup, catalog};
+    let mut checked = 0;
+    for (name, _, model) in examples() {
+        let statements = model
+            .policies
+            .iter()
+            .flat_map(|p| &p.document.statements)
+            .chain(model.roles.iter().flat_map(|r| &r.trust.statements));
+        for s in statements {
+            for action in s.actions.list() {
+                checked += 1;
+                assert!(
+                    matches!(catalog().lookup(action), ActionLookup::Found(_)),
+                    "{name}: `{action}` is not in the catalog"
+                );
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}

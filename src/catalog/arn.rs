@@ -71,17 +71,12 @@ fn pieces(s: &str) -> Vec<Result<&str, &str>> {
 fn arn_steps(arn: &str) -> Vec<Step> {
     let pieces = pieces(arn);
     // Literal colons: those of the pieces' text, not of policy variables.
-    let colons = pieces
-        .iter()
-        .map(|p| p.map_or(0, |t| t.matches(':').count()))
-        .sum::<usize>();
+    let colons = pieces.iter().map(|p| p.map_or(0, |t| t.matches(':').count())).sum::<usize>();
     let mut seen = 0;
     let mut steps = Vec::new();
     for piece in pieces {
         match piece {
-            Err(escaped @ ("*" | "?" | "$")) => {
-                steps.extend(escaped.chars().map(|c| one(Class::Char(c))))
-            }
+            Err(escaped @ ("*" | "?" | "$")) => steps.extend(escaped.chars().map(|c| one(Class::Char(c)))),
             Err(_variable) => steps.push(many(field_class(seen, colons))),
             Ok(text) => {
                 for c in text.chars() {
@@ -101,11 +96,7 @@ fn arn_steps(arn: &str) -> Vec<Step> {
 /// What a wildcard may stand for after `seen` of the ARN's `colons`: within one of the first
 /// five fields, when a later `:` closes it, anything but `:`; elsewhere anything.
 fn field_class(seen: usize, colons: usize) -> Class {
-    if seen < 5 && seen < colons {
-        Class::NotColon
-    } else {
-        Class::Any
-    }
+    if seen < 5 && seen < colons { Class::NotColon } else { Class::Any }
 }
 
 fn format_steps(format: &str) -> Vec<Step> {
@@ -161,10 +152,7 @@ fn overlap(a: &[Step], b: &[Step]) -> bool {
         match (x, y) {
             (None, None) => return true,
             (Some(x), Some(y)) if x.class.meets(y.class) => {
-                let next = (
-                    if x.many { i } else { i + 1 },
-                    if y.many { j } else { j + 1 },
-                );
+                let next = (if x.many { i } else { i + 1 }, if y.many { j } else { j + 1 });
                 if next != (i, j) {
                     todo.push(next);
                 }
@@ -257,10 +245,7 @@ mod tests {
         assert!(!m("arn:aws:s3:::bucket/*", BUCKET));
         assert!(m("arn:aws:s3:::b?cket", BUCKET));
         assert!(m("arn:aws:s3:::bucket/home/${aws:username}/*", OBJECT));
-        assert!(m(
-            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x",
-            ROLE
-        ));
+        assert!(m("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x", ROLE));
         assert!(m("arn:aws:sagemaker:*:*:cluster/*", CLUSTER));
         assert!(!m("arn:aws:sagemaker:*:*:endpoint/*", CLUSTER));
         assert!(!m("arn:aws:sagemaker:us-*:1*:endpoint/*", CLUSTER));
@@ -277,30 +262,12 @@ mod tests {
 
     #[test]
     fn truncated_formats_of_policies_json() {
-        assert!(m(
-            "arn:aws:sagemaker:us-west-2:123456789012:cluster/abc",
-            CLUSTER
-        ));
-        assert!(!m(
-            "arn:aws:sagemaker:us-west-2:123456789012:endpoint/abc",
-            CLUSTER
-        ));
-        assert!(!m(
-            "arn:aws:eks:us-west-2:123456789012:cluster/abc",
-            CLUSTER
-        ));
+        assert!(m("arn:aws:sagemaker:us-west-2:123456789012:cluster/abc", CLUSTER));
+        assert!(!m("arn:aws:sagemaker:us-west-2:123456789012:endpoint/abc", CLUSTER));
+        assert!(!m("arn:aws:eks:us-west-2:123456789012:cluster/abc", CLUSTER));
         assert!(m("arn:aws:s3:::bucket", "arn:${Partition}:s3:::.*"));
-        assert!(m(
-            "arn:aws:dms:us-east-1:1:cert:ABC",
-            "arn:${Partition}:dms:${Region}:${Account}:cert:*"
-        ));
-        assert!(m(
-            "arn:aws:account::123456789012:account",
-            "arn:${Partition}:account::${Account}:account"
-        ));
-        assert!(!m(
-            "arn:aws:account::123456789012:account/x",
-            "arn:${Partition}:account::${Account}:account"
-        ));
+        assert!(m("arn:aws:dms:us-east-1:1:cert:ABC", "arn:${Partition}:dms:${Region}:${Account}:cert:*"));
+        assert!(m("arn:aws:account::123456789012:account", "arn:${Partition}:account::${Account}:account"));
+        assert!(!m("arn:aws:account::123456789012:account/x", "arn:${Partition}:account::${Account}:account"));
     }
 }

@@ -44,10 +44,8 @@ pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(|| Catalog {
         // The tests read the whole embedded file; were it unreadable anyway, the catalog would
         // be empty and report every action unknown rather than panic.
-        index: store::read_index(DATA).unwrap_or_else(|_| Index {
-            version: "unreadable embedded catalog",
-            slots: Vec::new(),
-        }),
+        index: store::read_index(DATA)
+            .unwrap_or_else(|_| Index { version: "unreadable embedded catalog", slots: Vec::new() }),
     })
 }
 
@@ -97,25 +95,14 @@ impl Catalog {
     }
 
     fn slot(&self, prefix: &str) -> Option<&Slot> {
-        let i = self
-            .index
-            .slots
-            .binary_search_by(|s| text::cmp_ignore_case(s.prefix, prefix))
-            .ok()?;
+        let i = self.index.slots.binary_search_by(|s| text::cmp_ignore_case(s.prefix, prefix)).ok()?;
         self.index.slots.get(i)
     }
 
     fn action_in<'a>(&'a self, slot: &'a Slot, name: &str) -> Option<ActionInfo<'a>> {
         let service = slot.service();
-        let i = service
-            .actions
-            .binary_search_by(|a| text::cmp_ignore_case(a.0, name))
-            .ok()?;
-        Some(ActionInfo {
-            prefix: slot.prefix,
-            service,
-            action: service.actions.get(i)?,
-        })
+        let i = service.actions.binary_search_by(|a| text::cmp_ignore_case(a.0, name)).ok()?;
+        Some(ActionInfo { prefix: slot.prefix, service, action: service.actions.get(i)? })
     }
 
     fn closest_action_in<'a>(&'a self, slot: &'a Slot, name: &str) -> Option<ActionInfo<'a>> {
@@ -142,11 +129,7 @@ impl Catalog {
         if let Some(info) = self.action_in(slot, name) {
             return ActionLookup::Found(info);
         }
-        let suggestion = if name.contains(['*', '?']) {
-            None
-        } else {
-            self.closest_action_in(slot, name)
-        };
+        let suggestion = if name.contains(['*', '?']) { None } else { self.closest_action_in(slot, name) };
         ActionLookup::UnknownAction { suggestion }
     }
 
@@ -161,8 +144,7 @@ impl Catalog {
             ActionLookup::UnknownService { suggestion } => {
                 let (_, name) = action.split_once(':')?;
                 let slot = self.slot(suggestion?)?;
-                self.action_in(slot, name)
-                    .or_else(|| self.closest_action_in(slot, name))
+                self.action_in(slot, name).or_else(|| self.closest_action_in(slot, name))
             }
         };
         info.map(|i| i.full_name())
@@ -225,19 +207,15 @@ impl<'a> ActionInfo<'a> {
     /// be granted on `*`. Policies.json does not say which of them are required.
     pub fn resource_types(&self) -> impl Iterator<Item = ResourceType<'a>> + use<'a> {
         let service = self.service;
-        self.action.2.iter().filter_map(move |&i| {
-            Some(ResourceType {
-                service,
-                data: service.resource_types.get(usize::from(i))?,
-            })
-        })
+        self.action
+            .2
+            .iter()
+            .filter_map(move |&i| Some(ResourceType { service, data: service.resource_types.get(usize::from(i))? }))
     }
 
     /// The resource types of this action whose ARN format `arn` matches.
     pub fn resource_types_for_arn(&self, arn: &str) -> Vec<ResourceType<'a>> {
-        self.resource_types()
-            .filter(|t| t.matches_arn(arn))
-            .collect()
+        self.resource_types().filter(|t| t.matches_arn(arn)).collect()
     }
 }
 
@@ -255,10 +233,7 @@ impl<'a> ResourceType<'a> {
     /// The condition keys that apply to a resource of this type, sorted.
     pub fn condition_keys(&self) -> impl Iterator<Item = &'static str> + use<'a> {
         let keys = &self.service.condition_keys;
-        self.data
-            .2
-            .iter()
-            .filter_map(move |&i| keys.get(usize::from(i)).copied())
+        self.data.2.iter().filter_map(move |&i| keys.get(usize::from(i)).copied())
     }
 
     /// Whether a policy resource `arn` matches one of [`ResourceType::arn_formats`].

@@ -60,11 +60,7 @@ pub(crate) struct Action<'a>(pub &'a str, pub Spelling, pub Vec<u16>);
 
 /// A resource type: name, ARN formats, indices into [`Service::condition_keys`].
 #[derive(Debug, Deserialize)]
-pub(crate) struct ResourceTypeData<'a>(
-    pub &'a str,
-    #[serde(borrow)] pub Vec<&'a str>,
-    pub Vec<u16>,
-);
+pub(crate) struct ResourceTypeData<'a>(pub &'a str, #[serde(borrow)] pub Vec<&'a str>, pub Vec<u16>);
 
 impl Service<'static> {
     /// Parses a service's line, `<prefix>TAB<json>LF`.
@@ -74,22 +70,15 @@ impl Service<'static> {
             .and_then(|l| l.strip_prefix('\t'))
             .and_then(|l| l.strip_suffix('\n'))
             .ok_or(DataError::Misplaced { prefix })?;
-        let service: Self =
-            serde_json::from_str(json).map_err(|source| DataError::Line { prefix, source })?;
+        let service: Self = serde_json::from_str(json).map_err(|source| DataError::Line { prefix, source })?;
         let bad = |index: usize| DataError::Index { prefix, index };
         for Action(_, _, types) in &service.actions {
-            if let Some(&i) = types
-                .iter()
-                .find(|&&i| usize::from(i) >= service.resource_types.len())
-            {
+            if let Some(&i) = types.iter().find(|&&i| usize::from(i) >= service.resource_types.len()) {
                 return Err(bad(i.into()));
             }
         }
         for ResourceTypeData(_, _, keys) in &service.resource_types {
-            if let Some(&i) = keys
-                .iter()
-                .find(|&&i| usize::from(i) >= service.condition_keys.len())
-            {
+            if let Some(&i) = keys.iter().find(|&&i| usize::from(i) >= service.condition_keys.len()) {
                 return Err(bad(i.into()));
             }
         }
@@ -116,8 +105,7 @@ impl Slot {
     /// The parsed service. A line that does not parse (which the tests rule out for the embedded
     /// data) reads as a service without actions, so its actions are reported unknown.
     pub fn service(&self) -> &Service<'static> {
-        self.parsed
-            .get_or_init(|| Service::parse(self.prefix, self.line()).unwrap_or_default())
+        self.parsed.get_or_init(|| Service::parse(self.prefix, self.line()).unwrap_or_default())
     }
 
     #[cfg(test)]
@@ -151,12 +139,8 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
         } else if let Some(v) = line.strip_prefix("version ") {
             version = Some(v);
         } else if let Some(rest) = line.strip_prefix("service ") {
-            let (prefix, len) = rest
-                .split_once(' ')
-                .ok_or_else(|| header(format!("bad index line `{line}`")))?;
-            let len = len
-                .parse::<usize>()
-                .map_err(|_| header(format!("bad length in `{line}`")))?;
+            let (prefix, len) = rest.split_once(' ').ok_or_else(|| header(format!("bad index line `{line}`")))?;
+            let len = len.parse::<usize>().map_err(|_| header(format!("bad length in `{line}`")))?;
             entries.push((prefix, len));
         } else if line == "end" {
             body_start = Some(offset);
@@ -172,12 +156,7 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
     }
     let mut slots = Vec::with_capacity(entries.len());
     for (prefix, len) in entries {
-        slots.push(Slot {
-            prefix,
-            text,
-            line: at..at + len,
-            parsed: OnceLock::new(),
-        });
+        slots.push(Slot { prefix, text, line: at..at + len, parsed: OnceLock::new() });
         at += len;
     }
     if at != text.len() {

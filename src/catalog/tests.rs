@@ -64,10 +64,7 @@ fn the_embedded_data_reads_whole() {
     for slot in &index.slots {
         let service = slot.try_parse().unwrap_or_else(|e| panic!("{e}"));
         assert!(
-            service
-                .actions
-                .windows(2)
-                .all(|w| text::cmp_ignore_case(w[0].0, w[1].0).is_lt()),
+            service.actions.windows(2).all(|w| text::cmp_ignore_case(w[0].0, w[1].0).is_lt()),
             "{}: actions not sorted",
             slot.prefix
         );
@@ -94,10 +91,7 @@ fn services_are_sorted_prefixes() {
 fn actions_the_tool_uses_exist() {
     for action in USED {
         let info = found(action);
-        assert_eq!(
-            info.full_name().to_ascii_lowercase(),
-            action.to_ascii_lowercase()
-        );
+        assert_eq!(info.full_name().to_ascii_lowercase(), action.to_ascii_lowercase());
     }
 }
 
@@ -114,18 +108,9 @@ fn lookup_ignores_case_and_gives_the_best_spelling() {
 #[test]
 fn misspelt_actions_are_unknown_with_a_suggestion() {
     let cases = [
-        (
-            "sagemaker:DescribeCluterNode",
-            Some("sagemaker:DescribeClusterNode"),
-        ),
-        (
-            "sagemaker:ListClusterSchedulerConfig",
-            Some("sagemaker:ListClusterSchedulerConfigs"),
-        ),
-        (
-            "sagemaker:DeleteClusterNodes",
-            Some("sagemaker:BatchDeleteClusterNodes"),
-        ),
+        ("sagemaker:DescribeCluterNode", Some("sagemaker:DescribeClusterNode")),
+        ("sagemaker:ListClusterSchedulerConfig", Some("sagemaker:ListClusterSchedulerConfigs")),
+        ("sagemaker:DeleteClusterNodes", Some("sagemaker:BatchDeleteClusterNodes")),
         ("sagemaker:Xyzzy", None),
     ];
     for (action, suggestion) in cases {
@@ -145,44 +130,25 @@ fn unknown_service_suggests_a_prefix() {
         ActionLookup::UnknownService { suggestion } => assert_eq!(suggestion, Some("sagemaker")),
         other => panic!("{other:?}"),
     }
-    assert_eq!(
-        catalog().suggest("sagemakr:ListClusters").as_deref(),
-        Some("sagemaker:ListClusters")
-    );
-    assert_eq!(
-        catalog().suggest("sagemakr:ListClustrs").as_deref(),
-        Some("sagemaker:ListClusters")
-    );
+    assert_eq!(catalog().suggest("sagemakr:ListClusters").as_deref(), Some("sagemaker:ListClusters"));
+    assert_eq!(catalog().suggest("sagemakr:ListClustrs").as_deref(), Some("sagemaker:ListClusters"));
     assert!(matches!(
         catalog().lookup("nosuchservice:ListClusters"),
         ActionLookup::UnknownService { suggestion: None }
     ));
-    assert!(matches!(
-        catalog().lookup("ListClusters"),
-        ActionLookup::UnknownService { suggestion: None }
-    ));
+    assert!(matches!(catalog().lookup("ListClusters"), ActionLookup::UnknownService { suggestion: None }));
     assert_eq!(catalog().suggest("sagemaker:ListClusters"), None);
 }
 
 #[test]
 fn wildcards_are_for_expand_not_lookup() {
-    assert!(matches!(
-        catalog().lookup("sagemaker:Describe*"),
-        ActionLookup::UnknownAction { suggestion: None }
-    ));
+    assert!(matches!(catalog().lookup("sagemaker:Describe*"), ActionLookup::UnknownAction { suggestion: None }));
     let describe = catalog().expand("sagemaker:Describe*");
     assert!(describe.contains(&"sagemaker:DescribeClusterNode".to_string()));
-    assert!(
-        describe
-            .iter()
-            .all(|a| a.to_ascii_lowercase().starts_with("sagemaker:describe"))
-    );
+    assert!(describe.iter().all(|a| a.to_ascii_lowercase().starts_with("sagemaker:describe")));
     let all = catalog().expand("SAGEMAKER:*");
     assert!(all.len() > describe.len());
-    assert!(
-        all.windows(2)
-            .all(|w| text::cmp_ignore_case(&w[0], &w[1]).is_lt())
-    );
+    assert!(all.windows(2).all(|w| text::cmp_ignore_case(&w[0], &w[1]).is_lt()));
     assert_eq!(catalog().expand("s3:GetObjec?"), ["s3:GetObject"]);
     assert!(catalog().expand("sagemaker:Nope*").is_empty());
     assert!(catalog().expand("sagemakr:*").is_empty());
@@ -195,60 +161,29 @@ fn get_object_takes_objects() {
     let types: Vec<&str> = info.resource_types().map(|t| t.name()).collect();
     assert_eq!(types, ["accesspointobject", "object"]);
     assert!(!types.contains(&"bucket"));
-    let list_bucket: Vec<&str> = found("s3:ListBucket")
-        .resource_types()
-        .map(|t| t.name())
-        .collect();
+    let list_bucket: Vec<&str> = found("s3:ListBucket").resource_types().map(|t| t.name()).collect();
     assert!(list_bucket.contains(&"bucket") && !list_bucket.contains(&"object"));
 
-    let object = |arn| {
-        catalog()
-            .resource_types_for_arn("s3:GetObject", arn)
-            .map(|v| v.len())
-    };
+    let object = |arn| catalog().resource_types_for_arn("s3:GetObject", arn).map(|v| v.len());
     assert_eq!(object("arn:aws:s3:::bucket/key"), Some(1));
-    assert_eq!(
-        object("arn:aws:sagemaker:us-east-1:123456789012:cluster/x"),
-        Some(0)
-    );
-    assert_eq!(
-        object("arn:aws:s3:us-east-1:123456789012:accesspoint/ap/object/k"),
-        Some(1)
-    );
-    assert_eq!(
-        catalog()
-            .resource_types_for_arn("s3:GetObjekt", "*")
-            .map(|v| v.len()),
-        None
-    );
+    assert_eq!(object("arn:aws:sagemaker:us-east-1:123456789012:cluster/x"), Some(0));
+    assert_eq!(object("arn:aws:s3:us-east-1:123456789012:accesspoint/ap/object/k"), Some(1));
+    assert_eq!(catalog().resource_types_for_arn("s3:GetObjekt", "*").map(|v| v.len()), None);
     // Policies.json truncates the object format to `arn:${Partition}:s3:::.*`, the same as the
     // bucket's, so a bucket ARN is not told apart from an object ARN. Should a refresh bring
     // full formats, this changes, and so should the check that relies on it.
     assert_eq!(object("arn:aws:s3:::bucket"), Some(1));
-    let formats: Vec<&str> = info
-        .resource_types()
-        .flat_map(|t| t.arn_formats().iter().copied())
-        .collect();
+    let formats: Vec<&str> = info.resource_types().flat_map(|t| t.arn_formats().iter().copied()).collect();
     assert!(formats.contains(&"arn:${Partition}:s3:::.*"), "{formats:?}");
 }
 
 #[test]
 fn cluster_actions_take_cluster_arns() {
     let arn = "arn:aws:sagemaker:us-west-2:123456789012:cluster/abc123";
-    let types = catalog()
-        .resource_types_for_arn("sagemaker:DescribeClusterNode", arn)
-        .expect("known action");
-    assert_eq!(
-        types.iter().map(|t| t.name()).collect::<Vec<_>>(),
-        ["cluster"]
-    );
+    let types = catalog().resource_types_for_arn("sagemaker:DescribeClusterNode", arn).expect("known action");
+    assert_eq!(types.iter().map(|t| t.name()).collect::<Vec<_>>(), ["cluster"]);
     let eks = "arn:aws:eks:us-west-2:123456789012:cluster/abc";
-    assert_eq!(
-        catalog()
-            .resource_types_for_arn("sagemaker:DescribeClusterNode", eks)
-            .map(|v| v.len()),
-        Some(0)
-    );
+    assert_eq!(catalog().resource_types_for_arn("sagemaker:DescribeClusterNode", eks).map(|v| v.len()), Some(0));
     // An action without resource types (granted on `*` only).
     let list = found("sagemaker:ListClusters");
     assert_eq!(list.resource_types().count(), 0);
@@ -260,10 +195,7 @@ fn pass_role_condition_keys() {
     let role = info.resource_types().next().expect("a resource type");
     assert_eq!(role.name(), "role");
     let keys: Vec<&str> = role.condition_keys().collect();
-    assert_eq!(
-        keys,
-        ["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"]
-    );
+    assert_eq!(keys, ["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"]);
     // `iam:PassedToService` is a condition key of the action itself, which Policies.json does
     // not keep, so the catalog does not know it.
     assert!(!keys.contains(&"iam:PassedToService"));
@@ -289,17 +221,9 @@ fn damaged_data_is_reported_not_trusted() {
     assert!(store::read_index("version v\nservice b 5\nservice a 5\nend\n").is_err());
     assert!(store::read_index("service a 5\nend\na\t{}\n").is_err());
     let index = store::read_index("version v\nservice a 5\nend\nb\t{}\n").expect("index");
-    assert!(matches!(
-        index.slots[0].try_parse(),
-        Err(store::DataError::Misplaced { .. })
-    ));
+    assert!(matches!(index.slots[0].try_parse(), Err(store::DataError::Misplaced { .. })));
     assert!(index.slots[0].service().actions.is_empty());
-    let index = store::read_index(
-        "version v\nservice a 38\nend\na\t{\"a\":[[\"X\",\"s\",[0]]],\"r\":[],\"k\":[]}\n",
-    )
-    .expect("index");
-    assert!(matches!(
-        index.slots[0].try_parse(),
-        Err(store::DataError::Index { index: 0, .. })
-    ));
+    let index = store::read_index("version v\nservice a 38\nend\na\t{\"a\":[[\"X\",\"s\",[0]]],\"r\":[],\"k\":[]}\n")
+        .expect("index");
+    assert!(matches!(index.slots[0].try_parse(), Err(store::DataError::Index { index: 0, .. })));
 }

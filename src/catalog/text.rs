@@ -4,9 +4,7 @@ use std::cmp::Ordering;
 
 /// Orders `a` and `b` as their ASCII lower-case forms would be ordered.
 pub(crate) fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 /// Whether `name` matches `pattern`, where `*` stands for any run of characters and `?` for one,
@@ -82,10 +80,7 @@ pub(crate) fn suggestion_limit(name: &str) -> usize {
 /// The candidate closest to `name` within [`suggestion_limit`]. Ties go to a candidate that
 /// contains `name` (a missing prefix or suffix, as in `DeleteClusterNodes` for
 /// `BatchDeleteClusterNodes`), then to the first in order.
-pub(crate) fn closest<'c>(
-    name: &str,
-    candidates: impl Iterator<Item = &'c str>,
-) -> Option<&'c str> {
+pub(crate) fn closest<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
     let limit = suggestion_limit(name);
     let lower = name.to_ascii_lowercase();
     candidates
@@ -117,10 +112,7 @@ mod tests {
 
     #[test]
     fn edit_distance() {
-        assert_eq!(
-            distance("DescribeCluterNode", "describeclusternode", 5),
-            Some(1)
-        );
+        assert_eq!(distance("DescribeCluterNode", "describeclusternode", 5), Some(1));
         assert_eq!(distance("abcd", "abdc", 5), Some(1));
         assert_eq!(distance("", "abc", 5), Some(3));
         assert_eq!(distance("kitten", "sitting", 5), Some(3));
@@ -131,10 +123,7 @@ mod tests {
     #[test]
     fn closest_prefers_a_containing_name_on_ties() {
         let names = ["deletecluster", "batchdeleteclusternodes"];
-        assert_eq!(
-            closest("DeleteClusterNodes", names.into_iter()),
-            Some("batchdeleteclusternodes")
-        );
+        assert_eq!(closest("DeleteClusterNodes", names.into_iter()), Some("batchdeleteclusternodes"));
         assert_eq!(closest("zzz", names.into_iter()), None);
     }
 }

@@ -15,12 +15,7 @@ pub fn find_tool(name: &str) -> Option<PathBuf> {
     if let Some(venv) = env::var_os("HYPERPOD_IAM_VENV") {
         candidates.push(PathBuf::from(venv).join("bin").join(name));
     }
-    candidates.push(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(".venv")
-            .join("bin")
-            .join(name),
-    );
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv").join("bin").join(name));
     if let Some(path) = env::var_os("PATH") {
         candidates.extend(env::split_paths(&path).map(|dir| dir.join(name)));
     }
@@ -40,8 +35,7 @@ pub fn require_tool_or_skip(name: &str) -> Option<PathBuf> {
 /// Reports why a test cannot run: fails it under `CI`, else prints `skipped: <why>` to stderr,
 /// past the test harness's capture.
 pub fn skip_or_fail(why: &str) {
-    let hint =
-        "set HYPERPOD_IAM_VENV to a virtual environment that has it, or install it into .venv";
+    let hint = "set HYPERPOD_IAM_VENV to a virtual environment that has it, or install it into .venv";
     if env::var_os("CI").is_some() {
         panic!("{why} ({hint}); CI is set, so this test fails instead of skipping");
     }
@@ -53,8 +47,7 @@ pub fn skip_or_fail(why: &str) {
 #[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(not(unix))]
