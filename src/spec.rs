@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::check::{Diagnostic, Diagnostics, Location, did_you_mean};
-use crate::model::{self, Config, Orchestrator, RoleKind, Target, names};
+use crate::model::{
+    self, Actions, Condition, Config, Effect, Orchestrator, Resources, RoleKind, Statement, Target, Text, names,
+};
 
 /// A spec to read: its display name (for messages) and its text.
 #[derive(Debug, Clone)]
@@ -95,6 +97,10 @@ struct OptionsSpec {
 struct AdminSpec {
     name: S,
     trusted_principals: Spanned<Vec<S>>,
+    #[serde(default)]
+    managed_policy_arns: Vec<S>,
+    #[serde(default)]
+    extra_statements: Vec<Spanned<StatementSpec>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +110,10 @@ struct ScientistSpec {
     trusted_principals: Spanned<Vec<S>>,
     namespace: Option<S>,
     pod_role: Option<Spanned<PodRoleSpec>>,
+    #[serde(default)]
+    managed_policy_arns: Vec<S>,
+    #[serde(default)]
+    extra_statements: Vec<Spanned<StatementSpec>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +122,10 @@ struct PodRoleSpec {
     service_account: S,
     #[serde(default)]
     s3_buckets: Vec<S>,
+    #[serde(default)]
+    managed_policy_arns: Vec<S>,
+    #[serde(default)]
+    extra_statements: Vec<Spanned<StatementSpec>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,13 +138,82 @@ struct ExecutionSpec {
     s3_buckets: Vec<S>,
     #[serde(default)]
     managed_policy_arns: Vec<S>,
+    #[serde(default)]
+    extra_statements: Vec<Spanned<StatementSpec>>,
+}
+
+/// An IAM statement as users write it in policies, in YAML or JSON.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatementSpec {
+    #[serde(rename = "Sid")]
+    sid: Option<S>,
+    #[serde(rename = "Effect")]
+    effect: S,
+    #[serde(rename = "Action")]
+    action: Option<Spanned<Strings>>,
+    #[serde(rename = "NotAction")]
+    not_action: Option<Spanned<Strings>>,
+    #[serde(rename = "Resource")]
+    resource: Option<Spanned<Strings>>,
+    #[serde(rename = "NotResource")]
+    not_resource: Option<Spanned<Strings>>,
+    #[serde(rename = "Condition", default)]
+    condition: BTreeMap<String, BTreeMap<String, Spanned<Strings>>>,
+}
+
+/// A string or a list of strings, as IAM takes them; scalars of other types (`true`, `3600`) are
+/// read as their text, as IAM does.
+#[derive(Debug)]
+struct Strings(Vec<(String, Option<Location>)>);
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Strings;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Strings, E> {
+                Ok(Strings(vec![(v.to_owned(), None)]))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Strings, E> {
+                Ok(Strings(vec![(v.to_string(), None)]))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Strings, E> {
+                Ok(Strings(vec![(v.to_string(), None)]))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Strings, E> {
+                Ok(Strings(vec![(v.to_string(), None)]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Strings, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<S>()? {
+                    items.push((item.value.clone(), at(&item)));
+                }
+                Ok(Strings(items))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// Each string with its own location, or the list's when it was a scalar.
+fn items(list: &Spanned<Strings>) -> Vec<(&str, Option<Location>)> {
+    let whole = at(list);
+    list.value.0.iter().map(|(s, loc)| (s.as_str(), loc.or(whole))).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // Parsing.
 
+/// Where each field of a spec is: field path (`admins[0].extraStatements[1].Action[0]`) → line
+/// and column. Diagnostics found after reading (the lint) use it to point at the spec.
+pub type SourceMap = BTreeMap<String, Location>;
+
 /// Reads and checks a spec. On failure every error found is returned, sorted by location.
-pub fn read(source: &Source) -> Result<Config, Diagnostics> {
+pub fn read(source: &Source) -> Result<(Config, SourceMap), Diagnostics> {
     let file = parse(source).map_err(|d| Diagnostics { items: vec![d] })?;
     let mut v = Validator::default();
     let config = v.convert(&file);
@@ -138,12 +221,17 @@ pub fn read(source: &Source) -> Result<Config, Diagnostics> {
         v.diags.sort();
         return Err(v.diags);
     }
-    Ok(config)
+    Ok((config, v.locations))
 }
 
 /// Reads a spec and builds its model.
 pub fn load(source: &Source) -> Result<model::Model, Diagnostics> {
-    read(source).map(|config| model::build(&config))
+    load_mapped(source).map(|(model, _)| model)
+}
+
+/// Reads a spec and builds its model, keeping where each field is.
+pub fn load_mapped(source: &Source) -> Result<(model::Model, SourceMap), Diagnostics> {
+    read(source).map(|(config, locations)| (model::build(&config), locations))
 }
 
 fn loc(line: u32, column: u32) -> Option<Location> {
@@ -249,6 +337,7 @@ fn translate(raw: &str, path: String) -> Diagnostic {
 #[derive(Default)]
 struct Validator {
     diags: Diagnostics,
+    locations: SourceMap,
 }
 
 const PARTITIONS: [&str; 3] = ["aws", "aws-cn", "aws-us-gov"];
@@ -265,6 +354,167 @@ impl Validator {
         message: impl Into<String>,
     ) {
         self.diags.push(Diagnostic::error(code, path, message).at(location));
+    }
+
+    fn locate(&mut self, path: &str, location: Option<Location>) {
+        if let Some(location) = location {
+            self.locations.insert(path.to_owned(), location);
+        }
+    }
+
+    /// `managedPolicyArns` and `extraStatements` of one role.
+    fn extras(
+        &mut self,
+        path: &str,
+        arns: &[S],
+        statements: &[Spanned<StatementSpec>],
+        partition: Option<&str>,
+    ) -> model::Extras {
+        let managed_policy_arns = arns
+            .iter()
+            .enumerate()
+            .map(|(j, arn)| {
+                let field = format!("{path}.managedPolicyArns[{j}]");
+                self.locate(&field, at(arn));
+                self.policy_arn(&field, arn, partition);
+                arn.value.clone()
+            })
+            .collect();
+        let mut sids = BTreeMap::new();
+        let statements = statements
+            .iter()
+            .enumerate()
+            .map(|(i, st)| self.statement(&format!("{path}.extraStatements[{i}]"), st, &mut sids))
+            .collect();
+        model::Extras { managed_policy_arns, statements }
+    }
+
+    fn statement(&mut self, path: &str, st: &Spanned<StatementSpec>, sids: &mut BTreeMap<String, String>) -> Statement {
+        self.locate(path, at(st));
+        let spec = &st.value;
+        if let Some(sid) = &spec.sid {
+            let field = format!("{path}.Sid");
+            self.locate(&field, at(sid));
+            if !sid.value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                self.invalid(&field, sid, "a Sid holds only letters and digits");
+            } else if let Some(other) = sids.insert(sid.value.clone(), path.to_owned()) {
+                self.error(codes::DUPLICATE, field, at(sid), format!("Sid `{}` is already used by {other}", sid.value));
+            }
+        }
+        let effect = match spec.effect.value.as_str() {
+            "Allow" => Effect::Allow,
+            "Deny" => Effect::Deny,
+            other => {
+                let d = Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    format!("{path}.Effect"),
+                    format!("`{other}` is not an effect; expected `Allow` or `Deny`"),
+                )
+                .at(at(&spec.effect))
+                .suggest(did_you_mean(other, ["Allow", "Deny"]));
+                self.diags.push(d);
+                Effect::Allow
+            }
+        };
+        let actions = match (&spec.action, &spec.not_action) {
+            (Some(list), None) => Actions::Action(self.actions(&format!("{path}.Action"), list)),
+            (None, Some(list)) => Actions::NotAction(self.actions(&format!("{path}.NotAction"), list)),
+            (both, _) => {
+                let message = if both.is_some() {
+                    "a statement takes `Action` or `NotAction`, not both"
+                } else {
+                    "missing required key `Action` (or `NotAction`)"
+                };
+                self.error(codes::MISSING_KEY, path, at(st), message);
+                Actions::Action(Vec::new())
+            }
+        };
+        let resources = match (&spec.resource, &spec.not_resource) {
+            (Some(list), None) => Resources::Resource(self.resources(&format!("{path}.Resource"), list)),
+            (None, Some(list)) => Resources::NotResource(self.resources(&format!("{path}.NotResource"), list)),
+            (both, _) => {
+                let message = if both.is_some() {
+                    "a statement takes `Resource` or `NotResource`, not both"
+                } else {
+                    "missing required key `Resource` (or `NotResource`): a role's policy names what it grants"
+                };
+                self.error(codes::MISSING_KEY, path, at(st), message);
+                Resources::Resource(Vec::new())
+            }
+        };
+        let mut conditions = Vec::new();
+        for (operator, keys) in &spec.condition {
+            for (key, values) in keys {
+                let field = format!("{path}.Condition.{operator}.{key}");
+                self.locate(&field, at(values));
+                if values.value.0.is_empty() {
+                    self.error(codes::MISSING_KEY, &field, at(values), "a condition needs at least one value");
+                }
+                conditions.push(Condition {
+                    operator: operator.clone(),
+                    key: key.clone(),
+                    values: values.value.0.iter().map(|(v, _)| Text::user(v)).collect(),
+                });
+            }
+        }
+        Statement {
+            sid: spec.sid.as_ref().map(|s| s.value.clone()),
+            effect,
+            principal: None,
+            actions,
+            resources: Some(resources),
+            conditions,
+            waivers: Vec::new(),
+            origin: Some(path.to_owned()),
+        }
+    }
+
+    fn actions(&mut self, path: &str, list: &Spanned<Strings>) -> Vec<String> {
+        let all = items(list);
+        if all.is_empty() {
+            self.error(codes::MISSING_KEY, path, at(list), "at least one action is required");
+        }
+        all.iter()
+            .enumerate()
+            .map(|(j, (action, location))| {
+                let field = format!("{path}[{j}]");
+                self.locate(&field, *location);
+                if !is_action_pattern(action) {
+                    self.error(
+                        codes::INVALID_VALUE,
+                        field,
+                        *location,
+                        format!(
+                            "`{action}` is not an action: expected `service:Action` (`*` and `?` may stand in the name)"
+                        ),
+                    );
+                }
+                (*action).to_owned()
+            })
+            .collect()
+    }
+
+    fn resources(&mut self, path: &str, list: &Spanned<Strings>) -> Vec<Text> {
+        let all = items(list);
+        if all.is_empty() {
+            self.error(codes::MISSING_KEY, path, at(list), "at least one resource is required");
+        }
+        all.iter()
+            .enumerate()
+            .map(|(j, (resource, location))| {
+                let field = format!("{path}[{j}]");
+                self.locate(&field, *location);
+                if *resource != "*" && !resource.starts_with("arn:") {
+                    self.error(
+                        codes::INVALID_VALUE,
+                        field,
+                        *location,
+                        format!("`{resource}` is not a resource: expected `*` or an ARN (`arn:${{AWS::Partition}}:s3:::bucket/*`)"),
+                    );
+                }
+                Text::user(resource)
+            })
+            .collect()
     }
 
     fn invalid(&mut self, path: impl Into<String>, s: &S, expected: &str) {
@@ -385,7 +635,7 @@ impl Validator {
                 model::AdminConfig {
                     name: a.name.value.clone(),
                     trusted_principals: self.principals(&path, &a.trusted_principals, partition.as_deref()),
-                    extras: model::Extras::default(),
+                    extras: self.extras(&path, &a.managed_policy_arns, &a.extra_statements, partition.as_deref()),
                 }
             })
             .collect();
@@ -432,16 +682,16 @@ impl Validator {
                     model::PodRoleConfig {
                         service_account: sa.value.clone(),
                         s3_buckets: self.buckets(&pp, &p.value.s3_buckets),
-                        extras: model::Extras::default(),
+                        extras: self.extras(
+                            &pp,
+                            &p.value.managed_policy_arns,
+                            &p.value.extra_statements,
+                            partition.as_deref(),
+                        ),
                     }
                 });
-                model::ScientistConfig {
-                    name: s.name.value.clone(),
-                    trusted_principals,
-                    namespace,
-                    pod_role,
-                    extras: model::Extras::default(),
-                }
+                let extras = self.extras(&path, &s.managed_policy_arns, &s.extra_statements, partition.as_deref());
+                model::ScientistConfig { name: s.name.value.clone(), trusted_principals, namespace, pod_role, extras }
             })
             .collect();
 
@@ -471,20 +721,11 @@ impl Validator {
                         );
                     }
                 }
-                let managed_policy_arns = e
-                    .managed_policy_arns
-                    .iter()
-                    .enumerate()
-                    .map(|(j, arn)| {
-                        self.policy_arn(&format!("{path}.managedPolicyArns[{j}]"), arn, partition.as_deref());
-                        arn.value.clone()
-                    })
-                    .collect();
                 model::ExecutionConfig {
                     name: e.name.value.clone(),
                     instance_groups: e.instance_groups.iter().map(|g| g.value.clone()).collect(),
                     s3_buckets: self.buckets(&path, &e.s3_buckets),
-                    extras: model::Extras { managed_policy_arns, statements: Vec::new() },
+                    extras: self.extras(&path, &e.managed_policy_arns, &e.extra_statements, partition.as_deref()),
                 }
             })
             .collect();
@@ -729,6 +970,18 @@ fn is_spec_name(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.contains("--")
         && !s.ends_with('-')
+}
+
+/// `*`, or `service:Name` where the name may hold `*` and `?`.
+fn is_action_pattern(s: &str) -> bool {
+    if s == "*" {
+        return true;
+    }
+    let Some((service, name)) = s.split_once(':') else { return false };
+    !service.is_empty()
+        && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'*' || b == b'?')
 }
 
 fn is_account(s: &str) -> bool {

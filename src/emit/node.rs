@@ -124,7 +124,8 @@ pub fn to_json(node: &Node) -> Result<String, EmitError> {
 pub fn to_yaml(node: &Node) -> Result<String, EmitError> {
     // Long strings stay on one line: a folded `>-` block is valid YAML but hard to read and to
     // grep in a template.
-    let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
+    // Sequences indented under their key, as yamllint's default `indent-sequences` wants.
+    let options = serde_saphyr::ser_options! { prefer_block_scalars: false, compact_list_indent: false };
     let mut out =
         serde_saphyr::to_string_with_options(node, options).map_err(|e| EmitError::Serialize(e.to_string()))?;
     if !out.ends_with('\n') {

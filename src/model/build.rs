@@ -94,7 +94,7 @@ pub fn build(config: &Config) -> Model {
         config.execution_roles.iter().map(|e| RoleId(format!("{}-{}", RoleKind::Execution.word(), e.name))).collect();
     let eks = orchestrator == Orchestrator::Eks;
 
-    for admin in &config.admins {
+    for (i, admin) in config.admins.iter().enumerate() {
         let mut managed = Vec::new();
         if config.options.console_access {
             managed.push(b.aws_managed(permissions::CONSOLE_MANAGED_POLICY));
@@ -103,7 +103,7 @@ pub fn build(config: &Config) -> Model {
         let id = b.add_role(
             &mut model,
             RoleKind::Admin,
-            &admin.name,
+            (&admin.name, format!("admins[{i}]")),
             format!("HyperPod cluster admin {} of {}", admin.name, config.name),
             b.trust_accounts(&admin.trusted_principals),
             managed,
@@ -126,12 +126,12 @@ pub fn build(config: &Config) -> Model {
     }
 
     let mut kubernetes = Kubernetes::default();
-    for team in &config.scientists {
+    for (i, team) in config.scientists.iter().enumerate() {
         let statements = b.grants(permissions::SCIENTIST, &[], &[]);
         let id = b.add_role(
             &mut model,
             RoleKind::Scientist,
-            &team.name,
+            (&team.name, format!("scientists[{i}]")),
             format!("HyperPod data scientist team {} of {}", team.name, config.name),
             b.trust_accounts(&team.trusted_principals),
             Vec::new(),
@@ -152,7 +152,7 @@ pub fn build(config: &Config) -> Model {
                 let pod_id = b.add_role(
                     &mut model,
                     RoleKind::Pod,
-                    &team.name,
+                    (&team.name, format!("scientists[{i}].podRole")),
                     format!(
                         "Pods of team {} of {} (service account {}/{})",
                         team.name, config.name, namespace, pod.service_account
@@ -177,7 +177,7 @@ pub fn build(config: &Config) -> Model {
         model.kubernetes = Some(kubernetes);
     }
 
-    for exec in &config.execution_roles {
+    for (i, exec) in config.execution_roles.iter().enumerate() {
         let statements = b.grants(permissions::EXECUTION, &exec.s3_buckets, &[]);
         let groups = if exec.instance_groups.is_empty() {
             String::new()
@@ -187,7 +187,7 @@ pub fn build(config: &Config) -> Model {
         b.add_role(
             &mut model,
             RoleKind::Execution,
-            &exec.name,
+            (&exec.name, format!("executionRoles[{i}]")),
             format!("HyperPod execution role {} of {}{groups}", exec.name, config.name),
             trust_service(&[permissions::SAGEMAKER_SERVICE], &["sts:AssumeRole"]),
             vec![b.aws_managed(permissions::EXECUTION_MANAGED_POLICY)],
@@ -354,7 +354,7 @@ impl Builder<'_> {
         &self,
         model: &mut Model,
         kind: RoleKind,
-        entry: &str,
+        (entry, origin): (&str, String),
         description: String,
         trust: PolicyDocument,
         mut managed: Vec<Text>,
@@ -378,6 +378,7 @@ impl Builder<'_> {
             id: id.clone(),
             kind,
             entry: entry.to_owned(),
+            origin,
             role_name,
             description,
             trust,

@@ -163,6 +163,8 @@ pub struct Role {
     pub kind: RoleKind,
     /// The spec entry's own name (`platform`).
     pub entry: String,
+    /// The spec path of the entry this role comes from (`admins[0]`, `scientists[1].podRole`).
+    pub origin: String,
     /// The IAM role name (`ml-research-admin-platform`).
     pub role_name: String,
     pub description: String,
