@@ -1,0 +1,3 @@
+//! Helpers shared by the integration test binaries.
+
+pub mod tools;
