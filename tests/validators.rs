@@ -59,6 +59,10 @@ const KUBERNETES_VERSION: &str = "1.33";
 /// - `line-length`: off; CloudFormation ARNs, `Fn::Sub` strings and policy conditions run past
 ///   80 columns, and the only way to wrap them is to fold scalars, which makes the output harder
 ///   to read and to diff without making it any more correct.
+///
+/// `indentation` keeps the default `indent-sequences: true`: a block sequence is indented under
+/// its key. serde-saphyr 2.2 writes `- ` flush with the key by default (`compact_list_indent`),
+/// which fails here; emit with `compact_list_indent = false`, or relax this to `consistent`.
 const YAMLLINT_CONFIG: &str = "{extends: default, rules: {\
     truthy: {allowed-values: ['true', 'false']}, \
     document-start: disable, \
@@ -315,6 +319,7 @@ fn cfn_lint(
 ) -> Result<(), String> {
     let mut command = Command::new(tool);
     // `--` ends the list of `--include-checks`, which would otherwise swallow the file names.
+    // cfn-lint expands each name as a glob, so a case name must not contain `*`, `?` or `[`.
     command.args(["--format", "json", "--include-checks", "I", "--"]);
     command.args(templates);
     let run = Run::new(command, "cfn-lint")?;
