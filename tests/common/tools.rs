@@ -1,47 +1,36 @@
-//! Finding the external validators (cfn-lint, kubernetes-validate, checkov, ...) that some tests
-//! run. They live in a Python virtual environment, see `/.venv` in `.gitignore`.
+//! Finding the external validators that judge the golden files.
 //!
-//! A test that needs a missing tool is skipped with a visible message, except under `CI`, where
-//! it fails: a CI run must not pass by skipping its checks.
+//! `scripts/install-validators.sh` puts them in `.venv` (cfn-lint, kubernetes-validate,
+//! yamllint) and `.venv-checkov` (checkov, kept apart because it pins an old boto3), or in the
+//! directories named by `HYPERPOD_IAM_VENV` and `HYPERPOD_IAM_CHECKOV_VENV`.
+#![allow(dead_code, reason = "each test binary uses its own subset of these helpers")]
 
 use std::env;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Where `name` is: `$HYPERPOD_IAM_VENV/bin/<name>`, else `<crate root>/.venv/bin/<name>`, else
-/// the first `<name>` on `PATH`; `None` if none of them is an executable file.
-pub fn find_tool(name: &str) -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(venv) = env::var_os("HYPERPOD_IAM_VENV") {
-        candidates.push(PathBuf::from(venv).join("bin").join(name));
-    }
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv").join("bin").join(name));
-    if let Some(path) = env::var_os("PATH") {
-        candidates.extend(env::split_paths(&path).map(|dir| dir.join(name)));
-    }
-    candidates.into_iter().find(|p| is_executable(p))
+/// The crate root, where the default venvs live.
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// [`find_tool`], or, when the tool is missing: under `CI`, a failed test; elsewhere `None`
-/// after a `skipped: <name> not found` line on stderr, so that the caller returns early.
-pub fn require_tool_or_skip(name: &str) -> Option<PathBuf> {
-    let found = find_tool(name);
-    if found.is_none() {
-        skip_or_fail(&format!("{name} not found"));
-    }
-    found
+/// A directory named by an environment variable, if it is set and not empty.
+fn env_dir(var: &str) -> Option<PathBuf> {
+    env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
-/// Reports why a test cannot run: fails it under `CI`, else prints `skipped: <why>` to stderr,
-/// past the test harness's capture.
-pub fn skip_or_fail(why: &str) {
-    let hint = "set HYPERPOD_IAM_VENV to a virtual environment that has it, or install it into .venv";
-    if env::var_os("CI").is_some() {
-        panic!("{why} ({hint}); CI is set, so this test fails instead of skipping");
+/// The `bin` directories searched before `PATH`, most specific first.
+///
+/// checkov looks in its own venvs first: the main venv could hold an unpinned checkov that
+/// would otherwise shadow the pinned one.
+fn venv_bins(name: &str) -> Vec<PathBuf> {
+    let mut venvs = Vec::new();
+    if name == "checkov" {
+        venvs.extend(env_dir("HYPERPOD_IAM_CHECKOV_VENV"));
+        venvs.push(root().join(".venv-checkov"));
     }
-    // Written to the stderr handle itself: the test harness captures `eprintln!` of passing
-    // tests, and a skip must be seen.
-    let _ = writeln!(std::io::stderr(), "skipped: {why} ({hint})");
+    venvs.extend(env_dir("HYPERPOD_IAM_VENV"));
+    venvs.push(root().join(".venv"));
+    venvs.into_iter().map(|v| v.join("bin")).collect()
 }
 
 #[cfg(unix)]
@@ -53,4 +42,44 @@ fn is_executable(path: &Path) -> bool {
 #[cfg(not(unix))]
 fn is_executable(path: &Path) -> bool {
     path.is_file()
+}
+
+/// The path of the validator `name`: in `$HYPERPOD_IAM_VENV/bin`, `<root>/.venv/bin` (and for
+/// checkov first `$HYPERPOD_IAM_CHECKOV_VENV/bin`, `<root>/.venv-checkov/bin`), then on `PATH`.
+pub fn find_tool(name: &str) -> Option<PathBuf> {
+    let path = env::var_os("PATH").unwrap_or_default();
+    venv_bins(name)
+        .into_iter()
+        .chain(env::split_paths(&path))
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+/// Whether this is a CI run: `CI` set to anything but empty, `0` or `false`.
+fn in_ci() -> bool {
+    env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// Reports why a test cannot run: fails it under CI, else prints `skipped: <why>` on the stderr
+/// handle itself (past the test harness's capture of passing tests, so a skip is seen).
+#[allow(clippy::panic, reason = "test code: a panic is how a test fails")]
+pub fn skip_or_fail(why: &str) {
+    if in_ci() {
+        panic!("{why}; CI is set, so this test fails instead of skipping (run scripts/install-validators.sh)");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}; run scripts/install-validators.sh");
+}
+
+/// The path of the validator `name`, or `None` after a visible note that the test is skipped.
+///
+/// Under CI a missing validator is a failure, never a skip: a test that silently validated
+/// nothing would pass.
+pub fn require_tool(name: &str) -> Option<PathBuf> {
+    let found = find_tool(name);
+    if found.is_none() {
+        let looked: Vec<String> = venv_bins(name).iter().map(|d| d.display().to_string()).collect();
+        skip_or_fail(&format!("{name} not found (looked in {} and on PATH)", looked.join(", ")));
+    }
+    found
 }
