@@ -236,9 +236,21 @@ impl<'a> ResourceType<'a> {
         self.data.2.iter().filter_map(move |&i| keys.get(usize::from(i)).copied())
     }
 
-    /// Whether a policy resource `arn` matches one of [`ResourceType::arn_formats`].
+    /// Whether a policy resource `arn` matches one of [`ResourceType::arn_formats`], with the
+    /// formats that Policies.json cuts short restored first (see [`full_format`]).
     pub fn matches_arn(&self, arn: &str) -> bool {
-        self.data.1.iter().any(|f| arn_matches_format(arn, f))
+        self.data.1.iter().any(|f| arn_matches_format(arn, full_format(self.name(), f)))
+    }
+}
+
+/// Policies.json cuts every ARN format at its first placeholder (`arn:${Partition}:s3:::.*`), so
+/// types whose formats differ only after it cannot be told apart: an S3 bucket ARN would pass
+/// for an object. For those, the full format of the Service Authorization Reference.
+fn full_format(resource_type: &str, format: &'static str) -> &'static str {
+    match (format, resource_type) {
+        ("arn:${Partition}:s3:::.*", "bucket") => "arn:${Partition}:s3:::${BucketName}",
+        ("arn:${Partition}:s3:::.*", "object") => "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+        _ => format,
     }
 }
 

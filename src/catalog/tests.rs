@@ -170,9 +170,12 @@ fn get_object_takes_objects() {
     assert_eq!(object("arn:aws:s3:us-east-1:123456789012:accesspoint/ap/object/k"), Some(1));
     assert_eq!(catalog().resource_types_for_arn("s3:GetObjekt", "*").map(|v| v.len()), None);
     // Policies.json truncates the object format to `arn:${Partition}:s3:::.*`, the same as the
-    // bucket's, so a bucket ARN is not told apart from an object ARN. Should a refresh bring
-    // full formats, this changes, and so should the check that relies on it.
-    assert_eq!(object("arn:aws:s3:::bucket"), Some(1));
+    // bucket's; `full_format` restores both, so a bucket ARN is told apart from an object ARN.
+    assert_eq!(object("arn:aws:s3:::bucket"), Some(0));
+    let bucket = |arn| catalog().resource_types_for_arn("s3:ListBucket", arn).map(|v| v.len());
+    assert_eq!(bucket("arn:aws:s3:::bucket"), Some(1));
+    assert_eq!(bucket("arn:aws:s3:::bucket/*"), Some(0));
+    assert_eq!(bucket("arn:${AWS::Partition}:s3:::genai-data"), Some(1));
     let formats: Vec<&str> = info.resource_types().flat_map(|t| t.arn_formats().iter().copied()).collect();
     assert!(formats.contains(&"arn:${Partition}:s3:::.*"), "{formats:?}");
 }
