@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::limits::Sizer;
 use super::names;
 use super::permissions::{self, Grant, Res, When};
 use super::*;
@@ -365,11 +366,16 @@ impl Builder<'_> {
         let role_name = names::role_name(&self.config.name, kind, entry);
         managed.extend(extras.managed_policy_arns.iter().map(|arn| self.user_arn(arn)));
         statements.extend(extras.statements.iter().map(|s| self.pin_statement(s)));
-        if !statements.is_empty() {
+        // One customer managed policy per role, split when it would pass IAM's size limit.
+        let chunks = Sizer { spec_name: &self.config.name }.split(statements);
+        let count = chunks.len();
+        for (i, statements) in chunks.into_iter().enumerate() {
+            let suffix = if i == 0 { String::new() } else { format!("-{}", i + 1) };
+            let part = if count == 1 { String::new() } else { format!(" ({} of {count})", i + 1) };
             model.policies.push(ManagedPolicy {
-                id: id.0.clone(),
-                policy_name: format!("{role_name}-policy"),
-                description: format!("Permissions of {role_name}"),
+                id: format!("{}{suffix}", id.0),
+                policy_name: format!("{role_name}-policy{suffix}"),
+                description: format!("Permissions of {role_name}{part}"),
                 document: PolicyDocument { statements },
                 roles: vec![id.clone()],
             });

@@ -1,0 +1,169 @@
+//! IAM size limits, and the deterministic split of a policy that would pass one.
+//!
+//! Sizes are counted as IAM counts them, on the minified JSON of the document with every
+//! deploy-time value at its longest (`aws-us-gov`, the longest region code, a 12-digit account),
+//! so a document that fits here fits in every partition.
+
+use serde_json::{Map, Value, json};
+
+use super::{Actions, POLICY_VERSION, Resources, Statement, Text};
+use super::{Part, Principal};
+
+/// A managed policy document, white space not counted.
+pub const MANAGED_POLICY_MAX: usize = 6_144;
+/// A role's inline policies together.
+pub const INLINE_POLICIES_MAX: usize = 10_240;
+/// A trust policy (the default quota).
+pub const TRUST_POLICY_MAX: usize = 2_048;
+/// Managed policies attached to one role (the default quota).
+pub const MANAGED_POLICIES_PER_ROLE: usize = 10;
+/// An IAM role name.
+pub const ROLE_NAME_MAX: usize = 64;
+/// Resources in one CloudFormation stack.
+pub const CLOUDFORMATION_RESOURCES_MAX: usize = 500;
+
+const LONGEST_PARTITION: &str = "aws-us-gov";
+const LONGEST_REGION: &str = "ap-southeast-77";
+const ACCOUNT: &str = "123456789012";
+
+/// Sizes documents; knows the IAM name of every role of the model by its id.
+pub struct Sizer<'a> {
+    /// The spec's `name`: a role's name is `<name>-<role id>`.
+    pub spec_name: &'a str,
+}
+
+impl Sizer<'_> {
+    fn text(&self, t: &Text) -> String {
+        t.0.iter()
+            .map(|part| match part {
+                Part::Lit(s) => s.clone(),
+                Part::Partition => LONGEST_PARTITION.to_owned(),
+                Part::Region => LONGEST_REGION.to_owned(),
+                Part::Account => ACCOUNT.to_owned(),
+                Part::RoleArn(id) => format!("arn:{LONGEST_PARTITION}:iam::{ACCOUNT}:role/{}-{}", self.spec_name, id.0),
+                Part::PolicyVar(v) => format!("${{{v}}}"),
+            })
+            .collect()
+    }
+
+    fn texts(&self, list: &[Text]) -> Value {
+        Value::Array(list.iter().map(|t| Value::String(self.text(t))).collect())
+    }
+
+    fn statement(&self, s: &Statement) -> Value {
+        let mut m = Map::new();
+        if let Some(sid) = &s.sid {
+            m.insert("Sid".into(), json!(sid));
+        }
+        m.insert("Effect".into(), json!(s.effect.as_str()));
+        match &s.principal {
+            Some(Principal::Service(v)) => {
+                m.insert("Principal".into(), json!({ "Service": v }));
+            }
+            Some(Principal::Aws(v)) => {
+                m.insert("Principal".into(), json!({ "AWS": self.texts(v) }));
+            }
+            None => {}
+        }
+        match &s.actions {
+            Actions::Action(a) => m.insert("Action".into(), json!(a)),
+            Actions::NotAction(a) => m.insert("NotAction".into(), json!(a)),
+        };
+        match &s.resources {
+            Some(Resources::Resource(r)) => {
+                m.insert("Resource".into(), self.texts(r));
+            }
+            Some(Resources::NotResource(r)) => {
+                m.insert("NotResource".into(), self.texts(r));
+            }
+            None => {}
+        }
+        if !s.conditions.is_empty() {
+            let mut ops = Map::new();
+            for c in &s.conditions {
+                let op = ops.entry(c.operator.clone()).or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(keys) = op {
+                    keys.insert(c.key.clone(), self.texts(&c.values));
+                }
+            }
+            m.insert("Condition".into(), Value::Object(ops));
+        }
+        Value::Object(m)
+    }
+
+    /// The size of one statement in a document.
+    pub fn statement_size(&self, s: &Statement) -> usize {
+        self.statement(s).to_string().chars().filter(|c| !c.is_whitespace()).count()
+    }
+
+    /// The size of a whole document.
+    pub fn document_size(&self, statements: &[Statement]) -> usize {
+        let empty = json!({ "Version": POLICY_VERSION, "Statement": [] }).to_string().len();
+        let body: usize = statements.iter().map(|s| self.statement_size(s)).sum();
+        empty + body + statements.len().saturating_sub(1)
+    }
+
+    /// Splits statements, in order, into as few documents under [`MANAGED_POLICY_MAX`] as a
+    /// greedy packing gives (as AWS CDK does). A statement too large for any document gets one of
+    /// its own, which the lint then reports.
+    pub fn split(&self, statements: Vec<Statement>) -> Vec<Vec<Statement>> {
+        let overhead = self.document_size(&[]);
+        let mut chunks: Vec<Vec<Statement>> = Vec::new();
+        let mut used = overhead;
+        for s in statements {
+            let size = self.statement_size(&s);
+            match chunks.last_mut() {
+                Some(chunk) if used + 1 + size <= MANAGED_POLICY_MAX => {
+                    chunk.push(s);
+                    used += 1 + size;
+                }
+                _ => {
+                    chunks.push(vec![s]);
+                    used = overhead + size;
+                }
+            }
+        }
+        chunks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Effect;
+
+    fn statement(n: usize) -> Statement {
+        Statement {
+            sid: Some(format!("S{n}")),
+            effect: Effect::Allow,
+            principal: None,
+            actions: Actions::Action(vec!["s3:GetObject".into()]),
+            resources: Some(Resources::Resource(vec![Text::pattern(&format!("arn:{{P}}:s3:::bucket-{n:04}/*"))])),
+            conditions: Vec::new(),
+            waivers: Vec::new(),
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn split_keeps_order_and_every_document_under_the_limit() {
+        let sizer = Sizer { spec_name: "x" };
+        let statements: Vec<Statement> = (0..300).map(statement).collect();
+        assert!(sizer.document_size(&statements) > MANAGED_POLICY_MAX);
+        let chunks = sizer.split(statements.clone());
+        assert!(chunks.len() > 1);
+        for chunk in &chunks {
+            assert!(sizer.document_size(chunk) <= MANAGED_POLICY_MAX, "{}", sizer.document_size(chunk));
+        }
+        assert_eq!(chunks.concat(), statements);
+        assert_eq!(sizer.split(statements.clone()), chunks, "deterministic");
+    }
+
+    #[test]
+    fn small_documents_stay_whole_and_size_counts_the_longest_values() {
+        let sizer = Sizer { spec_name: "x" };
+        assert_eq!(sizer.split(vec![statement(1), statement(2)]).len(), 1);
+        let minified = r#"{"Version":"2012-10-17","Statement":[{"Sid":"S1","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws-us-gov:s3:::bucket-0001/*"]}]}"#;
+        assert_eq!(sizer.document_size(&[statement(1)]), minified.len());
+    }
+}
