@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::{CheckArgs, Cli, Command, Format, InitArgs, InitOrchestrator, RenderArgs};
+use crate::check::{Diagnostics, lint, report};
+use crate::cli::{CheckArgs, Cli, Command, Format, InitArgs, InitOrchestrator, RenderArgs, ReportFormat};
 use crate::emit::{Artifact, Registry};
 use crate::model::Model;
 use crate::spec::{self, Source};
@@ -98,11 +99,31 @@ fn source(path: Option<&Path>) -> Result<Source, Failure> {
     }
 }
 
-fn load(source: &Source) -> Result<Model, Failure> {
-    spec::load(source).map_err(|diags| Failure {
-        exit: Exit::Invalid,
-        lines: diags.items.iter().map(|d| d.render(&source.name)).collect(),
-    })
+/// Reads the spec and lints its model: every finding, and the model when the spec could be read.
+pub fn check_spec(source: &Source) -> (Option<Model>, Diagnostics) {
+    match spec::load_mapped(source) {
+        Ok((model, map)) => {
+            let mut diags = lint::lint(&model, &map);
+            diags.sort();
+            (Some(model), diags)
+        }
+        Err(diags) => (None, diags),
+    }
+}
+
+/// The model of a spec that reads and lints without error; warnings go to stderr.
+fn load(source: &Source, console: &mut Console<'_>) -> Result<Model, Failure> {
+    let (model, diags) = check_spec(source);
+    let lines: Vec<String> = diags.items.iter().map(|d| d.render(&source.name)).collect();
+    match model {
+        Some(model) if !diags.has_errors() => {
+            for line in lines {
+                let _ = writeln!(console.stderr, "{line}");
+            }
+            Ok(model)
+        }
+        _ => Err(Failure { exit: Exit::Invalid, lines }),
+    }
 }
 
 /// The emitters a `--format` list selects, and the ones `all` skipped with the reason.
@@ -157,7 +178,7 @@ pub fn emit_all(emitters: &[&dyn crate::emit::Emitter], model: &Model) -> Result
 
 fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
-    let model = load(&source)?;
+    let model = load(&source, console)?;
     let registry = Registry::builtin();
     let (emitters, notes) = select(&registry, &model, &args.formats)?;
     let artifacts = emit_all(&emitters, &model)?;
@@ -223,14 +244,29 @@ fn write_all(out: &Path, artifacts: &[Artifact]) -> Result<(), Failure> {
 
 fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
-    let model = load(&source)?;
-    let _ = writeln!(
-        console.stderr,
-        "{}: no problems found ({} roles, {} policies)",
-        source.name,
-        model.roles.len(),
-        model.policies.len()
-    );
+    let (model, diags) = check_spec(&source);
+    let out = match args.format {
+        ReportFormat::Text => report::text(&diags, &source.name),
+        ReportFormat::Json => report::json(&diags, &source.name),
+        ReportFormat::Sarif => report::sarif(&diags, &source.name),
+    };
+    console.stdout.write_all(out.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))?;
+    let (errors, warnings) = report::summary(&diags);
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let summary = match (&model, errors + warnings) {
+        (Some(model), 0) => format!(
+            "{}: no problems found ({}, {}, IAM catalog {})",
+            source.name,
+            plural(model.roles.len(), "role"),
+            plural(model.policies.len(), "policy document"),
+            crate::catalog::catalog().version()
+        ),
+        _ => format!("{}: {}, {}", source.name, plural(errors, "error"), plural(warnings, "warning")),
+    };
+    let _ = writeln!(console.stderr, "{summary}");
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        return Err(Failure { exit: Exit::Invalid, lines: Vec::new() });
+    }
     Ok(())
 }
 

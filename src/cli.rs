@@ -41,6 +41,20 @@ pub struct RenderArgs {
 pub struct CheckArgs {
     /// Spec file (YAML or JSON); the built-in example when left out
     pub spec: Option<PathBuf>,
+    /// How to print diagnostics: one line each, JSON, or SARIF 2.1.0 for code hosts
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Fail (exit 3) on warnings too
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// A `check --format` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, clap::Args)]

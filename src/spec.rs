@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::check::{Diagnostic, Diagnostics, Location, did_you_mean};
+use crate::check::{Diagnostic, Diagnostics, Location, codes, did_you_mean};
 use crate::model::{
     self, Actions, Condition, Config, Effect, Orchestrator, Resources, RoleKind, Statement, Target, Text, names,
 };
@@ -33,19 +33,6 @@ impl Source {
     pub fn example() -> Source {
         Source { name: EXAMPLE_NAME.to_owned(), text: EXAMPLE.to_owned() }
     }
-}
-
-/// Diagnostic codes of the spec reader.
-pub mod codes {
-    pub const SYNTAX: &str = "HP001";
-    pub const UNKNOWN_KEY: &str = "HP002";
-    pub const MISSING_KEY: &str = "HP003";
-    pub const WRONG_TYPE: &str = "HP004";
-    pub const INVALID_VALUE: &str = "HP005";
-    pub const DUPLICATE: &str = "HP006";
-    pub const NOT_FOR_ORCHESTRATOR: &str = "HP007";
-    pub const TOO_LONG: &str = "HP008";
-    pub const NAME_COLLISION: &str = "HP009";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,8 +75,7 @@ struct OptionsSpec {
     pod_identity: Option<Spanned<bool>>,
     #[serde(default)]
     service_linked_role: bool,
-    #[serde(default)]
-    console_access: bool,
+    console_access: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,7 +196,7 @@ fn items(list: &Spanned<Strings>) -> Vec<(&str, Option<Location>)> {
 
 /// Where each field of a spec is: field path (`admins[0].extraStatements[1].Action[0]`) → line
 /// and column. Diagnostics found after reading (the lint) use it to point at the spec.
-pub type SourceMap = BTreeMap<String, Location>;
+pub use crate::check::lint::SourceMap;
 
 /// Reads and checks a spec. On failure every error found is returned, sorted by location.
 pub fn read(source: &Source) -> Result<(Config, SourceMap), Diagnostics> {
@@ -597,11 +583,14 @@ impl Validator {
         {
             self.error(codes::NOT_FOR_ORCHESTRATOR, "options.podIdentity", at(p), "`podIdentity` is for eks");
         }
+        if let Some(c) = &f.options.console_access {
+            self.locate("options.consoleAccess", at(c));
+        }
         let options = model::Options {
             custom_vpc: f.options.custom_vpc,
             pod_identity: f.options.pod_identity.as_ref().is_some_and(|p| p.value),
             service_linked_role: f.options.service_linked_role,
-            console_access: f.options.console_access,
+            console_access: f.options.console_access.as_ref().is_some_and(|c| c.value),
         };
 
         let permissions_boundary = f.permissions_boundary.as_ref().map(|pb| {
@@ -791,6 +780,7 @@ impl Validator {
     }
 
     fn entry_name(&mut self, entries: &mut EntryNames, spec: &str, kind: RoleKind, path: &str, name: &S) {
+        self.locate(path, at(name));
         let field = format!("{path}.name");
         let value = &name.value;
         if !is_spec_name(value) {

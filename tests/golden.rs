@@ -162,6 +162,11 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("cli-render-stdout-two-formats", &["render", "examples/slurm-govcloud.yaml", "--format", "all", "--out", "-"]),
     ("cli-render-missing-file", &["render", "no/such/spec.yaml"]),
     ("cli-bad-format", &["render", "--format", "pdf"]),
+    ("cli-check-json", &["check", "tests/lint/resources.yaml", "--format", "json"]),
+    ("cli-check-sarif", &["check", "tests/lint/aws-page-errors.yaml", "--format", "sarif"]),
+    ("cli-check-sarif-invalid-spec", &["check", "tests/invalid/unknown-key.yaml", "--format", "sarif"]),
+    ("cli-check-deny-warnings", &["check", "examples/eks-full.yaml", "--deny-warnings"]),
+    ("cli-render-refuses-lint-errors", &["render", "tests/lint/aws-page-errors.yaml", "--out", "-"]),
 ];
 
 fn command_case(stdout: String, stderr: String, code: i32) -> BTreeMap<String, String> {
@@ -208,6 +213,24 @@ fn invalid_specs_fail_as_golden() {
             "{rel}: every error line names the file:\n{stderr}"
         );
         problems.extend(compare(&format!("invalid-{case}"), &command_case(stdout, stderr, code), bless));
+    }
+    finish(problems, files.len());
+}
+
+/// Every spec under `tests/lint/` is read by `check`: its diagnostics and exit code are golden.
+#[test]
+fn lint_cases_report_as_golden() {
+    let bless = blessing();
+    let mut problems = Vec::new();
+    let mut files: Vec<PathBuf> =
+        fs::read_dir(root().join("tests/lint")).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    for path in &files {
+        let case = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let rel = format!("tests/lint/{}", path.file_name().unwrap().to_string_lossy());
+        let (stdout, stderr, code) = run(&["check", &rel]);
+        assert!(!stdout.is_empty(), "{rel}: a lint case must find something");
+        problems.extend(compare(&format!("lint-{case}"), &command_case(stdout, stderr, code), bless));
     }
     finish(problems, files.len());
 }

@@ -1,5 +1,9 @@
 //! Diagnostics: what the spec reader and the lint find, collected, never fail-fast.
 
+pub mod codes;
+pub mod lint;
+pub mod report;
+
 use std::fmt;
 
 use serde::Serialize;

@@ -1,0 +1,450 @@
+//! The lint: what IAM and Kubernetes would accept but that grants nothing, too much, or cannot
+//! deploy. It runs on the model, generated statements and the user's `extraStatements` alike;
+//! generated output never trips a rule (a test proves it), so every finding is about the spec.
+
+use std::collections::BTreeMap;
+
+use crate::catalog::{ActionLookup, catalog};
+use crate::model::limits::{self, Sizer};
+use crate::model::{Actions, Effect, Model, Resolver, Resources, RoleKind, Statement, Text};
+
+use super::{Diagnostic, Diagnostics, Location, codes};
+
+/// Where each spec field is: path → location (from the spec reader).
+pub type SourceMap = BTreeMap<String, Location>;
+
+/// Lints a model. Diagnostics name spec paths; `map` gives their locations.
+pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
+    let names = model.role_names();
+    let (partition, region, account) = model.target.literal().unwrap_or(("aws", "us-east-1", "123456789012"));
+    let resolver = Resolver {
+        partition: model.target.partition.as_deref().unwrap_or(partition),
+        region: model.target.region.as_deref().unwrap_or(region),
+        account: model.target.account.as_deref().unwrap_or(account),
+        role_names: &names,
+    };
+    let mut l = Linter { map, diags: Diagnostics::default(), resolver };
+    l.policies(model);
+    l.roles(model);
+    l.kubernetes(model);
+    l.stack(model);
+    l.diags
+}
+
+struct Linter<'a> {
+    map: &'a SourceMap,
+    diags: Diagnostics,
+    resolver: Resolver<'a>,
+}
+
+/// The statement-relative path of one of its values, such as `Action[2]`.
+fn item(key: &str, i: usize) -> String {
+    format!("{key}[{i}]")
+}
+
+impl Linter<'_> {
+    /// Reports at `path`, located at the nearest ancestor the spec reader knows.
+    fn report(&mut self, d: Diagnostic) {
+        let mut probe = d.path.as_str();
+        let location = loop {
+            if let Some(l) = self.map.get(probe) {
+                break Some(*l);
+            }
+            match probe.rfind(['.', '[']) {
+                Some(i) => probe = &probe[..i],
+                None => break None,
+            }
+        };
+        self.diags.push(d.at(location));
+    }
+
+    fn resolve(&self, t: &Text) -> String {
+        t.resolve(&self.resolver).unwrap_or_else(|| t.as_literal().unwrap_or_default())
+    }
+
+    fn policies(&mut self, model: &Model) {
+        for role in &model.roles {
+            let mut sids: BTreeMap<&str, String> = BTreeMap::new();
+            for policy in model.policies_of(&role.id) {
+                let sizer = Sizer { spec_name: &model.name };
+                let size = sizer.document_size(&policy.document.statements);
+                if size > limits::MANAGED_POLICY_MAX {
+                    // Only a statement too large on its own makes a split part pass the limit.
+                    let largest = policy.document.statements.iter().max_by_key(|s| sizer.statement_size(s));
+                    self.report(Diagnostic::error(
+                        codes::POLICY_TOO_LARGE,
+                        largest.and_then(|s| s.origin.clone()).unwrap_or_else(|| role.origin.clone()),
+                        format!(
+                            "policy `{}` is {size} characters and holds a single statement that cannot be split; IAM allows {} per managed policy",
+                            policy.policy_name,
+                            limits::MANAGED_POLICY_MAX
+                        ),
+                    ));
+                }
+                for s in &policy.document.statements {
+                    // Generated statements are reported at their role.
+                    let path = s.origin.clone().unwrap_or_else(|| role.origin.clone());
+                    if let Some(sid) = &s.sid {
+                        if let Some(first) = sids.get(sid.as_str()) {
+                            self.report(Diagnostic::error(
+                                codes::DUPLICATE_SID,
+                                format!("{path}.Sid"),
+                                format!("Sid `{sid}` is already used in this role's policy by {first}"),
+                            ));
+                        } else {
+                            let owner = match &s.origin {
+                                Some(origin) => format!("`{origin}`"),
+                                None => "a statement hyperpod-iam generates".to_owned(),
+                            };
+                            sids.insert(sid, owner);
+                        }
+                    }
+                    self.statement(s, &path);
+                }
+            }
+        }
+    }
+
+    fn statement(&mut self, s: &Statement, path: &str) {
+        let allow = s.effect == Effect::Allow;
+        let (key, actions) = match &s.actions {
+            Actions::Action(a) => ("Action", a),
+            Actions::NotAction(a) => {
+                if allow {
+                    self.report(Diagnostic::warning(
+                        codes::NOT_ACTION_ALLOW,
+                        format!("{path}.NotAction"),
+                        "`NotAction` with `Allow` grants every action not listed, including ones AWS adds later; list the actions instead",
+                    ));
+                }
+                ("NotAction", a)
+            }
+        };
+        // The known actions of the statement, expanded, for the resource checks.
+        let mut known: Vec<String> = Vec::new();
+        for (i, action) in actions.iter().enumerate() {
+            let at = format!("{path}.{}", item(key, i));
+            if action == "*" {
+                if allow && key == "Action" {
+                    self.report(Diagnostic::error(
+                        codes::ACTION_STAR,
+                        at,
+                        "`Action: \"*\"` grants every action of every service; name the actions",
+                    ));
+                }
+                continue;
+            }
+            if action.contains(['*', '?']) {
+                let matches = catalog().expand(action);
+                if matches.is_empty() {
+                    let prefix = action.split(':').next().unwrap_or_default();
+                    let d = match catalog().lookup(&format!("{prefix}:x")) {
+                        ActionLookup::UnknownService { suggestion } => Diagnostic::error(
+                            codes::UNKNOWN_SERVICE,
+                            at,
+                            format!("`{prefix}` is not a service prefix IAM knows"),
+                        )
+                        .suggest(suggestion.map(|s| action.replacen(prefix, s, 1))),
+                        _ => Diagnostic::error(
+                            codes::WILDCARD_MATCHES_NOTHING,
+                            at,
+                            format!("`{action}` matches no action"),
+                        ),
+                    };
+                    self.report(d);
+                } else {
+                    known.extend(matches);
+                }
+                continue;
+            }
+            match catalog().lookup(action) {
+                ActionLookup::Found(info) => known.push(info.full_name()),
+                ActionLookup::UnknownService { suggestion } => {
+                    let prefix = action.split(':').next().unwrap_or_default();
+                    self.report(
+                        Diagnostic::error(
+                            codes::UNKNOWN_SERVICE,
+                            at,
+                            format!("`{prefix}` is not a service prefix IAM knows"),
+                        )
+                        .suggest(suggestion.map(|s| action.replacen(prefix, s, 1))),
+                    );
+                }
+                ActionLookup::UnknownAction { suggestion } => {
+                    let prefix = action.split(':').next().unwrap_or_default();
+                    self.report(
+                        Diagnostic::error(
+                            codes::UNKNOWN_ACTION,
+                            at,
+                            format!("`{action}` is not an action of `{prefix}`; IAM accepts it and grants nothing"),
+                        )
+                        .suggest(suggestion.map(|s| s.full_name())),
+                    );
+                }
+            }
+        }
+        let Some(resources) = &s.resources else { return };
+        let (rkey, list) = match resources {
+            Resources::Resource(r) => ("Resource", r),
+            Resources::NotResource(r) => {
+                if allow {
+                    self.report(Diagnostic::warning(
+                        codes::NOT_RESOURCE_ALLOW,
+                        format!("{path}.NotResource"),
+                        "`NotResource` with `Allow` grants on every resource not listed, in every service of the statement; list the resources instead",
+                    ));
+                }
+                ("NotResource", r)
+            }
+        };
+        let resolved: Vec<String> = list.iter().map(|t| self.resolve(t)).collect();
+        if key != "Action" {
+            return;
+        }
+        self.pass_role(s, path, rkey, &resolved, &known);
+        if rkey != "Resource" {
+            return;
+        }
+        for (i, arn) in resolved.iter().enumerate() {
+            let at = format!("{path}.{}", item(rkey, i));
+            if arn == "*" {
+                // Grants that are unscoped on purpose carry their reason as a waiver.
+                if !allow || !s.waivers.is_empty() {
+                    continue;
+                }
+                let scopable: Vec<String> = known
+                    .iter()
+                    // iam:PassRole on `*` has a rule of its own.
+                    .filter(|a| !a.eq_ignore_ascii_case("iam:PassRole"))
+                    .filter(|a| match catalog().lookup(a) {
+                        ActionLookup::Found(info) => info.resource_types().next().is_some(),
+                        _ => false,
+                    })
+                    .cloned()
+                    .collect();
+                if !scopable.is_empty() {
+                    self.report(Diagnostic::warning(
+                        codes::RESOURCE_STAR,
+                        at,
+                        format!(
+                            "`Resource: \"*\"` grants {} on every resource, but {} a resource ARN; scope it",
+                            list_words(&scopable),
+                            if scopable.len() == 1 { "it takes" } else { "they take" }
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if !is_arn(arn) {
+                self.report(Diagnostic::error(
+                    codes::MALFORMED_ARN,
+                    at,
+                    format!("`{arn}` is not an ARN: expected `arn:partition:service:region:account:resource`"),
+                ));
+                continue;
+            }
+            if known.is_empty() {
+                continue;
+            }
+            let taken = known.iter().any(|a| match catalog().lookup(a) {
+                ActionLookup::Found(info) => !info.resource_types_for_arn(arn).is_empty(),
+                _ => true,
+            });
+            if !taken {
+                let types: Vec<String> = known
+                    .iter()
+                    .filter_map(|a| match catalog().lookup(a) {
+                        ActionLookup::Found(info) => {
+                            let t: Vec<&str> = info.resource_types().map(|t| t.name()).collect();
+                            Some(if t.is_empty() {
+                                format!("{a} takes only `*`")
+                            } else {
+                                format!("{a} takes {}", t.join(", "))
+                            })
+                        }
+                        _ => None,
+                    })
+                    .take(4)
+                    .collect();
+                self.report(Diagnostic::warning(
+                    codes::RESOURCE_TYPE_MISMATCH,
+                    at,
+                    format!(
+                        "no action of the statement takes `{arn}`, so it grants nothing there ({})",
+                        types.join("; ")
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn pass_role(&mut self, s: &Statement, path: &str, rkey: &str, resources: &[String], known: &[String]) {
+        if s.effect != Effect::Allow || !known.iter().any(|a| a.eq_ignore_ascii_case("iam:PassRole")) {
+            return;
+        }
+        if rkey == "NotResource" || resources.iter().any(|r| r == "*") {
+            self.report(Diagnostic::error(
+                codes::PASS_ROLE_STAR,
+                format!("{path}.{rkey}"),
+                "`iam:PassRole` on `*` lets the role hand any role, an admin's too, to any service; name the roles",
+            ));
+        } else if !s.conditions.iter().any(|c| c.key.eq_ignore_ascii_case("iam:PassedToService")) {
+            self.report(Diagnostic::warning(
+                codes::PASS_ROLE_UNCONDITIONED,
+                path.to_owned(),
+                "`iam:PassRole` without an `iam:PassedToService` condition passes the roles to any service",
+            ));
+        }
+    }
+
+    fn roles(&mut self, model: &Model) {
+        let sizer = Sizer { spec_name: &model.name };
+        for role in &model.roles {
+            let managed = role.managed_policy_arns.len() + model.policies_of(&role.id).count();
+            if managed > limits::MANAGED_POLICIES_PER_ROLE {
+                self.report(Diagnostic::error(
+                    codes::TOO_MANY_MANAGED_POLICIES,
+                    role.origin.clone(),
+                    format!(
+                        "role `{}` would have {managed} managed policies; IAM allows {} per role by default",
+                        role.role_name,
+                        limits::MANAGED_POLICIES_PER_ROLE
+                    ),
+                ));
+            }
+            let trust = sizer.document_size(&role.trust.statements);
+            if trust > limits::TRUST_POLICY_MAX {
+                self.report(Diagnostic::error(
+                    codes::TRUST_POLICY_TOO_LARGE,
+                    format!("{}.trustedPrincipals", role.origin),
+                    format!(
+                        "the trust policy of `{}` is {trust} characters; IAM allows {} by default",
+                        role.role_name,
+                        limits::TRUST_POLICY_MAX
+                    ),
+                ));
+            }
+            if role.role_name.len() > limits::ROLE_NAME_MAX {
+                self.report(Diagnostic::error(
+                    codes::ROLE_NAME_TOO_LONG,
+                    format!("{}.name", role.origin),
+                    format!("role name `{}` is longer than {}", role.role_name, limits::ROLE_NAME_MAX),
+                ));
+            }
+        }
+        let console: Vec<&str> = model
+            .roles
+            .iter()
+            .filter(|r| r.kind == RoleKind::Admin && r.managed_policy_arns.iter().any(is_full_access))
+            .map(|r| r.role_name.as_str())
+            .collect();
+        if !console.is_empty() {
+            self.report(Diagnostic::warning(
+                codes::CONSOLE_ACCESS,
+                "options.consoleAccess",
+                format!(
+                    "{} AmazonSageMakerFullAccess: every SageMaker action on every resource",
+                    match console.as_slice() {
+                        [one] => format!("`{one}` gets"),
+                        many => format!("`{}` get", many.join("`, `")),
+                    }
+                ),
+            ));
+        }
+    }
+
+    fn kubernetes(&mut self, model: &Model) {
+        const VERBS: [&str; 8] = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+        const NAMESPACED: [&str; 10] = [
+            "pods",
+            "pods/log",
+            "pods/exec",
+            "configmaps",
+            "secrets",
+            "serviceaccounts",
+            "jobs",
+            "services",
+            "pytorchjobs",
+            "deployments",
+        ];
+        let Some(k) = &model.kubernetes else { return };
+        let roles = k.roles.iter().map(|r| ("roles", r)).chain(k.cluster_roles.iter().map(|r| ("clusterRoles", r)));
+        for (i, (kind, role)) in roles.enumerate() {
+            let base = format!("kubernetes.{kind}[{}]", if kind == "roles" { i } else { i - k.roles.len() });
+            for (j, rule) in role.rules.iter().enumerate() {
+                let at = format!("{base}.rules[{j}]");
+                for verb in &rule.verbs {
+                    if verb != "*" && !VERBS.contains(&verb.as_str()) {
+                        self.report(
+                            Diagnostic::error(
+                                codes::K8S_UNKNOWN_VERB,
+                                at.clone(),
+                                format!("`{verb}` is not a Kubernetes verb"),
+                            )
+                            .suggest(super::did_you_mean(verb, VERBS)),
+                        );
+                    }
+                }
+                let star = rule.verbs.iter().chain(&rule.resources).chain(&rule.api_groups).any(|v| v.contains('*'));
+                if star {
+                    self.report(Diagnostic::error(
+                        codes::K8S_WILDCARD,
+                        at.clone(),
+                        format!("`*` in a rule of `{}` grants what Kubernetes adds later; name verbs, resources and API groups", role.meta.name),
+                    ));
+                }
+                let team = role.meta.labels.contains_key("hyperpod-iam/team");
+                if kind == "clusterRoles" && team && rule.resources.iter().any(|r| NAMESPACED.contains(&r.as_str())) {
+                    self.report(Diagnostic::error(
+                        codes::K8S_NAMESPACED_IN_CLUSTER_ROLE,
+                        at,
+                        format!("ClusterRole `{}` is meant for one team but grants namespaced resources in every namespace; use a Role in the team's namespace", role.meta.name),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn stack(&mut self, model: &Model) {
+        let resources = model.roles.len()
+            + model.policies.len()
+            + model.access_entries.len()
+            + model.pod_identity_associations.len()
+            + usize::from(model.service_linked_role.is_some());
+        if resources > limits::CLOUDFORMATION_RESOURCES_MAX {
+            self.report(Diagnostic::warning(
+                codes::STACK_TOO_LARGE,
+                "",
+                format!(
+                    "the CloudFormation template would hold {resources} resources; a stack allows {}: split the spec or deploy with Terraform",
+                    limits::CLOUDFORMATION_RESOURCES_MAX
+                ),
+            ));
+        }
+    }
+}
+
+fn is_full_access(arn: &Text) -> bool {
+    matches!(arn.0.last(), Some(crate::model::Part::Lit(s)) if s.ends_with(":policy/AmazonSageMakerFullAccess"))
+}
+
+/// `a`, `a and b`, `a, b and 3 more`.
+fn list_words(items: &[String]) -> String {
+    match items {
+        [one] => format!("`{one}`"),
+        [a, b] => format!("`{a}` and `{b}`"),
+        [a, b, rest @ ..] => format!("`{a}`, `{b}` and {} more", rest.len()),
+        [] => String::new(),
+    }
+}
+
+/// `arn:partition:service:region:account:resource`, the first four fields without white space.
+fn is_arn(s: &str) -> bool {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && !parts[1].is_empty()
+        && !parts[2].is_empty()
+        && !parts[5].is_empty()
+        && parts[..5].iter().all(|p| !p.contains(char::is_whitespace))
+}
