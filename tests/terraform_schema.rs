@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 /// Every `golden/<case>/main.tf.json`, in sorted order, must pass the schema check. All
 /// findings of all files are printed before the test fails.
 #[test]
-#[ignore = "enabled when the terraform emitter lands"]
 fn golden_main_tf_json_matches_provider_schema() {
     let schema = load_schema();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -40,9 +40,51 @@ const PINNED_PARTITION_CASES: &[&str] = &[];
 /// `CKV_AWS_*` ids are shared with CloudFormation, where each skip belongs in the resource's
 /// `Metadata.checkov.skip` with its comment. An entry that no longer matches a failed check
 /// fails the test, so the list cannot outlive its reason.
-const CHECKOV_TERRAFORM_SKIPS: &[(&str, &str)] = &[
-    // ("CKV_AWS_356", "why the permissions need it"),
+const CHECKOV_TERRAFORM_SKIPS: &[TfSkip] = &[
+    TfSkip {
+        check: "CKV_AWS_109",
+        resources: "data.exec_*_policy",
+        reason: "ec2:CreateNetworkInterfacePermission and DeleteNetworkInterfacePermission act on the network \
+                 interfaces HyperPod creates at run time, whose ARNs are unknown beforehand",
+    },
+    TfSkip {
+        check: "CKV_AWS_111",
+        resources: "data.exec_*_policy",
+        reason: "HyperPod creates, attaches and deletes its nodes' network interfaces at run time, in subnets \
+                 chosen at cluster creation, so the ENI actions cannot name them",
+    },
+    TfSkip {
+        check: "CKV_AWS_356",
+        resources: "data.exec_*_policy",
+        reason: "the same ENI actions, and the ECR image pulls of EKS nodes (ecr:GetAuthorizationToken takes no \
+                 resource; the images' repositories belong to the user's workloads)",
+    },
+    TfSkip {
+        check: "CKV_AWS_111",
+        resources: "data.scientist_*_policy",
+        reason: "ssm:StartSession on HyperPod nodes: their SSM targets are not addressable by an IAM ARN",
+    },
+    TfSkip { check: "CKV_AWS_356", resources: "data.scientist_*_policy", reason: "ssm:StartSession, as above" },
 ];
+
+/// A checkov finding accepted in Terraform JSON: the check, the resources it may fail on (one
+/// `*` stands for any text), and why the permissions need it.
+#[derive(Debug, Clone, Copy)]
+struct TfSkip {
+    check: &'static str,
+    resources: &'static str,
+    reason: &'static str,
+}
+
+impl TfSkip {
+    fn covers(&self, check: &str, resource: &str) -> bool {
+        let (prefix, suffix) = self.resources.split_once('*').unwrap_or((self.resources, ""));
+        self.check == check
+            && resource.len() >= prefix.len() + suffix.len()
+            && resource.starts_with(prefix)
+            && resource.ends_with(suffix)
+    }
+}
 
 /// The Kubernetes minor version `rbac.yaml` is validated against.
 const KUBERNETES_VERSION: &str = "1.33";
@@ -564,13 +606,7 @@ fn yamllint(tool: &Path, files: &[PathBuf]) -> Result<(), String> {
 /// tries to reach PyPI and Prisma Cloud and takes seconds longer. `-o json` without `--quiet`:
 /// `--quiet` drops the passed checks and the names of files that failed to parse from the
 /// JSON, and both are needed to prove every file was read.
-fn checkov(
-    tool: &Path,
-    from: &Path,
-    files: &[PathBuf],
-    work: &Path,
-    terraform_skips: &[(&str, &str)],
-) -> Result<(), String> {
+fn checkov(tool: &Path, from: &Path, files: &[PathBuf], work: &Path, terraform_skips: &[TfSkip]) -> Result<(), String> {
     for rel in files {
         let target = work.join(rel);
         if let Some(parent) = target.parent() {
@@ -602,7 +638,7 @@ fn checkov(
 }
 
 /// The problems in checkov's JSON output `output` for a run over `files` (relative paths).
-fn judge_checkov(output: &Value, files: &[PathBuf], terraform_skips: &[(&str, &str)]) -> Result<(), Vec<String>> {
+fn judge_checkov(output: &Value, files: &[PathBuf], terraform_skips: &[TfSkip]) -> Result<(), Vec<String>> {
     // One report per framework that found files: a list, a single object, or, when no
     // framework found anything, a bare summary without `check_type`.
     let reports: Vec<&Value> = match output {
@@ -621,10 +657,10 @@ fn judge_checkov(output: &Value, files: &[PathBuf], terraform_skips: &[(&str, &s
         }
         for check in list("failed_checks") {
             let id = check["check_id"].as_str().unwrap_or("?");
-            let skip =
-                (framework == "terraform_json").then(|| terraform_skips.iter().find(|(skip, _)| *skip == id)).flatten();
-            if let Some((skip, _)) = skip {
-                skips_used.push(*skip);
+            let resource = check["resource"].as_str().unwrap_or("?");
+            let skip = terraform_skips.iter().position(|s| framework == "terraform_json" && s.covers(id, resource));
+            if let Some(i) = skip {
+                skips_used.push(i);
                 continue;
             }
             let lines = check["file_line_range"]
@@ -652,9 +688,12 @@ fn judge_checkov(output: &Value, files: &[PathBuf], terraform_skips: &[(&str, &s
             problems.push(format!("{shown}: checkov ran no check on it"));
         }
     }
-    for (skip, reason) in terraform_skips {
-        if !skips_used.contains(skip) {
-            problems.push(format!("{skip} is in CHECKOV_TERRAFORM_SKIPS ({reason}) but failed nowhere: remove it"));
+    for (i, skip) in terraform_skips.iter().enumerate() {
+        if !skips_used.contains(&i) {
+            problems.push(format!(
+                "{} on {} is in CHECKOV_TERRAFORM_SKIPS ({}) but failed nowhere: remove it",
+                skip.check, skip.resources, skip.reason
+            ));
         }
     }
     if problems.is_empty() {
@@ -1062,10 +1101,13 @@ rules:
             failed("cloudformation", "CKV_AWS_356", "a/cloudformation.yaml"),
         ]);
         let files = [PathBuf::from("a/main.tf.json"), PathBuf::from("a/cloudformation.yaml")];
-        let skip = [("CKV_AWS_356", "ENI actions take no resource")];
+        let skip = [TfSkip { check: "CKV_AWS_356", resources: "r", reason: "ENI actions take no resource" }];
         let problems = judge_checkov(&output, &files, &skip).expect_err("CloudFormation fails");
         assert_eq!(problems, ["CKV_AWS_356 failed for r in a/cloudformation.yaml:1-2: n"]);
-        let stale = [("CKV_AWS_999", "stale")];
+        let other = [TfSkip { check: "CKV_AWS_356", resources: "data.exec_*_policy", reason: "elsewhere" }];
+        let problems = judge_checkov(&output, &files, &other).expect_err("another resource");
+        assert!(problems.iter().any(|p| p.contains("a/main.tf.json")), "{problems:?}");
+        let stale = [TfSkip { check: "CKV_AWS_999", resources: "*", reason: "stale" }];
         let problems = judge_checkov(&output, &files, &stale).expect_err("stale skip");
         assert!(problems.iter().any(|p| p.contains("CKV_AWS_999")), "{problems:?}");
         let nothing = json!({"passed": 0, "failed": 0, "parsing_errors": 0});

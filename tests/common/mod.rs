@@ -2,5 +2,6 @@
 // Test code: clippy's allow-*-in-tests covers `#[test]` functions, not their helpers.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod grants;
 pub mod tf_schema;
 pub mod tools;
