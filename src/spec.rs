@@ -329,6 +329,8 @@ struct Validator {
 const PARTITIONS: [&str; 3] = ["aws", "aws-cn", "aws-us-gov"];
 const RESERVED_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
 const ROLE_NAME_MAX: usize = 64;
+/// A namespace is a DNS-1123 label.
+const NAMESPACE_MAX: usize = 63;
 const NAME_MAX: usize = 24;
 
 impl Validator {
@@ -826,11 +828,32 @@ impl Validator {
     }
 
     fn namespace(&mut self, path: &str, s: &ScientistSpec, seen: &mut BTreeMap<String, String>) -> String {
+        let field = format!("{path}.namespace");
         let (value, location) = match &s.namespace {
             Some(ns) => (ns.value.clone(), at(ns)),
-            None => (names::default_namespace(&s.name.value), at(&s.name)),
+            None => {
+                let value = names::default_namespace(&s.name.value);
+                if !is_spec_name(&s.name.value) {
+                    // The name's own error says it; a second one about its default would repeat it.
+                    return value;
+                }
+                if value.len() > NAMESPACE_MAX {
+                    // Only a one-letter spec `name` leaves room for a team name this long.
+                    self.error(
+                        codes::TOO_LONG,
+                        field,
+                        at(&s.name),
+                        format!(
+                            "the default namespace `{value}` is {} characters; Kubernetes allows at most \
+                             {NAMESPACE_MAX}: set `namespace`",
+                            value.len()
+                        ),
+                    );
+                    return value;
+                }
+                (value, at(&s.name))
+            }
         };
-        let field = format!("{path}.namespace");
         if !is_dns_label(&value) {
             self.error(
                 codes::INVALID_VALUE,
@@ -844,6 +867,13 @@ impl Validator {
                 field,
                 location,
                 format!("`{value}` is a reserved namespace; give the team its own"),
+            );
+        } else if value.starts_with("kube-") {
+            self.error(
+                codes::INVALID_VALUE,
+                field,
+                location,
+                format!("`{value}` starts with `kube-`, which Kubernetes reserves for its system namespaces"),
             );
         } else if let Some(other) = seen.get(&value) {
             self.error(
@@ -1019,9 +1049,16 @@ pub fn is_dns_label(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// A DNS-1123 subdomain: most Kubernetes object names.
+/// A DNS-1123 subdomain as Kubernetes checks most object names (`IsDNS1123Subdomain`): at most
+/// 253 characters, dot-separated parts of lowercase letters, digits and `-`, each starting and
+/// ending with a letter or digit. Unlike DNS, Kubernetes sets no limit of 63 on one part.
 pub fn is_dns_subdomain(s: &str) -> bool {
-    s.len() <= 253 && s.split('.').all(is_dns_label)
+    let part = |p: &str| {
+        p.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && p.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    s.len() <= 253 && s.split('.').all(part)
 }
 
 fn is_bucket_name(s: &str) -> bool {
@@ -1084,6 +1121,114 @@ fn policy_arn_partition(s: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    fn load_text(text: &str) -> Result<model::Model, Diagnostics> {
+        load(&Source { name: "t.yaml".into(), text: text.into() })
+    }
+
+    /// A Kubernetes label value: at most 63 characters, alphanumerics with `-`, `_` and `.` inside.
+    fn is_label_value(s: &str) -> bool {
+        s.len() <= 63
+            && (s.is_empty()
+                || (s.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+                    && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))))
+    }
+
+    /// Every Kubernetes name, label and group the model makes is valid at the limits the reader
+    /// enforces (`name` at most 24 characters, each role name at most 64), so they need no check
+    /// of their own: names are DNS-1123 subdomains, label values fit the label grammar, and no
+    /// group can start with `system:` (every one starts with the spec name, a lowercase letter).
+    #[test]
+    fn kubernetes_names_labels_and_groups_are_valid_at_the_limits() {
+        for name_len in 1..=NAME_MAX {
+            let name = "a".repeat(name_len);
+            let longest = ROLE_NAME_MAX - names::role_name(&name, RoleKind::Scientist, "").len();
+            let spec = |team: &str| {
+                format!(
+                    "name: {name}\norchestrator: eks\ncluster: {{ eksClusterName: e }}\n\
+                     admins: [{{ name: o, trustedPrincipals: ['111122223333'] }}]\n\
+                     scientists:\n  - {{ name: {team}, trustedPrincipals: ['111122223333'], namespace: ns,\
+                     podRole: {{ serviceAccount: sa }} }}\n  - {{ name: b, trustedPrincipals: ['111122223333'] }}\n\
+                     executionRoles: [{{ name: w }}]\n"
+                )
+            };
+            let team = "t".repeat(longest);
+            let model = load_text(&spec(&team)).unwrap_or_else(|d| panic!("{name}/{team}: {d}"));
+            let k = model.kubernetes.as_ref().unwrap();
+            let metas = k.namespaces.iter().map(|n| &n.meta).chain(
+                k.roles
+                    .iter()
+                    .chain(&k.cluster_roles)
+                    .map(|r| &r.meta)
+                    .chain(k.role_bindings.iter().chain(&k.cluster_role_bindings).map(|b| &b.meta)),
+            );
+            let mut seen = 0;
+            for meta in metas {
+                seen += 1;
+                assert!(is_dns_subdomain(&meta.name), "{}", meta.name);
+                assert!(meta.namespace.as_deref().is_none_or(is_dns_label), "{:?}", meta.namespace);
+                for value in meta.labels.values() {
+                    assert!(is_label_value(value), "label value `{value}`");
+                }
+            }
+            assert_eq!(seen, 8);
+            let groups = model.access_entries.iter().flat_map(|e| &e.kubernetes_groups);
+            let subjects = k.role_bindings.iter().chain(&k.cluster_role_bindings).flat_map(|b| &b.subjects);
+            for group in groups.chain(subjects.map(|s| &s.name)) {
+                assert!(!group.starts_with("system:") && group.starts_with(name.as_str()), "{group}");
+            }
+            // One character more is refused by the role-name limit, so the bound above holds.
+            let err = load_text(&spec(&format!("{team}t"))).unwrap_err();
+            assert!(err.items.iter().any(|d| d.code == codes::TOO_LONG), "{err}");
+        }
+    }
+
+    #[test]
+    fn namespaces_refused_reserved_prefix_duplicate_and_too_long_default() {
+        let spec = |teams: &str| {
+            format!(
+                "name: a\norchestrator: eks\ncluster: {{ eksClusterName: e }}\n\
+                 admins: [{{ name: o, trustedPrincipals: ['111122223333'] }}]\nscientists:\n{teams}\
+                 executionRoles: [{{ name: w }}]\n"
+            )
+        };
+        let team = |name: &str, ns: Option<&str>| match ns {
+            Some(ns) => format!("  - {{ name: {name}, trustedPrincipals: ['111122223333'], namespace: {ns} }}\n"),
+            None => format!("  - {{ name: {name}, trustedPrincipals: ['111122223333'] }}\n"),
+        };
+        let messages = |teams: &str| -> Vec<String> {
+            load_text(&spec(teams)).unwrap_err().items.iter().map(|d| format!("{}: {}", d.path, d.message)).collect()
+        };
+        for reserved in RESERVED_NAMESPACES {
+            assert_eq!(
+                messages(&team("x", Some(reserved))),
+                [format!("scientists[0].namespace: `{reserved}` is a reserved namespace; give the team its own")]
+            );
+        }
+        assert_eq!(
+            messages(&team("x", Some("kube-jobs"))),
+            [
+                "scientists[0].namespace: `kube-jobs` starts with `kube-`, which Kubernetes reserves for its system namespaces"
+            ]
+        );
+        assert_eq!(
+            messages(&(team("x", Some("hyperpod-ns-y")) + &team("y", None))),
+            ["scientists[1].namespace: namespace `hyperpod-ns-y` is already the namespace of scientists[0]"]
+        );
+        // A one-letter spec name leaves room for a 52-letter team, whose default namespace is 64.
+        let long = "l".repeat(52);
+        assert_eq!(
+            messages(&team(&long, None)),
+            [format!(
+                "scientists[0].namespace: the default namespace `hyperpod-ns-{long}` is 64 characters; \
+                 Kubernetes allows at most 63: set `namespace`"
+            )]
+        );
+        assert!(load_text(&spec(&team(&long, Some("long")))).is_ok());
+        // A bad team name is reported once, not again through its default namespace.
+        assert_eq!(messages(&team("Bad", None)).len(), 1);
+    }
+
     #[test]
     fn formats() {
         assert!(is_spec_name("ml-research"));
@@ -1092,6 +1237,10 @@ mod tests {
         assert!(!is_region("uswest2") && !is_region("us-west"));
         assert_eq!(partition_of_region("us-gov-east-1"), "aws-us-gov");
         assert!(is_dns_label("hyperpod-ns-nlp") && !is_dns_label("-a") && !is_dns_label("A"));
+        assert!(!is_dns_label(&"a".repeat(64)) && is_dns_subdomain(&"a".repeat(64)));
+        assert!(is_dns_subdomain("train.jobs-1") && !is_dns_subdomain("") && !is_dns_subdomain("a..b"));
+        assert!(!is_dns_subdomain("-a") && !is_dns_subdomain("a.-b") && !is_dns_subdomain("Bad_SA"));
+        assert!(is_dns_subdomain(&"a".repeat(253)) && !is_dns_subdomain(&"a".repeat(254)));
         assert!(is_bucket_name("ml-research-lifecycle") && !is_bucket_name("192.168.1.1") && !is_bucket_name("ab"));
         assert_eq!(principal_partition("111122223333"), Some(""));
         assert_eq!(principal_partition("arn:aws:iam::111122223333:role/team/Nlp"), Some("aws"));

@@ -745,7 +745,6 @@ fn cfn_lint_iam_json() {
 }
 
 #[test]
-#[ignore = "enabled when the kubernetes emitter lands (issue 4)"]
 fn kubernetes_validate_golden_rbac() {
     let golden = Golden::of_crate();
     let files = require_files(golden.of_kind(Kind::Rbac), "rbac.yaml");

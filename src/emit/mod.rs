@@ -5,6 +5,7 @@
 
 mod cloudformation;
 mod iam_json;
+mod kubernetes;
 pub mod node;
 pub mod policy;
 mod terraform;
@@ -16,6 +17,7 @@ use crate::model::Model;
 
 pub use cloudformation::CloudFormation;
 pub use iam_json::IamJson;
+pub use kubernetes::{KubernetesRbac, RBAC_FILE};
 pub use terraform::Terraform;
 
 /// One output file: a path relative to the output folder (always `/`-separated) and its bytes.
@@ -62,7 +64,9 @@ pub struct Registry {
 impl Registry {
     /// Every built-in emitter.
     pub fn builtin() -> Registry {
-        Registry { emitters: vec![Box::new(CloudFormation), Box::new(Terraform), Box::new(IamJson)] }
+        Registry {
+            emitters: vec![Box::new(CloudFormation), Box::new(Terraform), Box::new(KubernetesRbac), Box::new(IamJson)],
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&dyn Emitter> {

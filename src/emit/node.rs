@@ -123,8 +123,8 @@ pub fn to_json(node: &Node) -> Result<String, EmitError> {
 /// quotes `2012-10-17`, `yes`, `on` and the like.
 pub fn to_yaml(node: &Node) -> Result<String, EmitError> {
     // Long strings stay on one line: a folded `>-` block is valid YAML but hard to read and to
-    // grep in a template.
-    // Sequences indented under their key, as yamllint's default `indent-sequences` wants.
+    // grep in a template. A block sequence is indented under its key, as yamllint's default
+    // `indentation` rule wants; serde-saphyr's default puts the `- ` at the key's column.
     let options = serde_saphyr::ser_options! { prefer_block_scalars: false, compact_list_indent: false };
     let mut out =
         serde_saphyr::to_string_with_options(node, options).map_err(|e| EmitError::Serialize(e.to_string()))?;

@@ -436,7 +436,7 @@ impl Builder<'_> {
     }
 
     fn cluster_rbac(&self, k: &mut Kubernetes) {
-        let name = format!("{}-scientist-cluster-read", self.config.name);
+        let name = names::cluster_read_role(&self.config.name);
         let meta = ObjectMeta { name: name.clone(), namespace: None, labels: self.labels(None) };
         k.cluster_roles.push(RbacRole { meta: meta.clone(), rules: rules(permissions::CLUSTER_READ_RULES) });
         k.cluster_role_bindings.push(RoleBinding {

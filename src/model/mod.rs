@@ -357,7 +357,8 @@ pub struct PodIdentityAssociation {
     pub service_account: String,
 }
 
-/// Kubernetes RBAC objects, in the order they are applied.
+/// Kubernetes RBAC objects by kind, each list in spec order. The order they are applied in is
+/// the emitter's business (`crate::emit`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Kubernetes {
@@ -366,6 +367,17 @@ pub struct Kubernetes {
     pub cluster_role_bindings: Vec<RoleBinding>,
     pub roles: Vec<RbacRole>,
     pub role_bindings: Vec<RoleBinding>,
+}
+
+impl Kubernetes {
+    /// No object at all (an eks spec without scientist teams).
+    pub fn is_empty(&self) -> bool {
+        self.namespaces.is_empty()
+            && self.cluster_roles.is_empty()
+            && self.cluster_role_bindings.is_empty()
+            && self.roles.is_empty()
+            && self.role_bindings.is_empty()
+    }
 }
 
 /// Labels and the names that identify an object.

@@ -43,6 +43,11 @@ pub fn scientists_group(spec_name: &str) -> String {
     format!("{spec_name}-scientists")
 }
 
+/// The ClusterRole (and its ClusterRoleBinding) for the cluster-wide reads every scientist has.
+pub fn cluster_read_role(spec_name: &str) -> String {
+    format!("{spec_name}-scientist-cluster-read")
+}
+
 /// The default namespace of a team, as HyperPod's task governance names them.
 pub fn default_namespace(team: &str) -> String {
     format!("hyperpod-ns-{team}")
