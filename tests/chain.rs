@@ -8,8 +8,8 @@
 //!
 //! The expectation comes from the example spec and the naming rules of SPEC.md, not from the
 //! model, so a slip in the model, in an emitter or in the RBAC shows up here. Each output format
-//! that carries access entries is one leg: a function that reads its file into [`EksFacts`], all
-//! checked the same way and required to agree with each other.
+//! that carries access entries is one leg (CloudFormation, Terraform): a function that reads its
+//! file into [`EksFacts`], all checked the same way and required to agree with each other.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -18,6 +18,8 @@ use std::fs;
 use std::path::PathBuf;
 
 use serde_json::Value;
+
+mod common;
 
 /// The access policy every admin entry carries, at cluster scope.
 const ADMIN_POLICY: &str = "AmazonEKSClusterAdminPolicy";
@@ -66,14 +68,58 @@ impl EksFacts {
 type Leg = (&'static str, fn(&str) -> Result<EksFacts, String>);
 
 /// Every format that carries access entries and Pod Identity associations.
-// TODO(terraform leg): add `("main.tf.json", terraform_facts)` once the Terraform emitter is
-// merged. `terraform_facts` reads `resource.aws_eks_access_entry.*` (`principal_arn` as
-// `${aws_iam_role.<r>.arn}` → `resource.aws_iam_role.<r>.name`, `cluster_name`, `type`,
-// `kubernetes_groups`), joins `resource.aws_eks_access_policy_association.*` on the same
-// principal (`policy_arn` → its last segment, `access_scope.type` and `namespaces`), and reads
-// `resource.aws_eks_pod_identity_association.*` (`namespace`, `service_account`, `role_arn`).
-// The checks and the agreement between legs then apply to it unchanged.
-const LEGS: &[Leg] = &[("cloudformation.yaml", cloudformation_facts)];
+const LEGS: &[Leg] = &[("cloudformation.yaml", cloudformation_facts), ("main.tf.json", terraform_facts)];
+
+// ---------------------------------------------------------------------------------------------
+// The Terraform leg, read with the equivalence test's reader of Terraform JSON
+
+/// The role name at the end of a role ARN.
+fn role_name_of(arn: &str) -> Result<String, String> {
+    arn.split_once(":role/")
+        .map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest).to_owned())
+        .ok_or(format!("`{arn}` is not a role ARN"))
+}
+
+fn terraform_facts(text: &str) -> Result<EksFacts, String> {
+    let config: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    // Any deployment will do: the chain compares role names, not ARNs.
+    let env =
+        common::grants::Env { partition: "aws".into(), region: "us-east-1".into(), account: "123456789012".into() };
+    let access = common::grants::tf_access(&config, &env);
+    let mut facts = EksFacts::default();
+    for (principal, entry) in access.entries {
+        facts.access_entries.push(AccessEntryFacts {
+            role_name: role_name_of(&principal)?,
+            cluster_name: entry.cluster,
+            entry_type: entry.entry_type,
+            kubernetes_groups: entry.kubernetes_groups,
+            access_policies: entry
+                .access_policies
+                .into_iter()
+                .map(|p| {
+                    let name = p
+                        .policy_arn
+                        .rsplit_once("cluster-access-policy/")
+                        .map_or(p.policy_arn.clone(), |(_, n)| n.to_owned());
+                    let scope = match p.scope.as_str() {
+                        "namespace" => format!("namespace:{}", p.namespaces.into_iter().collect::<Vec<_>>().join(",")),
+                        other => other.to_owned(),
+                    };
+                    (name, scope)
+                })
+                .collect(),
+        });
+    }
+    for association in access.pod_identities {
+        facts.pod_identity.push(PodIdentityFacts {
+            role_name: role_name_of(&association.role_arn)?,
+            cluster_name: association.cluster,
+            namespace: association.namespace,
+            service_account: association.service_account,
+        });
+    }
+    Ok(facts.sorted())
+}
 
 // ---------------------------------------------------------------------------------------------
 // The CloudFormation leg
@@ -473,6 +519,23 @@ mod detects {
 
     fn assert_has(problems: &[String], expected: &str) {
         assert!(problems.iter().any(|p| p == expected), "`{expected}` missing from:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_terraform_leg_reads_the_same_facts_and_catches_a_wrong_group() {
+        let (spec, cfn, docs) = ml_research();
+        let text = fs::read_to_string(root().join("golden/ml-research/main.tf.json")).unwrap();
+        assert_eq!(terraform_facts(&text).unwrap(), cfn);
+        let mut config: Value = serde_json::from_str(&text).unwrap();
+        let entries = config["resource"]["aws_eks_access_entry"].as_object_mut().unwrap();
+        let nlp = entries.values_mut().find(|e| e["kubernetes_groups"][0] == "ml-research-scientist-nlp").unwrap();
+        nlp["kubernetes_groups"][0] = Value::from("ml-research-scientist-vision");
+        let facts = terraform_facts(&config.to_string()).unwrap();
+        let problems = chain_problems(&spec, &facts, Some(&reach(&docs)));
+        assert_has(
+            &problems,
+            "ml-research-scientist-nlp: its groups reach namespace `hyperpod-ns-vision` of team `vision`",
+        );
     }
 
     #[test]
