@@ -25,7 +25,40 @@ struct Env {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+    match v {
+        Value::String(s) => vec![s.clone()],
+        _ => v.as_array().map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect()).unwrap_or_default(),
+    }
+}
+
+/// What an entry adds of its own: `managedPolicyArns` and `extraStatements`, as written, with the
+/// pseudo parameters filled in.
+fn extras(entry: &Value, spec: &Value, env: &Env) -> (BTreeSet<Grant>, BTreeSet<String>) {
+    let fill = |s: &str| {
+        s.replace("${AWS::Partition}", &env.p).replace("${AWS::Region}", &env.r).replace("${AWS::AccountId}", &env.a)
+    };
+    let mut grants = BTreeSet::new();
+    for st in entry["extraStatements"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        let mut conditions = Vec::new();
+        for (op, keys) in st["Condition"].as_object().into_iter().flatten() {
+            for (key, values) in keys.as_object().unwrap() {
+                conditions.push(format!("{op} {key}={}", strings(values).join(",")));
+            }
+        }
+        for action in strings(&st["Action"]) {
+            for resource in strings(&st["Resource"]) {
+                grants.insert((action.clone(), fill(&resource), conditions.join("; ")));
+            }
+        }
+    }
+    let managed = strings(&entry["managedPolicyArns"])
+        .into_iter()
+        .map(|arn| match (spec.get("partition"), arn.strip_prefix("arn:aws:iam::aws:")) {
+            (None, Some(rest)) => format!("arn:{}:iam::aws:{rest}", env.p),
+            _ => arn,
+        })
+        .collect();
+    (grants, managed)
 }
 
 fn add(set: &mut BTreeSet<Grant>, actions: &[&str], resource: &str, condition: &str) {
@@ -107,7 +140,8 @@ fn expected(spec: &Value, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTree
                 "StringEquals iam:AWSServiceName=hyperpod.sagemaker.amazonaws.com",
             );
         }
-        let mut managed = BTreeSet::new();
+        let (own, mut managed) = extras(admin, spec, env);
+        g.extend(own);
         if opt("consoleAccess") {
             managed.insert(format!("arn:{p}:iam::aws:policy/AmazonSageMakerFullAccess"));
         }
@@ -124,14 +158,18 @@ fn expected(spec: &Value, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTree
             add(&mut g, &["sagemaker:ListClusters"], "*", "");
             add(&mut g, &["eks:DescribeCluster"], &eks_arn, "");
         }
-        out.insert(format!("{name}-scientist-{team_name}"), (g, BTreeSet::new()));
+        let (own, managed) = extras(team, spec, env);
+        g.extend(own);
+        out.insert(format!("{name}-scientist-{team_name}"), (g, managed));
         if let (true, Some(pod)) = (eks, team.get("podRole")) {
             let mut g = BTreeSet::new();
             for bucket in strings(&pod["s3Buckets"]) {
                 add(&mut g, &["s3:ListBucket"], &format!("arn:{p}:s3:::{bucket}"), "");
                 add(&mut g, &["s3:GetObject", "s3:PutObject"], &format!("arn:{p}:s3:::{bucket}/*"), "");
             }
-            out.insert(format!("{name}-pod-{team_name}"), (g, BTreeSet::new()));
+            let (own, managed) = extras(pod, spec, env);
+            g.extend(own);
+            out.insert(format!("{name}-pod-{team_name}"), (g, managed));
         }
     }
 
@@ -184,13 +222,8 @@ fn expected(spec: &Value, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTree
             add(&mut g, &["s3:ListBucket"], &format!("arn:{p}:s3:::{bucket}"), "");
             add(&mut g, &["s3:GetObject"], &format!("arn:{p}:s3:::{bucket}/*"), "");
         }
-        let mut managed: BTreeSet<String> = strings(&exec["managedPolicyArns"])
-            .into_iter()
-            .map(|arn| match (spec.get("partition"), arn.strip_prefix("arn:aws:iam::aws:")) {
-                (None, Some(rest)) => format!("arn:{p}:iam::aws:{rest}"),
-                _ => arn,
-            })
-            .collect();
+        let (own, mut managed) = extras(exec, spec, env);
+        g.extend(own);
         managed.insert(format!("arn:{p}:iam::aws:policy/AmazonSageMakerClusterInstanceRolePolicy"));
         out.insert(format!("{name}-exec-{}", exec["name"].as_str().unwrap()), (g, managed));
     }
@@ -212,7 +245,6 @@ fn actual(model: &Model, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTreeS
                 let Some(Resources::Resource(resources)) = &s.resources else {
                     panic!("{}: no Resource", role.role_name)
                 };
-                assert!(s.conditions.len() <= 1, "{}: one condition at most in the tables", role.role_name);
                 let condition = s
                     .conditions
                     .iter()
@@ -220,7 +252,8 @@ fn actual(model: &Model, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTreeS
                         let values: Vec<String> = c.values.iter().map(resolve).collect();
                         format!("{} {}={}", c.operator, c.key, values.join(","))
                     })
-                    .collect::<String>();
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 for action in actions {
                     for resource in resources {
                         grants.insert((action.clone(), resolve(resource), condition.clone()));

@@ -28,6 +28,7 @@ pub const NOT_ACTION_ALLOW: &str = "HP110";
 pub const NOT_RESOURCE_ALLOW: &str = "HP111";
 pub const DUPLICATE_SID: &str = "HP112";
 pub const CONSOLE_ACCESS: &str = "HP113";
+pub const POD_ROLE_WITHOUT_AGENT: &str = "HP114";
 
 // Limits.
 pub const POLICY_TOO_LARGE: &str = "HP201";
@@ -65,6 +66,11 @@ pub const ALL: &[(&str, Severity, &str)] = &[
     (NOT_RESOURCE_ALLOW, Warning, "`NotResource` with `Allow`"),
     (DUPLICATE_SID, Error, "a Sid used twice in one role's policy"),
     (CONSOLE_ACCESS, Warning, "`options.consoleAccess` gives admins AmazonSageMakerFullAccess"),
+    (
+        POD_ROLE_WITHOUT_AGENT,
+        Warning,
+        "a pod role whose Pod Identity agent may not assume it (`options.podIdentity` is off)",
+    ),
     (POLICY_TOO_LARGE, Error, "a managed policy over 6,144 characters that cannot be split"),
     (TOO_MANY_MANAGED_POLICIES, Error, "more than 10 managed policies on a role"),
     (TRUST_POLICY_TOO_LARGE, Error, "a trust policy over 2,048 characters"),

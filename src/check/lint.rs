@@ -26,6 +26,7 @@ pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
     let mut l = Linter { map, diags: Diagnostics::default(), resolver };
     l.policies(model);
     l.roles(model);
+    l.pod_identity(model);
     l.kubernetes(model);
     l.stack(model);
     l.diags
@@ -348,6 +349,34 @@ impl Linter<'_> {
                         [one] => format!("`{one}` gets"),
                         many => format!("`{}` get", many.join("`, `")),
                     }
+                ),
+            ));
+        }
+    }
+
+    /// The Pod Identity agent on HyperPod nodes runs as the execution role: without
+    /// `eks-auth:AssumeRoleForPodIdentity` there, no pod gets its role's credentials.
+    fn pod_identity(&mut self, model: &Model) {
+        if model.pod_identity_associations.is_empty() {
+            return;
+        }
+        let agent_allowed = model.roles.iter().filter(|r| r.kind == RoleKind::Execution).all(|r| {
+            model.policies_of(&r.id).flat_map(|p| &p.document.statements).any(|s| {
+                s.effect == Effect::Allow
+                    && matches!(&s.actions, Actions::Action(a) if a.iter().any(|a| a.eq_ignore_ascii_case("eks-auth:AssumeRoleForPodIdentity")))
+            })
+        });
+        if agent_allowed {
+            return;
+        }
+        for assoc in &model.pod_identity_associations {
+            let origin = model.role(&assoc.role).map(|r| r.origin.clone()).unwrap_or_default();
+            self.report(Diagnostic::warning(
+                codes::POD_ROLE_WITHOUT_AGENT,
+                origin,
+                format!(
+                    "pods of `{}/{}` get no credentials: the Pod Identity agent runs as the execution roles, which may not call eks-auth:AssumeRoleForPodIdentity; set `options.podIdentity: true`",
+                    assoc.namespace, assoc.service_account
                 ),
             ));
         }
