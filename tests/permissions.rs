@@ -238,7 +238,7 @@ fn actual(model: &Model, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTreeS
     let mut out = BTreeMap::new();
     for role in &model.roles {
         let mut grants = BTreeSet::new();
-        for policy in model.policies_of(&role.id) {
+        for policy in model.index().policies_of(&role.id) {
             for s in &policy.document.statements {
                 assert_eq!(s.effect, Effect::Allow, "{}: generated statements only allow", role.role_name);
                 let Actions::Action(actions) = &s.actions else { panic!("{}: NotAction", role.role_name) };

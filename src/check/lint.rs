@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::catalog::{ActionLookup, catalog};
 use crate::model::limits::{self, Sizer};
-use crate::model::{Actions, Effect, Model, Resolver, Resources, RoleKind, Statement, Text};
+use crate::model::{Actions, Effect, Index, Model, Resolver, Resources, RoleKind, Statement, Text};
 
 use super::{Diagnostic, Diagnostics, Location, codes};
 
@@ -24,9 +24,10 @@ pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
         role_names: &names,
     };
     let mut l = Linter { map, diags: Diagnostics::default(), resolver };
-    l.policies(model);
-    l.roles(model);
-    l.pod_identity(model);
+    let ix = model.index();
+    l.policies(model, &ix);
+    l.roles(model, &ix);
+    l.pod_identity(model, &ix);
     l.kubernetes(model);
     l.stack(model);
     l.diags
@@ -63,10 +64,10 @@ impl Linter<'_> {
         t.resolve(&self.resolver).unwrap_or_else(|| t.as_literal().unwrap_or_default())
     }
 
-    fn policies(&mut self, model: &Model) {
+    fn policies(&mut self, model: &Model, ix: &Index<'_>) {
         for role in &model.roles {
             let mut sids: BTreeMap<&str, String> = BTreeMap::new();
-            for policy in model.policies_of(&role.id) {
+            for policy in ix.policies_of(&role.id) {
                 let sizer = Sizer { spec_name: &model.name };
                 let size = sizer.document_size(&policy.document.statements);
                 if size > limits::MANAGED_POLICY_MAX {
@@ -298,10 +299,10 @@ impl Linter<'_> {
         }
     }
 
-    fn roles(&mut self, model: &Model) {
+    fn roles(&mut self, model: &Model, ix: &Index<'_>) {
         let sizer = Sizer { spec_name: &model.name };
         for role in &model.roles {
-            let managed = role.managed_policy_arns.len() + model.policies_of(&role.id).count();
+            let managed = role.managed_policy_arns.len() + ix.policies_of(&role.id).len();
             if managed > limits::MANAGED_POLICIES_PER_ROLE {
                 self.report(Diagnostic::error(
                     codes::TOO_MANY_MANAGED_POLICIES,
@@ -356,12 +357,12 @@ impl Linter<'_> {
 
     /// The Pod Identity agent on HyperPod nodes runs as the execution role: without
     /// `eks-auth:AssumeRoleForPodIdentity` there, no pod gets its role's credentials.
-    fn pod_identity(&mut self, model: &Model) {
+    fn pod_identity(&mut self, model: &Model, ix: &Index<'_>) {
         if model.pod_identity_associations.is_empty() {
             return;
         }
         let agent_allowed = model.roles.iter().filter(|r| r.kind == RoleKind::Execution).all(|r| {
-            model.policies_of(&r.id).flat_map(|p| &p.document.statements).any(|s| {
+            ix.policies_of(&r.id).iter().flat_map(|p| &p.document.statements).any(|s| {
                 s.effect == Effect::Allow
                     && matches!(&s.actions, Actions::Action(a) if a.iter().any(|a| a.eq_ignore_ascii_case("eks-auth:AssumeRoleForPodIdentity")))
             })
@@ -370,7 +371,7 @@ impl Linter<'_> {
             return;
         }
         for assoc in &model.pod_identity_associations {
-            let origin = model.role(&assoc.role).map(|r| r.origin.clone()).unwrap_or_default();
+            let origin = ix.role(&assoc.role).map(|r| r.origin.clone()).unwrap_or_default();
             self.report(Diagnostic::warning(
                 codes::POD_ROLE_WITHOUT_AGENT,
                 origin,

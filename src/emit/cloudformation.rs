@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{AccessScope, ManagedPolicy, Model, Part, Role, RoleId, Text, names};
+use crate::model::{AccessScope, Index, ManagedPolicy, Model, Part, Role, RoleId, Text, names};
 
 use super::node::{Node, to_yaml};
 use super::policy;
@@ -65,10 +65,11 @@ fn tags(model: &Model) -> Option<Node> {
 }
 
 fn template(model: &Model) -> Result<Node, EmitError> {
+    let ix = model.index();
     let mut resources = Resources::default();
     let mut outputs = Node::map();
     for role in &model.roles {
-        role_resources(model, role, &mut resources)?;
+        role_resources(model, &ix, role, &mut resources)?;
         let id = logical(&role.id, "Role");
         outputs.insert(
             format!("{id}Arn"),
@@ -137,7 +138,7 @@ fn checkov_skips(policy: &ManagedPolicy) -> Option<Node> {
     })
 }
 
-fn role_resources(model: &Model, role: &Role, resources: &mut Resources) -> Result<(), EmitError> {
+fn role_resources(model: &Model, ix: &Index<'_>, role: &Role, resources: &mut Resources) -> Result<(), EmitError> {
     let role_id = logical(&role.id, "Role");
     let mut props = Node::map()
         .with("RoleName", &role.role_name)
@@ -151,7 +152,7 @@ fn role_resources(model: &Model, role: &Role, resources: &mut Resources) -> Resu
         .with_opt("Tags", tags(model));
     resources.add(&role_id, Node::map().with("Type", "AWS::IAM::Role").with("Properties", props))?;
 
-    for (i, p) in model.policies_of(&role.id).enumerate() {
+    for (i, p) in ix.policies_of(&role.id).iter().enumerate() {
         let suffix = if i == 0 { "Policy".to_owned() } else { format!("Policy{}", i + 1) };
         let roles = Node::List(p.roles.iter().map(|r| reference(&logical(r, "Role"))).collect());
         resources.add(
@@ -168,7 +169,7 @@ fn role_resources(model: &Model, role: &Role, resources: &mut Resources) -> Resu
     }
 
     let cluster_name = model.cluster.eks_cluster_name.as_deref().unwrap_or_default();
-    for entry in model.access_entries.iter().filter(|e| e.role == role.id) {
+    for entry in ix.access_entries_of(&role.id) {
         let mut props = Node::map()
             .with("ClusterName", cluster_name)
             .with("PrincipalArn", text(&Text(vec![Part::RoleArn(role.id.clone())])))
@@ -199,7 +200,7 @@ fn role_resources(model: &Model, role: &Role, resources: &mut Resources) -> Resu
         )?;
     }
 
-    for assoc in model.pod_identity_associations.iter().filter(|a| a.role == role.id) {
+    for assoc in ix.pod_identity_of(&role.id) {
         let props = Node::map()
             .with("ClusterName", cluster_name)
             .with("Namespace", &assoc.namespace)

@@ -43,6 +43,7 @@ impl Emitter for IamJson {
         let role_names = model.role_names();
         let resolver = Resolver { partition, region, account, role_names: &role_names };
         let text = |t: &Text| Node::Str(t.resolve(&resolver).unwrap_or_default());
+        let ix = model.index();
         let mut artifacts = Vec::new();
         for role in &model.roles {
             let mut node = Node::map()
@@ -57,8 +58,9 @@ impl Emitter for IamJson {
                     Node::List(model.tags.iter().map(|(k, v)| Node::map().with("Key", k).with("Value", v)).collect()),
                 );
             }
-            let policies = model
+            let policies = ix
                 .policies_of(&role.id)
+                .iter()
                 .map(|p| {
                     Node::map()
                         .with("PolicyName", &p.policy_name)

@@ -35,8 +35,8 @@
 use std::collections::BTreeSet;
 
 use crate::model::{
-    AccessScope, Actions, Model, POLICY_VERSION, Part, PolicyDocument, Principal, Resources, Role, RoleId, Statement,
-    Text, names,
+    AccessScope, Actions, Index, Model, POLICY_VERSION, Part, PolicyDocument, Principal, Resources, Role, RoleId,
+    Statement, Text, names,
 };
 
 use super::node::{Node, to_json};
@@ -154,6 +154,7 @@ impl Blocks {
 /// One rendering: the model, and the deploy-time values its texts referred to so far.
 struct Config<'m> {
     model: &'m Model,
+    index: Index<'m>,
     partition: bool,
     region: bool,
     account: bool,
@@ -161,7 +162,7 @@ struct Config<'m> {
 
 impl<'m> Config<'m> {
     fn new(model: &'m Model) -> Self {
-        Config { model, partition: false, region: false, account: false }
+        Config { model, index: model.index(), partition: false, region: false, account: false }
     }
 
     /// A text as a Terraform template.
@@ -198,7 +199,7 @@ impl<'m> Config<'m> {
                     out.push_str(ACCOUNT);
                 }
                 Part::RoleArn(id) => {
-                    if self.model.role(id).is_none() {
+                    if self.index.role(id).is_none() {
                         return Err(EmitError::Unsupported(format!(
                             "a policy names role `{}`, which is not created",
                             id.0
@@ -347,7 +348,7 @@ impl<'m> Config<'m> {
     fn attachments(&mut self, role: &Role, resources: &mut Blocks) -> Result<(), EmitError> {
         let addr = role_addr(&role.id);
         let role_name = format!("${{aws_iam_role.{addr}.name}}");
-        for policy in self.model.policies_of(&role.id) {
+        for policy in self.index.policies_of(&role.id).to_vec() {
             let suffix = if policy.id == role.id.0 {
                 "policy".to_owned()
             } else {

@@ -141,18 +141,61 @@ pub struct Model {
 }
 
 impl Model {
-    pub fn role(&self, id: &RoleId) -> Option<&Role> {
-        self.roles.iter().find(|r| &r.id == id)
-    }
-
     /// The IAM role name of every role, for [`Resolver`].
     pub fn role_names(&self) -> BTreeMap<RoleId, String> {
         self.roles.iter().map(|r| (r.id.clone(), r.role_name.clone())).collect()
     }
 
-    /// The customer managed policies attached to a role, in model order.
-    pub fn policies_of<'a>(&'a self, id: &'a RoleId) -> impl Iterator<Item = &'a ManagedPolicy> + 'a {
-        self.policies.iter().filter(move |p| p.roles.contains(id))
+    /// Look-ups by role, built once, so that walking every role stays linear in the spec.
+    pub fn index(&self) -> Index<'_> {
+        let mut index = Index {
+            roles: self.roles.iter().map(|r| (&r.id, r)).collect(),
+            policies: BTreeMap::new(),
+            access_entries: BTreeMap::new(),
+            pod_identity: BTreeMap::new(),
+        };
+        for policy in &self.policies {
+            for role in &policy.roles {
+                index.policies.entry(role).or_default().push(policy);
+            }
+        }
+        for entry in &self.access_entries {
+            index.access_entries.entry(&entry.role).or_default().push(entry);
+        }
+        for assoc in &self.pod_identity_associations {
+            index.pod_identity.entry(&assoc.role).or_default().push(assoc);
+        }
+        index
+    }
+}
+
+/// What a model holds for each role, in model order (see [`Model::index`]).
+#[derive(Debug)]
+pub struct Index<'a> {
+    roles: BTreeMap<&'a RoleId, &'a Role>,
+    policies: BTreeMap<&'a RoleId, Vec<&'a ManagedPolicy>>,
+    access_entries: BTreeMap<&'a RoleId, Vec<&'a AccessEntry>>,
+    pod_identity: BTreeMap<&'a RoleId, Vec<&'a PodIdentityAssociation>>,
+}
+
+impl<'a> Index<'a> {
+    pub fn role(&self, id: &RoleId) -> Option<&'a Role> {
+        self.roles.get(id).copied()
+    }
+
+    /// The customer managed policies attached to a role.
+    pub fn policies_of(&self, id: &RoleId) -> &[&'a ManagedPolicy] {
+        self.policies.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The EKS access entries of a role.
+    pub fn access_entries_of(&self, id: &RoleId) -> &[&'a AccessEntry] {
+        self.access_entries.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The Pod Identity associations of a role.
+    pub fn pod_identity_of(&self, id: &RoleId) -> &[&'a PodIdentityAssociation] {
+        self.pod_identity.get(id).map_or(&[], Vec::as_slice)
     }
 }
 

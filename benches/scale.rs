@@ -1,0 +1,79 @@
+//! How `check` and `render` scale: the largest example, then specs of 10 to 3,000 teams.
+//!
+//! `cargo bench --bench scale`. Machines here are shared and noisy, so read the ratios within one
+//! run (time per team as the spec grows), not the absolute numbers. Nothing is asserted.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use hyperpod_iam::app;
+use hyperpod_iam::cli::Format;
+use hyperpod_iam::emit::Registry;
+use hyperpod_iam::spec::Source;
+
+/// The median of `runs` timings of `f`.
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn check(source: &Source) {
+    let (model, diags) = app::check_spec(source);
+    black_box((model, diags));
+}
+
+fn render(source: &Source) {
+    let (model, _) = app::check_spec(source);
+    let model = model.expect("valid spec");
+    let registry = Registry::builtin();
+    let (emitters, _) = app::select(&registry, &model, &[Format::All]).expect("emitters");
+    black_box(app::emit_all(&emitters, &model).expect("render"));
+}
+
+fn teams(n: usize) -> Source {
+    let mut text = String::from(
+        "name: scale\norchestrator: eks\ncluster: { eksClusterName: scale-eks }\noptions: { podIdentity: true }\n\
+         admins:\n  - name: ops\n    trustedPrincipals: [\"111122223333\"]\nscientists:\n",
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "  - name: team{i}\n    trustedPrincipals: [\"111122223333\"]\n    podRole: {{ serviceAccount: train, s3Buckets: [scale-team{i}-data] }}\n"
+        ));
+    }
+    text.push_str("executionRoles:\n  - name: compute\n    s3Buckets: [scale-lifecycle]\n");
+    Source { name: format!("{n}-teams.yaml"), text }
+}
+
+fn main() {
+    let largest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
+        .expect("examples")
+        .flatten()
+        .max_by_key(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+        .expect("an example");
+    let source = Source {
+        name: largest.file_name().to_string_lossy().into_owned(),
+        text: std::fs::read_to_string(largest.path()).expect("readable"),
+    };
+    println!(
+        "largest example {}: check {:?}, check + render all {:?}",
+        source.name,
+        median(51, || check(&source)),
+        median(51, || render(&source))
+    );
+
+    println!("{:>6} {:>12} {:>14} {:>12} {:>14}", "teams", "check", "check/team", "render", "render/team");
+    for n in [10, 100, 1_000, 3_000] {
+        let source = teams(n);
+        let runs = if n >= 1_000 { 5 } else { 21 };
+        let c = median(runs, || check(&source));
+        let r = median(runs, || render(&source));
+        println!("{n:>6} {c:>12.2?} {:>14.2?} {r:>12.2?} {:>14.2?}", c / n as u32, r / n as u32);
+    }
+}
