@@ -3,6 +3,8 @@
 //! `cargo bench --bench scale`. Machines here are shared and noisy, so read the ratios within one
 //! run (time per team as the spec grows), not the absolute numbers. Nothing is asserted.
 
+#![allow(clippy::expect_used, reason = "a benchmark: a broken input is a bug to stop on")]
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -104,13 +104,16 @@ impl Sizer<'_> {
     }
 
     /// Splits statements, in order, into as few documents under [`MANAGED_POLICY_MAX`] as a
-    /// greedy packing gives (as AWS CDK does). A statement too large for any document gets one of
-    /// its own, which the lint then reports.
+    /// greedy packing gives (as AWS CDK does). A statement too large for any document is first
+    /// cut into statements over fewer resources (or, with one resource, fewer actions), which
+    /// grant the same; one that still cannot fit (a single huge ARN, a `NotResource` list) gets
+    /// a document of its own, which the lint then reports.
     pub fn split(&self, statements: Vec<Statement>) -> Vec<Vec<Statement>> {
         let overhead = self.document_size(&[]);
         let mut chunks: Vec<Vec<Statement>> = Vec::new();
         let mut used = overhead;
-        for s in statements {
+        let fitted = statements.into_iter().flat_map(|s| self.cut(s, MANAGED_POLICY_MAX - overhead));
+        for s in fitted {
             let size = self.statement_size(&s);
             match chunks.last_mut() {
                 Some(chunk) if used + 1 + size <= MANAGED_POLICY_MAX => {
@@ -124,6 +127,60 @@ impl Sizer<'_> {
             }
         }
         chunks
+    }
+
+    /// Cuts a statement larger than `room` into consecutive pieces that fit: over its resources
+    /// first, else over its actions. Allow and Deny both mean the same split as whole. Pieces
+    /// after the first get the Sid with their number appended.
+    fn cut(&self, s: Statement, room: usize) -> Vec<Statement> {
+        if self.statement_size(&s) <= room {
+            return vec![s];
+        }
+        let resources = match &s.resources {
+            Some(Resources::Resource(r)) if r.len() > 1 => Some(r.clone()),
+            _ => None,
+        };
+        let actions = match &s.actions {
+            Actions::Action(a) if a.len() > 1 => Some(a.clone()),
+            _ => None,
+        };
+        let pieces: Vec<Statement> = match (resources, actions) {
+            (Some(list), _) => {
+                self.pack(list, room, |part| Statement { resources: Some(Resources::Resource(part)), ..s.clone() })
+            }
+            (None, Some(list)) => {
+                self.pack(list, room, |part| Statement { actions: Actions::Action(part), ..s.clone() })
+            }
+            (None, None) => return vec![s],
+        };
+        pieces
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut piece)| {
+                if i > 0 {
+                    piece.sid = piece.sid.map(|sid| format!("{sid}{}", i + 1));
+                }
+                piece
+            })
+            .collect()
+    }
+
+    /// Packs the items of a list, in order, into as few statements (made by `make`) that fit
+    /// `room` as a greedy packing gives.
+    fn pack<T: Clone>(&self, items: Vec<T>, room: usize, make: impl Fn(Vec<T>) -> Statement) -> Vec<Statement> {
+        let mut pieces: Vec<Vec<T>> = Vec::new();
+        for item in items {
+            let fits = pieces.last().is_some_and(|last| {
+                let mut candidate = last.clone();
+                candidate.push(item.clone());
+                self.statement_size(&make(candidate)) <= room
+            });
+            match (fits, pieces.last_mut()) {
+                (true, Some(last)) => last.push(item),
+                _ => pieces.push(vec![item]),
+            }
+        }
+        pieces.into_iter().map(make).collect()
     }
 }
 
@@ -157,6 +214,26 @@ mod tests {
         }
         assert_eq!(chunks.concat(), statements);
         assert_eq!(sizer.split(statements.clone()), chunks, "deterministic");
+    }
+
+    #[test]
+    fn a_statement_too_large_alone_is_cut_over_its_resources() {
+        let sizer = Sizer { spec_name: "x" };
+        let resources: Vec<Text> =
+            (0..400).map(|n| Text::pattern(&format!("arn:{{P}}:s3:::bucket-{n:04}/*"))).collect();
+        let big = Statement { resources: Some(Resources::Resource(resources.clone())), ..statement(0) };
+        assert!(sizer.statement_size(&big) > MANAGED_POLICY_MAX);
+        let chunks = sizer.split(vec![big]);
+        assert!(chunks.len() > 1);
+        let pieces: Vec<&Statement> = chunks.iter().flatten().collect();
+        let rejoined: Vec<Text> =
+            pieces.iter().flat_map(|s| s.resources.as_ref().map(|r| r.list().to_vec()).unwrap_or_default()).collect();
+        assert_eq!(rejoined, resources, "every resource once, in order");
+        assert_eq!(pieces[0].sid.as_deref(), Some("S0"));
+        assert_eq!(pieces[1].sid.as_deref(), Some("S02"));
+        for chunk in &chunks {
+            assert!(sizer.document_size(chunk) <= MANAGED_POLICY_MAX);
+        }
     }
 
     #[test]
