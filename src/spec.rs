@@ -404,31 +404,16 @@ impl Validator {
                 Effect::Allow
             }
         };
-        let actions = match (&spec.action, &spec.not_action) {
-            (Some(list), None) => Actions::Action(self.actions(&format!("{path}.Action"), list)),
-            (None, Some(list)) => Actions::NotAction(self.actions(&format!("{path}.NotAction"), list)),
-            (both, _) => {
-                let message = if both.is_some() {
-                    "a statement takes `Action` or `NotAction`, not both"
-                } else {
-                    "missing required key `Action` (or `NotAction`)"
-                };
-                self.error(codes::MISSING_KEY, path, at(st), message);
-                Actions::Action(Vec::new())
-            }
+        let actions = match self.either(path, st, "Action", (&spec.action, &spec.not_action), "") {
+            Some((false, list)) => Actions::Action(self.actions(&format!("{path}.Action"), list)),
+            Some((true, list)) => Actions::NotAction(self.actions(&format!("{path}.NotAction"), list)),
+            None => Actions::Action(Vec::new()),
         };
-        let resources = match (&spec.resource, &spec.not_resource) {
-            (Some(list), None) => Resources::Resource(self.resources(&format!("{path}.Resource"), list)),
-            (None, Some(list)) => Resources::NotResource(self.resources(&format!("{path}.NotResource"), list)),
-            (both, _) => {
-                let message = if both.is_some() {
-                    "a statement takes `Resource` or `NotResource`, not both"
-                } else {
-                    "missing required key `Resource` (or `NotResource`): a role's policy names what it grants"
-                };
-                self.error(codes::MISSING_KEY, path, at(st), message);
-                Resources::Resource(Vec::new())
-            }
+        let hint = ": a role's policy names what it grants";
+        let resources = match self.either(path, st, "Resource", (&spec.resource, &spec.not_resource), hint) {
+            Some((false, list)) => Resources::Resource(self.resources(&format!("{path}.Resource"), list)),
+            Some((true, list)) => Resources::NotResource(self.resources(&format!("{path}.NotResource"), list)),
+            None => Resources::Resource(Vec::new()),
         };
         let mut conditions = Vec::new();
         for (operator, keys) in &spec.condition {
@@ -454,6 +439,39 @@ impl Validator {
             conditions,
             waivers: Vec::new(),
             origin: Some(path.to_owned()),
+        }
+    }
+
+    /// `Key` or `NotKey`, exactly one of them: whether it is the `Not` form, and its list.
+    fn either<'s>(
+        &mut self,
+        path: &str,
+        st: &Spanned<StatementSpec>,
+        key: &str,
+        (plain, not): (&'s Option<Spanned<Strings>>, &'s Option<Spanned<Strings>>),
+        hint: &str,
+    ) -> Option<(bool, &'s Spanned<Strings>)> {
+        match (plain, not) {
+            (Some(list), None) => Some((false, list)),
+            (None, Some(list)) => Some((true, list)),
+            (Some(_), Some(_)) => {
+                self.error(
+                    codes::MISSING_KEY,
+                    path,
+                    at(st),
+                    format!("a statement takes `{key}` or `Not{key}`, not both"),
+                );
+                None
+            }
+            (None, None) => {
+                self.error(
+                    codes::MISSING_KEY,
+                    path,
+                    at(st),
+                    format!("missing required key `{key}` (or `Not{key}`){hint}"),
+                );
+                None
+            }
         }
     }
 
