@@ -456,7 +456,7 @@ impl Validator {
             (None, Some(list)) => Some((true, list)),
             (Some(_), Some(_)) => {
                 self.error(
-                    codes::MISSING_KEY,
+                    codes::INVALID_VALUE,
                     path,
                     at(st),
                     format!("a statement takes `{key}` or `Not{key}`, not both"),
