@@ -78,4 +78,16 @@ fn main() {
         let r = median(runs, || render(&source));
         println!("{n:>6} {c:>12.2?} {:>14.2?} {r:>12.2?} {:>14.2?}", c / n as u32, r / n as u32);
     }
+
+    // Each emitter alone, per team, on the largest generated spec and on a tenth of it.
+    let registry = Registry::builtin();
+    for n in [300, 3_000] {
+        let (model, _) = app::check_spec(&teams(n));
+        let model = model.expect("valid spec");
+        let per_emitter: Vec<String> = registry
+            .iter()
+            .map(|e| format!("{} {:.2?}", e.name(), median(5, || drop(black_box(e.emit(&model)))) / n as u32))
+            .collect();
+        println!("{n:>6} teams, per team: {}", per_emitter.join(", "));
+    }
 }

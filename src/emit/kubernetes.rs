@@ -6,6 +6,8 @@
 //! holds what it grants or may `bind` it, so the role it names must already be there); then the
 //! ClusterRole for cluster-wide reads, any binding left over, and the ClusterRoleBindings last.
 
+use std::collections::BTreeMap;
+
 use crate::model::{self, Model, ObjectMeta, PolicyRule, RbacRole, RoleBinding};
 
 use super::node::{Node, to_yaml_documents};
@@ -54,16 +56,20 @@ impl Emitter for KubernetesRbac {
 /// Every object of the model, each once, in the order they apply.
 fn documents(k: &model::Kubernetes) -> Vec<Node> {
     let mut docs: Vec<Node> = k.namespaces.iter().map(|ns| object("v1", "Namespace", &ns.meta)).collect();
+    // The RoleBindings to each Role, by (namespace, role name), in model order.
+    let mut to_role: BTreeMap<(Option<&str>, &str), Vec<usize>> = BTreeMap::new();
+    for (i, binding) in k.role_bindings.iter().enumerate() {
+        if binding.role_ref.kind == "Role" {
+            to_role.entry((binding.meta.namespace.as_deref(), &binding.role_ref.name)).or_default().push(i);
+        }
+    }
     let mut bound = vec![false; k.role_bindings.len()];
     for role in &k.roles {
         docs.push(rbac_role("Role", role));
-        for (i, binding) in k.role_bindings.iter().enumerate() {
-            let same_namespace = binding.meta.namespace == role.meta.namespace;
-            if !bound[i] && same_namespace && binding.role_ref.kind == "Role" && binding.role_ref.name == role.meta.name
-            {
-                docs.push(rbac_binding("RoleBinding", binding));
-                bound[i] = true;
-            }
+        for &i in to_role.remove(&(role.meta.namespace.as_deref(), role.meta.name.as_str())).unwrap_or_default().iter()
+        {
+            docs.push(rbac_binding("RoleBinding", &k.role_bindings[i]));
+            bound[i] = true;
         }
     }
     docs.extend(k.cluster_roles.iter().map(|role| rbac_role("ClusterRole", role)));
