@@ -35,8 +35,8 @@ fn render(source: &Source) {
     let (model, _) = app::check_spec(source);
     let model = model.expect("valid spec");
     let registry = Registry::builtin();
-    let (emitters, _) = app::select(&registry, &model, &[Format::All]).expect("emitters");
-    black_box(app::emit_all(&emitters, &model).expect("render"));
+    let selection = app::select(&registry, &model, &[Format::All]).expect("emitters");
+    black_box(app::emit_all(&selection.emitters, &model).expect("render"));
 }
 
 fn teams(n: usize) -> Source {

@@ -1,6 +1,7 @@
 //! What each command does. Output goes to the writers it is given, so tests can capture it; only
 //! `render` touches the file system, and it writes all or nothing.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 
 use crate::check::{Diagnostics, lint, report};
 use crate::cli::{CheckArgs, Cli, Command, Format, InitArgs, InitOrchestrator, RenderArgs, ReportFormat};
-use crate::emit::{Artifact, Registry};
+use crate::emit::{Artifact, Emitter, Registry};
 use crate::model::Model;
 use crate::spec::{self, Source};
 
@@ -126,52 +127,49 @@ fn load(source: &Source, console: &mut Console<'_>) -> Result<Model, Failure> {
     }
 }
 
+/// What a `--format` list selects.
+pub struct Selection<'r> {
+    /// The emitters to run, in registry order.
+    pub emitters: Vec<&'r dyn Emitter>,
+    /// The emitters `all` left out because they do not apply to the spec, with the reason.
+    pub skipped: Vec<(&'static str, String)>,
+}
+
 /// The emitters a `--format` list selects, and the ones `all` skipped with the reason.
-pub fn select<'r>(
-    registry: &'r Registry,
-    model: &Model,
-    formats: &[Format],
-) -> Result<(Vec<&'r dyn crate::emit::Emitter>, Vec<String>), Failure> {
-    let mut chosen = Vec::new();
-    let mut notes = Vec::new();
+pub fn select<'r>(registry: &'r Registry, model: &Model, formats: &[Format]) -> Result<Selection<'r>, Failure> {
+    let mut selection = Selection { emitters: Vec::new(), skipped: Vec::new() };
     if formats.contains(&Format::All) || formats.is_empty() {
         for emitter in registry.iter() {
             match emitter.applies(model) {
-                Ok(()) => chosen.push(emitter),
-                Err(reason) => notes.push(format!("skipped {}: {reason}", emitter.name())),
+                Ok(()) => selection.emitters.push(emitter),
+                Err(reason) => selection.skipped.push((emitter.name(), reason)),
             }
         }
-        return Ok((chosen, notes));
+        return Ok(selection);
     }
-    let mut names: Vec<&str> = formats.iter().filter_map(|f| f.emitter()).collect();
-    names.dedup();
-    for name in registry.names() {
-        if !names.contains(&name) {
-            continue;
-        }
-        let emitter = registry
-            .get(name)
-            .ok_or_else(|| Failure::new(Exit::Usage, format!("error: format `{name}` is not available")))?;
-        if let Err(reason) = emitter.applies(model) {
-            return Err(Failure::new(Exit::Usage, format!("error: cannot render `{name}`: {reason}")));
-        }
-        chosen.push(emitter);
-    }
-    for name in names {
+    let names: Vec<&str> = formats.iter().filter_map(|f| f.emitter()).collect();
+    for name in &names {
         if registry.get(name).is_none() {
             return Err(Failure::new(Exit::Usage, format!("error: format `{name}` is not available in this build")));
         }
     }
-    Ok((chosen, notes))
+    for emitter in registry.iter().filter(|e| names.contains(&e.name())) {
+        if let Err(reason) = emitter.applies(model) {
+            return Err(Failure::new(Exit::Usage, format!("error: cannot render `{}`: {reason}", emitter.name())));
+        }
+        selection.emitters.push(emitter);
+    }
+    Ok(selection)
 }
 
-/// Renders a model through the selected emitters, all in memory.
-pub fn emit_all(emitters: &[&dyn crate::emit::Emitter], model: &Model) -> Result<Vec<Artifact>, Failure> {
+/// Renders a model through the selected emitters, all in memory: each file with the emitter that
+/// made it.
+pub fn emit_all(emitters: &[&dyn Emitter], model: &Model) -> Result<Vec<(&'static str, Artifact)>, Failure> {
     let mut artifacts = Vec::new();
     for emitter in emitters {
         let files =
             emitter.emit(model).map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
-        artifacts.extend(files);
+        artifacts.extend(files.into_iter().map(|file| (emitter.name(), file)));
     }
     Ok(artifacts)
 }
@@ -180,11 +178,12 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
     let model = load(&source, console)?;
     let registry = Registry::builtin();
-    let (emitters, notes) = select(&registry, &model, &args.formats)?;
-    let artifacts = emit_all(&emitters, &model)?;
+    let selection = select(&registry, &model, &args.formats)?;
+    let artifacts = emit_all(&selection.emitters, &model)?;
+    let notes: Vec<String> = selection.skipped.iter().map(|(name, why)| format!("skipped {name}: {why}")).collect();
 
     if args.out.as_os_str() == "-" {
-        let [artifact] = artifacts.as_slice() else {
+        let [(_, artifact)] = artifacts.as_slice() else {
             return Err(Failure::new(
                 Exit::Usage,
                 format!(
@@ -200,9 +199,15 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         return Ok(());
     }
 
-    write_all(&args.out, &artifacts)?;
-    for artifact in &artifacts {
+    // The formats this run speaks for: the ones it renders, and the ones `all` found do not apply.
+    let scope: Vec<&str> =
+        selection.emitters.iter().map(|e| e.name()).chain(selection.skipped.iter().map(|(n, _)| *n)).collect();
+    let removed = write_all(&args.out, &artifacts, &scope)?;
+    for (_, artifact) in &artifacts {
         let _ = writeln!(console.stderr, "wrote {}", args.out.join(&artifact.path).display());
+    }
+    for path in removed {
+        let _ = writeln!(console.stderr, "removed {} (no longer generated)", args.out.join(path).display());
     }
     for note in notes {
         let _ = writeln!(console.stderr, "{note}");
@@ -210,15 +215,32 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The file in an output folder that lists what hyperpod-iam wrote there, one `emitter<TAB>path`
+/// a line, so that a later run can remove what it no longer generates, and nothing else.
+pub const MANIFEST: &str = ".hyperpod-iam-files";
+
+fn read_manifest(out: &Path) -> Vec<(String, String)> {
+    fs::read_to_string(out.join(MANIFEST))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(e, p)| (e.to_owned(), p.to_owned()))
+        // Never follow a path out of the folder, whatever the file says.
+        .filter(|(_, p)| !p.starts_with('/') && !p.split('/').any(|c| c == ".." || c.is_empty()))
+        .collect()
+}
+
 /// Writes every artifact or none: all files are first written into a staging folder inside the
 /// output folder, then moved into place; a failure while staging leaves the output as it was.
-fn write_all(out: &Path, artifacts: &[Artifact]) -> Result<(), Failure> {
+/// Then removes what an earlier run wrote for a format in `scope` that this run no longer makes
+/// (a role renamed away, `rbac.yaml` of a spec turned Slurm), and returns those paths.
+fn write_all(out: &Path, artifacts: &[(&str, Artifact)], scope: &[&str]) -> Result<Vec<String>, Failure> {
     let fail = |what: String, e: io::Error| io_failure(&what, &e);
     fs::create_dir_all(out).map_err(|e| fail(format!("cannot create `{}`", out.display()), e))?;
     let staging = out.join(format!(".hyperpod-iam-staging-{}", std::process::id()));
     let staged = (|| -> Result<Vec<(PathBuf, PathBuf)>, Failure> {
         let mut moves = Vec::new();
-        for artifact in artifacts {
+        for (_, artifact) in artifacts {
             let relative = Path::new(&artifact.path);
             let from = staging.join(relative);
             if let Some(parent) = from.parent() {
@@ -239,7 +261,30 @@ fn write_all(out: &Path, artifacts: &[Artifact]) -> Result<(), Failure> {
         Ok(())
     });
     let _ = fs::remove_dir_all(&staging);
-    result
+    result?;
+
+    let written: BTreeSet<&str> = artifacts.iter().map(|(_, a)| a.path.as_str()).collect();
+    let mut manifest: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut removed = Vec::new();
+    for (emitter, path) in read_manifest(out) {
+        if written.contains(path.as_str()) {
+            continue;
+        }
+        if scope.contains(&emitter.as_str()) {
+            match fs::remove_file(out.join(&path)) {
+                Ok(()) => removed.push(path),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(fail(format!("cannot remove `{}`", out.join(&path).display()), e)),
+            }
+        } else {
+            manifest.insert((emitter, path));
+        }
+    }
+    manifest.extend(artifacts.iter().map(|(e, a)| ((*e).to_owned(), a.path.clone())));
+    let text: String = manifest.iter().map(|(e, p)| format!("{e}\t{p}\n")).collect();
+    fs::write(out.join(MANIFEST), text)
+        .map_err(|e| fail(format!("cannot write `{}`", out.join(MANIFEST).display()), e))?;
+    Ok(removed)
 }
 
 fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {

@@ -35,12 +35,13 @@ fn render_with_no_argument_writes_the_example_into_out() {
     // Twice: the same bytes, and no staging folder left behind.
     assert!(bin(&dir, &["render"]).status.success());
     assert_eq!(fs::read_to_string(dir.join("out/cloudformation.yaml")).unwrap(), written);
-    let leftovers: Vec<_> = fs::read_dir(dir.join("out"))
+    let hidden: Vec<String> = fs::read_dir(dir.join("out"))
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
         .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(hidden, [hyperpod_iam::app::MANIFEST], "only the manifest, no staging folder");
 }
 
 #[test]
@@ -86,4 +87,40 @@ fn selected_formats_only() {
         fs::read_to_string(dir.join("o/iam/gov-hpc-admin-ops.json")).unwrap(),
         golden("slurm-govcloud", "iam/gov-hpc-admin-ops.json")
     );
+}
+
+/// A file an earlier run wrote and this one no longer generates is removed, and said so; a file
+/// hyperpod-iam did not write, or of a format this run does not render, is left alone.
+#[test]
+fn files_no_longer_generated_are_removed_and_nothing_else() {
+    let dir = temp("stale");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let gov = fs::read_to_string(root.join("examples/slurm-govcloud.yaml")).unwrap();
+    fs::write(dir.join("spec.yaml"), &gov).unwrap();
+    assert!(bin(&dir, &["render", "spec.yaml"]).status.success());
+    assert!(dir.join("out/iam/gov-hpc-scientist-research.json").exists());
+    fs::write(dir.join("out/notes.txt"), "mine\n").unwrap();
+
+    // The team is renamed: its old IAM JSON goes, the rest stays.
+    fs::write(dir.join("spec.yaml"), gov.replace("name: research", "name: science")).unwrap();
+    let out = bin(&dir, &["render", "spec.yaml", "--format", "iam-json"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("removed out/iam/gov-hpc-scientist-research.json (no longer generated)"), "{stderr}");
+    assert!(!dir.join("out/iam/gov-hpc-scientist-research.json").exists());
+    assert!(dir.join("out/iam/gov-hpc-scientist-science.json").exists());
+    assert!(dir.join("out/cloudformation.yaml").exists(), "a format this run did not render stays");
+    assert!(dir.join("out/notes.txt").exists(), "a file hyperpod-iam did not write stays");
+
+    // Without partition, region and account, `all` skips iam-json: its files are stale now.
+    let unpinned: String = gov
+        .lines()
+        .filter(|l| !l.starts_with("partition:") && !l.starts_with("region:") && !l.starts_with("account:"))
+        .map(|l| format!("{}\n", l.replace("aws-us-gov", "aws")))
+        .collect();
+    fs::write(dir.join("spec.yaml"), unpinned).unwrap();
+    let out = bin(&dir, &["render", "spec.yaml"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!dir.join("out/iam/gov-hpc-scientist-science.json").exists());
+    assert!(dir.join("out/notes.txt").exists());
 }

@@ -115,9 +115,9 @@ pub fn render_example(path: &Path) -> BTreeMap<String, String> {
     let source = Source { name, text: fs::read_to_string(path).unwrap() };
     let model = spec::load(&source).unwrap_or_else(|d| panic!("{}: {d}", source.name));
     let registry = Registry::builtin();
-    let (emitters, _) = app::select(&registry, &model, &[Format::All]).unwrap_or_else(|f| panic!("{:?}", f.lines));
-    let artifacts = app::emit_all(&emitters, &model).unwrap_or_else(|f| panic!("{:?}", f.lines));
-    artifacts.into_iter().map(|a| (a.path, a.contents)).collect()
+    let selection = app::select(&registry, &model, &[Format::All]).unwrap_or_else(|f| panic!("{:?}", f.lines));
+    let artifacts = app::emit_all(&selection.emitters, &model).unwrap_or_else(|f| panic!("{:?}", f.lines));
+    artifacts.into_iter().map(|(_, a)| (a.path, a.contents)).collect()
 }
 
 #[test]

@@ -12,11 +12,11 @@ use hyperpod_iam::cli::{Format, InitOrchestrator};
 use hyperpod_iam::emit::{Artifact, Registry};
 use hyperpod_iam::spec::{self, Source};
 
-fn render(source: &Source) -> Vec<Artifact> {
+fn render(source: &Source) -> Vec<(&'static str, Artifact)> {
     let model = spec::load(source).unwrap_or_else(|d| panic!("{}\n{d}", source.text));
     let registry = Registry::builtin();
-    let (emitters, _) = app::select(&registry, &model, &[Format::All]).unwrap_or_else(|f| panic!("{:?}", f.lines));
-    app::emit_all(&emitters, &model).unwrap_or_else(|f| panic!("{:?}", f.lines))
+    let selection = app::select(&registry, &model, &[Format::All]).unwrap_or_else(|f| panic!("{:?}", f.lines));
+    app::emit_all(&selection.emitters, &model).unwrap_or_else(|f| panic!("{:?}", f.lines))
 }
 
 /// Every combination of orchestrator, options, pinned target and cluster id.
@@ -73,7 +73,7 @@ fn every_generated_spec_renders_parseable_deterministic_output() {
         assert_eq!(first, render(source), "{}: two renders differ", source.name);
         assert!(!first.is_empty());
         let pinned = source.text.contains("partition:");
-        for artifact in &first {
+        for (_, artifact) in &first {
             let what = format!("{}: {}", source.name, artifact.path);
             assert!(
                 artifact.contents.ends_with('\n') && !artifact.contents.ends_with("\n\n"),
