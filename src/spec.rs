@@ -476,49 +476,42 @@ impl Validator {
     }
 
     fn actions(&mut self, path: &str, list: &Spanned<Strings>) -> Vec<String> {
-        let all = items(list);
-        if all.is_empty() {
-            self.error(codes::MISSING_KEY, path, at(list), "at least one action is required");
-        }
-        all.iter()
-            .enumerate()
-            .map(|(j, (action, location))| {
-                let field = format!("{path}[{j}]");
-                self.locate(&field, *location);
-                if !is_action_pattern(action) {
-                    self.error(
-                        codes::INVALID_VALUE,
-                        field,
-                        *location,
-                        format!(
-                            "`{action}` is not an action: expected `service:Action` (`*` and `?` may stand in the name)"
-                        ),
-                    );
-                }
-                (*action).to_owned()
-            })
-            .collect()
+        let expected = "expected `service:Action` (`*` and `?` may stand in the name)";
+        self.strings(path, list, ("action", expected), is_action_pattern, str::to_owned)
     }
 
     fn resources(&mut self, path: &str, list: &Spanned<Strings>) -> Vec<Text> {
+        let expected = "expected `*` or an ARN (`arn:${AWS::Partition}:s3:::bucket/*`)";
+        self.strings(path, list, ("resource", expected), |r| r == "*" || r.starts_with("arn:"), Text::user)
+    }
+
+    /// The items of an `Action` or `Resource` list, each located, checked and converted.
+    fn strings<T>(
+        &mut self,
+        path: &str,
+        list: &Spanned<Strings>,
+        (what, expected): (&str, &str),
+        valid: fn(&str) -> bool,
+        convert: fn(&str) -> T,
+    ) -> Vec<T> {
         let all = items(list);
         if all.is_empty() {
-            self.error(codes::MISSING_KEY, path, at(list), "at least one resource is required");
+            self.error(codes::MISSING_KEY, path, at(list), format!("at least one {what} is required"));
         }
         all.iter()
             .enumerate()
-            .map(|(j, (resource, location))| {
+            .map(|(j, (value, location))| {
                 let field = format!("{path}[{j}]");
                 self.locate(&field, *location);
-                if *resource != "*" && !resource.starts_with("arn:") {
+                if !valid(value) {
                     self.error(
                         codes::INVALID_VALUE,
                         field,
                         *location,
-                        format!("`{resource}` is not a resource: expected `*` or an ARN (`arn:${{AWS::Partition}}:s3:::bucket/*`)"),
+                        format!("`{value}` is not {} {what}: {expected}", article(what)),
                     );
                 }
-                Text::user(resource)
+                convert(value)
             })
             .collect()
     }
@@ -1008,6 +1001,10 @@ fn is_spec_name(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.contains("--")
         && !s.ends_with('-')
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
 
 /// `*`, or `service:Name` where the name may hold `*` and `?`.
