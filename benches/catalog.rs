@@ -1,9 +1,7 @@
-//! Timings of the catalog, for the record. Run in a release build, in a process of its own so
-//! that the catalog starts cold:
-//!
-//! ```text
-//! cargo test --release --test catalog_timing -- --ignored --nocapture
-//! ```
+//! Timings of the catalog, for the record, in a process of its own so that the catalog starts
+//! cold: `cargo bench --bench catalog`. Nothing is asserted: these machines are shared and noisy.
+
+#![allow(clippy::expect_used, reason = "a benchmark: a broken catalog is a bug to stop on")]
 
 use hyperpod_iam::catalog::{ActionLookup, catalog};
 use std::hint::black_box;
@@ -29,12 +27,10 @@ fn found(action: &str) -> bool {
     matches!(catalog().lookup(action), ActionLookup::Found(_))
 }
 
-#[test]
-#[ignore = "prints timings; run it alone, in release"]
-fn timings() {
+fn main() {
     let (_, index) = time(catalog);
     let (ok, first) = time(|| found(ACTIONS[0]));
-    assert!(ok);
+    assert!(ok, "{}", ACTIONS[0]);
     let mut rest = Duration::ZERO;
     let mut each = Vec::new();
     for action in &ACTIONS[1..] {
@@ -56,7 +52,4 @@ fn timings() {
     eprintln!("expand(sagemaker:*), {} actions, warm: {expand:?}", all.len());
     eprintln!("expand(bedrock:*), cold:                {cold_expand:?}");
     eprintln!("suggest (a miss in sagemaker):          {suggest:?}");
-    if !cfg!(debug_assertions) {
-        assert!(index + first + rest < Duration::from_millis(5), "cold look-ups too slow");
-    }
 }
