@@ -152,6 +152,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("cli-help", &["--help"]),
     ("cli-version", &["--version"]),
     ("cli-render-help", &["render", "--help"]),
+    ("cli-check-help", &["check", "--help"]),
     ("cli-emitters", &["emitters"]),
     ("cli-init-eks", &["init"]),
     ("cli-init-slurm", &["init", "--orchestrator", "slurm"]),
