@@ -171,3 +171,58 @@ fn damaged_specs_are_refused_without_panic() {
     }
     assert!(tried > 500);
 }
+
+/// Random edits of every example, from a fixed seed: whatever the reader accepts goes through the
+/// lint and every emitter that applies; nothing panics, and a refusal always names an error.
+#[test]
+fn random_edits_never_panic_anywhere() {
+    const PIECES: &[&str] = &[
+        ":", "-", "[", "]", "{", "}", "\"", "'", "\n", " ", "&a", "*a", "!", "%", "\t", "é", "${", "0", "x", "---\n",
+        "#", ",",
+    ];
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for entry in fs::read_dir(root.join("examples")).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let text = fs::read_to_string(entry.path()).unwrap();
+        for _ in 0..300 {
+            let mut edited = text.clone();
+            for _ in 0..1 + next(3) {
+                let boundaries: Vec<usize> = edited.char_indices().map(|(i, _)| i).collect();
+                let at = boundaries[next(boundaries.len())];
+                let end = boundaries.iter().copied().find(|&b| b > at).unwrap_or(edited.len());
+                let piece = PIECES[next(PIECES.len())];
+                match next(3) {
+                    0 => edited.insert_str(at, piece),
+                    1 => edited.replace_range(at..end, piece),
+                    _ => edited.replace_range(at..end, ""),
+                }
+            }
+            let source = Source { name: name.clone(), text: edited };
+            match app::check_spec(&source) {
+                (Some(model), diags) => {
+                    accepted += 1;
+                    if !diags.has_errors() {
+                        let registry = Registry::builtin();
+                        let selection =
+                            app::select(&registry, &model, &[Format::All]).unwrap_or_else(|f| panic!("{:?}", f.lines));
+                        app::emit_all(&selection.emitters, &model)
+                            .unwrap_or_else(|f| panic!("{}: {:?}\n{}", name, f.lines, source.text));
+                    }
+                }
+                (None, diags) => {
+                    refused += 1;
+                    assert!(diags.has_errors(), "{name}: refused without an error");
+                }
+            }
+        }
+    }
+    assert!(accepted > 100 && refused > 100, "{accepted} accepted, {refused} refused");
+}
