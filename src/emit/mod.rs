@@ -76,8 +76,4 @@ impl Registry {
     pub fn iter(&self) -> impl Iterator<Item = &dyn Emitter> {
         self.emitters.iter().map(|e| e.as_ref())
     }
-
-    pub fn names(&self) -> Vec<&'static str> {
-        self.emitters.iter().map(|e| e.name()).collect()
-    }
 }

@@ -46,10 +46,6 @@ impl Node {
     pub fn strings<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Node {
         Node::List(items.into_iter().map(|s| Node::Str(s.into())).collect())
     }
-
-    pub fn is_empty_list(&self) -> bool {
-        matches!(self, Node::List(v) if v.is_empty())
-    }
 }
 
 impl Default for Node {

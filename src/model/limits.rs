@@ -1,4 +1,5 @@
-//! IAM size limits, and the deterministic split of a policy that would pass one.
+//! IAM size limits, and the deterministic split of a policy that would pass one. (Roles get no
+//! inline policies, so the 10,240-character limit on a role's inline policies never applies.)
 //!
 //! Sizes are counted as IAM counts them, on the minified JSON of the document with every
 //! deploy-time value at its longest (`aws-us-gov`, the longest region code, a 12-digit account),
@@ -11,8 +12,6 @@ use super::{Part, Principal};
 
 /// A managed policy document, white space not counted.
 pub const MANAGED_POLICY_MAX: usize = 6_144;
-/// A role's inline policies together.
-pub const INLINE_POLICIES_MAX: usize = 10_240;
 /// A trust policy (the default quota).
 pub const TRUST_POLICY_MAX: usize = 2_048;
 /// Managed policies attached to one role (the default quota).

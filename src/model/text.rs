@@ -65,13 +65,6 @@ impl Text {
         self.push(Part::Lit(s.to_owned()));
     }
 
-    /// Appends another text.
-    pub fn extend(&mut self, other: &Text) {
-        for part in &other.0 {
-            self.push(part.clone());
-        }
-    }
-
     /// The literal string when the text holds no deploy-time symbol (policy variables are
     /// written `${...}`, as IAM reads them).
     pub fn as_literal(&self) -> Option<String> {
@@ -88,11 +81,6 @@ impl Text {
             }
         }
         Some(out)
-    }
-
-    /// True when the text needs deploy-time values.
-    pub fn is_symbolic(&self) -> bool {
-        self.as_literal().is_none()
     }
 
     /// The string IAM finally sees in one deployment.
@@ -210,7 +198,7 @@ mod tests {
                 Part::Lit("-*".into()),
             ]
         );
-        assert!(t.is_symbolic());
+        assert_eq!(t.as_literal(), None, "symbolic");
         assert_eq!(Text::pattern("*").as_literal().as_deref(), Some("*"));
     }
 
