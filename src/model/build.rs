@@ -12,6 +12,8 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
     pub name: String,
+    /// `None` only when the spec names no valid orchestrator, and then the reader reports an
+    /// error and never builds the model; `build` reads it as Slurm, the one without extras.
     pub orchestrator: Option<Orchestrator>,
     pub target: Target,
     pub cluster_id: Option<String>,
