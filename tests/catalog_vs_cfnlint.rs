@@ -13,39 +13,9 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::process::Command;
 
-/// Actions hyperpod-iam grants, misspellings of them, and other edge cases.
+/// Misspellings of actions hyperpod-iam grants, and other edge cases; the actions it grants
+/// come from its permission tables.
 const CHOSEN: &[&str] = &[
-    "sagemaker:ListClusters",
-    "sagemaker:CreateCluster",
-    "sagemaker:DeleteCluster",
-    "sagemaker:DescribeCluster",
-    "sagemaker:DescribeClusterNode",
-    "sagemaker:ListClusterNodes",
-    "sagemaker:UpdateCluster",
-    "sagemaker:UpdateClusterSoftware",
-    "sagemaker:BatchDeleteClusterNodes",
-    "sagemaker:BatchAddClusterNodes",
-    "sagemaker:ListComputeQuotas",
-    "sagemaker:ListClusterSchedulerConfigs",
-    "sagemaker:DeleteComputeQuota",
-    "sagemaker:DeleteClusterSchedulerConfig",
-    "sagemaker:AddTags",
-    "eks:DescribeCluster",
-    "eks:CreateAccessEntry",
-    "eks:DescribeAccessEntry",
-    "eks:DeleteAccessEntry",
-    "eks:AssociateAccessPolicy",
-    "iam:PassRole",
-    "iam:CreateServiceLinkedRole",
-    "ssm:StartSession",
-    "ssm:TerminateSession",
-    "ec2:CreateNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ecr:BatchGetImage",
-    "eks-auth:AssumeRoleForPodIdentity",
-    "s3:ListBucket",
-    "s3:GetObject",
-    "s3:PutObject",
     "sts:AssumeRole",
     "sts:TagSession",
     // Unknown.
@@ -124,9 +94,16 @@ fn catalog_agrees_with_cfn_lint_w3037() {
         return;
     }
 
-    // Every service once (its first action), a misspelling in every tenth, and the chosen ones.
+    // The granted and chosen actions, every service once (its first action), and a misspelling
+    // in every tenth.
     let c = catalog();
-    let mut actions: Vec<String> = CHOSEN.iter().map(|a| a.to_string()).collect();
+    let granted = hyperpod_iam::model::permissions::TABLES.iter().flat_map(|(_, table)| table.iter());
+    let mut actions: Vec<String> = granted
+        .flat_map(|grant| grant.actions.iter().map(|a| a.to_string()))
+        .chain(CHOSEN.iter().map(|a| a.to_string()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     for (i, prefix) in c.services().enumerate() {
         if let Some(first) = c.expand(&format!("{prefix}:*")).into_iter().next() {
             if i % 10 == 0 {

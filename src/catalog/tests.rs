@@ -1,52 +1,11 @@
 use super::*;
 
-/// Actions hyperpod-iam grants; all must exist.
-const USED: &[&str] = &[
-    "sagemaker:ListClusters",
-    "sagemaker:CreateCluster",
-    "sagemaker:DeleteCluster",
-    "sagemaker:DescribeCluster",
-    "sagemaker:DescribeClusterNode",
-    "sagemaker:ListClusterNodes",
-    "sagemaker:UpdateCluster",
-    "sagemaker:UpdateClusterSoftware",
-    "sagemaker:BatchDeleteClusterNodes",
-    "sagemaker:BatchAddClusterNodes",
-    "sagemaker:ListComputeQuotas",
-    "sagemaker:ListClusterSchedulerConfigs",
-    "sagemaker:DeleteComputeQuota",
-    "sagemaker:DeleteClusterSchedulerConfig",
-    "sagemaker:AddTags",
-    "eks:DescribeCluster",
-    "eks:CreateAccessEntry",
-    "eks:DescribeAccessEntry",
-    "eks:DeleteAccessEntry",
-    "eks:AssociateAccessPolicy",
-    "iam:PassRole",
-    "iam:CreateServiceLinkedRole",
-    "ssm:StartSession",
-    "ssm:TerminateSession",
-    "ec2:CreateNetworkInterface",
-    "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeDhcpOptions",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DetachNetworkInterface",
-    "ec2:CreateTags",
-    "ecr:BatchGetImage",
-    "ecr:GetDownloadUrlForLayer",
-    "ecr:GetAuthorizationToken",
-    "eks-auth:AssumeRoleForPodIdentity",
-    "s3:ListBucket",
-    "s3:GetObject",
-    "s3:PutObject",
-    "sts:AssumeRole",
-    "sts:TagSession",
-];
+/// Every action the permission tables grant, and the actions of the trust policies: all must
+/// exist, spelled as the tables spell them.
+fn used() -> Vec<&'static str> {
+    let tables = crate::model::permissions::TABLES.iter().flat_map(|(_, table)| table.iter());
+    tables.flat_map(|grant| grant.actions.iter().copied()).chain(["sts:AssumeRole", "sts:TagSession"]).collect()
+}
 
 fn found(action: &str) -> ActionInfo<'static> {
     match catalog().lookup(action) {
@@ -89,9 +48,11 @@ fn services_are_sorted_prefixes() {
 
 #[test]
 fn actions_the_tool_uses_exist() {
-    for action in USED {
+    let used = used();
+    assert!(used.len() > 40, "{}", used.len());
+    for action in used {
         let info = found(action);
-        assert_eq!(info.full_name().to_ascii_lowercase(), action.to_ascii_lowercase());
+        assert_eq!(info.full_name(), action, "the catalog spells it otherwise");
     }
 }
 
