@@ -389,20 +389,9 @@ impl Validator {
                 self.error(codes::DUPLICATE, field, at(sid), format!("Sid `{}` is already used by {other}", sid.value));
             }
         }
-        let effect = match spec.effect.value.as_str() {
-            "Allow" => Effect::Allow,
-            "Deny" => Effect::Deny,
-            other => {
-                let d = Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    format!("{path}.Effect"),
-                    format!("`{other}` is not an effect; expected `Allow` or `Deny`"),
-                )
-                .at(at(&spec.effect))
-                .suggest(did_you_mean(other, ["Allow", "Deny"]));
-                self.diags.push(d);
-                Effect::Allow
-            }
+        let effect = match self.choice(&format!("{path}.Effect"), &spec.effect, "effect", &["Allow", "Deny"]) {
+            Some(1) => Effect::Deny,
+            _ => Effect::Allow,
         };
         let actions = match self.either(path, st, "Action", (&spec.action, &spec.not_action), "") {
             Some((false, list)) => Actions::Action(self.actions(&format!("{path}.Action"), list)),
@@ -516,6 +505,26 @@ impl Validator {
             .collect()
     }
 
+    /// The index of `s` among `choices`, or an error naming them with a did-you-mean.
+    fn choice(&mut self, path: &str, s: &S, what: &str, choices: &[&str]) -> Option<usize> {
+        let found = choices.iter().position(|c| *c == s.value);
+        if found.is_none() {
+            let listed = match choices {
+                [init @ .., last] => format!("`{}` or `{last}`", init.join("`, `")),
+                [] => String::new(),
+            };
+            let d = Diagnostic::error(
+                codes::INVALID_VALUE,
+                path,
+                format!("`{}` is not {} {what}; expected {listed}", s.value, article(what)),
+            )
+            .at(at(s))
+            .suggest(did_you_mean(&s.value, choices.iter().copied()));
+            self.diags.push(d);
+        }
+        found
+    }
+
     fn invalid(&mut self, path: impl Into<String>, s: &S, expected: &str) {
         self.error(codes::INVALID_VALUE, path, at(s), format!("`{}` is not valid: {expected}", s.value));
     }
@@ -537,21 +546,10 @@ impl Validator {
             );
         }
 
-        let orchestrator = match f.orchestrator.value.as_str() {
-            "eks" => Some(Orchestrator::Eks),
-            "slurm" => Some(Orchestrator::Slurm),
-            other => {
-                let d = Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    "orchestrator",
-                    format!("`{other}` is not an orchestrator; expected `eks` or `slurm`"),
-                )
-                .at(at(&f.orchestrator))
-                .suggest(did_you_mean(other, ["eks", "slurm"]));
-                self.diags.push(d);
-                None
-            }
-        };
+        let orchestrators = [Orchestrator::Eks, Orchestrator::Slurm];
+        let words = orchestrators.map(Orchestrator::as_str);
+        let orchestrator =
+            self.choice("orchestrator", &f.orchestrator, "orchestrator", &words).map(|i| orchestrators[i]);
         let eks = orchestrator == Some(Orchestrator::Eks);
         let slurm = orchestrator == Some(Orchestrator::Slurm);
 
@@ -671,8 +669,10 @@ impl Validator {
                 }
                 let namespace = eks.then(|| self.namespace(&path, s, &mut namespaces));
                 let pod_role = s.pod_role.as_ref().filter(|_| eks).map(|p| {
-                    self.entry_name(&mut entries, &name, RoleKind::Pod, &format!("{path}.podRole"), &s.name);
                     let pp = format!("{path}.podRole");
+                    // The pod role takes the team's name, checked above; its role name
+                    // (`<name>-pod-<x>`) is shorter than the team's (`<name>-scientist-<x>`).
+                    self.locate(&pp, at(p));
                     let sa = &p.value.service_account;
                     if !is_dns_subdomain(&sa.value) {
                         self.invalid(
@@ -748,21 +748,10 @@ impl Validator {
     }
 
     fn target(&mut self, f: &SpecFile) -> Target {
-        let partition = f.partition.as_ref().and_then(|p| {
-            if PARTITIONS.contains(&p.value.as_str()) {
-                Some(p.value.clone())
-            } else {
-                let d = Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    "partition",
-                    format!("`{}` is not a partition; expected `aws`, `aws-cn` or `aws-us-gov`", p.value),
-                )
-                .at(at(p))
-                .suggest(did_you_mean(&p.value, PARTITIONS));
-                self.diags.push(d);
-                None
-            }
-        });
+        let partition = f
+            .partition
+            .as_ref()
+            .and_then(|p| self.choice("partition", p, "partition", &PARTITIONS).map(|i| PARTITIONS[i].to_owned()));
         let region = f.region.as_ref().and_then(|r| {
             if !is_region(&r.value) {
                 self.invalid("region", r, "expected a region such as `us-west-2`");
@@ -815,9 +804,6 @@ impl Validator {
                     role_name.len()
                 ),
             );
-        }
-        if kind == RoleKind::Pod {
-            return;
         }
         let seen = entries.names.entry(kind.word()).or_default();
         if let Some(first) = seen.get(value) {
@@ -1056,24 +1042,23 @@ fn is_instance_group_name(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// Lowercase letters, digits and `-`, starting and ending with a letter or digit.
+fn is_dns_part(p: &str) -> bool {
+    p.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && p.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// A DNS-1123 label: a namespace.
 pub fn is_dns_label(s: &str) -> bool {
-    (1..=63).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && s.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    s.len() <= NAMESPACE_MAX && is_dns_part(s)
 }
 
 /// A DNS-1123 subdomain as Kubernetes checks most object names (`IsDNS1123Subdomain`): at most
-/// 253 characters, dot-separated parts of lowercase letters, digits and `-`, each starting and
-/// ending with a letter or digit. Unlike DNS, Kubernetes sets no limit of 63 on one part.
+/// 253 characters, dot-separated [`is_dns_part`]s. Unlike DNS, Kubernetes sets no limit of 63 on
+/// one part.
 pub fn is_dns_subdomain(s: &str) -> bool {
-    let part = |p: &str| {
-        p.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && p.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    s.len() <= 253 && s.split('.').all(part)
+    s.len() <= 253 && s.split('.').all(is_dns_part)
 }
 
 fn is_bucket_name(s: &str) -> bool {
