@@ -94,7 +94,7 @@ pub fn build(config: &Config) -> Model {
         kubernetes: None,
     };
     let exec_ids: Vec<RoleId> =
-        config.execution_roles.iter().map(|e| RoleId(format!("{}-{}", RoleKind::Execution.word(), e.name))).collect();
+        config.execution_roles.iter().map(|e| names::role_id(RoleKind::Execution, &e.name)).collect();
     let eks = orchestrator == Orchestrator::Eks;
 
     for (i, admin) in config.admins.iter().enumerate() {
@@ -338,18 +338,7 @@ impl Builder<'_> {
                 }
             })
             .collect();
-        PolicyDocument {
-            statements: vec![Statement {
-                sid: Some("TrustedPrincipals".to_owned()),
-                effect: Effect::Allow,
-                principal: Some(Principal::Aws(arns)),
-                actions: Actions::Action(vec!["sts:AssumeRole".to_owned()]),
-                resources: None,
-                conditions: Vec::new(),
-                waivers: Vec::new(),
-                origin: None,
-            }],
-        }
+        trust("TrustedPrincipals", Principal::Aws(arns), &["sts:AssumeRole"])
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -364,8 +353,8 @@ impl Builder<'_> {
         mut statements: Vec<Statement>,
         extras: &Extras,
     ) -> RoleId {
-        let id = RoleId(format!("{}-{entry}", kind.word()));
-        let role_name = names::role_name(&self.config.name, kind, entry);
+        let id = names::role_id(kind, entry);
+        let role_name = names::role_name_of(&self.config.name, &id);
         managed.extend(extras.managed_policy_arns.iter().map(|arn| self.user_arn(arn)));
         statements.extend(extras.statements.iter().map(|s| self.pin_statement(s)));
         // One customer managed policy per role, split when it would pass IAM's size limit.
@@ -470,12 +459,19 @@ fn group_subject(name: &str) -> Subject {
     Subject { api_group: RBAC_API_GROUP.to_owned(), kind: "Group".to_owned(), name: name.to_owned() }
 }
 
+/// Trust for AWS services.
 fn trust_service(services: &[&str], actions: &[&str]) -> PolicyDocument {
+    let principal = Principal::Service(services.iter().map(|s| (*s).to_owned()).collect());
+    trust("TrustedService", principal, actions)
+}
+
+/// A trust policy of one statement.
+fn trust(sid: &str, principal: Principal, actions: &[&str]) -> PolicyDocument {
     PolicyDocument {
         statements: vec![Statement {
-            sid: Some("TrustedService".to_owned()),
+            sid: Some(sid.to_owned()),
             effect: Effect::Allow,
-            principal: Some(Principal::Service(services.iter().map(|s| (*s).to_owned()).collect())),
+            principal: Some(principal),
             actions: Actions::Action(actions.iter().map(|a| (*a).to_owned()).collect()),
             resources: None,
             conditions: Vec::new(),

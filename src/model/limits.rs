@@ -8,7 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Actions, POLICY_VERSION, Resources, Statement, Text};
-use super::{Part, Principal};
+use super::{Part, Principal, names};
 
 /// A managed policy document, white space not counted.
 pub const MANAGED_POLICY_MAX: usize = 6_144;
@@ -27,7 +27,7 @@ const ACCOUNT: &str = "123456789012";
 
 /// Sizes documents; knows the IAM name of every role of the model by its id.
 pub struct Sizer<'a> {
-    /// The spec's `name`: a role's name is `<name>-<role id>`.
+    /// The spec's `name`, from which each role's IAM name follows ([`names::role_name_of`]).
     pub spec_name: &'a str,
 }
 
@@ -39,7 +39,9 @@ impl Sizer<'_> {
                 Part::Partition => LONGEST_PARTITION.to_owned(),
                 Part::Region => LONGEST_REGION.to_owned(),
                 Part::Account => ACCOUNT.to_owned(),
-                Part::RoleArn(id) => format!("arn:{LONGEST_PARTITION}:iam::{ACCOUNT}:role/{}-{}", self.spec_name, id.0),
+                Part::RoleArn(id) => {
+                    format!("arn:{LONGEST_PARTITION}:iam::{ACCOUNT}:role/{}", names::role_name_of(self.spec_name, id))
+                }
                 Part::PolicyVar(v) => format!("${{{v}}}"),
             })
             .collect()

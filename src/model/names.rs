@@ -1,11 +1,21 @@
 //! Names derived from spec names: IAM names, CloudFormation logical ids, Terraform addresses,
 //! Kubernetes object names. All pure functions of the spec, so output is stable.
 
-use super::RoleKind;
+use super::{RoleId, RoleKind};
+
+/// admin + `platform` → `admin-platform`: a role's id in the model.
+pub fn role_id(kind: RoleKind, entry: &str) -> RoleId {
+    RoleId(format!("{}-{entry}", kind.word()))
+}
+
+/// `ml-research` + `admin-platform` → `ml-research-admin-platform`: a role's IAM name.
+pub fn role_name_of(spec_name: &str, id: &RoleId) -> String {
+    format!("{spec_name}-{}", id.0)
+}
 
 /// `ml-research` + admin + `platform` → `ml-research-admin-platform`.
 pub fn role_name(spec_name: &str, kind: RoleKind, entry: &str) -> String {
-    format!("{spec_name}-{}-{entry}", kind.word())
+    role_name_of(spec_name, &role_id(kind, entry))
 }
 
 /// `admin-platform` → `AdminPlatform`: letters and digits only, as CloudFormation logical ids
