@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalog::{ActionLookup, catalog};
+use crate::catalog::{ActionInfo, ActionLookup, catalog};
 use crate::model::limits::{self, Sizer};
 use crate::model::{Actions, Effect, Index, Model, Resolver, Resources, RoleKind, Statement, Text};
 
@@ -122,10 +122,20 @@ impl Linter<'_> {
                 ("NotAction", a)
             }
         };
-        // The known actions of the statement, expanded, for the resource checks.
-        let mut known: Vec<String> = Vec::new();
+        // The known actions of the statement, wildcards expanded, looked up once for the
+        // resource checks below.
+        let mut known: Vec<ActionInfo<'static>> = Vec::new();
         for (i, action) in actions.iter().enumerate() {
             let at = format!("{path}.{}", item(key, i));
+            let prefix = action.split(':').next().unwrap_or_default();
+            let unknown_service = |suggestion: Option<&str>| {
+                Diagnostic::error(
+                    codes::UNKNOWN_SERVICE,
+                    at.clone(),
+                    format!("`{prefix}` is not a service prefix IAM knows"),
+                )
+                .suggest(suggestion.map(|s| action.replacen(prefix, s, 1)))
+            };
             if action == "*" {
                 if allow && key == "Action" {
                     self.report(Diagnostic::error(
@@ -134,54 +144,32 @@ impl Linter<'_> {
                         "`Action: \"*\"` grants every action of every service; name the actions",
                     ));
                 }
-                continue;
-            }
-            if action.contains(['*', '?']) {
-                let matches = catalog().expand(action);
-                if matches.is_empty() {
-                    let prefix = action.split(':').next().unwrap_or_default();
-                    let d = match catalog().lookup(&format!("{prefix}:x")) {
-                        ActionLookup::UnknownService { suggestion } => Diagnostic::error(
-                            codes::UNKNOWN_SERVICE,
-                            at,
-                            format!("`{prefix}` is not a service prefix IAM knows"),
-                        )
-                        .suggest(suggestion.map(|s| action.replacen(prefix, s, 1))),
-                        _ => Diagnostic::error(
-                            codes::WILDCARD_MATCHES_NOTHING,
-                            at,
-                            format!("`{action}` matches no action"),
-                        ),
-                    };
-                    self.report(d);
-                } else {
+            } else if action.contains(['*', '?']) {
+                let matches: Vec<ActionInfo<'static>> =
+                    catalog().expand(action).iter().filter_map(|a| found(a)).collect();
+                if !matches.is_empty() {
                     known.extend(matches);
+                } else if let ActionLookup::UnknownService { suggestion } = catalog().lookup(&format!("{prefix}:x")) {
+                    self.report(unknown_service(suggestion));
+                } else {
+                    self.report(Diagnostic::error(
+                        codes::WILDCARD_MATCHES_NOTHING,
+                        at,
+                        format!("`{action}` matches no action"),
+                    ));
                 }
-                continue;
-            }
-            match catalog().lookup(action) {
-                ActionLookup::Found(info) => known.push(info.full_name()),
-                ActionLookup::UnknownService { suggestion } => {
-                    let prefix = action.split(':').next().unwrap_or_default();
-                    self.report(
-                        Diagnostic::error(
-                            codes::UNKNOWN_SERVICE,
-                            at,
-                            format!("`{prefix}` is not a service prefix IAM knows"),
-                        )
-                        .suggest(suggestion.map(|s| action.replacen(prefix, s, 1))),
-                    );
-                }
-                ActionLookup::UnknownAction { suggestion } => {
-                    let prefix = action.split(':').next().unwrap_or_default();
-                    self.report(
+            } else {
+                match catalog().lookup(action) {
+                    ActionLookup::Found(info) => known.push(info),
+                    ActionLookup::UnknownService { suggestion } => self.report(unknown_service(suggestion)),
+                    ActionLookup::UnknownAction { suggestion } => self.report(
                         Diagnostic::error(
                             codes::UNKNOWN_ACTION,
                             at,
                             format!("`{action}` is not an action of `{prefix}`; IAM accepts it and grants nothing"),
                         )
                         .suggest(suggestion.map(|s| s.full_name())),
-                    );
+                    ),
                 }
             }
         }
@@ -217,12 +205,8 @@ impl Linter<'_> {
                 let scopable: Vec<String> = known
                     .iter()
                     // iam:PassRole on `*` has a rule of its own.
-                    .filter(|a| !a.eq_ignore_ascii_case("iam:PassRole"))
-                    .filter(|a| match catalog().lookup(a) {
-                        ActionLookup::Found(info) => info.resource_types().next().is_some(),
-                        _ => false,
-                    })
-                    .cloned()
+                    .filter(|a| !is_pass_role(a) && a.resource_types().next().is_some())
+                    .map(ActionInfo::full_name)
                     .collect();
                 if !scopable.is_empty() {
                     self.report(Diagnostic::warning(
@@ -248,25 +232,17 @@ impl Linter<'_> {
             if known.is_empty() {
                 continue;
             }
-            let taken = known.iter().any(|a| match catalog().lookup(a) {
-                ActionLookup::Found(info) => !info.resource_types_for_arn(arn).is_empty(),
-                _ => true,
-            });
-            if !taken {
+            if !known.iter().any(|a| !a.resource_types_for_arn(arn).is_empty()) {
                 let types: Vec<String> = known
                     .iter()
-                    .filter_map(|a| match catalog().lookup(a) {
-                        ActionLookup::Found(info) => {
-                            let t: Vec<&str> = info.resource_types().map(|t| t.name()).collect();
-                            Some(if t.is_empty() {
-                                format!("{a} takes only `*`")
-                            } else {
-                                format!("{a} takes {}", t.join(", "))
-                            })
-                        }
-                        _ => None,
-                    })
                     .take(4)
+                    .map(|a| {
+                        let t: Vec<&str> = a.resource_types().map(|t| t.name()).collect();
+                        match t.as_slice() {
+                            [] => format!("{} takes only `*`", a.full_name()),
+                            _ => format!("{} takes {}", a.full_name(), t.join(", ")),
+                        }
+                    })
                     .collect();
                 self.report(Diagnostic::warning(
                     codes::RESOURCE_TYPE_MISMATCH,
@@ -280,8 +256,15 @@ impl Linter<'_> {
         }
     }
 
-    fn pass_role(&mut self, s: &Statement, path: &str, rkey: &str, resources: &[String], known: &[String]) {
-        if s.effect != Effect::Allow || !known.iter().any(|a| a.eq_ignore_ascii_case("iam:PassRole")) {
+    fn pass_role(
+        &mut self,
+        s: &Statement,
+        path: &str,
+        rkey: &str,
+        resources: &[String],
+        known: &[ActionInfo<'static>],
+    ) {
+        if s.effect != Effect::Allow || !known.iter().any(is_pass_role) {
             return;
         }
         if rkey == "NotResource" || resources.iter().any(|r| r == "*") {
@@ -452,6 +435,17 @@ impl Linter<'_> {
             ));
         }
     }
+}
+
+fn found(action: &str) -> Option<ActionInfo<'static>> {
+    match catalog().lookup(action) {
+        ActionLookup::Found(info) => Some(info),
+        _ => None,
+    }
+}
+
+fn is_pass_role(action: &ActionInfo<'_>) -> bool {
+    action.prefix() == "iam" && action.name().eq_ignore_ascii_case("PassRole")
 }
 
 fn is_full_access(arn: &Text) -> bool {

@@ -94,7 +94,7 @@ impl Sizer<'_> {
 
     /// The size of one statement in a document.
     pub fn statement_size(&self, s: &Statement) -> usize {
-        self.statement(s).to_string().chars().filter(|c| !c.is_whitespace()).count()
+        json_size(&self.statement(s))
     }
 
     /// The size of a whole document.
@@ -146,12 +146,18 @@ impl Sizer<'_> {
             _ => None,
         };
         let pieces: Vec<Statement> = match (resources, actions) {
-            (Some(list), _) => {
-                self.pack(list, room, |part| Statement { resources: Some(Resources::Resource(part)), ..s.clone() })
-            }
-            (None, Some(list)) => {
-                self.pack(list, room, |part| Statement { actions: Actions::Action(part), ..s.clone() })
-            }
+            (Some(list), _) => self.pack(
+                list,
+                room,
+                |part| Statement { resources: Some(Resources::Resource(part)), ..s.clone() },
+                |t| json_size(&Value::String(self.text(t))),
+            ),
+            (None, Some(list)) => self.pack(
+                list,
+                room,
+                |part| Statement { actions: Actions::Action(part), ..s.clone() },
+                |a| json_size(&Value::String(a.clone())),
+            ),
             (None, None) => return vec![s],
         };
         pieces
@@ -167,22 +173,38 @@ impl Sizer<'_> {
     }
 
     /// Packs the items of a list, in order, into as few statements (made by `make`) that fit
-    /// `room` as a greedy packing gives.
-    fn pack<T: Clone>(&self, items: Vec<T>, room: usize, make: impl Fn(Vec<T>) -> Statement) -> Vec<Statement> {
+    /// `room` as a greedy packing gives. A statement's size grows by each item's JSON size
+    /// (`size_of`) and a comma, so it is computed once for the empty list, not per candidate.
+    fn pack<T>(
+        &self,
+        items: Vec<T>,
+        room: usize,
+        make: impl Fn(Vec<T>) -> Statement,
+        size_of: impl Fn(&T) -> usize,
+    ) -> Vec<Statement> {
+        let empty = self.statement_size(&make(Vec::new()));
         let mut pieces: Vec<Vec<T>> = Vec::new();
+        let mut used = 0;
         for item in items {
-            let fits = pieces.last().is_some_and(|last| {
-                let mut candidate = last.clone();
-                candidate.push(item.clone());
-                self.statement_size(&make(candidate)) <= room
-            });
-            match (fits, pieces.last_mut()) {
-                (true, Some(last)) => last.push(item),
-                _ => pieces.push(vec![item]),
+            let size = size_of(&item);
+            match pieces.last_mut() {
+                Some(last) if used + 1 + size <= room => {
+                    last.push(item);
+                    used += 1 + size;
+                }
+                _ => {
+                    pieces.push(vec![item]);
+                    used = empty + size;
+                }
             }
         }
         pieces.into_iter().map(make).collect()
     }
+}
+
+/// Characters of a value's minified JSON that IAM counts: white space is not counted.
+fn json_size(v: &Value) -> usize {
+    v.to_string().chars().filter(|c| !c.is_whitespace()).count()
 }
 
 #[cfg(test)]
@@ -232,6 +254,18 @@ mod tests {
         assert_eq!(rejoined, resources, "every resource once, in order");
         assert_eq!(pieces[0].sid.as_deref(), Some("S0"));
         assert_eq!(pieces[1].sid.as_deref(), Some("S02"));
+        let room = MANAGED_POLICY_MAX - sizer.document_size(&[]);
+        for piece in &pieces {
+            assert!(sizer.statement_size(piece) <= room, "{}", sizer.statement_size(piece));
+        }
+        // Greedy and exact: one more resource would not have fitted the first piece.
+        let mut grown = pieces[0].clone();
+        if let (Some(Resources::Resource(r)), Some(Resources::Resource(next))) =
+            (&mut grown.resources, &pieces[1].resources)
+        {
+            r.push(next[0].clone());
+        }
+        assert!(sizer.statement_size(&grown) > room);
         for chunk in &chunks {
             assert!(sizer.document_size(chunk) <= MANAGED_POLICY_MAX);
         }
