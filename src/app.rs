@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::check::{Diagnostics, lint, report};
+use crate::check::{Diagnostic, Diagnostics, codes, lint, report};
 use crate::cli::{CheckArgs, Cli, Command, Format, InitArgs, InitOrchestrator, RenderArgs, ReportFormat};
 use crate::emit::{Artifact, Emitter, Registry};
 use crate::model::Model;
@@ -93,7 +93,8 @@ fn source(path: Option<&Path>) -> Result<Source, Failure> {
             let name = path.display().to_string();
             let bytes = fs::read(path).map_err(|e| io_failure(&format!("cannot read `{name}`"), &e))?;
             let text = String::from_utf8(bytes).map_err(|_| {
-                Failure::new(Exit::Invalid, format!("{name}: error[HP001]: the spec is not UTF-8 text"))
+                let d = Diagnostic::error(codes::SYNTAX, "", "the spec is not UTF-8 text");
+                Failure::new(Exit::Invalid, d.render(&name))
             })?;
             Ok(Source { name, text })
         }

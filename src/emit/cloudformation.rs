@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{AccessScope, Index, ManagedPolicy, Model, Part, Role, RoleId, Text, names};
 
-use super::node::{Node, to_yaml};
+use super::node::{Node, key_value_tags, to_yaml};
 use super::policy;
 use super::{Artifact, EmitError, Emitter};
 
@@ -57,11 +57,6 @@ fn text(t: &Text) -> Node {
 
 fn reference(logical_id: &str) -> Node {
     Node::map().with("Ref", logical_id)
-}
-
-fn tags(model: &Model) -> Option<Node> {
-    (!model.tags.is_empty())
-        .then(|| Node::List(model.tags.iter().map(|(k, v)| Node::map().with("Key", k).with("Value", v)).collect()))
 }
 
 fn template(model: &Model) -> Result<Node, EmitError> {
@@ -149,7 +144,7 @@ fn role_resources(model: &Model, ix: &Index<'_>, role: &Role, resources: &mut Re
     }
     props = props
         .with_opt("PermissionsBoundary", role.permissions_boundary.as_ref().map(text))
-        .with_opt("Tags", tags(model));
+        .with_opt("Tags", key_value_tags(&model.tags));
     resources.add(&role_id, Node::map().with("Type", "AWS::IAM::Role").with("Properties", props))?;
 
     for (i, p) in ix.policies_of(&role.id).iter().enumerate() {
@@ -193,7 +188,7 @@ fn role_resources(model: &Model, ix: &Index<'_>, role: &Role, resources: &mut Re
                 .collect();
             props.insert("AccessPolicies", Node::List(policies));
         }
-        props = props.with_opt("Tags", tags(model));
+        props = props.with_opt("Tags", key_value_tags(&model.tags));
         resources.add(
             &logical(&role.id, "AccessEntry"),
             Node::map().with("Type", "AWS::EKS::AccessEntry").with("Properties", props),
@@ -206,7 +201,7 @@ fn role_resources(model: &Model, ix: &Index<'_>, role: &Role, resources: &mut Re
             .with("Namespace", &assoc.namespace)
             .with("ServiceAccount", &assoc.service_account)
             .with("RoleArn", text(&Text(vec![Part::RoleArn(role.id.clone())])))
-            .with_opt("Tags", tags(model));
+            .with_opt("Tags", key_value_tags(&model.tags));
         resources.add(
             &logical(&role.id, "PodIdentityAssociation"),
             Node::map().with("Type", "AWS::EKS::PodIdentityAssociation").with("Properties", props),

@@ -4,7 +4,7 @@
 
 use crate::model::{Model, Resolver, Text};
 
-use super::node::{Node, to_json};
+use super::node::{Node, key_value_tags, to_json};
 use super::policy;
 use super::{Artifact, EmitError, Emitter};
 
@@ -51,13 +51,8 @@ impl Emitter for IamJson {
                 .with("Description", &role.description)
                 .with("AssumeRolePolicyDocument", policy::document(&role.trust, &text))
                 .with("ManagedPolicyArns", Node::List(role.managed_policy_arns.iter().map(text).collect()))
-                .with_opt("PermissionsBoundary", role.permissions_boundary.as_ref().map(text));
-            if !model.tags.is_empty() {
-                node.insert(
-                    "Tags",
-                    Node::List(model.tags.iter().map(|(k, v)| Node::map().with("Key", k).with("Value", v)).collect()),
-                );
-            }
+                .with_opt("PermissionsBoundary", role.permissions_boundary.as_ref().map(text))
+                .with_opt("Tags", key_value_tags(&model.tags));
             let policies = ix
                 .policies_of(&role.id)
                 .iter()

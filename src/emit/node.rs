@@ -2,6 +2,8 @@
 //! is ours (never a hash's or a crate feature's), and the one place where YAML and JSON are
 //! written.
 
+use std::collections::BTreeMap;
+
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::EmitError;
@@ -106,6 +108,12 @@ impl Serialize for Node {
             }
         }
     }
+}
+
+/// Tags as IAM and CloudFormation write them, `[{Key, Value}]` in key order; `None` for none.
+pub fn key_value_tags(tags: &BTreeMap<String, String>) -> Option<Node> {
+    (!tags.is_empty())
+        .then(|| Node::List(tags.iter().map(|(k, v)| Node::map().with("Key", k).with("Value", v)).collect()))
 }
 
 /// Pretty JSON, two-space indent, one trailing newline.
