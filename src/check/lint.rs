@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::catalog::{ActionInfo, ActionLookup, catalog};
 use crate::model::limits::{self, Sizer};
+use crate::model::permissions::KUBERNETES_VERBS;
 use crate::model::{Actions, Effect, Index, Model, Resolver, Resources, RoleKind, Statement, Text};
 
 use super::{Diagnostic, Diagnostics, Location, codes};
@@ -367,7 +368,6 @@ impl Linter<'_> {
     }
 
     fn kubernetes(&mut self, model: &Model) {
-        const VERBS: [&str; 8] = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
         const NAMESPACED: [&str; 10] = [
             "pods",
             "pods/log",
@@ -387,14 +387,14 @@ impl Linter<'_> {
             for (j, rule) in role.rules.iter().enumerate() {
                 let at = format!("{base}.rules[{j}]");
                 for verb in &rule.verbs {
-                    if verb != "*" && !VERBS.contains(&verb.as_str()) {
+                    if verb != "*" && !KUBERNETES_VERBS.contains(&verb.as_str()) {
                         self.report(
                             Diagnostic::error(
                                 codes::K8S_UNKNOWN_VERB,
                                 at.clone(),
                                 format!("`{verb}` is not a Kubernetes verb"),
                             )
-                            .suggest(super::did_you_mean(verb, VERBS)),
+                            .suggest(super::did_you_mean(verb, KUBERNETES_VERBS.iter().copied())),
                         );
                     }
                 }
@@ -471,4 +471,68 @@ fn is_arn(s: &str) -> bool {
         && !parts[2].is_empty()
         && !parts[5].is_empty()
         && parts[..5].iter().all(|p| !p.contains(char::is_whitespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ObjectMeta, PolicyRule, RbacRole};
+    use crate::spec::{self, Source};
+
+    fn model(text: &str) -> (Model, SourceMap) {
+        spec::load_mapped(&Source { name: "t.yaml".into(), text: text.into() }).expect("valid spec")
+    }
+
+    fn codes_of(diags: &Diagnostics) -> Vec<&'static str> {
+        diags.items.iter().map(|d| d.code).collect()
+    }
+
+    const EKS: &str = "name: t\norchestrator: eks\ncluster: {eksClusterName: e}\noptions: {podIdentity: true}\n\
+        admins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\n\
+        scientists: [{name: nlp, trustedPrincipals: [\"111122223333\"]}]\nexecutionRoles: [{name: c}]\n";
+
+    #[test]
+    fn generated_rbac_is_clean_and_each_kubernetes_rule_fires() {
+        let (mut m, map) = model(EKS);
+        assert!(lint(&m, &map).is_empty(), "{}", lint(&m, &map));
+        let k = m.kubernetes.as_mut().expect("eks");
+        k.roles[0].rules[0].verbs.push("describe".into());
+        k.roles[0].rules[1].resources.push("*".into());
+        let mut labels = k.roles[0].meta.labels.clone();
+        labels.insert("hyperpod-iam/team".into(), "nlp".into());
+        k.cluster_roles.push(RbacRole {
+            meta: ObjectMeta { name: "t-nlp-wide".into(), namespace: None, labels },
+            rules: vec![PolicyRule {
+                api_groups: vec![String::new()],
+                resources: vec!["secrets".into()],
+                verbs: vec!["get".into()],
+            }],
+        });
+        let diags = lint(&m, &map);
+        assert_eq!(
+            codes_of(&diags),
+            [codes::K8S_UNKNOWN_VERB, codes::K8S_WILDCARD, codes::K8S_NAMESPACED_IN_CLUSTER_ROLE]
+        );
+        assert_eq!(diags.items[0].suggestion, None, "`describe` is close to no verb");
+        assert_eq!(diags.items[2].path, "kubernetes.clusterRoles[1].rules[0]");
+    }
+
+    #[test]
+    fn a_long_role_name_and_a_stack_over_500_resources() {
+        let (mut m, map) = model(EKS);
+        m.roles[0].role_name = "r".repeat(65);
+        assert_eq!(codes_of(&lint(&m, &map)), [codes::ROLE_NAME_TOO_LONG]);
+
+        let mut text = String::from(
+            "name: big\norchestrator: eks\ncluster: {eksClusterName: e}\n\
+             admins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\nexecutionRoles: [{name: c}]\nscientists:\n",
+        );
+        for i in 0..170 {
+            text.push_str(&format!("  - {{name: t{i}, trustedPrincipals: [\"111122223333\"]}}\n"));
+        }
+        let (m, map) = model(&text);
+        let diags = lint(&m, &map);
+        assert_eq!(codes_of(&diags), [codes::STACK_TOO_LARGE], "{diags}");
+        assert!(diags.items[0].message.contains("515 resources"), "{diags}");
+    }
 }

@@ -235,6 +235,10 @@ pub const POD_IDENTITY_SERVICE: &str = "pods.eks.amazonaws.com";
 pub const HYPERPOD_SERVICE: &str = "hyperpod.sagemaker.amazonaws.com";
 pub const SERVICE_LINKED_ROLE_NAME: &str = "AWSServiceRoleForSageMakerHyperPod";
 
+/// The verbs the Kubernetes API authorizes on resources (`describe`, for one, is not one).
+pub const KUBERNETES_VERBS: &[&str] =
+    &["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+
 /// One Kubernetes RBAC rule: `(apiGroup, resources, verbs)`.
 pub type Rule = (&'static str, &'static [&'static str], &'static [&'static str]);
 
@@ -314,11 +318,10 @@ mod tests {
 
     #[test]
     fn rbac_rules_have_no_wildcard_and_only_kubernetes_verbs() {
-        let verbs = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
         for (group, resources, rule_verbs) in TEAM_ROLE_RULES.iter().chain(CLUSTER_READ_RULES) {
             assert!(!group.contains('*'));
             assert!(resources.iter().all(|r| !r.contains('*')));
-            assert!(rule_verbs.iter().all(|v| verbs.contains(v)), "{rule_verbs:?}");
+            assert!(rule_verbs.iter().all(|v| KUBERNETES_VERBS.contains(v)), "{rule_verbs:?}");
         }
         assert!(TEAM_ROLE_RULES.iter().all(|(_, resources, _)| !resources.contains(&"nodes")));
     }
