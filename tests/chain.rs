@@ -71,7 +71,12 @@ type Leg = (&'static str, fn(&str) -> Result<EksFacts, String>);
 const LEGS: &[Leg] = &[("cloudformation.yaml", cloudformation_facts), ("main.tf.json", terraform_facts)];
 
 // ---------------------------------------------------------------------------------------------
-// The Terraform leg, read with the equivalence test's reader of Terraform JSON
+// The legs, read with the equivalence test's readers of CloudFormation and Terraform
+
+/// Any deployment will do: the chain compares role names, not ARNs.
+fn env() -> common::grants::Env {
+    common::grants::Env { partition: "aws".into(), region: "us-east-1".into(), account: "123456789012".into() }
+}
 
 /// The role name at the end of a role ARN.
 fn role_name_of(arn: &str) -> Result<String, String> {
@@ -80,12 +85,18 @@ fn role_name_of(arn: &str) -> Result<String, String> {
         .ok_or(format!("`{arn}` is not a role ARN"))
 }
 
+fn cloudformation_facts(text: &str) -> Result<EksFacts, String> {
+    let template: Value = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    facts(common::grants::cfn_access(&template, &env()))
+}
+
 fn terraform_facts(text: &str) -> Result<EksFacts, String> {
     let config: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    // Any deployment will do: the chain compares role names, not ARNs.
-    let env =
-        common::grants::Env { partition: "aws".into(), region: "us-east-1".into(), account: "123456789012".into() };
-    let access = common::grants::tf_access(&config, &env);
+    facts(common::grants::tf_access(&config, &env()))
+}
+
+/// What a reader found, as the chain compares it.
+fn facts(access: common::grants::Access) -> Result<EksFacts, String> {
     let mut facts = EksFacts::default();
     for (principal, entry) in access.entries {
         facts.access_entries.push(AccessEntryFacts {
@@ -117,85 +128,6 @@ fn terraform_facts(text: &str) -> Result<EksFacts, String> {
             namespace: association.namespace,
             service_account: association.service_account,
         });
-    }
-    Ok(facts.sorted())
-}
-
-// ---------------------------------------------------------------------------------------------
-// The CloudFormation leg
-
-/// An IAM role name from a role ARN value: `Fn::GetAtt [<Role>, Arn]` (or `<Role>.Arn`) to an
-/// `AWS::IAM::Role` of the template, or a literal `arn:...:role/<path/>name`.
-fn cfn_role_name(resources: &serde_json::Map<String, Value>, arn: &Value) -> Result<String, String> {
-    if let Some(literal) = arn.as_str() {
-        let name = literal.split_once(":role/").map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest));
-        return name.map(str::to_owned).ok_or_else(|| format!("`{literal}` is not a role ARN"));
-    }
-    let logical = match arn.get("Fn::GetAtt") {
-        Some(Value::Array(parts)) if parts.len() == 2 && parts[1] == "Arn" => parts[0].as_str(),
-        Some(Value::String(s)) => s.strip_suffix(".Arn"),
-        _ => None,
-    }
-    .ok_or_else(|| format!("{arn}: not the ARN of a role of this template"))?;
-    let role = resources.get(logical).ok_or_else(|| format!("`{logical}` is not a resource of this template"))?;
-    if role["Type"] != "AWS::IAM::Role" {
-        return Err(format!("`{logical}` is a {}, not an AWS::IAM::Role", role["Type"]));
-    }
-    role["Properties"]["RoleName"].as_str().map(str::to_owned).ok_or_else(|| format!("`{logical}` has no RoleName"))
-}
-
-/// A plain string, or the template of an `Fn::Sub`.
-fn cfn_string(v: &Value) -> Option<&str> {
-    v.as_str().or_else(|| v.get("Fn::Sub").and_then(Value::as_str))
-}
-
-fn cloudformation_facts(text: &str) -> Result<EksFacts, String> {
-    let template: Value = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
-    let resources = template["Resources"].as_object().ok_or("no Resources")?;
-    let mut facts = EksFacts::default();
-    for (logical, resource) in resources {
-        let props = &resource["Properties"];
-        let text_of = |key: &str| props[key].as_str().unwrap_or_default().to_owned();
-        match resource["Type"].as_str() {
-            Some("AWS::EKS::AccessEntry") => {
-                let role_name =
-                    cfn_role_name(resources, &props["PrincipalArn"]).map_err(|e| format!("{logical}: {e}"))?;
-                let mut access_policies = BTreeSet::new();
-                for policy in props["AccessPolicies"].as_array().map(Vec::as_slice).unwrap_or_default() {
-                    let arn = cfn_string(&policy["PolicyArn"]).unwrap_or_default();
-                    let name = arn.rsplit_once("cluster-access-policy/").map_or(arn, |(_, n)| n);
-                    let scope = &policy["AccessScope"];
-                    let scope = match scope["Type"].as_str() {
-                        Some("namespace") => {
-                            let ns: Vec<&str> = scope["Namespaces"]
-                                .as_array()
-                                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                                .unwrap_or_default();
-                            format!("namespace:{}", ns.join(","))
-                        }
-                        other => other.unwrap_or_default().to_owned(),
-                    };
-                    access_policies.insert((name.to_owned(), scope));
-                }
-                facts.access_entries.push(AccessEntryFacts {
-                    role_name,
-                    cluster_name: text_of("ClusterName"),
-                    entry_type: props["Type"].as_str().unwrap_or("STANDARD").to_owned(),
-                    kubernetes_groups: props["KubernetesGroups"]
-                        .as_array()
-                        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-                        .unwrap_or_default(),
-                    access_policies,
-                });
-            }
-            Some("AWS::EKS::PodIdentityAssociation") => facts.pod_identity.push(PodIdentityFacts {
-                role_name: cfn_role_name(resources, &props["RoleArn"]).map_err(|e| format!("{logical}: {e}"))?,
-                cluster_name: text_of("ClusterName"),
-                namespace: text_of("Namespace"),
-                service_account: text_of("ServiceAccount"),
-            }),
-            _ => {}
-        }
     }
     Ok(facts.sorted())
 }
@@ -628,9 +560,7 @@ mod detects {
         assert_eq!(problems.len(), 2, "{problems:#?}");
     }
 
-    #[test]
-    fn the_cloudformation_leg_follows_getatt_to_the_role_name() {
-        let template = r#"
+    const TEMPLATE: &str = r#"
 Resources:
   NlpRole: { Type: AWS::IAM::Role, Properties: { RoleName: x-scientist-nlp } }
   Entry:
@@ -640,13 +570,17 @@ Resources:
       PrincipalArn: { "Fn::GetAtt": [NlpRole, Arn] }
       KubernetesGroups: [g]
 "#;
-        let facts = cloudformation_facts(template).unwrap();
+
+    #[test]
+    fn the_cloudformation_leg_follows_getatt_to_the_role_name() {
+        let facts = cloudformation_facts(TEMPLATE).unwrap();
         assert_eq!(facts.access_entries[0].role_name, "x-scientist-nlp");
         assert_eq!(facts.access_entries[0].entry_type, "STANDARD");
-        let dangling = template.replace("[NlpRole, Arn]", "[OtherRole, Arn]");
-        assert_eq!(
-            cloudformation_facts(&dangling).unwrap_err(),
-            "Entry: `OtherRole` is not a resource of this template"
-        );
+    }
+
+    #[test]
+    #[should_panic(expected = "`OtherRole` is not an AWS::IAM::Role")]
+    fn the_cloudformation_leg_refuses_a_dangling_getatt() {
+        let _ = cloudformation_facts(&TEMPLATE.replace("[NlpRole, Arn]", "[OtherRole, Arn]"));
     }
 }
