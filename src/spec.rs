@@ -40,6 +40,10 @@ impl Source {
 
 type S = Spanned<String>;
 
+// Every role entry repeats `managedPolicyArns` and `extraStatements` rather than flattening a
+// shared struct: `#[serde(flatten)]` cannot be combined with `deny_unknown_fields`, and it
+// buffers values so that `Spanned` loses its line and column.
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SpecFile {
