@@ -74,11 +74,11 @@ struct ClusterSpec {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct OptionsSpec {
-    #[serde(default)]
-    custom_vpc: bool,
+    custom_vpc: Option<Spanned<bool>>,
     pod_identity: Option<Spanned<bool>>,
-    #[serde(default)]
-    service_linked_role: bool,
+    task_governance: Option<Spanned<bool>>,
+    node_access: Option<Spanned<bool>>,
+    service_linked_role: Option<Spanned<bool>>,
     console_access: Option<Spanned<bool>>,
 }
 
@@ -593,19 +593,42 @@ impl Validator {
             _ => {}
         }
 
-        if let (Some(p), true) = (&f.options.pod_identity, slurm)
-            && p.value
+        let o = &f.options;
+        for (key, value) in
+            [("podIdentity", &o.pod_identity), ("taskGovernance", &o.task_governance), ("nodeAccess", &o.node_access)]
         {
-            self.error(codes::NOT_FOR_ORCHESTRATOR, "options.podIdentity", at(p), "`podIdentity` is for eks");
+            if let (Some(v), true) = (value, slurm)
+                && v.value
+            {
+                self.error(
+                    codes::NOT_FOR_ORCHESTRATOR,
+                    &format!("options.{key}"),
+                    at(v),
+                    &format!("`{key}` is for eks"),
+                );
+            }
         }
-        if let Some(c) = &f.options.console_access {
-            self.locate("options.consoleAccess", at(c));
+        let all = [
+            ("customVpc", &o.custom_vpc),
+            ("podIdentity", &o.pod_identity),
+            ("taskGovernance", &o.task_governance),
+            ("nodeAccess", &o.node_access),
+            ("serviceLinkedRole", &o.service_linked_role),
+            ("consoleAccess", &o.console_access),
+        ];
+        for (key, value) in all {
+            if let Some(v) = value {
+                self.locate(&format!("options.{key}"), at(v));
+            }
         }
+        let on = |v: &Option<Spanned<bool>>| v.as_ref().is_some_and(|v| v.value);
         let options = model::Options {
-            custom_vpc: f.options.custom_vpc,
-            pod_identity: f.options.pod_identity.as_ref().is_some_and(|p| p.value),
-            service_linked_role: f.options.service_linked_role,
-            console_access: f.options.console_access.as_ref().is_some_and(|c| c.value),
+            custom_vpc: on(&o.custom_vpc),
+            pod_identity: on(&o.pod_identity),
+            task_governance: on(&o.task_governance),
+            node_access: on(&o.node_access),
+            service_linked_role: on(&o.service_linked_role),
+            console_access: on(&o.console_access),
         };
 
         let permissions_boundary = f.permissions_boundary.as_ref().map(|pb| {

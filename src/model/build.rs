@@ -31,6 +31,8 @@ pub struct Config {
 pub struct Options {
     pub custom_vpc: bool,
     pub pod_identity: bool,
+    pub task_governance: bool,
+    pub node_access: bool,
     pub service_linked_role: bool,
     pub console_access: bool,
 }
