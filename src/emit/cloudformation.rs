@@ -78,12 +78,17 @@ fn template(model: &Model) -> Result<Node, EmitError> {
         );
     }
     if let Some(slr) = &model.service_linked_role {
+        // Other clusters of the account use it too: deleting or replacing the stack keeps it.
         resources.add(
             "HyperPodServiceLinkedRole",
-            Node::map().with("Type", "AWS::IAM::ServiceLinkedRole").with(
-                "Properties",
-                Node::map().with("AWSServiceName", &slr.aws_service_name).with("Description", &slr.description),
-            ),
+            Node::map()
+                .with("Type", "AWS::IAM::ServiceLinkedRole")
+                .with("DeletionPolicy", "Retain")
+                .with("UpdateReplacePolicy", "Retain")
+                .with(
+                    "Properties",
+                    Node::map().with("AWSServiceName", &slr.aws_service_name).with("Description", &slr.description),
+                ),
         )?;
     }
     Ok(Node::map()
