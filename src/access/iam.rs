@@ -310,7 +310,11 @@ fn resources_match(items: &Items, resource: &str, context: &Context) -> Tri {
     for pattern in list {
         match Pattern::with_variables(pattern, context) {
             Substituted::Done(p) => any |= p.matches_arn(resource),
-            Substituted::Missing(var) => open.push(format!("the request gives `{var}` (resource `{pattern}`)")),
+            // Open only when some value of the missing variables could match.
+            Substituted::Missing(var) if Pattern::widened(pattern, context).matches_arn(resource) => {
+                open.push(format!("the request gives `{var}` (resource `{pattern}`)"))
+            }
+            Substituted::Missing(_) => {}
         }
     }
     match (any, negated) {

@@ -34,13 +34,24 @@ impl Pattern {
     /// literal text, never a wildcard. `${key, 'default'}` falls back to the default.
     pub(crate) fn with_variables(s: &str, context: &Context) -> Substituted<Pattern> {
         let mut toks = Vec::new();
-        match expand(s, context, &mut |piece| match piece {
+        match expand(s, context, None, &mut |piece| match piece {
             Piece::Raw(c) => toks.push(wild(c)),
             Piece::Literal(text) => toks.extend(text.chars().map(Tok::Char)),
         }) {
             Some(missing) => Substituted::Missing(missing),
             None => Substituted::Done(Pattern(toks)),
         }
+    }
+
+    /// The pattern with every variable the context does not give read as `*`: what the pattern
+    /// could match whatever those variables turn out to be.
+    pub(crate) fn widened(s: &str, context: &Context) -> Pattern {
+        let mut toks = Vec::new();
+        expand(s, context, Some('*'), &mut |piece| match piece {
+            Piece::Raw(c) => toks.push(wild(c)),
+            Piece::Literal(text) => toks.extend(text.chars().map(Tok::Char)),
+        });
+        Pattern(toks)
     }
 
     /// Whether the whole of `s` matches, comparing characters exactly or ignoring ASCII case.
@@ -65,7 +76,7 @@ impl Pattern {
 /// Substitutes the policy variables of a condition value: the result is literal text.
 pub(crate) fn substitute(s: &str, context: &Context) -> Substituted<String> {
     let mut out = String::new();
-    match expand(s, context, &mut |piece| match piece {
+    match expand(s, context, None, &mut |piece| match piece {
         Piece::Raw(c) => out.push(c),
         Piece::Literal(text) => out.push_str(&text),
     }) {
@@ -82,8 +93,9 @@ enum Piece {
 }
 
 /// Walks `s`, handing each raw character or substituted text to `emit`; returns the first
-/// variable the context does not give.
-fn expand(s: &str, context: &Context, emit: &mut dyn FnMut(Piece)) -> Option<String> {
+/// variable the context does not give, or, with `unknown` set, emits that character for it and
+/// goes on.
+fn expand(s: &str, context: &Context, unknown: Option<char>, emit: &mut dyn FnMut(Piece)) -> Option<String> {
     let mut rest = s;
     while let Some(start) = rest.find("${") {
         rest[..start].chars().for_each(|c| emit(Piece::Raw(c)));
@@ -108,7 +120,10 @@ fn expand(s: &str, context: &Context, emit: &mut dyn FnMut(Piece)) -> Option<Str
                 match (context.single(key), default) {
                     (Some(value), _) => emit(Piece::Literal(value.to_owned())),
                     (None, Some(default)) if context.is_absent(key) => emit(Piece::Literal(default.to_owned())),
-                    (None, _) => return Some(key.to_owned()),
+                    (None, _) => match unknown {
+                        Some(c) => emit(Piece::Raw(c)),
+                        None => return Some(key.to_owned()),
+                    },
                 }
             }
         }

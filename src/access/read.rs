@@ -52,13 +52,35 @@ fn parse_yaml(file: &str, text: &str) -> Result<Value> {
     })
 }
 
-struct Cfn<'a> {
+/// The resources of a CloudFormation template (parsed into JSON values), with intrinsic functions
+/// resolved for one environment: `Ref` (pseudo parameters, a role's name, a managed policy's ARN),
+/// `Fn::GetAtt` (a role's `Arn`), `Fn::Sub` (with or without a variable map; `${!x}` is a literal
+/// `${x}`) and `Fn::Join`. The CloudFormation readers of the test suite use it too.
+#[derive(Debug, Clone)]
+pub struct Template<'a> {
     file: &'a str,
     resources: &'a Map<String, Value>,
-    env: &'a Environment,
+    env: Environment,
 }
 
-impl<'a> Cfn<'a> {
+static NO_RESOURCES: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+impl<'a> Template<'a> {
+    /// The template's `Resources`, read for `env`; `file` names it in errors.
+    pub fn new(file: &'a str, template: &'a Value, env: &Environment) -> Result<Template<'a>> {
+        let resources = template.get("Resources").and_then(Value::as_object).ok_or_else(|| ReadError {
+            file: file.to_owned(),
+            at: "Resources".to_owned(),
+            message: "no map".to_owned(),
+        })?;
+        Ok(Template { file, resources, env: env.clone() })
+    }
+
+    /// The resources by logical id.
+    pub fn resources(&self) -> &'a Map<String, Value> {
+        self.resources
+    }
+
     fn err(&self, at: &str, message: impl Into<String>) -> ReadError {
         ReadError { file: self.file.to_owned(), at: at.to_owned(), message: message.into() }
     }
@@ -79,7 +101,7 @@ impl<'a> Cfn<'a> {
     }
 
     /// The role name and ARN of an `AWS::IAM::Role`.
-    fn role_arn(&self, logical: &str, at: &str) -> Result<(String, String)> {
+    pub fn role_arn(&self, logical: &str, at: &str) -> Result<(String, String)> {
         if self.kind(logical) != Some("AWS::IAM::Role") {
             return Err(self.err(at, format!("`{logical}` is not an AWS::IAM::Role of this template")));
         }
@@ -154,7 +176,7 @@ impl<'a> Cfn<'a> {
     }
 
     /// A scalar: a plain value, or an intrinsic function resolved for the environment.
-    fn string(&self, v: &Value, at: &str) -> Result<String> {
+    pub fn string(&self, v: &Value, at: &str) -> Result<String> {
         match v {
             Value::String(s) => Ok(s.clone()),
             Value::Bool(b) => Ok(b.to_string()),
@@ -195,7 +217,7 @@ impl<'a> Cfn<'a> {
     }
 
     /// A string or a list of strings (each possibly an intrinsic function).
-    fn list(&self, v: Option<&Value>, at: &str) -> Result<Vec<String>> {
+    pub fn list(&self, v: Option<&Value>, at: &str) -> Result<Vec<String>> {
         match v {
             None => Ok(Vec::new()),
             Some(Value::Array(items)) => {
@@ -203,6 +225,26 @@ impl<'a> Cfn<'a> {
             }
             Some(one) => Ok(vec![self.string(one, at)?]),
         }
+    }
+
+    /// A document with every intrinsic function resolved: plain JSON (an IAM policy document).
+    pub fn resolve(&self, v: &Value, at: &str) -> Result<Value> {
+        Ok(match v {
+            Value::Object(o) if o.len() == 1 && o.keys().all(|k| k == "Ref" || k.starts_with("Fn::")) => {
+                Value::String(self.string(v, at)?)
+            }
+            Value::Object(o) => {
+                let mut out = Map::new();
+                for (k, v) in o {
+                    out.insert(k.clone(), self.resolve(v, &format!("{at}.{k}"))?);
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => Value::Array(
+                items.iter().enumerate().map(|(i, v)| self.resolve(v, &format!("{at}[{i}]"))).collect::<Result<_>>()?,
+            ),
+            other => other.clone(),
+        })
     }
 
     fn policy(&self, doc: &Value, source: String, at: &str) -> Result<Policy> {
@@ -284,10 +326,9 @@ impl<'a> Cfn<'a> {
 /// Reads one plain IAM JSON policy document (no intrinsic functions), e.g. an `iam/*.json`
 /// document or a permissions boundary the caller knows.
 pub fn read_policy(source: &str, doc: &Value) -> Result<Policy> {
-    let resources = Map::new();
     let env = Environment { partition: String::new(), region: String::new(), account: String::new() };
-    let cfn = Cfn { file: source, resources: &resources, env: &env };
-    cfn.policy(doc, source.to_owned(), "PolicyDocument")
+    let plain = Template { file: source, resources: &NO_RESOURCES, env };
+    plain.policy(doc, source.to_owned(), "PolicyDocument")
 }
 
 /// IAM resource types that carry no grant of their own, or that the reader reads.
@@ -304,12 +345,8 @@ const IAM_TYPES: &[&str] = &[
 /// template.
 pub fn read_cloudformation(file: &str, text: &str, env: &Environment) -> Result<Deployment> {
     let template = parse_yaml(file, text)?;
-    let resources = template.get("Resources").and_then(Value::as_object).ok_or_else(|| ReadError {
-        file: file.to_owned(),
-        at: "Resources".to_owned(),
-        message: "no map".to_owned(),
-    })?;
-    let cfn = Cfn { file, resources, env };
+    let cfn = Template::new(file, &template, env)?;
+    let resources = cfn.resources();
     let mut out = Deployment::default();
     for logical in resources.keys() {
         let here = format!("Resources.{logical}");

@@ -140,6 +140,8 @@ fn policy_variables_come_from_the_request_context() {
         Verdict::If(reqs) => assert!(reqs[0].contains("aws:username"), "{reqs:?}"),
         other => panic!("{other:?}"),
     }
+    // Not given, but no value could match: a plain no.
+    assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::elsewhere/alice/notes", Context::new()), Verdict::No);
     // A variable's value is literal text: a `*` in it is no wildcard.
     let star = Context::new().with("aws:username", "*");
     assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::home/alice/notes", star), Verdict::No);
