@@ -524,29 +524,34 @@ fn every_golden_case_does_its_tasks_and_nothing_it_must_not() {
 // ---------------------------------------------------------------------------------------------
 // The hand-made version-2 output
 
-fn fixture() -> (Config, model::Model, Environment, PathBuf) {
-    let dir = root().join("tests/data/tasks-v2");
-    let (config, model) = load_spec(&dir.join("spec.yaml"), "tests/data/tasks-v2/spec.yaml");
+/// The hand-made outputs: EKS with every option of version 2, and Slurm pinned to GovCloud.
+const FIXTURES: &[(&str, usize)] = &[("tasks-v2", 300), ("tasks-v2-slurm", 60)];
+
+fn fixture(name: &str) -> (Config, model::Model, Environment, PathBuf) {
+    let dir = root().join("tests/data").join(name);
+    let (config, model) = load_spec(&dir.join("spec.yaml"), &format!("tests/data/{name}/spec.yaml"));
     let env = environment(&model);
     (config, model, env, dir)
 }
 
 #[test]
 fn a_hand_made_version_2_output_passes_every_check() {
-    let (config, model, env, dir) = fixture();
-    let deployment = read_output(&dir, "tasks-v2", &env);
-    let outcome = run("tasks-v2", &config, &model, &deployment, &env);
-    assert!(outcome.checks > 300, "only {} checks ran on the fixture", outcome.checks);
-    report(&outcome, "the version-2 fixture");
+    for (name, at_least) in FIXTURES {
+        let (config, model, env, dir) = fixture(name);
+        let deployment = read_output(&dir, name, &env);
+        let outcome = run(name, &config, &model, &deployment, &env);
+        assert!(outcome.checks > *at_least, "only {} checks ran on {name}", outcome.checks);
+        report(&outcome, name);
+    }
 }
 
-/// The fixture with one grant taken away or widened: the named check must fail, with an
+/// A fixture with one grant taken away or widened: the named check must fail, with an
 /// explanation.
-fn failures_after(edit: &dyn Fn(&mut Deployment)) -> Vec<String> {
-    let (config, model, env, dir) = fixture();
-    let mut deployment = read_output(&dir, "tasks-v2", &env);
+fn failures_after(name: &str, edit: &dyn Fn(&mut Deployment)) -> Vec<String> {
+    let (config, model, env, dir) = fixture(name);
+    let mut deployment = read_output(&dir, name, &env);
     edit(&mut deployment);
-    run("tasks-v2", &config, &model, &deployment, &env).failures
+    run(name, &config, &model, &deployment, &env).failures
 }
 
 fn assert_fails(failures: &[String], expected: &[&str]) {
@@ -561,7 +566,7 @@ fn assert_fails(failures: &[String], expected: &[&str]) {
 
 #[test]
 fn the_checks_fail_without_the_scientists_access_entry_grant() {
-    let failures = failures_after(&|d| {
+    let failures = failures_after("tasks-v2", &|d| {
         for role in d.roles.values_mut() {
             for policy in &mut role.policies {
                 policy.statements.retain(|s| s.sid.as_deref() != Some("DescribeOwnAccessEntry"));
@@ -579,7 +584,7 @@ fn the_checks_fail_without_the_scientists_access_entry_grant() {
 
 #[test]
 fn the_checks_fail_without_the_hyperpodpytorchjobs_rule_or_the_service_account() {
-    let failures = failures_after(&|d| {
+    let failures = failures_after("tasks-v2", &|d| {
         let rbac = d.rbac.as_mut().unwrap();
         for role in &mut rbac.roles {
             role.rules.retain(|r| !r.resources.iter().any(|x| x == "hyperpodpytorchjobs"));
@@ -598,7 +603,7 @@ fn the_checks_fail_without_the_hyperpodpytorchjobs_rule_or_the_service_account()
 
 #[test]
 fn the_checks_fail_when_a_pod_role_trusts_any_association() {
-    let failures = failures_after(&|d| {
+    let failures = failures_after("tasks-v2", &|d| {
         for role in d.roles.values_mut() {
             for s in &mut role.trust.statements {
                 s.conditions.clear();
@@ -613,7 +618,7 @@ fn the_checks_fail_when_a_pod_role_trusts_any_association() {
 
 #[test]
 fn the_checks_fail_when_a_binding_reaches_another_team() {
-    let failures = failures_after(&|d| {
+    let failures = failures_after("tasks-v2", &|d| {
         let rbac = d.rbac.as_mut().unwrap();
         for b in &mut rbac.bindings {
             if b.namespace.as_deref() == Some("hyperpod-ns-vision") {
@@ -631,7 +636,7 @@ fn the_checks_fail_when_a_binding_reaches_another_team() {
 
 #[test]
 fn the_checks_fail_when_sessions_are_anyones() {
-    let failures = failures_after(&|d| {
+    let failures = failures_after("tasks-v2-slurm", &|d| {
         for role in d.roles.values_mut() {
             for policy in &mut role.policies {
                 for s in &mut policy.statements {
@@ -642,7 +647,12 @@ fn the_checks_fail_when_sessions_are_anyones() {
             }
         }
     });
-    assert_fails(&failures, &["someone else's Session Manager session: cannot `ssm:TerminateSession"]);
+    assert_fails(
+        &failures,
+        &[
+            "scientist/research (v2gov-scientist-research): someone else's Session Manager session: cannot `ssm:TerminateSession",
+        ],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
