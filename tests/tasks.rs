@@ -444,7 +444,7 @@ fn run(case: &str, config: &Config, model: &model::Model, deployment: &Deploymen
                     let line = persona.fill(line);
                     outcome.checks += 1;
                     if let Err(why) = object_exists(deployment, &persona, &line) {
-                        outcome.failures.push(format!("{who}: {label}: {} `{line}`: {why}", expect.word()));
+                        outcome.failures.push(format!("{who}: {label}: {} `{line}`: missing: {why}", expect.word()));
                     }
                 }
             }
@@ -488,8 +488,8 @@ fn report(outcome: &Outcome, what: &str) {
     }
 }
 
-#[test]
-fn every_golden_case_does_its_tasks_and_nothing_it_must_not() {
+/// Every example spec, sorted; each is a golden case of the same name (`tests/golden.rs`).
+fn examples() -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = fs::read_dir(root().join("examples"))
         .unwrap()
         .flatten()
@@ -497,6 +497,12 @@ fn every_golden_case_does_its_tasks_and_nothing_it_must_not() {
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
         .collect();
     specs.sort();
+    specs
+}
+
+#[test]
+fn every_golden_case_does_its_tasks_and_nothing_it_must_not() {
+    let specs = examples();
     let mut total = Outcome { checks: 0, failures: Vec::new() };
     let mut cases = 0;
     for path in &specs {
@@ -519,6 +525,51 @@ fn every_golden_case_does_its_tasks_and_nothing_it_must_not() {
     }
     assert!(cases >= 5, "only {cases} golden cases with a cloudformation.yaml");
     report(&total, &format!("{cases} golden cases"));
+}
+
+/// `case: persona: task: expectation `request``, and the first word of the answer: what a failure
+/// says without the explanation, whose labels name the file or the model.
+fn failure_keys(failures: &[String]) -> BTreeSet<String> {
+    failures
+        .iter()
+        .map(|f| {
+            let first = f.lines().next().unwrap_or_default();
+            match first.rsplit_once("`: ") {
+                Some((head, verdict)) => {
+                    format!("{head}`: {}", verdict.split([' ', ',', ':']).next().unwrap_or_default())
+                }
+                None => first.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// `can` answers from the model (`Deployment::from_model`): it must answer every check as the
+/// rendered files do.
+#[test]
+fn the_model_answers_every_check_as_its_rendered_files_do() {
+    let mut compared = 0;
+    for path in examples() {
+        let case = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let dir = root().join("golden").join(&case);
+        if !dir.join("cloudformation.yaml").is_file() {
+            continue;
+        }
+        let (config, model) = load_spec(&path, &case);
+        let env = environment(&model);
+        let from_files = run(&case, &config, &model, &read_output(&dir, &format!("golden/{case}"), &env), &env);
+        let from_model = run(&case, &config, &model, &Deployment::from_model(&model, &env), &env);
+        assert_eq!(from_files.checks, from_model.checks, "{case}");
+        let (files, model) = (failure_keys(&from_files.failures), failure_keys(&from_model.failures));
+        let only_files: Vec<_> = files.difference(&model).collect();
+        let only_model: Vec<_> = model.difference(&files).collect();
+        assert!(
+            only_files.is_empty() && only_model.is_empty(),
+            "{case}: answers differ\nonly from the files:\n{only_files:#?}\nonly from the model:\n{only_model:#?}"
+        );
+        compared += 1;
+    }
+    assert!(compared >= 5, "only {compared} cases compared");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ mod pattern;
 pub mod read;
 #[cfg(test)]
 mod tests;
+mod yaml;
 
 use std::collections::BTreeMap;
 use std::fmt;

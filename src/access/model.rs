@@ -147,10 +147,12 @@ fn rbac(k: &model::Kubernetes) -> Rbac {
             })
             .collect(),
     };
+    // Destructured, as the rules are: a kind of object added to the model must be read here too.
+    let model::Kubernetes { namespaces, cluster_roles, cluster_role_bindings, roles, role_bindings } = k;
     Rbac {
-        roles: k.cluster_roles.iter().chain(&k.roles).map(role).collect(),
-        bindings: k.cluster_role_bindings.iter().chain(&k.role_bindings).map(binding).collect(),
-        namespaces: k.namespaces.iter().map(|n| n.meta.name.clone()).collect(),
+        roles: cluster_roles.iter().chain(roles).map(role).collect(),
+        bindings: cluster_role_bindings.iter().chain(role_bindings).map(binding).collect(),
+        namespaces: namespaces.iter().map(|n| n.meta.name.clone()).collect(),
         service_accounts: Vec::new(),
         source: "the model's RBAC".to_owned(),
     }

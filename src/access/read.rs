@@ -44,12 +44,16 @@ pub fn deployment(
     Ok(deployment)
 }
 
-fn parse_yaml(file: &str, text: &str) -> Result<Value> {
-    serde_saphyr::from_str::<Value>(text).map_err(|e| ReadError {
+fn yaml_error(file: &str, e: &serde_saphyr::Error) -> ReadError {
+    ReadError {
         file: file.to_owned(),
         at: e.location().map_or_else(|| "syntax".to_owned(), |l| format!("line {} column {}", l.line(), l.column())),
         message: e.to_string().lines().next().unwrap_or("not YAML").to_owned(),
-    })
+    }
+}
+
+fn parse_yaml(file: &str, text: &str) -> Result<Value> {
+    super::yaml::document(text).map_err(|e| yaml_error(file, &e))
 }
 
 /// The resources of a CloudFormation template (parsed into JSON values), with intrinsic functions
@@ -469,11 +473,7 @@ pub fn read_cloudformation(file: &str, text: &str, env: &Environment) -> Result<
 /// Reads the RBAC objects, Namespaces and ServiceAccounts of a Kubernetes manifest (one or more
 /// YAML documents). Other kinds are ignored: they grant nothing.
 pub fn read_rbac(file: &str, text: &str) -> Result<Rbac> {
-    let docs = serde_saphyr::from_multiple::<Value>(text).map_err(|e| ReadError {
-        file: file.to_owned(),
-        at: e.location().map_or_else(|| "syntax".to_owned(), |l| format!("line {} column {}", l.line(), l.column())),
-        message: e.to_string().lines().next().unwrap_or("not YAML").to_owned(),
-    })?;
+    let docs = super::yaml::documents(text).map_err(|e| yaml_error(file, &e))?;
     let err = |at: String, message: String| ReadError { file: file.to_owned(), at, message };
     let mut rbac = Rbac { source: file.to_owned(), ..Rbac::default() };
     for (d, doc) in docs.iter().enumerate() {

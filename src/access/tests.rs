@@ -670,3 +670,49 @@ fn the_model_and_its_rendered_template_give_the_same_answers() {
         assert_eq!(from_model.ask(q).unwrap().verdict, from_files.ask(q).unwrap().verdict, "{q:?}");
     }
 }
+
+#[test]
+fn short_form_tags_read_as_their_long_form() {
+    let template = r#"
+Resources:
+  Team:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !Sub "${AWS::Region}-team"
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: !Ref AWS::URLSuffix}
+            Action: sts:AssumeRole
+  TeamPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: iam:PassRole
+            Resource:
+              - !GetAtt Team.Arn
+              - !Join ["", ["arn:", !Ref "AWS::Partition", ":s3:::b"]]
+              - !Sub
+                - "arn:${AWS::Partition}:s3:::${Bucket}/*"
+                - Bucket: !Ref Team
+            Condition:
+              Bool: {"aws:SecureTransport": true}
+      Roles: [!Ref Team]
+"#;
+    let d = read::read_cloudformation("t.yaml", template, &env()).unwrap();
+    let team = &d.roles["us-west-2-team"];
+    assert_eq!(
+        team.policies[0].statements[0].resources,
+        Some(Items::Is(vec![
+            "arn:aws:iam::111122223333:role/us-west-2-team".into(),
+            "arn:aws:s3:::b".into(),
+            "arn:aws:s3:::us-west-2-team/*".into(),
+        ]))
+    );
+    assert_eq!(team.trust.statements[0].principal.as_ref().unwrap().services, ["amazonaws.com"]);
+    assert_eq!(team.policies[0].statements[0].conditions[0].values, ["true"]);
+}
