@@ -3,6 +3,7 @@
 //! spec → [`model::Model`] → emitters. Dependencies point one way: model ← spec / check ← emit ←
 //! cli. The IAM action catalog ([`catalog`]) stands beside them and depends on nothing.
 
+pub mod access;
 pub mod app;
 pub mod catalog;
 pub mod check;
