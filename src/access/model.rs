@@ -122,10 +122,11 @@ fn rbac(k: &model::Kubernetes) -> Rbac {
             .map(|rule| {
                 // Destructured so that a field added to the model's rule fails to compile here
                 // until the engine reads it too.
-                let model::PolicyRule { api_groups, resources, verbs } = rule;
+                let model::PolicyRule { api_groups, resources, resource_names, verbs } = rule;
                 Rule {
                     api_groups: api_groups.clone(),
                     resources: resources.clone(),
+                    resource_names: resource_names.clone(),
                     verbs: verbs.clone(),
                     ..Rule::default()
                 }
@@ -148,12 +149,23 @@ fn rbac(k: &model::Kubernetes) -> Rbac {
             .collect(),
     };
     // Destructured, as the rules are: a kind of object added to the model must be read here too.
-    let model::Kubernetes { namespaces, cluster_roles, cluster_role_bindings, roles, role_bindings } = k;
+    let model::Kubernetes {
+        namespaces,
+        hyperpod_namespaces: _,
+        service_accounts,
+        cluster_roles,
+        cluster_role_bindings,
+        roles,
+        role_bindings,
+    } = k;
     Rbac {
         roles: cluster_roles.iter().chain(roles).map(role).collect(),
         bindings: cluster_role_bindings.iter().chain(role_bindings).map(binding).collect(),
         namespaces: namespaces.iter().map(|n| n.meta.name.clone()).collect(),
-        service_accounts: Vec::new(),
+        service_accounts: service_accounts
+            .iter()
+            .map(|sa| (sa.meta.namespace.clone().unwrap_or_default(), sa.meta.name.clone()))
+            .collect(),
         source: "the model's RBAC".to_owned(),
     }
 }
