@@ -82,6 +82,13 @@ pub struct User {
     pub groups: Vec<String>,
 }
 
+/// The subresources `KubeRequest::parse` reads after a `/`; anything else there is an object's
+/// name. The subresources of the built-in resources the checks and users ask about.
+pub const SUBRESOURCES: &[&str] = &[
+    "approval", "attach", "binding", "ephemeralcontainers", "eviction", "exec", "finalize", "log",
+    "portforward", "proxy", "resize", "scale", "status", "token",
+];
+
 /// One Kubernetes API request, as the authorizer sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KubeRequest {
@@ -112,6 +119,46 @@ impl KubeRequest {
             subresource,
             ..Default::default()
         }
+    }
+
+    /// A request as `kubectl auth can-i` writes it: `[VERB, TARGET]` or `[VERB, TARGET, NAME]`,
+    /// with the namespace of `-n`. TARGET is `RESOURCE[.GROUP]`, then optionally `/SUBRESOURCE`
+    /// (one of [`SUBRESOURCES`]: `pods/log`) or `/NAME` (one object:
+    /// `customresourcedefinitions.apiextensions.k8s.io/NAME`), or a non-resource URL (`/healthz`).
+    pub fn parse(words: &[&str], namespace: Option<&str>) -> Result<KubeRequest, String> {
+        let (verb, target, name) = match words {
+            [verb, target] => (*verb, *target, None),
+            [verb, target, name] => (*verb, *target, Some(*name)),
+            _ => return Err("expected VERB RESOURCE[.GROUP][/SUBRESOURCE|/NAME] [NAME]".to_owned()),
+        };
+        if target.starts_with('/') {
+            return Ok(KubeRequest { verb: verb.to_owned(), path: Some(target.to_owned()), ..Default::default() });
+        }
+        let (typed, after) = match target.split_once('/') {
+            Some((typed, after)) => (typed, Some(after)),
+            None => (target, None),
+        };
+        let (resource, group) = typed.split_once('.').unwrap_or((typed, ""));
+        if resource.is_empty() {
+            return Err(format!("`{target}` names no resource"));
+        }
+        let mut request = KubeRequest::new(verb, group, resource);
+        match after {
+            Some(sub) if SUBRESOURCES.contains(&sub) => request.subresource = Some(sub.to_owned()),
+            Some("") => return Err(format!("`{target}`: nothing after `/`")),
+            Some(object) => match name {
+                Some(other) => return Err(format!("`{target}` names the object `{object}`, and `{other}` another")),
+                None => request.name = Some(object.to_owned()),
+            },
+            None => {}
+        }
+        if let Some(name) = name {
+            request.name = Some(name.to_owned());
+        }
+        if let Some(ns) = namespace {
+            request.namespace = Some(ns.to_owned());
+        }
+        Ok(request)
     }
 
     pub fn named(mut self, name: impl Into<String>) -> KubeRequest {

@@ -12,11 +12,13 @@
 //! role's trust policy, SCPs and RCPs, session policies, and the built-in ClusterRoles every
 //! cluster has (`system:basic-user`, `system:public-info-viewer`, ...).
 
+mod any;
 pub mod iam;
 pub mod kube;
 mod model;
 mod pattern;
 pub mod read;
+pub mod tasks;
 #[cfg(test)]
 mod tests;
 mod yaml;
@@ -25,6 +27,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use iam::{Caller, Condition, Context, Decision, Items, Policy, Principals, Request, Statement};
+pub use any::ANY_NAME;
 pub use kube::{Binding, KubeRequest, Rbac, RbacRole, Rule, Subject, User};
 pub use read::ReadError;
 
@@ -160,6 +163,8 @@ impl Answer {
 pub enum AskError {
     #[error("no role `{0}` in this output")]
     UnknownRole(String),
+    #[error("`{action}` is not an IAM action this build knows{}", suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    UnknownAction { action: String, suggestion: Option<String> },
 }
 
 impl Deployment {
