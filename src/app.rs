@@ -13,6 +13,8 @@ use crate::emit::{Artifact, Emitter, Registry};
 use crate::model::Model;
 use crate::spec::{self, Source};
 
+mod can;
+
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// `--version`: the tool's version and the IAM catalog it checks actions against.
@@ -31,11 +33,18 @@ pub enum Exit {
     Usage = 2,
     /// The spec is invalid, or `check` found an error.
     Invalid = 3,
+    /// `can`: an I/O error (1 is "no" there).
+    Io = 4,
+    /// `can`: the answer is no (exit 1, as `kubectl auth can-i` exits).
+    No = 5,
 }
 
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
+        ExitCode::from(match e {
+            Exit::No => 1,
+            other => other as u8,
+        })
     }
 }
 
@@ -66,6 +75,7 @@ pub fn run(cli: Cli, console: &mut Console<'_>) -> Exit {
         Command::Check(args) => check(&args, console),
         Command::Init(args) => init(&args, console),
         Command::Emitters => emitters(console),
+        Command::Can(args) => can::can(&args, console),
     };
     match result {
         Ok(()) => Exit::Ok,

@@ -23,7 +23,23 @@ pub enum Command {
     Init(InitArgs),
     /// List the available emitters, one per line
     Emitters,
+    /// Answer "can this persona do that?" from the spec alone: yes (exit 0) or no (exit 1)
+    #[command(after_help = CAN_HELP)]
+    Can(CanArgs),
 }
+
+const CAN_HELP: &str = "\
+Examples:
+  hyperpod-iam can spec.yaml --as scientist/nlp sagemaker:DeleteCluster
+  hyperpod-iam can spec.yaml --as admin/platform iam:PassRole arn:aws:iam::111122223333:role/NAME \\
+      --context iam:PassedToService=sagemaker.amazonaws.com
+  hyperpod-iam can spec.yaml --as scientist/nlp create hyperpodpytorchjobs.sagemaker.amazonaws.com -n nlp
+  hyperpod-iam can spec.yaml --as scientist/nlp get pods/log -n nlp --explain
+  hyperpod-iam can spec.yaml --matrix --format markdown
+
+SPEC is the first word when it holds a `.` or a `/` (an action or verb never does).
+Exit codes: 0 yes (and `yes, if` with --assume-conditions), 1 no (also `yes, if` and
+`unknown`; with --matrix: some check not met), 2 usage, 3 invalid spec, 4 I/O error.";
 
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
@@ -47,6 +63,44 @@ pub struct CheckArgs {
     /// Fail (exit 3) on warnings too
     #[arg(long)]
     pub deny_warnings: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CanArgs {
+    /// [SPEC] then the question: an IAM action and optional resource ARN
+    /// (`sagemaker:DescribeCluster [ARN]`), or a Kubernetes request as `kubectl auth can-i`
+    /// takes it (`VERB RESOURCE[.GROUP][/SUBRESOURCE|/NAME] [NAME]`)
+    #[arg(value_name = "WORDS")]
+    pub words: Vec<String>,
+    /// Who asks: `admin`, `scientist`, `exec` or `pod`, and the spec entry's name
+    #[arg(long = "as", value_name = "KIND/NAME", required_unless_present = "matrix")]
+    pub persona: Option<String>,
+    /// The namespace of a Kubernetes request (none: cluster-scoped, or all namespaces)
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// A condition key of the IAM request (repeatable); `!KEY` says the request has none
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// Print the chain that decided the answer
+    #[arg(long)]
+    pub explain: bool,
+    /// Take `yes, if ...` as yes (exit 0)
+    #[arg(long)]
+    pub assume_conditions: bool,
+    /// Every persona of the spec against the tasks of tasks.md
+    #[arg(long, conflicts_with_all = ["persona", "namespace", "context", "assume_conditions", "explain"])]
+    pub matrix: bool,
+    /// How to print the matrix
+    #[arg(long, value_enum, default_value = "text", requires = "matrix")]
+    pub format: MatrixFormat,
+}
+
+/// A `can --matrix --format` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 /// A `check --format` value.

@@ -193,6 +193,34 @@ fn commands_print_as_golden() {
     finish(problems, COMMANDS.len());
 }
 
+/// `can --matrix` of every example: each persona against the tasks of tasks.md, as a table; and
+/// one example in each of the other formats.
+#[test]
+fn can_matrix_prints_as_golden() {
+    let bless = blessing();
+    let mut problems = Vec::new();
+    let files = examples();
+    let mut cases: Vec<(String, Vec<String>)> = files
+        .iter()
+        .map(|path| {
+            let case = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let rel = format!("examples/{}", path.file_name().unwrap().to_string_lossy());
+            (format!("can-matrix-{case}"), vec!["can".to_owned(), rel, "--matrix".to_owned()])
+        })
+        .collect();
+    for format in ["json", "markdown"] {
+        let args = ["can", "examples/ml-research.yaml", "--matrix", "--format", format];
+        cases.push((format!("can-matrix-ml-research-{format}"), args.map(str::to_owned).to_vec()));
+    }
+    for (case, args) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (stdout, stderr, code) = run(&args);
+        assert!(code == 0 || code == 1, "{case}: exit {code}: {stderr}");
+        problems.extend(compare(case, &command_case(stdout, stderr, code), bless));
+    }
+    finish(problems, cases.len());
+}
+
 /// Every spec under `tests/invalid/` must be refused: exit 3, one line per error, nothing written.
 #[test]
 fn invalid_specs_fail_as_golden() {

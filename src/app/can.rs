@@ -1,0 +1,385 @@
+//! `hyperpod-iam can`: one question of one persona, or `--matrix`, every persona against the
+//! tasks of tasks.md, answered from the model by the access engine ([`crate::access`]).
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Console, Exit, Failure, io_failure, load, source};
+use crate::access::tasks::{self, Check, Expect, PersonaRun, Tasks};
+use crate::access::{Deployment, Environment, KubeRequest, Question, Request, Verdict, read};
+use crate::catalog::{self, ActionLookup};
+use crate::cli::{CanArgs, MatrixFormat};
+use crate::emit::Registry;
+use crate::model::{Model, RoleKind};
+use crate::spec;
+
+pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failure> {
+    // The first word is the spec when it could not be an action or a verb.
+    let (spec_path, words) = match args.words.split_first() {
+        Some((first, rest)) if first.contains(['.', '/']) => (Some(Path::new(first.as_str())), rest),
+        _ => (None, args.words.as_slice()),
+    };
+    // 1 means "no" here: an I/O error is 4.
+    let source = source(spec_path).map_err(|f| match f.exit {
+        Exit::Runtime => Failure { exit: Exit::Io, ..f },
+        _ => f,
+    })?;
+    let model = load(&source, console)?;
+    if args.matrix {
+        if !words.is_empty() {
+            return Err(usage(format!("`--matrix` takes no question, found `{}`", words.join(" "))));
+        }
+        let (config, _) = spec::read(&source).map_err(|d| Failure::new(Exit::Invalid, d.to_string()))?;
+        let env = tasks::environment(&model);
+        let deployment = Deployment::from_model(&model, &env);
+        let personas = tasks::personas(&config, &model, &env);
+        let checks = Tasks::builtin()
+            .and_then(|t| tasks::run(&t, &deployment, &personas))
+            .map_err(|e| Failure::new(Exit::Io, format!("error: internal: {e}")))?;
+        let text = match args.format {
+            MatrixFormat::Text => matrix_text(&model, &env, &checks),
+            MatrixFormat::Markdown => matrix_markdown(&model, &env, &checks),
+            MatrixFormat::Json => matrix_json(&model, &env, &checks),
+        };
+        write(console, &text)?;
+        let met = checks.iter().flat_map(|r| &r.checks).all(Check::met);
+        return if met { Ok(()) } else { Err(Failure { exit: Exit::No, lines: Vec::new() }) };
+    }
+    let Some(persona) = &args.persona else { return Err(usage("`--as KIND/NAME` says who asks")) };
+    let role = role_of(&model, persona)?;
+    let (answer, env) = match words {
+        [] => return Err(usage("no question: give an IAM action, or a Kubernetes verb and resource")),
+        [action, rest @ ..] if action.contains(':') => {
+            if args.namespace.is_some() {
+                return Err(usage("`-n` is for Kubernetes requests; an IAM request names its resource by ARN"));
+            }
+            let action = known_action(action)?;
+            let resource = match rest {
+                [] => None,
+                [resource] => Some(resource.as_str()),
+                _ => return Err(usage(format!("an IAM question is ACTION [RESOURCE], found `{}`", words.join(" ")))),
+            };
+            let tokens: Vec<&str> = args.context.iter().map(String::as_str).collect();
+            let context = tasks::context_of(&tokens).map_err(usage)?;
+            let env = Environment::for_question(&model, resource, &tasks::sample_environment());
+            let deployment = rendered(&model, &env)?;
+            let answer = match resource {
+                Some(resource) => {
+                    let request = Request::new(&action, resource).with_context(context);
+                    deployment.ask(&Question::Iam { role: role.clone(), request })
+                }
+                None => deployment.ask_any_resource(&role, &action, &context, &env),
+            };
+            (answer.map_err(|e| usage(e.to_string()))?, env)
+        }
+        _ => {
+            if !args.context.is_empty() {
+                return Err(usage("`--context` is for IAM requests"));
+            }
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            let request = KubeRequest::parse(&words, args.namespace.as_deref()).map_err(usage)?;
+            let env = tasks::environment(&model);
+            let deployment = rendered(&model, &env)?;
+            let answer =
+                deployment.ask(&Question::Kube { role: role.clone(), request }).map_err(|e| usage(e.to_string()))?;
+            (answer, env)
+        }
+    };
+    let mut text = format!("{}\n", answer.verdict);
+    if args.explain {
+        text.push_str(&format!("  as {persona}: role {} ({})\n", role, env.role_arn(&role)));
+        text.push_str(&format!("  {}\n", where_deployed(&model, &env)));
+        for line in &answer.explanation {
+            text.push_str(&format!("  {line}\n"));
+        }
+    }
+    write(console, &text)?;
+    match answer.verdict {
+        Verdict::Yes => Ok(()),
+        Verdict::If(_) if args.assume_conditions => Ok(()),
+        _ => Err(Failure { exit: Exit::No, lines: Vec::new() }),
+    }
+}
+
+/// The deployment as its rendered files say, read for `env`: CloudFormation (every spec) and
+/// `rbac.yaml` (EKS), rendered in memory. The answer's explanation then names what a reviewer
+/// reads: the file, the logical id, the Sid. (`--matrix` answers from the model directly, which
+/// `tests/tasks.rs` proves answers every check as the files do.)
+fn rendered(model: &Model, env: &Environment) -> Result<Deployment, Failure> {
+    let registry = Registry::builtin();
+    let internal = |e: String| Failure::new(Exit::Io, format!("error: internal: {e}"));
+    let file = |name: &str| -> Result<Option<String>, Failure> {
+        let Some(emitter) = registry.get(name) else { return Ok(None) };
+        if emitter.applies(model).is_err() {
+            return Ok(None);
+        }
+        let artifacts = emitter.emit(model).map_err(|e| internal(format!("{name}: {e}")))?;
+        Ok(artifacts.into_iter().next().map(|a| a.contents))
+    };
+    let Some(cfn) = file("cloudformation")? else { return Ok(Deployment::from_model(model, env)) };
+    let rbac = file("kubernetes")?;
+    read::deployment(("cloudformation.yaml", &cfn), rbac.as_deref().map(|r| ("rbac.yaml", r)), env)
+        .map_err(|e| internal(e.to_string()))
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure::new(Exit::Usage, format!("error: {}", message.into()))
+}
+
+fn write(console: &mut Console<'_>, text: &str) -> Result<(), Failure> {
+    console.stdout.write_all(text.as_bytes()).map_err(|e| {
+        let f = io_failure("cannot write to stdout", &e);
+        if f.exit == Exit::Runtime { Failure { exit: Exit::Io, ..f } } else { f }
+    })
+}
+
+/// The IAM role name of `--as KIND/NAME`.
+fn role_of(model: &Model, persona: &str) -> Result<String, Failure> {
+    let kinds = [RoleKind::Admin, RoleKind::Scientist, RoleKind::Execution, RoleKind::Pod];
+    let known = || model.roles.iter().map(|r| format!("{}/{}", r.kind.word(), r.entry)).collect::<Vec<_>>().join(", ");
+    let (kind, name) = persona
+        .split_once('/')
+        .and_then(|(k, n)| Some((kinds.into_iter().find(|kind| kind.word() == k)?, n)))
+        .ok_or_else(|| usage(format!("`--as {persona}`: expected admin/NAME, scientist/NAME, exec/NAME or pod/NAME")))?;
+    model
+        .roles
+        .iter()
+        .find(|r| r.kind == kind && r.entry == name)
+        .map(|r| r.role_name.clone())
+        .ok_or_else(|| usage(format!("`--as {persona}`: the spec has no such persona; it has {}", known())))
+}
+
+/// The action in its catalog spelling; an action the catalog does not know is refused (a typo
+/// would otherwise be a quiet "no").
+fn known_action(action: &str) -> Result<String, Failure> {
+    match catalog::catalog().lookup(action) {
+        ActionLookup::Found(info) => Ok(info.full_name()),
+        _ => {
+            let hint = catalog::catalog().suggest(action).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            Err(usage(format!("`{action}` is not an IAM action this build knows{hint}")))
+        }
+    }
+}
+
+/// Which of partition, region and account the spec pins, and which are the deployment's own.
+fn where_deployed(model: &Model, env: &Environment) -> String {
+    let t = &model.target;
+    let part = |name: &str, pinned: &Option<String>, value: &str| match pinned {
+        Some(_) => format!("{name} {value} (the spec's)"),
+        None => format!("{name} {value} (deploy-time)"),
+    };
+    format!(
+        "in {}, {}, {}",
+        part("partition", &t.partition, &env.partition),
+        part("region", &t.region, &env.region),
+        part("account", &t.account, &env.account)
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The matrix
+
+/// One row of the matrix: a section and a label, with a cell per persona.
+struct Row {
+    expect: Expect,
+    label: String,
+    /// Per persona, in persona order: the cell, or `None` when no check of the row applies.
+    cells: Vec<Option<Cell>>,
+}
+
+struct Cell {
+    /// `yes`, `no`, `if` or `unknown`.
+    word: &'static str,
+    met: bool,
+}
+
+fn word(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::Yes => "yes",
+        Verdict::No => "no",
+        Verdict::If(_) => "if",
+        Verdict::Unknown(_) => "unknown",
+    }
+}
+
+/// The checks of one persona for one row as one cell: the first unmet answer, else what was
+/// expected (a must-not answered "unknown" somewhere shows so).
+fn cell(checks: &[&Check]) -> Option<Cell> {
+    let first = checks.first()?;
+    if let Some(bad) = checks.iter().find(|c| !c.met()) {
+        return Some(Cell { word: word(&bad.answer.verdict), met: false });
+    }
+    let word = match first.expect {
+        Expect::Can => "yes",
+        _ if checks.iter().any(|c| matches!(c.answer.verdict, Verdict::Unknown(_))) => "unknown",
+        _ => "no",
+    };
+    Some(Cell { word, met: true })
+}
+
+/// Rows in order of first appearance, persona by persona.
+fn rows(runs: &[PersonaRun]) -> Vec<Row> {
+    let mut keys: Vec<(Expect, &str)> = Vec::new();
+    for run in runs {
+        for check in &run.checks {
+            if !keys.contains(&(check.expect, check.label.as_str())) {
+                keys.push((check.expect, check.label.as_str()));
+            }
+        }
+    }
+    keys.sort_by_key(|(expect, _)| *expect);
+    keys.into_iter()
+        .map(|(expect, label)| Row {
+            expect,
+            label: label.to_owned(),
+            cells: runs
+                .iter()
+                .map(|run| {
+                    let of_row: Vec<&Check> =
+                        run.checks.iter().filter(|c| c.expect == expect && c.label == label).collect();
+                    cell(&of_row)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn heading(model: &Model, env: &Environment) -> String {
+    format!("{}: {}", model.name, where_deployed(model, env))
+}
+
+fn summary(runs: &[PersonaRun]) -> (usize, usize) {
+    let checks = runs.iter().map(|r| r.checks.len()).sum();
+    let unmet = runs.iter().flat_map(|r| &r.checks).filter(|c| !c.met()).count();
+    (checks, unmet)
+}
+
+fn cell_text(cell: &Option<Cell>) -> String {
+    match cell {
+        None => "-".to_owned(),
+        Some(c) if c.met => c.word.to_owned(),
+        Some(c) => format!("{}!", c.word),
+    }
+}
+
+fn table(runs: &[PersonaRun]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["task".to_owned(), "expect".to_owned()];
+    header.extend(runs.iter().map(|r| r.persona.id()));
+    let body = rows(runs)
+        .iter()
+        .map(|row| {
+            let mut line = vec![row.label.clone(), row.expect.word().to_owned()];
+            line.extend(row.cells.iter().map(cell_text));
+            line
+        })
+        .collect();
+    (header, body)
+}
+
+fn footer(runs: &[PersonaRun]) -> String {
+    let (checks, unmet) = summary(runs);
+    format!(
+        "{checks} checks of {} personas, {unmet} not met (`!`); `-`: no check of the row applies; `unknown`: \
+         decided by a managed policy or permissions boundary attached by ARN, whose document is not in the spec",
+        runs.len()
+    )
+}
+
+fn matrix_text(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String {
+    let (header, body) = table(runs);
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for line in &body {
+        for (w, cell) in widths.iter_mut().zip(line) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let render = |cells: &[String]| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = format!("{}\n\n", heading(model, env));
+    out.push_str(&render(&header));
+    for line in &body {
+        out.push_str(&render(line));
+    }
+    out.push_str(&format!("\n{}\n", footer(runs)));
+    out
+}
+
+fn matrix_markdown(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String {
+    let (header, body) = table(runs);
+    let escape = |s: &String| s.replace('|', "\\|");
+    let line = |cells: &[String]| format!("| {} |\n", cells.iter().map(escape).collect::<Vec<_>>().join(" | "));
+    let mut out = format!("**{}**\n\n", heading(model, env));
+    out.push_str(&line(&header));
+    out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
+    for row in &body {
+        out.push_str(&line(row));
+    }
+    out.push_str(&format!("\n{}\n", footer(runs)));
+    out
+}
+
+#[derive(Serialize)]
+struct JsonMatrix<'a> {
+    spec: &'a str,
+    partition: &'a str,
+    region: &'a str,
+    account: &'a str,
+    checks: usize,
+    not_met: usize,
+    personas: Vec<JsonPersona<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPersona<'a> {
+    persona: String,
+    role: &'a str,
+    checks: Vec<JsonCheck<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCheck<'a> {
+    expect: &'static str,
+    task: &'a str,
+    kind: &'static str,
+    request: &'a str,
+    answer: String,
+    met: bool,
+}
+
+fn matrix_json(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String {
+    let (checks, not_met) = summary(runs);
+    let doc = JsonMatrix {
+        spec: &model.name,
+        partition: &env.partition,
+        region: &env.region,
+        account: &env.account,
+        checks,
+        not_met,
+        personas: runs
+            .iter()
+            .map(|run| JsonPersona {
+                persona: run.persona.id(),
+                role: &run.persona.role_name,
+                checks: run
+                    .checks
+                    .iter()
+                    .map(|c| JsonCheck {
+                        expect: c.expect.word(),
+                        task: &c.label,
+                        kind: c.kind,
+                        request: &c.request,
+                        answer: c.answer.verdict.to_string(),
+                        met: c.met(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    // Serializing these plain structs cannot fail; were it to, the output says so.
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
