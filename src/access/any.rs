@@ -7,7 +7,9 @@
 //! partition, region and account: an allow there reaches every resource of the type. When that
 //! is not allowed, the resource patterns of the role's `Allow` statements that can name the type
 //! are asked in turn (wildcards instantiated); an allow there is a conditional answer, "yes, if
-//! the resource is `PATTERN`". Nothing allowed anywhere is a no.
+//! the resource is `PATTERN`". An allow on every resource of a type that a `Deny` takes back for
+//! some is "yes, if the resource is any TYPE but `PATTERN`". Nothing allowed anywhere is a
+//! no. Approximate where a pattern is narrower than it looks from one instance (`model/a*b`).
 
 use super::iam::{Context, Items, Request};
 use super::pattern::Pattern;
@@ -23,7 +25,8 @@ impl Environment {
     /// to deploy time, the deployment's own value as the question's resource ARN gives it (its
     /// partition, region, account), else `sample`'s.
     pub fn for_question(model: &Model, resource: Option<&str>, sample: &Environment) -> Environment {
-        let parts: Vec<&str> = resource.filter(|r| r.starts_with("arn:")).map_or(Vec::new(), |r| r.splitn(6, ':').collect());
+        let parts: Vec<&str> =
+            resource.filter(|r| r.starts_with("arn:")).map_or(Vec::new(), |r| r.splitn(6, ':').collect());
         let part = |i: usize, pinned: &Option<String>, fallback: &str| match pinned {
             Some(value) => value.clone(),
             None => match parts.get(i) {
@@ -113,12 +116,29 @@ impl Deployment {
                 }
             }
             if any_of_type {
-                somewhere.push(format!("any {}", kind.name()));
+                // Everywhere but where a Deny names some of them, or an allow's NotResource.
+                let mut but = Vec::new();
+                let exceptions = self.patterns(access, action, Effect::Deny, false).into_iter();
+                for pattern in exceptions.chain(self.patterns(access, action, Effect::Allow, true)) {
+                    if kind.matches_arn(&pattern)
+                        && !but.contains(&format!("`{pattern}`"))
+                        && ask(&instantiate(&pattern))?.verdict != Verdict::Yes
+                    {
+                        steps.push(format!("but {} `{pattern}`: no", kind.name()));
+                        but.push(format!("`{pattern}`"));
+                    }
+                }
+                if but.is_empty() {
+                    somewhere.push(format!("any {}", kind.name()));
+                } else {
+                    everywhere = false;
+                    somewhere.push(format!("any {} but {}", kind.name(), but.join(" and ")));
+                }
                 continue;
             }
             everywhere = false;
             // Some resources of the type: the patterns that allow statements name.
-            for pattern in self.allowed_patterns(access, action) {
+            for pattern in self.patterns(access, action, Effect::Allow, false) {
                 if !kind.matches_arn(&pattern) {
                     continue;
                 }
@@ -150,18 +170,24 @@ impl Deployment {
         Ok(Answer::new(verdict, steps))
     }
 
-    /// The resource patterns of the role's `Allow` statements whose actions cover `action`.
-    fn allowed_patterns(&self, role: &super::RoleAccess, action: &str) -> Vec<String> {
+    /// The resource patterns (`NotResource` ones when `not`) of the role's statements of
+    /// `effect` whose actions cover `action`.
+    fn patterns(&self, role: &super::RoleAccess, action: &str, effect: Effect, not: bool) -> Vec<String> {
         let known = role.managed_policy_arns.iter().filter_map(|arn| self.known_policies.get(arn));
         let mut out: Vec<String> = Vec::new();
         for policy in role.policies.iter().chain(known) {
-            for s in policy.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            for s in policy.statements.iter().filter(|s| s.effect == effect) {
                 let covers = |list: &[String]| list.iter().any(|a| Pattern::plain(a).matches(action, true));
                 let named = match &s.actions {
                     Items::Is(list) => covers(list),
                     Items::Not(list) => !covers(list),
                 };
-                if let (true, Some(Items::Is(resources))) = (named, &s.resources) {
+                let resources = match &s.resources {
+                    Some(Items::Is(list)) if !not => Some(list),
+                    Some(Items::Not(list)) if not => Some(list),
+                    _ => None,
+                };
+                if let (true, Some(resources)) = (named, resources) {
                     for r in resources {
                         if !out.contains(r) {
                             out.push(r.clone());

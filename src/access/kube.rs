@@ -85,8 +85,20 @@ pub struct User {
 /// The subresources `KubeRequest::parse` reads after a `/`; anything else there is an object's
 /// name. The subresources of the built-in resources the checks and users ask about.
 pub const SUBRESOURCES: &[&str] = &[
-    "approval", "attach", "binding", "ephemeralcontainers", "eviction", "exec", "finalize", "log",
-    "portforward", "proxy", "resize", "scale", "status", "token",
+    "approval",
+    "attach",
+    "binding",
+    "ephemeralcontainers",
+    "eviction",
+    "exec",
+    "finalize",
+    "log",
+    "portforward",
+    "proxy",
+    "resize",
+    "scale",
+    "status",
+    "token",
 ];
 
 /// One Kubernetes API request, as the authorizer sees it.

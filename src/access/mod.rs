@@ -26,8 +26,8 @@ mod yaml;
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use iam::{Caller, Condition, Context, Decision, Items, Policy, Principals, Request, Statement};
 pub use any::ANY_NAME;
+pub use iam::{Caller, Condition, Context, Decision, Items, Policy, Principals, Request, Statement};
 pub use kube::{Binding, KubeRequest, Rbac, RbacRole, Rule, Subject, User};
 pub use read::ReadError;
 

@@ -141,7 +141,9 @@ fn role_of(model: &Model, persona: &str) -> Result<String, Failure> {
     let (kind, name) = persona
         .split_once('/')
         .and_then(|(k, n)| Some((kinds.into_iter().find(|kind| kind.word() == k)?, n)))
-        .ok_or_else(|| usage(format!("`--as {persona}`: expected admin/NAME, scientist/NAME, exec/NAME or pod/NAME")))?;
+        .ok_or_else(|| {
+            usage(format!("`--as {persona}`: expected admin/NAME, scientist/NAME, exec/NAME or pod/NAME"))
+        })?;
     model
         .roles
         .iter()
