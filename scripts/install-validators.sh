@@ -3,6 +3,10 @@
 #
 #   .venv          cfn-lint, kubernetes-validate, yamllint    (or $HYPERPOD_IAM_VENV)
 #   .venv-checkov  checkov, alone: it pins an old boto3       (or $HYPERPOD_IAM_CHECKOV_VENV)
+#   tests/iam-simulate/node_modules  @cloud-copilot/iam-simulate, the independent IAM policy
+#                  evaluator tests/iam_simulate.rs compares the engine with (npm ci from the
+#                  committed package-lock.json; needs node and npm; test-only, AGPL-3.0, never
+#                  part of the binary)
 #
 # Idempotent and quiet: a venv whose stamp file already lists exactly these pins is left alone
 # (a few milliseconds); otherwise the pins are installed into it, creating it if needed. An
@@ -69,3 +73,25 @@ install_venv "${HYPERPOD_IAM_VENV:-$root/.venv}" \
     cfn-lint kubernetes-validate yamllint -- "${main_pins[@]}"
 install_venv "${HYPERPOD_IAM_CHECKOV_VENV:-$root/.venv-checkov}" \
     checkov -- "${checkov_pins[@]}"
+
+# install_npm DIR: `npm ci` from DIR's package-lock.json, unless the lock file it was installed
+# from is the same (npm keeps a copy in node_modules/.package-lock.json; compared through a stamp).
+install_npm() {
+    local dir="$1"
+    local stamp="$dir/node_modules/$stamp_name"
+    if [[ -f "$stamp" ]] && cmp -s "$stamp" "$dir/package-lock.json"; then
+        return 0
+    fi
+    local log
+    log="$(mktemp)"
+    if ! (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts) >"$log" 2>&1; then
+        echo "install-validators: npm ci in $dir failed:" >&2
+        cat "$log" >&2
+        rm -f "$log"
+        return 1
+    fi
+    rm -f "$log"
+    cp "$dir/package-lock.json" "$stamp"
+}
+
+install_npm "$root/tests/iam-simulate"

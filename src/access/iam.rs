@@ -310,6 +310,15 @@ fn resources_match(items: &Items, resource: &str, context: &Context) -> Tri {
     for pattern in list {
         match Pattern::with_variables(pattern, context) {
             Substituted::Done(p) => any |= p.matches_arn(resource),
+            // A variable the request is known not to carry: the entry matches nothing; and a
+            // `NotResource` with such an entry does not apply (the element cannot be resolved),
+            // unless the entry's partition, service, region or account already show it is not
+            // the resource (as iam-simulate reads it; tests/iam_simulate.rs).
+            Substituted::Missing(var) if context.is_absent(&var) => {
+                if negated && Pattern::widened(&arn_prefix(pattern), context).matches_arn(resource) {
+                    return Tri::No;
+                }
+            }
             // Open only when some value of the missing variables could match.
             Substituted::Missing(var) if Pattern::widened(pattern, context).matches_arn(resource) => {
                 open.push(format!("the request gives `{var}` (resource `{pattern}`)"))
@@ -322,6 +331,16 @@ fn resources_match(items: &Items, resource: &str, context: &Context) -> Tri {
         (true, true) => Tri::No,
         _ if !open.is_empty() => Tri::If(open),
         (false, negated) => Tri::from(negated),
+    }
+}
+
+/// An ARN pattern with its resource part read as `*`: what its partition, service, region and
+/// account alone match.
+fn arn_prefix(pattern: &str) -> String {
+    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+    match parts.as_slice() {
+        [head @ .., _] if parts.len() == 6 => format!("{}:*", head.join(":")),
+        _ => "*".to_owned(),
     }
 }
 

@@ -147,6 +147,26 @@ fn policy_variables_come_from_the_request_context() {
     assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::home/alice/notes", star), Verdict::No);
 }
 
+/// Found by comparing with iam-simulate (tests/iam_simulate.rs): a variable the request is known
+/// not to carry resolves to nothing.
+#[test]
+fn a_variable_known_absent_matches_nothing_and_leaves_not_resource_unresolved() {
+    let key = "aws:PrincipalTag/team";
+    let absent = || Context::new().absent(key);
+    let d = role_with(vec![allow(json!("s3:GetObject"), json!("arn:aws:s3:::${aws:PrincipalTag/team}/*"))]);
+    assert_eq!(verdict(&d, "s3:GetObject", OBJECT, absent()), Verdict::No, "a Resource entry matches nothing");
+    let not = |effect: &str| {
+        role_with(vec![json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Sid": "N", "Effect": effect, "Action": "*", "NotResource": ["arn:aws:s3:::${aws:PrincipalTag/team}/*"]}]})])
+    };
+    // The Deny's NotResource cannot be resolved for an S3 object: the Deny does not apply.
+    assert_eq!(verdict(&not("Deny"), "s3:GetObject", OBJECT, absent()), Verdict::Yes);
+    // An entry of another service is not the resource whatever the variable: the Deny applies.
+    let cluster = "arn:aws:sagemaker:us-west-2:111122223333:cluster/c";
+    assert_eq!(verdict(&not("Deny"), "sagemaker:DescribeCluster", cluster, absent()), Verdict::No);
+}
+
 #[test]
 fn escapes_stand_for_literal_wildcard_characters() {
     let d = role_with(vec![allow(json!("s3:GetObject"), json!("arn:aws:s3:::b/${*}${?}${$}"))]);
