@@ -12,7 +12,7 @@
 //! no. Approximate where a pattern is narrower than it looks from one instance (`model/a*b`).
 
 use super::iam::{Context, Items, Request};
-use super::pattern::Pattern;
+use super::pattern::plain_matches;
 use super::{Answer, AskError, Deployment, Environment, Question, Verdict};
 use crate::catalog::{self, ActionLookup};
 use crate::model::{Effect, Model};
@@ -177,7 +177,7 @@ impl Deployment {
         let mut out: Vec<String> = Vec::new();
         for policy in role.policies.iter().chain(known) {
             for s in policy.statements.iter().filter(|s| s.effect == effect) {
-                let covers = |list: &[String]| list.iter().any(|a| Pattern::plain(a).matches(action, true));
+                let covers = |list: &[String]| list.iter().any(|a| plain_matches(a, action, true));
                 let named = match &s.actions {
                     Items::Is(list) => covers(list),
                     Items::Not(list) => !covers(list),

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::pattern::{Pattern, Substituted, substitute};
+use super::pattern::{Pattern, Substituted, plain_matches, substitute};
 use crate::model::Effect;
 
 /// The request context: condition keys and their values. Keys compare without regard to case, as
@@ -293,7 +293,7 @@ pub(crate) fn statement_applies(s: &Statement, r: &Request) -> Tri {
 }
 
 fn actions_match(items: &Items, action: &str) -> bool {
-    let any = |list: &[String]| list.iter().any(|a| Pattern::plain(a).matches(action, true));
+    let any = |list: &[String]| list.iter().any(|a| plain_matches(a, action, true));
     match items {
         Items::Is(list) => any(list),
         Items::Not(list) => !any(list),

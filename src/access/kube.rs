@@ -4,6 +4,7 @@
 //! namespace and to cluster-scoped resources; RoleBindings only in their own namespace (and may
 //! refer to a ClusterRole, whose rules then apply in that namespace only). RBAC has no deny.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// One RBAC rule.
@@ -237,27 +238,63 @@ impl fmt::Display for Grant {
     }
 }
 
+/// The bindings and roles of an [`Rbac`] by namespace and name, built once for many questions.
+#[derive(Debug, Clone, Default)]
+pub struct RbacIndex {
+    /// ClusterRoleBindings, in object order.
+    cluster: Vec<usize>,
+    /// RoleBindings by namespace, in object order.
+    by_namespace: BTreeMap<String, Vec<usize>>,
+    /// Roles by namespace (`None`: ClusterRoles) and name: the first of each.
+    roles: BTreeMap<(Option<String>, String), usize>,
+}
+
 impl Rbac {
+    /// Indexes the bindings and roles (see [`Rbac::authorize_with`]).
+    pub fn index(&self) -> RbacIndex {
+        let mut index = RbacIndex::default();
+        for (i, binding) in self.bindings.iter().enumerate() {
+            match &binding.namespace {
+                None => index.cluster.push(i),
+                Some(ns) => index.by_namespace.entry(ns.clone()).or_default().push(i),
+            }
+        }
+        for (i, role) in self.roles.iter().enumerate() {
+            index.roles.entry((role.namespace.clone(), role.name.clone())).or_insert(i);
+        }
+        index
+    }
+
     /// The first binding and rule that allow the request, in object order.
     pub fn authorize(&self, user: &User, request: &KubeRequest) -> Option<Grant> {
+        self.authorize_with(&self.index(), user, request)
+    }
+
+    /// [`Rbac::authorize`] with the index of this same `Rbac`.
+    pub fn authorize_with(&self, index: &RbacIndex, user: &User, request: &KubeRequest) -> Option<Grant> {
         let namespace = request.effective_namespace();
-        for binding in &self.bindings {
-            if let Some(ns) = &binding.namespace
-                && Some(ns.as_str()) != namespace
-            {
-                continue;
-            }
+        let local: &[usize] = namespace.and_then(|ns| index.by_namespace.get(ns)).map_or(&[], Vec::as_slice);
+        // Both lists in object order, merged: the first grant in object order wins.
+        let (mut a, mut b) = (index.cluster.iter().peekable(), local.iter().peekable());
+        let order = std::iter::from_fn(|| match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x < y => a.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => None,
+        });
+        for &i in order {
+            let Some(binding) = self.bindings.get(i) else { continue };
             let Some(subject) = binding.subjects.iter().find(|s| subject_matches(s, user)) else { continue };
             let role_namespace = match binding.role_kind.as_str() {
                 "Role" => match &binding.namespace {
-                    Some(ns) => Some(ns.as_str()),
+                    Some(ns) => Some(ns.clone()),
                     None => continue,
                 },
                 "ClusterRole" => None,
                 _ => continue,
             };
             let Some(role) =
-                self.roles.iter().find(|r| r.name == binding.role_name && r.namespace.as_deref() == role_namespace)
+                index.roles.get(&(role_namespace, binding.role_name.clone())).and_then(|&r| self.roles.get(r))
             else {
                 continue;
             };
@@ -289,7 +326,11 @@ fn subject_matches(subject: &Subject, user: &User) -> bool {
     match subject {
         Subject::User(name) => *name == user.name,
         Subject::Group(name) => user.groups.contains(name),
-        Subject::ServiceAccount { namespace, name } => user.name == format!("system:serviceaccount:{namespace}:{name}"),
+        Subject::ServiceAccount { namespace, name } => user
+            .name
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|rest| rest.split_once(':'))
+            .is_some_and(|(ns, n)| ns == namespace && n == name),
     }
 }
 

@@ -167,14 +167,34 @@ pub enum AskError {
     UnknownAction { action: String, suggestion: Option<String> },
 }
 
+/// A deployment ready for many questions (`can --matrix`, the tasks): its RBAC indexed once.
+#[derive(Debug, Clone)]
+pub struct Prepared<'a> {
+    deployment: &'a Deployment,
+    rbac: Option<kube::RbacIndex>,
+}
+
+impl Prepared<'_> {
+    /// Answers one question.
+    pub fn ask(&self, question: &Question) -> Result<Answer, AskError> {
+        let d = self.deployment;
+        match question {
+            Question::Iam { role, request } => Ok(d.ask_iam(d.role(role)?, request)),
+            Question::Assume { role, request } => Ok(d.ask_assume(d.role(role)?, request)),
+            Question::Kube { role, request } => Ok(d.ask_kube(d.role(role)?, request, self.rbac.as_ref())),
+        }
+    }
+}
+
 impl Deployment {
     /// Answers one question.
     pub fn ask(&self, question: &Question) -> Result<Answer, AskError> {
-        match question {
-            Question::Iam { role, request } => Ok(self.ask_iam(self.role(role)?, request)),
-            Question::Assume { role, request } => Ok(self.ask_assume(self.role(role)?, request)),
-            Question::Kube { role, request } => Ok(self.ask_kube(self.role(role)?, request)),
-        }
+        self.prepare().ask(question)
+    }
+
+    /// The deployment ready for many questions.
+    pub fn prepare(&self) -> Prepared<'_> {
+        Prepared { deployment: self, rbac: self.rbac.as_ref().map(Rbac::index) }
     }
 
     fn role(&self, name: &str) -> Result<&RoleAccess, AskError> {
@@ -246,7 +266,7 @@ impl Deployment {
         Answer::new(verdict, steps)
     }
 
-    fn ask_kube(&self, role: &RoleAccess, request: &KubeRequest) -> Answer {
+    fn ask_kube(&self, role: &RoleAccess, request: &KubeRequest, index: Option<&kube::RbacIndex>) -> Answer {
         let Some(entry) = self.access_entries.get(&role.arn) else {
             return Answer::new(
                 Verdict::No,
@@ -287,7 +307,11 @@ impl Deployment {
             steps.push("no rbac.yaml: nothing binds its groups".to_owned());
             return Answer::new(if unknown.is_empty() { Verdict::No } else { Verdict::Unknown(unknown) }, steps);
         };
-        match rbac.authorize(&user, request) {
+        let grant = match index {
+            Some(index) => rbac.authorize_with(index, &user, request),
+            None => rbac.authorize(&user, request),
+        };
+        match grant {
             Some(grant) => {
                 steps.push(format!("{request}: {}: {grant}", rbac.source));
                 Answer::new(Verdict::Yes, steps)

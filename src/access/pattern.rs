@@ -73,6 +73,16 @@ impl Pattern {
     }
 }
 
+/// Whether the whole of `s` matches the pattern `p` (no policy variables), without building a
+/// [`Pattern`]: what action names are matched with, many times per question.
+pub(crate) fn plain_matches(p: &str, s: &str, ignore_case: bool) -> bool {
+    if !p.is_ascii() || !s.is_ascii() {
+        return Pattern::plain(p).matches(s, ignore_case);
+    }
+    let same = |a: &u8, b: &u8| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b };
+    glob_by(p.as_bytes(), s.as_bytes(), |c| *c == b'*', |c, x| *c == b'?' || same(c, x))
+}
+
 /// Substitutes the policy variables of a condition value: the result is literal text.
 pub(crate) fn substitute(s: &str, context: &Context) -> Substituted<String> {
     let mut out = String::new();
@@ -158,31 +168,33 @@ fn split_arn(toks: &[Tok]) -> Vec<&[Tok]> {
 /// Linear-time wildcard matching with one backtrack point (the last `*`).
 fn glob(p: &[Tok], s: &[char], ignore_case: bool) -> bool {
     let same = |a: char, b: char| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    glob_by(p, s, |t| *t == Tok::Star, |t, c| matches!(t, Tok::One) || matches!(t, Tok::Char(x) if same(*x, *c)))
+}
+
+/// The matcher of [`glob`] over any pattern and text elements: `star` says which pattern
+/// element is a `*`, `one` whether a pattern element (not a `*`) matches one text element.
+fn glob_by<P, S>(p: &[P], s: &[S], star: impl Fn(&P) -> bool, one: impl Fn(&P, &S) -> bool) -> bool {
     let (mut pi, mut si) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
+    let mut back: Option<(usize, usize)> = None;
     while si < s.len() {
         match p.get(pi) {
-            Some(Tok::Star) => {
-                star = Some((pi, si));
+            Some(t) if star(t) => {
+                back = Some((pi, si));
                 pi += 1;
             }
-            Some(Tok::One) => {
-                pi += 1;
-                si += 1;
-            }
-            Some(Tok::Char(c)) if same(*c, s[si]) => {
+            Some(t) if one(t, &s[si]) => {
                 pi += 1;
                 si += 1;
             }
-            _ => match star {
+            _ => match back {
                 Some((sp, ss)) => {
                     pi = sp + 1;
                     si = ss + 1;
-                    star = Some((sp, ss + 1));
+                    back = Some((sp, ss + 1));
                 }
                 None => return false,
             },
         }
     }
-    p[pi..].iter().all(|t| *t == Tok::Star)
+    p[pi..].iter().all(star)
 }

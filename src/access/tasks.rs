@@ -270,9 +270,9 @@ pub fn personas(config: &Config, model: &Model, env: &Environment) -> Vec<Person
     base.insert("SESSION", "alice-0123456789abcdef0".to_owned());
     base.insert("OTHER_USERID", "AROAEXAMPLEUSERID0002:bob".to_owned());
     base.insert("OTHER_SESSION", "bob-0123456789abcdef0".to_owned());
-    let role_name = |kind: RoleKind, entry: &str| {
-        model.roles.iter().find(|r| r.kind == kind && r.entry == entry).map(|r| r.role_name.clone())
-    };
+    let by_entry: BTreeMap<(&str, &str), &str> =
+        model.roles.iter().map(|r| ((r.kind.word(), r.entry.as_str()), r.role_name.as_str())).collect();
+    let role_name = |kind: RoleKind, entry: &str| by_entry.get(&(kind.word(), entry)).map(|n| (*n).to_owned());
     if let Some(arn) =
         config.execution_roles.first().and_then(|e| role_name(RoleKind::Execution, &e.name)).map(|n| env.role_arn(&n))
     {
@@ -473,6 +473,7 @@ impl fmt::Display for Expect {
 
 /// Asks every check that applies to each persona.
 pub fn run(tasks: &Tasks, deployment: &Deployment, personas: &[Persona]) -> Result<Vec<PersonaRun>, TasksError> {
+    let deployment_ready = deployment.prepare();
     let mut out = Vec::new();
     for persona in personas {
         let Some(sections) = tasks.personas.get(persona.kind) else {
@@ -492,7 +493,7 @@ pub fn run(tasks: &Tasks, deployment: &Deployment, personas: &[Persona]) -> Resu
             for (kind, line, make) in questions {
                 let request = persona.fill(line).map_err(err)?;
                 let question = make(&persona.role_name, &request).map_err(err)?;
-                let answer = deployment.ask(&question).map_err(|e| err(e.to_string()))?;
+                let answer = deployment_ready.ask(&question).map_err(|e| err(e.to_string()))?;
                 checks.push(Check { expect, label: label.clone(), kind, request, answer });
             }
             for line in &entry.object {

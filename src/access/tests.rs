@@ -736,3 +736,22 @@ Resources:
     assert_eq!(team.trust.statements[0].principal.as_ref().unwrap().services, ["amazonaws.com"]);
     assert_eq!(team.policies[0].statements[0].conditions[0].values, ["true"]);
 }
+
+#[test]
+fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
+    use super::pattern::{Pattern, plain_matches};
+    let patterns =
+        ["*", "s3:*", "s3:Get*", "s3:?etObject", "s3:*Object", "*:*", "s3:G*t*", "S3:GETOBJECT", "s3:", "", "é*"];
+    let names = ["s3:GetObject", "s3:PutObject", "s3:getobject", "s3:", "", "sagemaker:GetObject", "é3"];
+    for p in patterns {
+        for n in names {
+            for ignore_case in [true, false] {
+                assert_eq!(
+                    plain_matches(p, n, ignore_case),
+                    Pattern::plain(p).matches(n, ignore_case),
+                    "{p} {n} {ignore_case}"
+                );
+            }
+        }
+    }
+}

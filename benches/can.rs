@@ -1,0 +1,90 @@
+//! `can --matrix` on a large spec: every persona of a 1,000-team spec (2,002 personas) against
+//! the tasks of tasks.md. Target: under 100 ms for the matrix in a release build.
+//!
+//! `cargo bench --bench can`. Machines here are shared and noisy: the median of several runs is
+//! printed; nothing is asserted. `matrix` is what `can --matrix` does after reading the spec: the
+//! deployment from the model, the personas, and every check; the columns before it time those
+//! parts alone.
+
+#![allow(clippy::expect_used, reason = "a benchmark: a broken input is a bug to stop on")]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use hyperpod_iam::access::Deployment;
+use hyperpod_iam::access::tasks::{self, Tasks};
+use hyperpod_iam::model;
+use hyperpod_iam::spec::{self, Source};
+
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn teams(n: usize) -> Source {
+    let mut text = String::from(
+        "name: scale\norchestrator: eks\ncluster: { eksClusterName: scale-eks }\n\
+         options: { podIdentity: true, taskGovernance: true }\n\
+         admins:\n  - name: ops\n    trustedPrincipals: [\"111122223333\"]\nscientists:\n",
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "  - name: team{i}\n    trustedPrincipals: [\"111122223333\"]\n    podRole: {{ serviceAccount: train, s3Buckets: [scale-team{i}-data] }}\n"
+        ));
+    }
+    text.push_str("executionRoles:\n  - name: compute\n    s3Buckets: [scale-lifecycle]\n");
+    Source { name: format!("{n}-teams.yaml"), text }
+}
+
+fn main() {
+    let checks = Tasks::builtin().expect("embedded tasks");
+    println!(
+        "{:>6} {:>9} {:>8} {:>11} {:>11} {:>11} {:>11} {:>11} {:>10}",
+        "teams", "personas", "checks", "spec+model", "deployment", "personas", "checks", "matrix", "per check"
+    );
+    for n in [10, 100, 1_000] {
+        let source = teams(n);
+        let (config, _) = spec::read(&source).expect("valid spec");
+        let model = model::build(&config);
+        let env = tasks::environment(&model);
+        let personas = tasks::personas(&config, &model, &env);
+        let count: usize = tasks::run(&checks, &Deployment::from_model(&model, &env), &personas)
+            .expect("checks")
+            .iter()
+            .map(|r| r.checks.len())
+            .sum();
+        let runs = if n >= 1_000 { 5 } else { 11 };
+        let load = median(runs, || {
+            let (config, _) = spec::read(&source).expect("valid spec");
+            black_box(model::build(&config));
+        });
+        let deployment = median(runs, || {
+            black_box(Deployment::from_model(&model, &env));
+        });
+        let persona_time = median(runs, || {
+            black_box(tasks::personas(&config, &model, &env));
+        });
+        let built = Deployment::from_model(&model, &env);
+        let run_time = median(runs, || {
+            black_box(tasks::run(&checks, &built, &personas).expect("checks"));
+        });
+        let matrix = median(runs, || {
+            let deployment = Deployment::from_model(&model, &env);
+            let personas = tasks::personas(&config, &model, &env);
+            black_box(tasks::run(&checks, &deployment, &personas).expect("checks"));
+        });
+        println!(
+            "{n:>6} {:>9} {count:>8} {load:>11.2?} {deployment:>11.2?} {persona_time:>11.2?} {run_time:>11.2?} \
+             {matrix:>11.2?} {:>10.2?}",
+            personas.len(),
+            matrix / count.max(1) as u32
+        );
+    }
+}
