@@ -55,7 +55,7 @@ fn main() {
         let model = model::build(&config);
         let env = tasks::environment(&model);
         let personas = tasks::personas(&config, &model, &env);
-        let count: usize = tasks::run(&checks, &Deployment::from_model(&model, &env), &personas)
+        let count: usize = tasks::run(&checks, &Deployment::from_model(&model, &env), &personas, false)
             .expect("checks")
             .iter()
             .map(|r| r.checks.len())
@@ -73,12 +73,12 @@ fn main() {
         });
         let built = Deployment::from_model(&model, &env);
         let run_time = median(runs, || {
-            black_box(tasks::run(&checks, &built, &personas).expect("checks"));
+            black_box(tasks::run(&checks, &built, &personas, false).expect("checks"));
         });
         let matrix = median(runs, || {
             let deployment = Deployment::from_model(&model, &env);
             let personas = tasks::personas(&config, &model, &env);
-            black_box(tasks::run(&checks, &deployment, &personas).expect("checks"));
+            black_box(tasks::run(&checks, &deployment, &personas, false).expect("checks"));
         });
         println!(
             "{n:>6} {:>9} {count:>8} {load:>11.2?} {deployment:>11.2?} {persona_time:>11.2?} {run_time:>11.2?} \

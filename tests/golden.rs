@@ -153,6 +153,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("cli-version", &["--version"]),
     ("cli-render-help", &["render", "--help"]),
     ("cli-check-help", &["check", "--help"]),
+    ("cli-can-help", &["can", "--help"]),
     ("cli-emitters", &["emitters"]),
     ("cli-init-eks", &["init"]),
     ("cli-init-slurm", &["init", "--orchestrator", "slurm"]),

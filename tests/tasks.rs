@@ -59,7 +59,7 @@ fn run(case: &str, config: &Config, model: &model::Model, deployment: &Deploymen
     let mut deployment = deployment.clone();
     assume_boundaries_allow(&mut deployment);
     let personas = tasks::personas(config, model, env);
-    let runs = tasks::run(&tasks(), &deployment, &personas).unwrap_or_else(|e| panic!("{case}: {e}"));
+    let runs = tasks::run(&tasks(), &deployment, &personas, true).unwrap_or_else(|e| panic!("{case}: {e}"));
     let mut outcome = Outcome { checks: 0, failures: Vec::new() };
     for run in runs {
         let persona = &run.persona;

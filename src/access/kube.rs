@@ -250,7 +250,7 @@ pub struct RbacIndex {
 }
 
 impl Rbac {
-    /// Indexes the bindings and roles (see [`Rbac::authorize_with`]).
+    /// Indexes the bindings and roles (see [`Rbac::authorize_at`]).
     pub fn index(&self) -> RbacIndex {
         let mut index = RbacIndex::default();
         for (i, binding) in self.bindings.iter().enumerate() {
@@ -267,11 +267,12 @@ impl Rbac {
 
     /// The first binding and rule that allow the request, in object order.
     pub fn authorize(&self, user: &User, request: &KubeRequest) -> Option<Grant> {
-        self.authorize_with(&self.index(), user, request)
+        self.authorize_at(&self.index(), user, request).map(|at| self.grant(&at))
     }
 
-    /// [`Rbac::authorize`] with the index of this same `Rbac`.
-    pub fn authorize_with(&self, index: &RbacIndex, user: &User, request: &KubeRequest) -> Option<Grant> {
+    /// Where the first binding and rule that allow the request are, with the index of this same
+    /// `Rbac`; [`Rbac::grant`] describes them.
+    pub fn authorize_at(&self, index: &RbacIndex, user: &User, request: &KubeRequest) -> Option<GrantAt> {
         let namespace = request.effective_namespace();
         let local: &[usize] = namespace.and_then(|ns| index.by_namespace.get(ns)).map_or(&[], Vec::as_slice);
         // Both lists in object order, merged: the first grant in object order wins.
@@ -284,7 +285,7 @@ impl Rbac {
         });
         for &i in order {
             let Some(binding) = self.bindings.get(i) else { continue };
-            let Some(subject) = binding.subjects.iter().find(|s| subject_matches(s, user)) else { continue };
+            let Some(subject) = binding.subjects.iter().position(|s| subject_matches(s, user)) else { continue };
             let role_namespace = match binding.role_kind.as_str() {
                 "Role" => match &binding.namespace {
                     Some(ns) => Some(ns.clone()),
@@ -293,26 +294,48 @@ impl Rbac {
                 "ClusterRole" => None,
                 _ => continue,
             };
-            let Some(role) =
-                index.roles.get(&(role_namespace, binding.role_name.clone())).and_then(|&r| self.roles.get(r))
+            let Some((role_at, role)) = index
+                .roles
+                .get(&(role_namespace, binding.role_name.clone()))
+                .and_then(|&r| Some((r, self.roles.get(r)?)))
             else {
                 continue;
             };
-            if let Some(rule) = role.rules.iter().find(|rule| rule_allows(rule, request)) {
-                return Some(Grant {
-                    binding: describe("RoleBinding", "ClusterRoleBinding", binding.namespace.as_deref(), &binding.name),
-                    subject: match subject {
-                        Subject::User(n) => format!("User {n}"),
-                        Subject::Group(n) => format!("Group {n}"),
-                        Subject::ServiceAccount { namespace, name } => format!("ServiceAccount {namespace}/{name}"),
-                    },
-                    role: describe("Role", "ClusterRole", role.namespace.as_deref(), &role.name),
-                    rule: rule.to_string(),
-                });
+            if let Some(rule) = role.rules.iter().position(|rule| rule_allows(rule, request)) {
+                return Some(GrantAt { binding: i, subject, role: role_at, rule });
             }
         }
         None
     }
+
+    /// The binding, subject, role and rule a [`GrantAt`] points to, described. Positions out of
+    /// range (a `GrantAt` of another `Rbac`) describe as empty.
+    pub fn grant(&self, at: &GrantAt) -> Grant {
+        let binding = self.bindings.get(at.binding);
+        let role = self.roles.get(at.role);
+        Grant {
+            binding: binding.map_or_else(String::new, |b| {
+                describe("RoleBinding", "ClusterRoleBinding", b.namespace.as_deref(), &b.name)
+            }),
+            subject: match binding.and_then(|b| b.subjects.get(at.subject)) {
+                Some(Subject::User(n)) => format!("User {n}"),
+                Some(Subject::Group(n)) => format!("Group {n}"),
+                Some(Subject::ServiceAccount { namespace, name }) => format!("ServiceAccount {namespace}/{name}"),
+                None => String::new(),
+            },
+            role: role.map_or_else(String::new, |r| describe("Role", "ClusterRole", r.namespace.as_deref(), &r.name)),
+            rule: role.and_then(|r| r.rules.get(at.rule)).map_or_else(String::new, Rule::to_string),
+        }
+    }
+}
+
+/// Where a grant is: positions of the binding, its subject, the role and its rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantAt {
+    pub binding: usize,
+    pub subject: usize,
+    pub role: usize,
+    pub rule: usize,
 }
 
 fn describe(namespaced: &str, cluster: &str, namespace: Option<&str>, name: &str) -> String {

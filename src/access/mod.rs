@@ -167,22 +167,112 @@ pub enum AskError {
     UnknownAction { action: String, suggestion: Option<String> },
 }
 
-/// A deployment ready for many questions (`can --matrix`, the tasks): its RBAC indexed once.
+/// A deployment ready for many questions (`can --matrix`, the tasks): its RBAC indexed and its
+/// Kubernetes users made once.
 #[derive(Debug, Clone)]
 pub struct Prepared<'a> {
     deployment: &'a Deployment,
     rbac: Option<kube::RbacIndex>,
+    /// The user each access entry's principal is, by principal ARN.
+    users: BTreeMap<&'a str, User>,
+    explain: bool,
+}
+
+/// The explanation of an answer as it is built: nothing is formatted when it is not wanted.
+struct Steps {
+    on: bool,
+    lines: Vec<String>,
+}
+
+impl Steps {
+    fn push(&mut self, line: impl FnOnce() -> String) {
+        if self.on {
+            self.lines.push(line());
+        }
+    }
 }
 
 impl Prepared<'_> {
     /// Answers one question.
     pub fn ask(&self, question: &Question) -> Result<Answer, AskError> {
         let d = self.deployment;
+        let steps = Steps { on: self.explain, lines: Vec::new() };
         match question {
-            Question::Iam { role, request } => Ok(d.ask_iam(d.role(role)?, request)),
-            Question::Assume { role, request } => Ok(d.ask_assume(d.role(role)?, request)),
-            Question::Kube { role, request } => Ok(d.ask_kube(d.role(role)?, request, self.rbac.as_ref())),
+            Question::Iam { role, request } => Ok(d.ask_iam(d.role(role)?, request, steps)),
+            Question::Assume { role, request } => Ok(d.ask_assume(d.role(role)?, request, steps)),
+            Question::Kube { role, request } => Ok(self.ask_kube(d.role(role)?, request, steps)),
         }
+    }
+
+    /// Answers without explanations (every [`Answer::explanation`] empty): faster, for many
+    /// questions whose verdicts are all that is shown.
+    pub fn without_explanations(mut self) -> Self {
+        self.explain = false;
+        self
+    }
+
+    fn ask_kube(&self, role: &RoleAccess, request: &KubeRequest, mut steps: Steps) -> Answer {
+        let d = self.deployment;
+        let (Some(entry), Some(user)) = (d.access_entries.get(&role.arn), self.users.get(role.arn.as_str())) else {
+            steps.push(|| format!("{}: no EKS access entry, so no Kubernetes identity", role.arn));
+            return Answer::new(Verdict::No, steps.lines);
+        };
+        steps.push(|| {
+            format!(
+                "{}: access entry {} on {}, groups [{}]",
+                role.name,
+                entry.source,
+                entry.cluster,
+                entry.kubernetes_groups.join(", ")
+            )
+        });
+        let namespace = request.effective_namespace();
+        let mut unknown = Vec::new();
+        for policy in &entry.access_policies {
+            let applies = match &policy.scope {
+                AccessScope::Cluster => true,
+                AccessScope::Namespaces(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
+            };
+            if !applies {
+                continue;
+            }
+            if policy.policy_arn.rsplit('/').next() == Some(CLUSTER_ADMIN_POLICY) {
+                steps.push(|| format!("access policy {} allows every request", policy.policy_arn));
+                return Answer::new(Verdict::Yes, steps.lines);
+            }
+            unknown.push(format!("access policy {}", policy.policy_arn));
+        }
+        let otherwise = |unknown: Vec<String>| if unknown.is_empty() { Verdict::No } else { Verdict::Unknown(unknown) };
+        let Some(rbac) = &d.rbac else {
+            steps.push(|| "no rbac.yaml: nothing binds its groups".to_owned());
+            return Answer::new(otherwise(unknown), steps.lines);
+        };
+        let grant = match &self.rbac {
+            Some(index) => rbac.authorize_at(index, user, request),
+            None => rbac.authorize_at(&rbac.index(), user, request),
+        };
+        match grant {
+            Some(at) => {
+                steps.push(|| format!("{request}: {}: {}", rbac.source, rbac.grant(&at)));
+                Answer::new(Verdict::Yes, steps.lines)
+            }
+            None => {
+                steps.push(|| format!("{request}: no binding in {} allows it", rbac.source));
+                Answer::new(otherwise(unknown), steps.lines)
+            }
+        }
+    }
+}
+
+/// The Kubernetes user an IAM role's session is: `arn:...:sts::ACCOUNT:assumed-role/NAME/{{SessionName}}`
+/// in the groups of its access entry, and `system:authenticated`.
+fn user_of(entry: &AccessEntry) -> User {
+    User {
+        name: format!(
+            "{}/{{{{SessionName}}}}",
+            entry.principal_arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")
+        ),
+        groups: entry.kubernetes_groups.iter().cloned().chain(["system:authenticated".to_owned()]).collect(),
     }
 }
 
@@ -194,14 +284,19 @@ impl Deployment {
 
     /// The deployment ready for many questions.
     pub fn prepare(&self) -> Prepared<'_> {
-        Prepared { deployment: self, rbac: self.rbac.as_ref().map(Rbac::index) }
+        Prepared {
+            deployment: self,
+            rbac: self.rbac.as_ref().map(Rbac::index),
+            users: self.access_entries.iter().map(|(arn, entry)| (arn.as_str(), user_of(entry))).collect(),
+            explain: true,
+        }
     }
 
     fn role(&self, name: &str) -> Result<&RoleAccess, AskError> {
         self.roles.get(name).ok_or_else(|| AskError::UnknownRole(name.to_owned()))
     }
 
-    fn ask_iam(&self, role: &RoleAccess, request: &Request) -> Answer {
+    fn ask_iam(&self, role: &RoleAccess, request: &Request, mut steps: Steps) -> Answer {
         let mut policies: Vec<&Policy> = role.policies.iter().collect();
         let mut unknown = Vec::new();
         for arn in &role.managed_policy_arns {
@@ -211,29 +306,29 @@ impl Deployment {
             }
         }
         let decision = iam::decide(&policies, request);
-        let mut steps = vec![format!("{} {} on {}: {decision}", role.name, request.action, request.resource)];
+        steps.push(|| format!("{} {} on {}: {decision}", role.name, request.action, request.resource));
         let mut verdict = match &decision {
             Decision::Allowed(_) => Verdict::Yes,
             Decision::AllowedIf(_, reqs) => Verdict::If(reqs.clone()),
-            Decision::Denied(_) => return Answer::new(Verdict::No, steps),
-            Decision::ImplicitlyDenied if unknown.is_empty() => return Answer::new(Verdict::No, steps),
+            Decision::Denied(_) => return Answer::new(Verdict::No, steps.lines),
+            Decision::ImplicitlyDenied if unknown.is_empty() => return Answer::new(Verdict::No, steps.lines),
             Decision::ImplicitlyDenied => {
-                steps.push(format!("not evaluated, could allow it: {}", unknown.join(", ")));
-                return Answer::new(Verdict::Unknown(unknown), steps);
+                steps.push(|| format!("not evaluated, could allow it: {}", unknown.join(", ")));
+                return Answer::new(Verdict::Unknown(unknown), steps.lines);
             }
         };
         if !unknown.is_empty() {
-            steps.push(format!("not evaluated (an explicit Deny in them would win): {}", unknown.join(", ")));
+            steps.push(|| format!("not evaluated (an explicit Deny in them would win): {}", unknown.join(", ")));
         }
         if let Some(boundary) = &role.permissions_boundary {
             match self.known_policies.get(boundary) {
                 None => {
-                    steps.push(format!("permissions boundary {boundary}: contents not known"));
+                    steps.push(|| format!("permissions boundary {boundary}: contents not known"));
                     verdict = Verdict::Unknown(vec![format!("permissions boundary {boundary}")]);
                 }
                 Some(doc) => {
                     let limit = iam::decide(&[doc], request);
-                    steps.push(format!("permissions boundary {boundary}: {limit}"));
+                    steps.push(|| format!("permissions boundary {boundary}: {limit}"));
                     verdict = match (verdict, limit) {
                         (v, Decision::Allowed(_)) => v,
                         (Verdict::Yes, Decision::AllowedIf(_, reqs)) => Verdict::If(reqs),
@@ -247,79 +342,24 @@ impl Deployment {
                 }
             }
         }
-        Answer::new(verdict, steps)
+        Answer::new(verdict, steps.lines)
     }
 
-    fn ask_assume(&self, role: &RoleAccess, request: &Request) -> Answer {
+    fn ask_assume(&self, role: &RoleAccess, request: &Request, mut steps: Steps) -> Answer {
         let decision = iam::decide(&[&role.trust], request);
-        let who = match &request.caller {
-            Some(Caller::Service(s)) => format!("service {s}"),
-            Some(Caller::Aws(arn)) => arn.clone(),
-            None => "an unnamed caller".to_owned(),
-        };
-        let steps = vec![format!("trust policy of {}: {who} {}: {decision}", role.name, request.action)];
+        steps.push(|| {
+            let who = match &request.caller {
+                Some(Caller::Service(s)) => format!("service {s}"),
+                Some(Caller::Aws(arn)) => arn.clone(),
+                None => "an unnamed caller".to_owned(),
+            };
+            format!("trust policy of {}: {who} {}: {decision}", role.name, request.action)
+        });
         let verdict = match decision {
             Decision::Allowed(_) => Verdict::Yes,
             Decision::AllowedIf(_, reqs) => Verdict::If(reqs),
             Decision::Denied(_) | Decision::ImplicitlyDenied => Verdict::No,
         };
-        Answer::new(verdict, steps)
-    }
-
-    fn ask_kube(&self, role: &RoleAccess, request: &KubeRequest, index: Option<&kube::RbacIndex>) -> Answer {
-        let Some(entry) = self.access_entries.get(&role.arn) else {
-            return Answer::new(
-                Verdict::No,
-                vec![format!("{}: no EKS access entry, so no Kubernetes identity", role.arn)],
-            );
-        };
-        let mut steps = vec![format!(
-            "{}: access entry {} on {}, groups [{}]",
-            role.name,
-            entry.source,
-            entry.cluster,
-            entry.kubernetes_groups.join(", ")
-        )];
-        let namespace = request.effective_namespace();
-        let mut unknown = Vec::new();
-        for policy in &entry.access_policies {
-            let applies = match &policy.scope {
-                AccessScope::Cluster => true,
-                AccessScope::Namespaces(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
-            };
-            if !applies {
-                continue;
-            }
-            if policy.policy_arn.rsplit('/').next() == Some(CLUSTER_ADMIN_POLICY) {
-                steps.push(format!("access policy {} allows every request", policy.policy_arn));
-                return Answer::new(Verdict::Yes, steps);
-            }
-            unknown.push(format!("access policy {}", policy.policy_arn));
-        }
-        let user = User {
-            name: format!(
-                "{}/{{{{SessionName}}}}",
-                role.arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")
-            ),
-            groups: entry.kubernetes_groups.iter().cloned().chain(["system:authenticated".to_owned()]).collect(),
-        };
-        let Some(rbac) = &self.rbac else {
-            steps.push("no rbac.yaml: nothing binds its groups".to_owned());
-            return Answer::new(if unknown.is_empty() { Verdict::No } else { Verdict::Unknown(unknown) }, steps);
-        };
-        let grant = match index {
-            Some(index) => rbac.authorize_with(index, &user, request),
-            None => rbac.authorize(&user, request),
-        };
-        match grant {
-            Some(grant) => {
-                steps.push(format!("{request}: {}: {grant}", rbac.source));
-                Answer::new(Verdict::Yes, steps)
-            }
-            None => {
-                steps.push(format!("{request}: no binding in {} allows it", rbac.source));
-                Answer::new(if unknown.is_empty() { Verdict::No } else { Verdict::Unknown(unknown) }, steps)
-            }
-        }
+        Answer::new(verdict, steps.lines)
     }
 }

@@ -471,9 +471,15 @@ impl fmt::Display for Expect {
     }
 }
 
-/// Asks every check that applies to each persona.
-pub fn run(tasks: &Tasks, deployment: &Deployment, personas: &[Persona]) -> Result<Vec<PersonaRun>, TasksError> {
-    let deployment_ready = deployment.prepare();
+/// Asks every check that applies to each persona; `explain`: with each answer's explanation
+/// (else every explanation is empty, and the run faster).
+pub fn run(
+    tasks: &Tasks,
+    deployment: &Deployment,
+    personas: &[Persona],
+    explain: bool,
+) -> Result<Vec<PersonaRun>, TasksError> {
+    let deployment_ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
     let mut out = Vec::new();
     for persona in personas {
         let Some(sections) = tasks.personas.get(persona.kind) else {

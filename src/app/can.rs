@@ -35,7 +35,7 @@ pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failu
         let deployment = Deployment::from_model(&model, &env);
         let personas = tasks::personas(&config, &model, &env);
         let checks = Tasks::builtin()
-            .and_then(|t| tasks::run(&t, &deployment, &personas))
+            .and_then(|t| tasks::run(&t, &deployment, &personas, false))
             .map_err(|e| Failure::new(Exit::Io, format!("error: internal: {e}")))?;
         let text = match args.format {
             MatrixFormat::Text => matrix_text(&model, &env, &checks),
