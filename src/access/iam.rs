@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::pattern::{Pattern, Substituted, plain_matches, substitute};
+use super::pattern::{Pattern, Substituted, plain_matches, plain_matches_arn, substitute};
 use crate::model::Effect;
 
 /// The request context: condition keys and their values. Keys compare without regard to case, as
@@ -58,7 +58,8 @@ impl Context {
     }
 
     fn get(&self, key: &str) -> Given<'_> {
-        match self.values.get(&key.to_ascii_lowercase()) {
+        // A handful of keys: a scan compares without allocating a lower-case copy.
+        match self.values.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v) {
             None => Given::Unset,
             Some(None) => Given::Absent,
             Some(Some(values)) => Given::Values(values),
@@ -308,6 +309,10 @@ fn resources_match(items: &Items, resource: &str, context: &Context) -> Tri {
     let mut open = Vec::new();
     let mut any = false;
     for pattern in list {
+        if !pattern.contains("${") {
+            any |= plain_matches_arn(pattern, resource);
+            continue;
+        }
         match Pattern::with_variables(pattern, context) {
             Substituted::Done(p) => any |= p.matches_arn(resource),
             // A variable the request is known not to carry: the entry matches nothing; and a

@@ -173,8 +173,8 @@ pub enum AskError {
 pub struct Prepared<'a> {
     deployment: &'a Deployment,
     rbac: Option<kube::RbacIndex>,
-    /// The user each access entry's principal is, by principal ARN.
-    users: BTreeMap<&'a str, User>,
+    /// Each role's access entry and the Kubernetes user its sessions are, by role name.
+    users: BTreeMap<&'a str, (&'a AccessEntry, User)>,
     explain: bool,
 }
 
@@ -213,7 +213,7 @@ impl Prepared<'_> {
 
     fn ask_kube(&self, role: &RoleAccess, request: &KubeRequest, mut steps: Steps) -> Answer {
         let d = self.deployment;
-        let (Some(entry), Some(user)) = (d.access_entries.get(&role.arn), self.users.get(role.arn.as_str())) else {
+        let Some((entry, user)) = self.users.get(role.name.as_str()) else {
             steps.push(|| format!("{}: no EKS access entry, so no Kubernetes identity", role.arn));
             return Answer::new(Verdict::No, steps.lines);
         };
@@ -287,7 +287,11 @@ impl Deployment {
         Prepared {
             deployment: self,
             rbac: self.rbac.as_ref().map(Rbac::index),
-            users: self.access_entries.iter().map(|(arn, entry)| (arn.as_str(), user_of(entry))).collect(),
+            users: self
+                .roles
+                .values()
+                .filter_map(|role| Some((role.name.as_str(), self.access_entries.get(&role.arn).map(|e| (e, user_of(e)))?)))
+                .collect(),
             explain: true,
         }
     }

@@ -83,6 +83,23 @@ pub(crate) fn plain_matches(p: &str, s: &str, ignore_case: bool) -> bool {
     glob_by(p.as_bytes(), s.as_bytes(), |c| *c == b'*', |c, x| *c == b'?' || same(c, x))
 }
 
+/// [`Pattern::matches_arn`] of a pattern without policy variables, without building a
+/// [`Pattern`].
+pub(crate) fn plain_matches_arn(p: &str, arn: &str) -> bool {
+    let mut parts = p.splitn(6, ':');
+    let mut values = arn.splitn(6, ':');
+    if p.split(':').count() < 6 {
+        return plain_matches(p, arn, false);
+    }
+    for _ in 0..6 {
+        match (parts.next(), values.next()) {
+            (Some(p), Some(v)) if plain_matches(p, v, false) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// Substitutes the policy variables of a condition value: the result is literal text.
 pub(crate) fn substitute(s: &str, context: &Context) -> Substituted<String> {
     let mut out = String::new();

@@ -739,7 +739,7 @@ Resources:
 
 #[test]
 fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
-    use super::pattern::{Pattern, plain_matches};
+    use super::pattern::{Pattern, plain_matches, plain_matches_arn};
     let patterns =
         ["*", "s3:*", "s3:Get*", "s3:?etObject", "s3:*Object", "*:*", "s3:G*t*", "S3:GETOBJECT", "s3:", "", "é*"];
     let names = ["s3:GetObject", "s3:PutObject", "s3:getobject", "s3:", "", "sagemaker:GetObject", "é3"];
