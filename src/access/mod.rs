@@ -195,12 +195,19 @@ impl Steps {
 impl Prepared<'_> {
     /// Answers one question.
     pub fn ask(&self, question: &Question) -> Result<Answer, AskError> {
+        let (Question::Iam { role, .. } | Question::Assume { role, .. } | Question::Kube { role, .. }) = question;
+        Ok(self.ask_role(self.deployment.role(role)?, question))
+    }
+
+    /// Answers a question about `role`, already looked up (the question's own role name is not
+    /// read again).
+    pub(crate) fn ask_role(&self, role: &RoleAccess, question: &Question) -> Answer {
         let d = self.deployment;
         let steps = Steps { on: self.explain, lines: Vec::new() };
         match question {
-            Question::Iam { role, request } => Ok(d.ask_iam(d.role(role)?, request, steps)),
-            Question::Assume { role, request } => Ok(d.ask_assume(d.role(role)?, request, steps)),
-            Question::Kube { role, request } => Ok(self.ask_kube(d.role(role)?, request, steps)),
+            Question::Iam { request, .. } => d.ask_iam(role, request, steps),
+            Question::Assume { request, .. } => d.ask_assume(role, request, steps),
+            Question::Kube { request, .. } => self.ask_kube(role, request, steps),
         }
     }
 

@@ -155,16 +155,11 @@ impl Sections {
 
 /// `a & b|c & !d`: every `&` term holds; a term holds when one of its `|` alternatives does.
 pub fn holds(when: Option<&str>, facts: &BTreeSet<&str>) -> bool {
-    let Some(when) = when else { return true };
-    when.split('&').all(|term| {
-        term.split('|').any(|alt| {
-            let alt = alt.trim();
-            match alt.strip_prefix('!') {
-                Some(name) => !facts.contains(name.trim()),
-                None => facts.contains(alt),
-            }
-        })
-    })
+    when_holds(&parse_when(when), facts)
+}
+
+fn when_holds(when: &When<'_>, facts: &BTreeSet<&str>) -> bool {
+    when.iter().all(|term| term.iter().any(|(negated, fact)| facts.contains(fact) != *negated))
 }
 
 /// One role of the spec that the checks are about.
@@ -184,6 +179,11 @@ impl Persona {
     /// `kind/entry`, as `--as` names it.
     pub fn id(&self) -> String {
         format!("{}/{}", self.kind, self.entry)
+    }
+
+    /// [`Persona::fill`], borrowing what has no placeholder.
+    fn fill_cow<'s>(&self, s: &'s str) -> Result<std::borrow::Cow<'s, str>, String> {
+        if s.contains('{') { self.fill(s).map(std::borrow::Cow::Owned) } else { Ok(std::borrow::Cow::Borrowed(s)) }
     }
 
     /// A request line with its `{PLACEHOLDER}`s filled in.
@@ -366,9 +366,13 @@ pub fn context_of(tokens: &[&str]) -> Result<Context, String> {
 
 /// `ACTION RESOURCE [KEY=VALUE]... [!KEY]...`.
 pub fn aws_question(role: &str, line: &str) -> Result<Question, String> {
-    let tokens: Vec<&str> = line.split_whitespace().collect();
-    let [action, resource, context @ ..] = tokens.as_slice() else {
-        return Err(format!("aws request `{line}`: ACTION RESOURCE [context]"));
+    aws_tokens(role, &line.split_whitespace().collect::<Vec<_>>())
+}
+
+fn aws_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
+    let line = || tokens.join(" ");
+    let [action, resource, context @ ..] = tokens else {
+        return Err(format!("aws request `{}`: ACTION RESOURCE [context]", line()));
     };
     let request = Request::new(*action, *resource).with_context(context_of(context)?);
     Ok(Question::Iam { role: role.to_owned(), request })
@@ -376,16 +380,20 @@ pub fn aws_question(role: &str, line: &str) -> Result<Question, String> {
 
 /// `CALLER ACTION [KEY=VALUE]...`, CALLER `service:NAME` or `aws:ARN`.
 pub fn assume_question(role: &str, line: &str) -> Result<Question, String> {
-    let tokens: Vec<&str> = line.split_whitespace().collect();
-    let [caller, action, context @ ..] = tokens.as_slice() else {
-        return Err(format!("assume `{line}`: CALLER ACTION [context]"));
+    assume_tokens(role, &line.split_whitespace().collect::<Vec<_>>())
+}
+
+fn assume_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
+    let line = || tokens.join(" ");
+    let [caller, action, context @ ..] = tokens else {
+        return Err(format!("assume `{}`: CALLER ACTION [context]", line()));
     };
     let caller = if let Some(service) = caller.strip_prefix("service:") {
         Caller::Service(service.to_owned())
     } else if let Some(arn) = caller.strip_prefix("aws:") {
         Caller::Aws(arn.to_owned())
     } else {
-        return Err(format!("assume `{line}`: the caller is service:NAME or aws:ARN"));
+        return Err(format!("assume `{}`: the caller is service:NAME or aws:ARN", line()));
     };
     let request = Request::new(*action, "*").by(caller).with_context(context_of(context)?);
     Ok(Question::Assume { role: role.to_owned(), request })
@@ -393,7 +401,11 @@ pub fn assume_question(role: &str, line: &str) -> Result<Question, String> {
 
 /// `VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NAMESPACE]` (see [`KubeRequest::parse`]).
 pub fn k8s_question(role: &str, line: &str) -> Result<Question, String> {
-    let tokens: Vec<&str> = line.split_whitespace().collect();
+    k8s_tokens(role, &line.split_whitespace().collect::<Vec<_>>())
+}
+
+fn k8s_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
+    let line = tokens.join(" ");
     let mut words = Vec::new();
     let mut namespace = None;
     let mut rest = tokens.iter();
@@ -471,6 +483,59 @@ impl fmt::Display for Expect {
     }
 }
 
+/// A `when`, read once: every term holds when one of its `(negated, fact)` alternatives does.
+type When<'t> = Vec<Vec<(bool, &'t str)>>;
+
+fn parse_when(when: Option<&str>) -> When<'_> {
+    when.map_or_else(Vec::new, |w| {
+        w.split('&')
+            .map(|term| {
+                term.split('|')
+                    .map(|alt| match alt.trim().strip_prefix('!') {
+                        Some(name) => (true, name.trim()),
+                        None => (false, alt.trim()),
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+type Make = fn(&str, &[&str]) -> Result<Question, String>;
+
+/// One entry of the checks, read once for every persona of its kind.
+struct Planned<'t> {
+    expect: Expect,
+    label: String,
+    when: When<'t>,
+    /// `(kind, tokens, make)` of each request.
+    requests: Vec<(&'static str, Vec<&'t str>, Make)>,
+    objects: &'t [String],
+}
+
+fn tokens(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+fn plan(sections: &Sections) -> Vec<Planned<'_>> {
+    sections
+        .entries()
+        .map(|(expect, entry)| {
+            let requests = (entry.aws.iter().map(|l| ("aws", tokens(l), aws_tokens as Make)))
+                .chain(entry.k8s.iter().map(|l| ("k8s", tokens(l), k8s_tokens as Make)))
+                .chain(entry.assume.iter().map(|l| ("assume", tokens(l), assume_tokens as Make)))
+                .collect();
+            Planned {
+                expect,
+                label: entry.label(),
+                when: parse_when(entry.when.as_deref()),
+                requests,
+                objects: &entry.object,
+            }
+        })
+        .collect()
+}
+
 /// Asks every check that applies to each persona; `explain`: with each answer's explanation
 /// (else every explanation is empty, and the run faster).
 pub fn run(
@@ -479,33 +544,37 @@ pub fn run(
     personas: &[Persona],
     explain: bool,
 ) -> Result<Vec<PersonaRun>, TasksError> {
-    let deployment_ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
+    let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
+    let plans: BTreeMap<&str, Vec<Planned<'_>>> =
+        tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections))).collect();
     let mut out = Vec::new();
     for persona in personas {
-        let Some(sections) = tasks.personas.get(persona.kind) else {
+        let Some(plan) = plans.get(persona.kind) else {
             return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
         };
+        let role = deployment.role(&persona.role_name).map_err(|e| TasksError::Check {
+            at: persona.id(),
+            message: e.to_string(),
+        })?;
         let mut checks = Vec::new();
-        for (expect, entry) in sections.entries().filter(|(_, e)| holds(e.when.as_deref(), &persona.facts)) {
-            let label = entry.label();
+        let applies = |p: &&Planned<'_>| when_holds(&p.when, &persona.facts);
+        for entry in plan.iter().filter(applies) {
             let err = |message: String| TasksError::Check {
-                at: format!("{}.{} {label}", persona.kind, expect.word()),
+                at: format!("{}.{} {}", persona.kind, entry.expect.word(), entry.label),
                 message,
             };
-            type Make = fn(&str, &str) -> Result<Question, String>;
-            let questions = (entry.aws.iter().map(|l| ("aws", l, aws_question as Make)))
-                .chain(entry.k8s.iter().map(|l| ("k8s", l, k8s_question as Make)))
-                .chain(entry.assume.iter().map(|l| ("assume", l, assume_question as Make)));
-            for (kind, line, make) in questions {
-                let request = persona.fill(line).map_err(err)?;
-                let question = make(&persona.role_name, &request).map_err(err)?;
-                let answer = deployment_ready.ask(&question).map_err(|e| err(e.to_string()))?;
-                checks.push(Check { expect, label: label.clone(), kind, request, answer });
+            for (kind, tokens, make) in &entry.requests {
+                let filled = tokens.iter().map(|t| persona.fill_cow(t)).collect::<Result<Vec<_>, _>>().map_err(err)?;
+                let words: Vec<&str> = filled.iter().map(|t| t.as_ref()).collect();
+                let question = make(&persona.role_name, &words).map_err(err)?;
+                let answer = ready.ask_role(role, &question);
+                let request = words.join(" ");
+                checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind, request, answer });
             }
-            for line in &entry.object {
+            for line in entry.objects {
                 let request = persona.fill(line).map_err(err)?;
                 let answer = object_exists(deployment, persona, &request);
-                checks.push(Check { expect, label: label.clone(), kind: "object", request, answer });
+                checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind: "object", request, answer });
             }
         }
         out.push(PersonaRun { persona: persona.clone(), checks });
