@@ -297,7 +297,9 @@ impl Deployment {
             users: self
                 .roles
                 .values()
-                .filter_map(|role| Some((role.name.as_str(), self.access_entries.get(&role.arn).map(|e| (e, user_of(e)))?)))
+                .filter_map(|role| {
+                    Some((role.name.as_str(), self.access_entries.get(&role.arn).map(|e| (e, user_of(e)))?))
+                })
                 .collect(),
             explain: true,
         }

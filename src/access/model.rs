@@ -58,7 +58,7 @@ impl Deployment {
                 out.access_entries.insert(
                     arn.clone(),
                     AccessEntry {
-                        source: format!("access entry of {}", role.role_name),
+                        source: format!("of {} in the model", role.role_name),
                         cluster: model.cluster.eks_cluster_name.clone().unwrap_or_default(),
                         principal_arn: arn.clone(),
                         kubernetes_groups: entry.kubernetes_groups.clone(),

@@ -552,10 +552,9 @@ pub fn run(
         let Some(plan) = plans.get(persona.kind) else {
             return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
         };
-        let role = deployment.role(&persona.role_name).map_err(|e| TasksError::Check {
-            at: persona.id(),
-            message: e.to_string(),
-        })?;
+        let role = deployment
+            .role(&persona.role_name)
+            .map_err(|e| TasksError::Check { at: persona.id(), message: e.to_string() })?;
         let mut checks = Vec::new();
         let applies = |p: &&Planned<'_>| when_holds(&p.when, &persona.facts);
         for entry in plan.iter().filter(applies) {
@@ -574,7 +573,13 @@ pub fn run(
             for line in entry.objects {
                 let request = persona.fill(line).map_err(err)?;
                 let answer = object_exists(deployment, persona, &request);
-                checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind: "object", request, answer });
+                checks.push(Check {
+                    expect: entry.expect,
+                    label: entry.label.clone(),
+                    kind: "object",
+                    request,
+                    answer,
+                });
             }
         }
         out.push(PersonaRun { persona: persona.clone(), checks });

@@ -754,7 +754,8 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
             }
         }
     }
-    let arns = ["arn:aws:s3:::b/k", "arn:aws:s3:::b/k:v", "arn:aws:sagemaker:us-west-2:1:cluster/c", "b/k", "*", "arn:aws:s3"];
+    let arns =
+        ["arn:aws:s3:::b/k", "arn:aws:s3:::b/k:v", "arn:aws:sagemaker:us-west-2:1:cluster/c", "b/k", "*", "arn:aws:s3"];
     let arn_patterns =
         ["*", "arn:aws:s3:::b/*", "arn:*:s3:::*", "arn:aws:s3:::b/k:*", "arn:aws:*:*:*:cluster/*", "b/*", "arn:aws:s3"];
     for p in arn_patterns {
