@@ -401,3 +401,32 @@ fn checks_data_with_an_unknown_fact_is_refused() {
     assert!(err.contains("unknown fact `gpu`"), "{err}");
     assert!(Tasks::parse(&text.replace("gpu", FACTS[0])).is_ok());
 }
+
+/// A large run is shared out among threads: the answers and their order are those of asking
+/// each persona alone.
+#[test]
+fn a_large_run_answers_as_one_persona_at_a_time() {
+    let mut text = String::from(
+        "name: many\norchestrator: eks\ncluster: { eksClusterName: many-eks }\noptions: { podIdentity: true }\n\
+         admins:\n  - name: ops\n    trustedPrincipals: [\"111122223333\"]\nscientists:\n",
+    );
+    for i in 0..150 {
+        text.push_str(&format!(
+            "  - name: team{i}\n    trustedPrincipals: [\"111122223333\"]\n    podRole: {{ serviceAccount: train }}\n"
+        ));
+    }
+    text.push_str("executionRoles:\n  - name: compute\n");
+    let (config, _) = spec::read(&Source { name: "many.yaml".to_owned(), text }).unwrap_or_else(|d| panic!("{d}"));
+    let model = model::build(&config);
+    let env = environment(&model);
+    let deployment = Deployment::from_model(&model, &env);
+    let personas = tasks::personas(&config, &model, &env);
+    assert!(personas.len() > 300, "{}", personas.len());
+    let together = tasks::run(&tasks(), &deployment, &personas, false).unwrap();
+    let alone: Vec<_> = personas
+        .iter()
+        .flat_map(|p| tasks::run(&tasks(), &deployment, std::slice::from_ref(p), false).unwrap())
+        .collect();
+    assert_eq!(together, alone);
+    assert!(together.iter().flat_map(|r| &r.checks).all(|c| c.met()), "every check of a plain spec is met");
+}

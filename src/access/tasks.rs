@@ -537,7 +537,8 @@ fn plan(sections: &Sections) -> Vec<Planned<'_>> {
 }
 
 /// Asks every check that applies to each persona; `explain`: with each answer's explanation
-/// (else every explanation is empty, and the run faster).
+/// (else every explanation is empty, and the run faster). Large runs share the personas out
+/// among the machine's cores; the result is in persona order all the same.
 pub fn run(
     tasks: &Tasks,
     deployment: &Deployment,
@@ -547,42 +548,63 @@ pub fn run(
     let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
     let plans: BTreeMap<&str, Vec<Planned<'_>>> =
         tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections))).collect();
-    let mut out = Vec::new();
-    for persona in personas {
-        let Some(plan) = plans.get(persona.kind) else {
-            return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
-        };
-        let role = deployment
-            .role(&persona.role_name)
-            .map_err(|e| TasksError::Check { at: persona.id(), message: e.to_string() })?;
-        let mut checks = Vec::new();
-        let applies = |p: &&Planned<'_>| when_holds(&p.when, &persona.facts);
-        for entry in plan.iter().filter(applies) {
-            let err = |message: String| TasksError::Check {
-                at: format!("{}.{} {}", persona.kind, entry.expect.word(), entry.label),
-                message,
-            };
-            for (kind, tokens, make) in &entry.requests {
-                let filled = tokens.iter().map(|t| persona.fill_cow(t)).collect::<Result<Vec<_>, _>>().map_err(err)?;
-                let words: Vec<&str> = filled.iter().map(|t| t.as_ref()).collect();
-                let question = make(&persona.role_name, &words).map_err(err)?;
-                let answer = ready.ask_role(role, &question);
-                let request = words.join(" ");
-                checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind, request, answer });
-            }
-            for line in entry.objects {
-                let request = persona.fill(line).map_err(err)?;
-                let answer = object_exists(deployment, persona, &request);
-                checks.push(Check {
-                    expect: entry.expect,
-                    label: entry.label.clone(),
-                    kind: "object",
-                    request,
-                    answer,
-                });
-            }
-        }
-        out.push(PersonaRun { persona: persona.clone(), checks });
+    let one = |persona: &Persona| run_one(&plans, deployment, &ready, persona);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(personas.len() / 64).max(1);
+    if threads == 1 {
+        return personas.iter().map(one).collect();
+    }
+    let size = personas.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<PersonaRun>, TasksError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            personas.chunks(size).map(|chunk| scope.spawn(move || chunk.iter().map(one).collect())).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(TasksError::Check { at: "run".to_owned(), message: "a worker thread failed".to_owned() })
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(personas.len());
+    for part in parts {
+        out.extend(part?);
     }
     Ok(out)
+}
+
+fn run_one(
+    plans: &BTreeMap<&str, Vec<Planned<'_>>>,
+    deployment: &Deployment,
+    ready: &super::Prepared<'_>,
+    persona: &Persona,
+) -> Result<PersonaRun, TasksError> {
+    let Some(plan) = plans.get(persona.kind) else {
+        return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
+    };
+    let role = deployment
+        .role(&persona.role_name)
+        .map_err(|e| TasksError::Check { at: persona.id(), message: e.to_string() })?;
+    let mut checks = Vec::new();
+    let applies = |p: &&Planned<'_>| when_holds(&p.when, &persona.facts);
+    for entry in plan.iter().filter(applies) {
+        let err = |message: String| TasksError::Check {
+            at: format!("{}.{} {}", persona.kind, entry.expect.word(), entry.label),
+            message,
+        };
+        for (kind, tokens, make) in &entry.requests {
+            let filled = tokens.iter().map(|t| persona.fill_cow(t)).collect::<Result<Vec<_>, _>>().map_err(err)?;
+            let words: Vec<&str> = filled.iter().map(|t| t.as_ref()).collect();
+            let question = make(&persona.role_name, &words).map_err(err)?;
+            let answer = ready.ask_role(role, &question);
+            let request = words.join(" ");
+            checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind, request, answer });
+        }
+        for line in entry.objects {
+            let request = persona.fill(line).map_err(err)?;
+            let answer = object_exists(deployment, persona, &request);
+            checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind: "object", request, answer });
+        }
+    }
+    Ok(PersonaRun { persona: persona.clone(), checks })
 }
