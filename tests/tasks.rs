@@ -402,10 +402,10 @@ fn checks_data_with_an_unknown_fact_is_refused() {
     assert!(Tasks::parse(&text.replace("gpu", FACTS[0])).is_ok());
 }
 
-/// A large run is shared out among threads: the answers and their order are those of asking
-/// each persona alone.
+/// Many teams, pod roles without buckets: every check runs (no placeholder is left undefined),
+/// each persona is answered as when asked alone, and a plain spec meets every check.
 #[test]
-fn a_large_run_answers_as_one_persona_at_a_time() {
+fn many_teams_and_pod_roles_without_buckets() {
     let mut text = String::from(
         "name: many\norchestrator: eks\ncluster: { eksClusterName: many-eks }\noptions: { podIdentity: true }\n\
          admins:\n  - name: ops\n    trustedPrincipals: [\"111122223333\"]\nscientists:\n",

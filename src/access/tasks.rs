@@ -537,8 +537,7 @@ fn plan(sections: &Sections) -> Vec<Planned<'_>> {
 }
 
 /// Asks every check that applies to each persona; `explain`: with each answer's explanation
-/// (else every explanation is empty, and the run faster). Large runs share the personas out
-/// among the machine's cores; the result is in persona order all the same.
+/// (else every explanation is empty, and the run faster).
 pub fn run(
     tasks: &Tasks,
     deployment: &Deployment,
@@ -548,29 +547,7 @@ pub fn run(
     let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
     let plans: BTreeMap<&str, Vec<Planned<'_>>> =
         tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections))).collect();
-    let one = |persona: &Persona| run_one(&plans, deployment, &ready, persona);
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(personas.len() / 64).max(1);
-    if threads == 1 {
-        return personas.iter().map(one).collect();
-    }
-    let size = personas.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<PersonaRun>, TasksError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            personas.chunks(size).map(|chunk| scope.spawn(move || chunk.iter().map(one).collect())).collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(TasksError::Check { at: "run".to_owned(), message: "a worker thread failed".to_owned() })
-                })
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(personas.len());
-    for part in parts {
-        out.extend(part?);
-    }
-    Ok(out)
+    personas.iter().map(|persona| run_one(&plans, deployment, &ready, persona)).collect()
 }
 
 fn run_one(
