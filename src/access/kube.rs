@@ -245,8 +245,10 @@ pub struct RbacIndex {
     cluster: Vec<usize>,
     /// RoleBindings by namespace, in object order.
     by_namespace: BTreeMap<String, Vec<usize>>,
-    /// Roles by namespace (`None`: ClusterRoles) and name: the first of each.
-    roles: BTreeMap<(Option<String>, String), usize>,
+    /// ClusterRoles by name: the first of each.
+    cluster_roles: BTreeMap<String, usize>,
+    /// Roles by namespace and name: the first of each.
+    roles: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 impl Rbac {
@@ -260,7 +262,11 @@ impl Rbac {
             }
         }
         for (i, role) in self.roles.iter().enumerate() {
-            index.roles.entry((role.namespace.clone(), role.name.clone())).or_insert(i);
+            let by_name = match &role.namespace {
+                None => &mut index.cluster_roles,
+                Some(ns) => index.roles.entry(ns.clone()).or_default(),
+            };
+            by_name.entry(role.name.clone()).or_insert(i);
         }
         index
     }
@@ -286,18 +292,15 @@ impl Rbac {
         for &i in order {
             let Some(binding) = self.bindings.get(i) else { continue };
             let Some(subject) = binding.subjects.iter().position(|s| subject_matches(s, user)) else { continue };
-            let role_namespace = match binding.role_kind.as_str() {
-                "Role" => match &binding.namespace {
-                    Some(ns) => Some(ns.clone()),
+            let by_name = match binding.role_kind.as_str() {
+                "Role" => match binding.namespace.as_ref().and_then(|ns| index.roles.get(ns)) {
+                    Some(by_name) => by_name,
                     None => continue,
                 },
-                "ClusterRole" => None,
+                "ClusterRole" => &index.cluster_roles,
                 _ => continue,
             };
-            let Some((role_at, role)) = index
-                .roles
-                .get(&(role_namespace, binding.role_name.clone()))
-                .and_then(|&r| Some((r, self.roles.get(r)?)))
+            let Some((role_at, role)) = by_name.get(&binding.role_name).and_then(|&r| Some((r, self.roles.get(r)?)))
             else {
                 continue;
             };
