@@ -372,4 +372,17 @@ mod tests {
         assert!(err.to_string().contains("unknown style `cfn`"), "{err}");
         assert_eq!(render("{{ 'a/b'|text('terraform') }}", context! {}).unwrap(), "a/b");
     }
+
+    /// The sorting the README promises templates comes from minijinja's built-ins.
+    #[test]
+    fn sorting_filters_are_there() {
+        let roles = serde_json::json!([{"roleName": "b"}, {"roleName": "a"}, {"roleName": "c"}]);
+        let ctx = context! { roles => Value::from(Serde(roles)), m => Value::from(Serde(serde_json::json!({"z": 1, "a": 2}))) };
+        let out = render(
+            "{{ roles|sort(attribute='roleName')|map(attribute='roleName')|join(',') }} {{ [3, 1, 3]|unique|sort|join(',') }} {{ m|dictsort|map('first')|join(',') }}",
+            ctx,
+        )
+        .unwrap();
+        assert_eq!(out, "a,b,c 1,3 a,z");
+    }
 }
