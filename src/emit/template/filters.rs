@@ -4,20 +4,74 @@
 //! Escaping is explicit, one filter per output grammar, because one template folder can write
 //! Markdown, YAML and CSV side by side: `yaml`, `json`, `md`, `code`, `csv`. Symbolic values
 //! (partition, region, account, a role's ARN) are rendered by `text`, for a target or literally.
+//!
+//! Look-ups by id (`role`, `policies_of`, `bindings_of`) are functions built for each model from
+//! an index, so that a template that walks every role stays linear in the size of the model.
 
-use minijinja::value::{Value, ValueKind};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use minijinja::value::{Serde, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 use serde::Deserialize;
 
-/// Adds the filters and tests to an environment.
+use crate::model::Model;
+
+/// Role id → IAM role name.
+type RoleNames = Arc<BTreeMap<String, String>>;
+
+/// Adds the filters and tests to an environment; `text` knows no role until [`register_model`].
 pub fn register(env: &mut Environment<'_>) {
     env.add_filter("yaml", yaml);
     env.add_filter("json", json);
     env.add_filter("md", md);
     env.add_filter("code", code);
     env.add_filter("csv", csv);
-    env.add_filter("text", text);
     env.add_test("symbolic", symbolic);
+    register_text(env, RoleNames::default());
+}
+
+fn register_text(env: &mut Environment<'_>, names: RoleNames) {
+    env.add_filter("text", move |state: &State<'_, '_>, value: &Value, style: Option<&str>| {
+        text(state, &names, value, style)
+    });
+}
+
+/// Adds what needs the model itself: `text` with the model's role names, and the look-ups
+/// `role(id)`, `policies_of(role_id)` (the customer managed policies attached to a role) and
+/// `bindings_of(group)` (the RoleBindings and ClusterRoleBindings that name a Kubernetes group).
+pub fn register_model(env: &mut Environment<'_>, model: &Model) {
+    let names: BTreeMap<String, String> = model.roles.iter().map(|r| (r.id.0.clone(), r.role_name.clone())).collect();
+    register_text(env, Arc::new(names));
+
+    let roles: BTreeMap<String, Value> = model.roles.iter().map(|r| (r.id.0.clone(), Value::from(Serde(r)))).collect();
+    env.add_function("role", move |id: &str| -> Result<Value, Error> {
+        roles.get(id).cloned().ok_or_else(|| invalid(format!("`role`: no role has id `{id}`")))
+    });
+
+    let mut policies: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for policy in &model.policies {
+        let value = Value::from(Serde(policy));
+        for role in &policy.roles {
+            policies.entry(role.0.clone()).or_default().push(value.clone());
+        }
+    }
+    env.add_function("policies_of", move |id: &str| -> Value {
+        Value::from(policies.get(id).cloned().unwrap_or_default())
+    });
+
+    let mut bindings: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    if let Some(k) = &model.kubernetes {
+        for binding in k.role_bindings.iter().chain(&k.cluster_role_bindings) {
+            let value = Value::from(Serde(binding));
+            for subject in binding.subjects.iter().filter(|s| s.kind == "Group") {
+                bindings.entry(subject.name.clone()).or_default().push(value.clone());
+            }
+        }
+    }
+    env.add_function("bindings_of", move |group: &str| -> Value {
+        Value::from(bindings.get(group).cloned().unwrap_or_default())
+    });
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -207,21 +261,11 @@ fn pinned(state: &State<'_, '_>, field: &str) -> Option<String> {
     value.as_str().map(str::to_owned)
 }
 
-/// The IAM role name of the role with id `id`, from the context's `roles`.
-fn role_name(state: &State<'_, '_>, id: &str) -> Result<String, Error> {
-    let roles = state.lookup("roles").ok_or_else(|| invalid("`text` needs `roles` in the context"))?;
-    for role in roles.try_iter()? {
-        if role.get_attr("id")?.as_str() == Some(id) {
-            return Ok(role.get_attr("roleName")?.to_string());
-        }
-    }
-    Err(invalid(format!("`text`: no role has id `{id}`")))
-}
 
 /// `value|text(style)`: a text of the model with its deploy-time values in a target's syntax
 /// (`spec`, the default; `cloudformation`; `terraform`; `env`) or `literal`ly; values the spec
 /// pins are always written literally.
-fn text(state: &State<'_, '_>, value: &Value, style: Option<&str>) -> Result<String, Error> {
+fn text(state: &State<'_, '_>, names: &RoleNames, value: &Value, style: Option<&str>) -> Result<String, Error> {
     let style = match style {
         None => Style::Spec,
         Some(name) => Style::parse(name)
@@ -251,7 +295,8 @@ fn text(state: &State<'_, '_>, value: &Value, style: Option<&str>) -> Result<Str
                 out.push_str(":iam::");
                 symbol(2, "account", &mut out)?;
                 out.push_str(":role/");
-                style.literal(&role_name(state, &id)?, &mut out);
+                let name = names.get(&id).ok_or_else(|| invalid(format!("`text`: no role has id `{id}`")))?;
+                style.literal(name, &mut out);
             }
             Part::PolicyVar(var) => style.policy_var(&var, &mut out),
         }
@@ -291,6 +336,7 @@ mod tests {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         register(&mut env);
+        register_text(&mut env, Arc::new(BTreeMap::from([("exec-x".to_owned(), "r-exec-x".to_owned())])));
         env.render_str(template, ctx)
     }
 
@@ -337,7 +383,7 @@ mod tests {
     #[test]
     fn text_writes_symbols_for_each_target_and_pinned_values_literally() {
         let unpinned = serde_json::json!({"partition": null, "region": null, "account": null});
-        let ctx = |target: serde_json::Value| context! { t => parts_value(), target => Value::from(Serde(target)), roles => Vec::<i32>::new() };
+        let ctx = |target: serde_json::Value| context! { t => parts_value(), target => Value::from(Serde(target)) };
         let want = [
             ("spec", "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:session/${aws:userid}-*"),
             ("cloudformation", "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:session/${!aws:userid}-*"),
@@ -363,13 +409,15 @@ mod tests {
 
     #[test]
     fn text_names_a_role_arn_by_the_role_name_and_refuses_unknown_styles() {
-        let roles = serde_json::json!([{"id": "exec-x", "roleName": "r-exec-x"}]);
         let target = serde_json::json!({"partition": "aws", "region": null, "account": null});
         let arn = serde_json::json!([{"kind": "roleArn", "value": "exec-x"}]);
-        let ctx = context! { t => Value::from(Serde(arn)), target => Value::from(Serde(target)), roles => Value::from(Serde(roles)) };
+        let ctx = context! { t => Value::from(Serde(arn)), target => Value::from(Serde(target)) };
         assert_eq!(render("{{ t|text }}", ctx.clone()).unwrap(), "arn:aws:iam::${AWS::AccountId}:role/r-exec-x");
-        let err = render("{{ t|text('cfn') }}", ctx).unwrap_err();
+        let err = render("{{ t|text('cfn') }}", ctx.clone()).unwrap_err();
         assert!(err.to_string().contains("unknown style `cfn`"), "{err}");
+        let other = Value::from(Serde(serde_json::json!([{"kind": "roleArn", "value": "exec-y"}])));
+        let err = render("{{ t|text }}", context! { t => other, ..ctx }).unwrap_err();
+        assert!(err.to_string().contains("no role has id `exec-y`"), "{err}");
         assert_eq!(render("{{ 'a/b'|text('terraform') }}", context! {}).unwrap(), "a/b");
     }
 

@@ -377,6 +377,7 @@ impl TemplateEmitter {
         let bytes = serde_json::to_string(document).map_err(|e| EmitError::Serialize(e.to_string()))?.len();
         let mut env = self.env.clone();
         env.set_fuel(Some(fuel_limit(bytes)));
+        filters::register_model(&mut env, document.model);
         let context = Value::from(Serde(document));
         let mut artifacts = Vec::with_capacity(self.outputs.len());
         for output in &self.outputs {
