@@ -87,7 +87,7 @@ impl fmt::Display for Origin {
             Origin::BuiltIn => f.write_str("built-in"),
             Origin::BuiltInTemplate(folder) => write!(f, "built-in template, {folder}"),
             Origin::Folder(path) => write!(f, "{}", path.display()),
-            Origin::Library => f.write_str("registered by the program"),
+            Origin::Library => f.write_str("the program using the library"),
         }
     }
 }
@@ -209,5 +209,41 @@ impl Emitter for Broken {
 
     fn emit(&self, _: &Model) -> Result<Vec<Artifact>, EmitError> {
         Err(EmitError::Unsupported(self.error.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_refuses_a_taken_name_and_keeps_the_order_of_registration() {
+        let mut registry = Registry::new();
+        assert!(registry.names().is_empty());
+        registry.register(Box::new(Terraform), Origin::Library).unwrap();
+        let err = registry.register(Box::new(Terraform), Origin::Folder(PathBuf::from("mine"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "two emitters are named `terraform`: one from the program using the library, one from mine"
+        );
+        assert_eq!(registry.register_builtins(), ["terraform"], "the taken built-in is reported");
+        assert_eq!(
+            registry.names(),
+            ["terraform", "cloudformation", "kubernetes", "iam-json", "access-report", "eksctl", "kustomize"]
+        );
+        let origins: Vec<String> = registry.entries().map(|(_, o)| o.to_string()).collect();
+        assert_eq!(origins[0], "the program using the library");
+        assert_eq!(origins[4], "built-in template, emitters/access-report");
+    }
+
+    #[test]
+    fn a_built_in_that_does_not_load_explains_itself() {
+        let broken = Broken { name: "x".into(), error: "emitters/x/emitter.yaml:1:1: bad".into() };
+        let model = crate::spec::load(&crate::spec::Source::example()).unwrap();
+        assert_eq!(
+            broken.applies(&model),
+            Err("the built-in template emitter does not load: emitters/x/emitter.yaml:1:1: bad".to_owned())
+        );
+        assert!(broken.emit(&model).is_err());
     }
 }

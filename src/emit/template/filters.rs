@@ -261,7 +261,6 @@ fn pinned(state: &State<'_, '_>, field: &str) -> Option<String> {
     value.as_str().map(str::to_owned)
 }
 
-
 /// `value|text(style)`: a text of the model with its deploy-time values in a target's syntax
 /// (`spec`, the default; `cloudformation`; `terraform`; `env`) or `literal`ly; values the spec
 /// pins are always written literally.

@@ -71,6 +71,15 @@ pub enum LoadError {
     Template { file: String, line: usize, message: String },
 }
 
+/// A manifest's `when`.
+#[derive(Debug, Clone)]
+struct When {
+    test: String,
+    reason: String,
+    /// `folder/emitter.yaml:line:column` of the test.
+    at: String,
+}
+
 /// One output file of a template emitter.
 #[derive(Debug, Clone)]
 struct Output {
@@ -86,7 +95,8 @@ pub struct TemplateEmitter {
     description: String,
     /// Empty: every orchestrator.
     orchestrators: Vec<String>,
-    when: Option<(String, String)>,
+    /// The `when` expression, the reason it gives when false, and where the manifest has it.
+    when: Option<When>,
     outputs: Vec<Output>,
     env: Environment<'static>,
     /// The folder, as shown in messages (`emitters/access-report`).
@@ -257,7 +267,8 @@ impl TemplateEmitter {
             None => None,
             Some(w) => {
                 env.compile_expression(&w.test.value).map_err(|e| spanned(&w.test, bare_message(&e)))?;
-                Some((w.test.value, w.reason))
+                let at = format!("{manifest_file}:{}:{}", w.test.referenced.line(), w.test.referenced.column());
+                Some(When { test: w.test.value, reason: w.reason, at })
             }
         };
         Ok(TemplateEmitter {
@@ -348,13 +359,15 @@ impl Emitter for TemplateEmitter {
                 self.orchestrators.join(", ")
             ));
         }
-        if let Some((test, reason)) = &self.when {
-            let expression = self.env.compile_expression(test).map_err(|e| e.to_string())?;
-            let holds = expression
-                .eval(Value::from(Serde(ModelDocument::new(model))))
-                .map_err(|e| format!("`{}`: `when` cannot be evaluated: {}", self.name, bare_message(&e)))?;
+        if let Some(when) = &self.when {
+            let failed = |e: minijinja::Error| format!("{}: `when` cannot be evaluated: {}", when.at, bare_message(&e));
+            let expression = self.env.compile_expression(&when.test).map_err(failed)?;
+            let holds = expression.eval(Value::from(Serde(ModelDocument::new(model)))).map_err(failed)?;
+            if holds.is_undefined() {
+                return Err(format!("{}: `when` cannot be evaluated: undefined value: `{}`", when.at, when.test));
+            }
             if !holds.is_true() {
-                return Err(reason.clone());
+                return Err(when.reason.clone());
             }
         }
         Ok(())

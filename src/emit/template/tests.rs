@@ -143,6 +143,16 @@ fn when_and_orchestrators_decide_where_an_emitter_applies() {
     .unwrap();
     assert_eq!(when.applies(eks), Ok(()));
     assert_eq!(when.applies(slurm), Err("no rbac".to_owned()));
+    let strict = load(&[
+        (
+            "emitter.yaml",
+            "name: x\ndescription: d\nwhen:\n  test: kubernetes.nope\n  reason: r\nfiles:\n  - {path: a, template: t.j2}\n",
+        ),
+        TEMPLATE,
+    ])
+    .unwrap();
+    let err = strict.applies(eks).unwrap_err();
+    assert!(err.starts_with("plug/emitter.yaml:4:9: `when` cannot be evaluated: undefined value"), "{err}");
 }
 
 /// The catalog has no access levels yet (issue 13 brings them): a document that has them groups
@@ -175,4 +185,41 @@ fn the_access_report_groups_by_access_level_when_the_document_has_levels() {
     let levels: Vec<&str> = rows.iter().map(|r| r.split(" | ").next().unwrap().trim_start_matches("| ")).collect();
     assert_eq!(levels, ["List", "Read", "Read", "Write", "Write"], "grouped in level order:\n{}", rows.join("\n"));
     assert!(rows[0].contains("`sagemaker:ListClusters`"), "{}", rows[0]);
+}
+
+/// Deny, NotAction, NotResource and odd characters reach the report and the CSV said as they are
+/// and escaped for each format.
+#[test]
+fn deny_not_action_and_not_resource_are_said_and_escaped() {
+    let text = r#"
+name: odd
+orchestrator: slurm
+admins:
+  - name: ops
+    trustedPrincipals: ["111122223333"]
+    extraStatements:
+      - Sid: NoDeletes
+        Effect: Deny
+        NotAction: ["s3:Get*"]
+        NotResource: "arn:${AWS::Partition}:s3:::odd|bucket,1/*"
+        Condition:
+          StringLike: { "aws:PrincipalTag/team": ["a,b", "c"] }
+executionRoles:
+  - name: nodes
+"#;
+    let model = spec::load(&Source { name: "odd.yaml".into(), text: text.into() }).unwrap_or_else(|d| panic!("{d}"));
+    let report = builtin().into_iter().map(Result::unwrap).find(|e| e.name() == "access-report").unwrap();
+    let md = report.emit(&model).unwrap().remove(0).contents;
+    let row = md.lines().find(|l| l.starts_with("| Deny |")).unwrap_or_else(|| panic!("{md}"));
+    assert_eq!(
+        row,
+        "| Deny | every action except `s3:Get*` | everything except `arn:${AWS::Partition}:s3:::odd\\|bucket,1/*` | `aws:PrincipalTag/team` StringLike `a,b` or `c` |"
+    );
+    let plugin = load_folder(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/emitters")).unwrap().remove(0);
+    let csv = plugin.emit(&model).unwrap().remove(0).contents;
+    let row = csv.lines().find(|l| l.contains(",Deny,")).unwrap_or_else(|| panic!("{csv}"));
+    assert_eq!(
+        row,
+        "odd-admin-ops,Deny,NOT s3:Get*,\"NOT arn:${AWS::Partition}:s3:::odd|bucket,1/*\",\"aws:PrincipalTag/team StringLike a,b or c\""
+    );
 }
