@@ -7,9 +7,12 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::check::did_you_mean;
 use crate::check::{Diagnostic, Diagnostics, codes, lint, report};
-use crate::cli::{CheckArgs, Cli, Command, Format, InitArgs, InitOrchestrator, RenderArgs, ReportFormat};
-use crate::emit::{Artifact, Emitter, Registry};
+use crate::cli::{
+    CheckArgs, Cli, Command, EmitterDirs, InitArgs, InitOrchestrator, ModelArgs, RenderArgs, ReportFormat,
+};
+use crate::emit::{Artifact, Emitter, ModelDocument, Registry};
 use crate::model::Model;
 use crate::spec::{self, Source};
 
@@ -65,7 +68,8 @@ pub fn run(cli: Cli, console: &mut Console<'_>) -> Exit {
         Command::Render(args) => render(&args, console),
         Command::Check(args) => check(&args, console),
         Command::Init(args) => init(&args, console),
-        Command::Emitters => emitters(console),
+        Command::Emitters(args) => emitters(&args.emitters, console),
+        Command::Model(args) => model(&args, console),
     };
     match result {
         Ok(()) => Exit::Ok,
@@ -128,31 +132,58 @@ fn load(source: &Source, console: &mut Console<'_>) -> Result<Model, Failure> {
     }
 }
 
+/// The environment variable that names folders of template emitters to load (a path list,
+/// `:`-separated on Unix), before those of `--emitters`.
+pub const EMITTERS_ENV: &str = "HYPERPOD_IAM_EMITTERS";
+
+/// The built-in emitters, then the template emitters of `HYPERPOD_IAM_EMITTERS`, then those of
+/// `--emitters`. A folder that does not load, or a name taken twice, is a usage error.
+pub fn registry(dirs: &EmitterDirs) -> Result<Registry, Failure> {
+    let mut registry = Registry::builtin();
+    let from_env: Vec<PathBuf> = std::env::var_os(EMITTERS_ENV)
+        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+        .unwrap_or_default();
+    for dir in from_env.iter().chain(&dirs.dirs) {
+        registry.load_folder(dir).map_err(|e| Failure::new(Exit::Usage, format!("error: {e}")))?;
+    }
+    Ok(registry)
+}
+
 /// What a `--format` list selects.
 pub struct Selection<'r> {
     /// The emitters to run, in registry order.
     pub emitters: Vec<&'r dyn Emitter>,
     /// The emitters `all` left out because they do not apply to the spec, with the reason.
-    pub skipped: Vec<(&'static str, String)>,
+    pub skipped: Vec<(String, String)>,
 }
 
-/// The emitters a `--format` list selects, and the ones `all` skipped with the reason.
-pub fn select<'r>(registry: &'r Registry, model: &Model, formats: &[Format]) -> Result<Selection<'r>, Failure> {
+/// The emitters a `--format` list selects, and the ones `all` skipped with the reason. A name the
+/// registry does not know is a usage error that lists the known ones.
+pub fn select<'r>(
+    registry: &'r Registry,
+    model: &Model,
+    formats: &[impl AsRef<str>],
+) -> Result<Selection<'r>, Failure> {
+    let names: Vec<&str> = formats.iter().map(AsRef::as_ref).collect();
+    for name in names.iter().filter(|n| **n != "all") {
+        if registry.get(name).is_none() {
+            let known = registry.names();
+            let mut line = format!("error: unknown format `{name}`; known formats: {}, all", known.join(", "));
+            if let Some(close) = did_you_mean(name, known.iter().copied().chain(["all"])) {
+                line.push_str(&format!(" (did you mean `{close}`?)"));
+            }
+            return Err(Failure::new(Exit::Usage, line));
+        }
+    }
     let mut selection = Selection { emitters: Vec::new(), skipped: Vec::new() };
-    if formats.contains(&Format::All) || formats.is_empty() {
+    if names.contains(&"all") || names.is_empty() {
         for emitter in registry.iter() {
             match emitter.applies(model) {
                 Ok(()) => selection.emitters.push(emitter),
-                Err(reason) => selection.skipped.push((emitter.name(), reason)),
+                Err(reason) => selection.skipped.push((emitter.name().to_owned(), reason)),
             }
         }
         return Ok(selection);
-    }
-    let names: Vec<&str> = formats.iter().filter_map(|f| f.emitter()).collect();
-    for name in &names {
-        if registry.get(name).is_none() {
-            return Err(Failure::new(Exit::Usage, format!("error: format `{name}` is not available in this build")));
-        }
     }
     for emitter in registry.iter().filter(|e| names.contains(&e.name())) {
         if let Err(reason) = emitter.applies(model) {
@@ -165,12 +196,12 @@ pub fn select<'r>(registry: &'r Registry, model: &Model, formats: &[Format]) -> 
 
 /// Renders a model through the selected emitters, all in memory: each file with the emitter that
 /// made it.
-pub fn emit_all(emitters: &[&dyn Emitter], model: &Model) -> Result<Vec<(&'static str, Artifact)>, Failure> {
+pub fn emit_all(emitters: &[&dyn Emitter], model: &Model) -> Result<Vec<(String, Artifact)>, Failure> {
     let mut artifacts = Vec::new();
     for emitter in emitters {
         let files =
             emitter.emit(model).map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
-        artifacts.extend(files.into_iter().map(|file| (emitter.name(), file)));
+        artifacts.extend(files.into_iter().map(|file| (emitter.name().to_owned(), file)));
     }
     Ok(artifacts)
 }
@@ -178,7 +209,7 @@ pub fn emit_all(emitters: &[&dyn Emitter], model: &Model) -> Result<Vec<(&'stati
 fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
     let model = load(&source, console)?;
-    let registry = Registry::builtin();
+    let registry = registry(&args.emitters)?;
     let selection = select(&registry, &model, &args.formats)?;
     let artifacts = emit_all(&selection.emitters, &model)?;
     let notes: Vec<String> = selection.skipped.iter().map(|(name, why)| format!("skipped {name}: {why}")).collect();
@@ -202,7 +233,7 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
 
     // The formats this run speaks for: the ones it renders, and the ones `all` found do not apply.
     let scope: Vec<&str> =
-        selection.emitters.iter().map(|e| e.name()).chain(selection.skipped.iter().map(|(n, _)| *n)).collect();
+        selection.emitters.iter().map(|e| e.name()).chain(selection.skipped.iter().map(|(n, _)| n.as_str())).collect();
     let removed = write_all(&args.out, &artifacts, &scope)?;
     for (_, artifact) in &artifacts {
         let _ = writeln!(console.stderr, "wrote {}", args.out.join(&artifact.path).display());
@@ -235,7 +266,7 @@ fn read_manifest(out: &Path) -> Vec<(String, String)> {
 /// output folder, then moved into place; a failure while staging leaves the output as it was.
 /// Then removes what an earlier run wrote for a format in `scope` that this run no longer makes
 /// (a role renamed away, `rbac.yaml` of a spec turned Slurm), and returns those paths.
-fn write_all(out: &Path, artifacts: &[(&str, Artifact)], scope: &[&str]) -> Result<Vec<String>, Failure> {
+fn write_all(out: &Path, artifacts: &[(String, Artifact)], scope: &[&str]) -> Result<Vec<String>, Failure> {
     let fail = |what: String, e: io::Error| io_failure(&what, &e);
     fs::create_dir_all(out).map_err(|e| fail(format!("cannot create `{}`", out.display()), e))?;
     let staging = out.join(format!(".hyperpod-iam-staging-{}", std::process::id()));
@@ -281,7 +312,7 @@ fn write_all(out: &Path, artifacts: &[(&str, Artifact)], scope: &[&str]) -> Resu
             manifest.insert((emitter, path));
         }
     }
-    manifest.extend(artifacts.iter().map(|(e, a)| ((*e).to_owned(), a.path.clone())));
+    manifest.extend(artifacts.iter().map(|(e, a)| (e.clone(), a.path.clone())));
     let text: String = manifest.iter().map(|(e, p)| format!("{e}\t{p}\n")).collect();
     fs::write(out.join(MANIFEST), text)
         .map_err(|e| fail(format!("cannot write `{}`", out.join(MANIFEST).display()), e))?;
@@ -335,10 +366,21 @@ fn init(args: &InitArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     console.stdout.write_all(text.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))
 }
 
-fn emitters(console: &mut Console<'_>) -> Result<(), Failure> {
-    for emitter in Registry::builtin().iter() {
-        writeln!(console.stdout, "{:<16}{}", emitter.name(), emitter.description())
+fn emitters(dirs: &EmitterDirs, console: &mut Console<'_>) -> Result<(), Failure> {
+    let registry = registry(dirs)?;
+    for (emitter, origin) in registry.entries() {
+        writeln!(console.stdout, "{:<16}{} [{origin}]", emitter.name(), emitter.description())
             .map_err(|e| io_failure("cannot write to stdout", &e))?;
     }
     Ok(())
+}
+
+/// `model`: the checked model as the JSON document templates receive.
+fn model(args: &ModelArgs, console: &mut Console<'_>) -> Result<(), Failure> {
+    let source = source(args.spec.as_deref())?;
+    let model = load(&source, console)?;
+    let json = ModelDocument::new(&model)
+        .to_json()
+        .map_err(|e| Failure::new(Exit::Runtime, format!("error: cannot write the model as JSON: {e}")))?;
+    console.stdout.write_all(json.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))
 }
