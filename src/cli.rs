@@ -27,7 +27,7 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
-    /// Spec file (YAML or JSON); the built-in example when left out
+    /// Spec file (YAML or JSON), `-` for stdin; the built-in example when left out
     pub spec: Option<PathBuf>,
     /// Output format; repeatable; `all` is every format that applies to the spec
     #[arg(long = "format", short = 'f', value_enum, default_value = "all")]
@@ -35,11 +35,15 @@ pub struct RenderArgs {
     /// Output folder, or `-` for stdout (one format that writes one file)
     #[arg(long, short = 'o', default_value = "out")]
     pub out: PathBuf,
+    /// Overwrite files in the way that hyperpod-iam did not write (or that changed since), and
+    /// replace output rendered from another spec
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Spec file (YAML or JSON); the built-in example when left out
+    /// Spec file (YAML or JSON), `-` for stdin; the built-in example when left out
     pub spec: Option<PathBuf>,
     /// How to print diagnostics: one line each, JSON, or SARIF 2.1.0 for code hosts
     #[arg(long, value_enum, default_value = "text")]

@@ -7,6 +7,7 @@ mod cloudformation;
 mod iam_json;
 mod kubernetes;
 pub mod node;
+mod path;
 pub mod policy;
 mod terraform;
 
@@ -18,6 +19,7 @@ use crate::model::Model;
 pub use cloudformation::CloudFormation;
 pub use iam_json::IamJson;
 pub use kubernetes::{KubernetesRbac, RBAC_FILE};
+pub use path::{ArtifactPathError, check_artifact_path};
 pub use terraform::Terraform;
 
 /// One output file: a path relative to the output folder (always `/`-separated) and its bytes.
