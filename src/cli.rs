@@ -35,8 +35,8 @@ pub struct RenderArgs {
     /// Output folder, or `-` for stdout (one format that writes one file)
     #[arg(long, short = 'o', default_value = "out")]
     pub out: PathBuf,
-    /// Overwrite files in the way that hyperpod-iam did not write (or that changed since), and
-    /// replace output rendered from another spec
+    /// Overwrite files hyperpod-iam did not write (or that changed since), and replace another
+    /// spec's output
     #[arg(long)]
     pub force: bool,
 }
