@@ -91,7 +91,6 @@ fn io_failure(what: &str, e: &io::Error) -> Failure {
 fn source(path: Option<&Path>) -> Result<Source, Failure> {
     let Some(path) = path else { return Ok(Source::example()) };
     let (name, bytes) = input::read_spec(path).map_err(|e| match e {
-        InputError::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe => io_failure("", &source),
         InputError::Io { .. } => Failure::new(Exit::Runtime, format!("error: {e}")),
         InputError::NotAFile { .. } => Failure::new(Exit::Usage, format!("error: {e}")),
         InputError::TooLarge { .. } => Failure::new(Exit::Invalid, format!("error: {e}")),

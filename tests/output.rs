@@ -633,6 +633,11 @@ fn artifact_paths_are_checked_before_anything_is_written() {
         errors[0].to_string(),
         "emitter `plug-in` returned a path that cannot be written: `../escape.json` has a `.` or `..` segment; an artifact path never leaves or names its folder"
     );
+    let files = vec![NewFile { emitter: "a\tb", path: "x", contents: b"x" }];
+    let errors =
+        output::write(&Request { out: &out, spec: "s\n", files, scope: Vec::new(), force: false }).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(!out.exists());
     assert!(write(&["ok/x.json"]).is_ok());
     assert!(!dir.join("escape.json").exists());
 }

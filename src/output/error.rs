@@ -15,6 +15,8 @@ pub enum Error {
     Io { action: &'static str, path: PathBuf, source: io::Error },
     #[error("emitter `{emitter}` returned a path that cannot be written: {source}")]
     BadPath { emitter: String, source: ArtifactPathError },
+    #[error("the name `{0}` cannot be recorded in the manifest: it is empty or has a control character")]
+    BadName(String),
     #[error("this render would write `{0}` twice, or as a file and as a folder")]
     Collision(String),
     #[error(
@@ -49,10 +51,10 @@ pub enum Error {
     )]
     DamagedManifest { path: PathBuf, line: usize, why: String },
     #[error(
-        "another hyperpod-iam is rendering into `{}` (waited {waited_ms} ms for its lock); try again when it has finished",
+        "another hyperpod-iam is rendering into `{}` (waited {waited:.1?} for its lock); try again when it has finished",
         out.display()
     )]
-    Locked { out: PathBuf, waited_ms: u64 },
+    Locked { out: PathBuf, waited: std::time::Duration },
     #[error(
         "cannot undo an interrupted render: `{}` changed since; that render's files are in `{}` (new/ and backup/): move what you need out of it, then delete it",
         path.display(),

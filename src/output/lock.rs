@@ -25,8 +25,7 @@ pub fn acquire(folder: &Folder) -> Result<Lock, Error> {
             Ok(()) => return Ok(Lock { _file: file }),
             Err(TryLockError::WouldBlock) if start.elapsed() < wait => std::thread::sleep(Duration::from_millis(20)),
             Err(TryLockError::WouldBlock) => {
-                let waited_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-                return Err(Error::Locked { out: folder.shown.clone(), waited_ms });
+                return Err(Error::Locked { out: folder.shown.clone(), waited: start.elapsed() });
             }
             Err(TryLockError::Error(e)) => return Err(Error::io("lock", &folder.shown)(e)),
         }

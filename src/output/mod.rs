@@ -79,7 +79,7 @@ impl Folder {
 
 /// Writes a render all or nothing; on refusal returns every reason, each naming its file.
 pub fn write(request: &Request<'_>) -> Result<Outcome, Vec<Error>> {
-    check_paths(&request.files)?;
+    check_paths(request)?;
     let shown = request.out.to_path_buf();
     std::fs::create_dir_all(&shown).map_err(|e| vec![Error::io("create", &shown)(e)])?;
     let root = std::fs::canonicalize(&shown).map_err(|e| vec![Error::io("resolve", &shown)(e)])?;
@@ -92,11 +92,15 @@ pub fn write(request: &Request<'_>) -> Result<Outcome, Vec<Error>> {
     Ok(outcome)
 }
 
-/// Every path is writable and no two collide (the same path twice, or `iam` beside `iam/x`).
-fn check_paths(files: &[NewFile<'_>]) -> Result<(), Vec<Error>> {
+/// Every path is writable and no two collide (the same path twice, or `iam` beside `iam/x`);
+/// every name fits on a manifest line.
+fn check_paths(request: &Request<'_>) -> Result<(), Vec<Error>> {
     let mut errors = Vec::new();
+    let names = std::iter::once(request.spec).chain(request.files.iter().map(|f| f.emitter));
+    let bad: BTreeSet<&str> = names.filter(|n| !manifest::is_plain(n)).collect();
+    errors.extend(bad.into_iter().map(|n| Error::BadName(n.escape_debug().to_string())));
     let mut seen = BTreeSet::new();
-    for file in files {
+    for file in &request.files {
         match check_artifact_path(file.path) {
             Err(source) => errors.push(Error::BadPath { emitter: file.emitter.to_owned(), source }),
             Ok(()) if !seen.insert(file.path) => errors.push(Error::Collision(file.path.to_owned())),
@@ -212,20 +216,30 @@ fn plan<'a>(folder: &Folder, request: &Request<'a>) -> Result<Plan<'a>, Vec<Erro
 /// Files larger than this are never ours (the largest file of a 3,000-team render is about 4 MB).
 const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Checks the folders on the way to `rel`: each one a real folder or missing (then to create).
-fn parents(folder: &Folder, rel: &str, mkdirs: &mut BTreeSet<String>) -> Result<(), Error> {
+/// The folders on the way to `rel`, outermost first, each with what it is; a symbolic link
+/// among them is refused.
+fn folders_on_the_way(folder: &Folder, rel: &str) -> Result<Vec<(String, Kind)>, Error> {
     let segments: Vec<&str> = rel.split('/').collect();
+    let mut folders = Vec::new();
     for depth in 1..segments.len() {
         let dir = segments[..depth].join("/");
         match Kind::of(&folder.at(&dir)).map_err(Error::io("inspect", folder.show(&dir)))? {
+            Kind::Symlink => return Err(Error::Symlink(folder.show(&dir))),
+            kind => folders.push((dir, kind)),
+        }
+    }
+    Ok(folders)
+}
+
+/// Checks the folders on the way to `rel`: each one a real folder or missing (then to create).
+fn parents(folder: &Folder, rel: &str, mkdirs: &mut BTreeSet<String>) -> Result<(), Error> {
+    for (dir, kind) in folders_on_the_way(folder, rel)? {
+        match kind {
             Kind::Dir => {}
             Kind::Missing => {
                 mkdirs.insert(dir);
             }
-            Kind::Symlink => return Err(Error::Symlink(folder.show(&dir))),
-            kind @ (Kind::File | Kind::Special) => {
-                return Err(Error::NotAFolder { path: folder.show(&dir), kind: kind.noun() });
-            }
+            kind => return Err(Error::NotAFolder { path: folder.show(&dir), kind: kind.noun() }),
         }
     }
     Ok(())
@@ -239,14 +253,8 @@ enum Stale {
 
 /// What became of a file an earlier run wrote and this one no longer makes.
 fn stale(folder: &Folder, rel: &str, entry: &Entry) -> Result<Stale, Error> {
-    let segments: Vec<&str> = rel.split('/').collect();
-    for depth in 1..segments.len() {
-        let dir = segments[..depth].join("/");
-        match Kind::of(&folder.at(&dir)).map_err(Error::io("inspect", folder.show(&dir)))? {
-            Kind::Dir => {}
-            Kind::Symlink => return Err(Error::Symlink(folder.show(&dir))),
-            _ => return Ok(Stale::Gone),
-        }
+    if folders_on_the_way(folder, rel)?.iter().any(|(_, kind)| *kind != Kind::Dir) {
+        return Ok(Stale::Gone);
     }
     let at = folder.at(rel);
     match Kind::of(&at).map_err(Error::io("inspect", folder.show(rel)))? {
