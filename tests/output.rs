@@ -161,6 +161,18 @@ fn sha256(text: &str) -> String {
 }
 
 #[test]
+fn out_itself_may_be_a_link_resolved_once() {
+    let dir = temp("out-link");
+    fs::create_dir(dir.join("real")).unwrap();
+    symlink("real", dir.join("out")).unwrap();
+    let out = bin(&dir, &["render"]);
+    ok(&out);
+    assert!(stderr(&out).contains("wrote out/cloudformation.yaml"), "messages show `--out` as given");
+    assert_eq!(fs::read_link(dir.join("out")).unwrap(), Path::new("real"));
+    assert_eq!(render_in(&dir.join("real"), "ml-research"), golden_files("ml-research"));
+}
+
+#[test]
 fn planted_staging_names_are_neither_followed_nor_removed() {
     let dir = temp("planted");
     fs::create_dir_all(dir.join("victim")).unwrap();

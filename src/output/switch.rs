@@ -185,6 +185,7 @@ fn switch(folder: &Folder, staging: &Staging, plan: &Plan<'_>) -> Result<(), Err
         let backup = staging.path(BACKUP).join(path);
         if let Some(parent) = backup.parent() {
             fs::create_dir_all(parent).map_err(Error::io("create", &staging.shown))?;
+            touched.insert(parent.to_path_buf());
         }
         fs::rename(folder.at(path), &backup).map_err(Error::io("move aside", folder.show(path)))?;
         touched.extend(folder.at(path).parent().map(Path::to_path_buf));
@@ -194,6 +195,7 @@ fn switch(folder: &Folder, staging: &Staging, plan: &Plan<'_>) -> Result<(), Err
         fs::rename(staging.path(NEW).join(path), folder.at(path)).map_err(Error::io("write", folder.show(path)))?;
         touched.extend(folder.at(path).parent().map(Path::to_path_buf));
     }
+    // Both sides of every rename reach the disk before the commit.
     for dir in &touched {
         fsx::sync_dir(dir).map_err(Error::io("flush", &folder.shown))?;
     }
