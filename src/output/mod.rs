@@ -52,6 +52,7 @@ pub struct Request<'a> {
 /// What a successful write did, paths relative to the output folder.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
+    /// In the order of the request.
     pub written: Vec<String>,
     /// Files an earlier run wrote that this one no longer generates, removed.
     pub removed: Vec<String>,
@@ -87,9 +88,13 @@ pub fn write(request: &Request<'_>) -> Result<Outcome, Vec<Error>> {
     let _lock = lock::acquire(&folder).map_err(|e| vec![e])?;
     let recovered = switch::recover(&folder).map_err(|e| vec![e])?;
     let plan = plan(&folder, request)?;
-    let mut outcome = switch::apply(&folder, &plan).map_err(|e| vec![e])?;
-    outcome.recovered = recovered;
-    Ok(outcome)
+    switch::apply(&folder, &plan).map_err(|e| vec![e])?;
+    Ok(Outcome {
+        written: request.files.iter().map(|f| f.path.to_owned()).collect(),
+        removed: plan.removed,
+        released: plan.released,
+        recovered,
+    })
 }
 
 /// Every path is writable and no two collide (the same path twice, or `iam` beside `iam/x`);

@@ -25,7 +25,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 use super::fsx::{self, Kind};
-use super::{Error, Folder, MANIFEST, Outcome, Plan, hooks};
+use super::{Error, Folder, MANIFEST, Plan, hooks};
 use crate::emit::check_artifact_path;
 
 const PREFIX: &str = ".hyperpod-iam-staging-";
@@ -115,7 +115,7 @@ impl Journal {
 }
 
 /// Stages the plan, switches it in and commits; on failure restores the previous files.
-pub(crate) fn apply(folder: &Folder, plan: &Plan<'_>) -> Result<Outcome, Error> {
+pub(crate) fn apply(folder: &Folder, plan: &Plan<'_>) -> Result<(), Error> {
     let staging = Staging::create(folder)?;
     let journal = Journal {
         mkdirs: plan.mkdirs.iter().cloned().collect(),
@@ -136,12 +136,7 @@ pub(crate) fn apply(folder: &Folder, plan: &Plan<'_>) -> Result<Outcome, Error> 
     }
     // Committed: what is left is the previous files; a failure here is cleaned up by the next run.
     let _ = staging.remove();
-    Ok(Outcome {
-        written: plan.files.keys().map(|p| (*p).to_owned()).collect(),
-        removed: plan.removed.clone(),
-        released: plan.released.clone(),
-        recovered: Vec::new(),
-    })
+    Ok(())
 }
 
 /// Writes every new file, the new manifest and, last, the journal, each fsync'd.
