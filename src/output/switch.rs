@@ -142,24 +142,31 @@ pub(crate) fn apply(folder: &Folder, plan: &Plan<'_>) -> Result<(), Error> {
 /// Writes every new file, the new manifest and, last, the journal, each fsync'd.
 fn stage(staging: &Staging, plan: &Plan<'_>, journal: &Journal) -> Result<(), Error> {
     let shown = |rel: &str| staging.shown.join(rel);
-    fsx::write_new(&staging.path(OWNER), OWNER_TEXT.as_bytes()).map_err(Error::io("write", shown(OWNER)))?;
+    let write = |rel: &str, bytes: &[u8]| -> Result<(), Error> {
+        let at = staging.path(rel);
+        fsx::write_new(&at, bytes).and_then(|()| fsx::sync_file(&at)).map_err(Error::io("write", shown(rel)))
+    };
+    write(OWNER, OWNER_TEXT.as_bytes())?;
+    fs::create_dir(staging.path(NEW)).map_err(Error::io("create", shown(NEW)))?;
     let mut dirs = BTreeSet::from([staging.path(NEW)]);
     for (path, (bytes, _)) in &plan.files {
         let at = staging.path(NEW).join(path);
-        if let Some(parent) = at.parent() {
+        if let Some(parent) = at.parent()
+            && dirs.insert(parent.to_path_buf())
+        {
             fs::create_dir_all(parent).map_err(Error::io("create", shown(NEW)))?;
-            dirs.insert(parent.to_path_buf());
         }
         fsx::write_new(&at, bytes).map_err(Error::io("write", shown(&format!("{NEW}/{path}"))))?;
     }
+    for path in plan.files.keys() {
+        fsx::sync_file(&staging.path(NEW).join(path)).map_err(Error::io("flush", shown(&format!("{NEW}/{path}"))))?;
+    }
     fs::create_dir(staging.path(BACKUP)).map_err(Error::io("create", shown(BACKUP)))?;
-    let manifest = plan.manifest.to_text();
-    fsx::write_new(&staging.path(STAGED_MANIFEST), manifest.as_bytes())
-        .map_err(Error::io("write", shown(STAGED_MANIFEST)))?;
+    write(STAGED_MANIFEST, plan.manifest.to_text().as_bytes())?;
     for dir in &dirs {
         fsx::sync_dir(dir).map_err(Error::io("flush", &staging.shown))?;
     }
-    fsx::write_new(&staging.path(PLAN), journal.to_text().as_bytes()).map_err(Error::io("write", shown(PLAN)))?;
+    write(PLAN, journal.to_text().as_bytes())?;
     fsx::sync_dir(&staging.dir).map_err(Error::io("flush", &staging.shown))
 }
 
