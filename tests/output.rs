@@ -401,6 +401,26 @@ fn a_run_killed_at_any_step_is_undone_by_the_next_run() {
 }
 
 #[test]
+fn an_interrupted_render_whose_files_changed_since_is_not_undone_blindly() {
+    let dir = temp("killed-then-edited");
+    gov_specs(&dir);
+    ok(&bin(&dir, &["render", "gov.yaml"]));
+    let old_cfn = fs::read_to_string(dir.join("out/cloudformation.yaml")).unwrap();
+    // Five files moved aside (steps 1-5), then `cloudformation.yaml` moved in (step 6).
+    kill_at(&dir, &["render", "gov2.yaml"], 7).unwrap();
+    assert_ne!(fs::read_to_string(dir.join("out/cloudformation.yaml")).unwrap(), old_cfn, "the new one is in");
+    fs::write(dir.join("out/cloudformation.yaml"), "edited by hand after the kill\n").unwrap();
+    let before = tree(&dir);
+    let out = bin(&dir, &["render", "gov2.yaml", "--force"]);
+    refused(&out, "cannot undo an interrupted render: `out/cloudformation.yaml` changed since");
+    assert!(stderr(&out).contains("that render's files are in `out/.hyperpod-iam-staging-"), "{}", stderr(&out));
+    assert_eq!(tree(&dir), before, "the edit, the staging folder and its backup are all kept");
+    let backup: Vec<&String> =
+        before.iter().filter(|(k, v)| k.contains("/backup/") && *v != "<dir>").map(|(k, _)| k).collect();
+    assert_eq!(backup.len(), 5, "the previous files wait in backup/: {backup:?}");
+}
+
+#[test]
 fn a_staging_folder_of_a_run_killed_while_staging_is_removed() {
     let dir = temp("killed-staging");
     fs::create_dir_all(dir.join("out/.hyperpod-iam-staging-00000000000000aa/new")).unwrap();
