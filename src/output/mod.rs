@@ -7,7 +7,7 @@
 //! way, and every file to overwrite or remove is one the manifest says we wrote, with the very
 //! content we wrote, unless `--force` takes it over. Only then are the files staged (fsync'd)
 //! and switched in, with the manifest renamed in last as the commit point; a failure before that
-//! restores the previous files, and a kill is undone by the next run. See [`switch`].
+//! restores the previous files, and a kill is undone by the next run. See `switch.rs`.
 
 mod error;
 mod fsx;
