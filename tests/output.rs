@@ -241,6 +241,14 @@ fn forged_or_damaged_manifests_never_delete_a_user_file() {
         assert!(stderr(&out).contains("delete it, and render again with `--force`"), "{}", stderr(&out));
         assert_eq!(tree(&dir), before, "{text:?}");
     }
+    // One too large to be ours is not read at all.
+    let big = fs::File::create(dir.join("out").join(MANIFEST)).unwrap();
+    big.set_len(output::MAX_MANIFEST_BYTES + 1).unwrap();
+    let before = tree(&dir);
+    let out = bin(&dir, &["render", "gov.yaml"]);
+    refused(&out, "cannot read `out/.hyperpod-iam-files`: it is larger than");
+    assert!(stderr(&out).contains("delete it, and render again with `--force`"), "{}", stderr(&out));
+    assert_eq!(tree(&dir), before);
     // The documented way out works, and still keeps the user's files.
     fs::remove_file(dir.join("out").join(MANIFEST)).unwrap();
     ok(&bin(&dir, &["render", "gov.yaml", "--force"]));

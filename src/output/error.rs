@@ -51,6 +51,11 @@ pub enum Error {
     )]
     DamagedManifest { path: PathBuf, line: usize, why: String },
     #[error(
+        "cannot read `{}`: {source}; hyperpod-iam cannot tell which files it wrote without it: make it readable, or check the files beside it, delete it, and render again with `--force`",
+        path.display()
+    )]
+    UnreadableManifest { path: PathBuf, source: io::Error },
+    #[error(
         "another hyperpod-iam is rendering into `{}` (waited {waited:.1?} for its lock); try again when it has finished",
         out.display()
     )]

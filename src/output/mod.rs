@@ -282,7 +282,8 @@ fn read_manifest(folder: &Folder) -> Result<Option<Manifest>, Error> {
         Kind::Symlink => return Err(Error::Symlink(show)),
         kind => return Err(Error::NotAFile { path: show, kind: kind.noun() }),
     }
-    let bytes = fsx::read_regular(&at, MAX_MANIFEST_BYTES).map_err(Error::io("read", &show))?;
+    let bytes = fsx::read_regular(&at, MAX_MANIFEST_BYTES)
+        .map_err(|source| Error::UnreadableManifest { path: show.clone(), source })?;
     let damaged = |line, why: String| Error::DamagedManifest { path: show.clone(), line, why };
     let text = String::from_utf8(bytes).map_err(|_| damaged(1, "not UTF-8 text".to_owned()))?;
     Manifest::parse(&text).map(Some).map_err(|d| damaged(d.line, d.why))
