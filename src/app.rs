@@ -1,8 +1,6 @@
 //! What each command does. Output goes to the writers it is given, so tests can capture it; only
-//! `render` touches the file system, and it writes all or nothing.
+//! `render` touches the file system, through [`crate::output`], and it writes all or nothing.
 
-use std::collections::BTreeSet;
-use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,10 +11,14 @@ use crate::cli::{
     CheckArgs, Cli, Command, EmitterDirs, InitArgs, InitOrchestrator, ModelArgs, RenderArgs, ReportFormat,
 };
 use crate::emit::{Artifact, Emitter, ModelDocument, Registry};
+use crate::input::{self, InputError};
 use crate::model::Model;
+use crate::output;
 use crate::spec::{self, Source};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub use crate::output::MANIFEST;
 
 /// `--version`: the tool's version and the IAM catalog it checks actions against.
 pub fn long_version() -> &'static str {
@@ -89,20 +91,19 @@ fn io_failure(what: &str, e: &io::Error) -> Failure {
     Failure::new(Exit::Runtime, format!("error: {what}: {e}"))
 }
 
-/// Reads the spec named on the command line, or the built-in example.
+/// Reads the spec named on the command line (`-` for stdin), or the built-in example.
 fn source(path: Option<&Path>) -> Result<Source, Failure> {
-    match path {
-        None => Ok(Source::example()),
-        Some(path) => {
-            let name = path.display().to_string();
-            let bytes = fs::read(path).map_err(|e| io_failure(&format!("cannot read `{name}`"), &e))?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                let d = Diagnostic::error(codes::SYNTAX, "", "the spec is not UTF-8 text");
-                Failure::new(Exit::Invalid, d.render(&name))
-            })?;
-            Ok(Source { name, text })
-        }
-    }
+    let Some(path) = path else { return Ok(Source::example()) };
+    let (name, bytes) = input::read_spec(path).map_err(|e| match e {
+        InputError::Io { .. } => Failure::new(Exit::Runtime, format!("error: {e}")),
+        InputError::NotAFile { .. } => Failure::new(Exit::Usage, format!("error: {e}")),
+        InputError::TooLarge { .. } => Failure::new(Exit::Invalid, format!("error: {e}")),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        let d = Diagnostic::error(codes::SYNTAX, "", "the spec is not UTF-8 text");
+        Failure::new(Exit::Invalid, d.render(&name))
+    })?;
+    Ok(Source { name, text })
 }
 
 /// Reads the spec and lints its model: every finding, and the model when the spec could be read.
@@ -209,6 +210,13 @@ pub fn emit_all(emitters: &[&dyn Emitter], model: &Model) -> Result<Vec<(String,
 fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
     let model = load(&source, console)?;
+    if args.spec.is_none() {
+        let _ = writeln!(
+            console.stderr,
+            "note: no spec given: rendering the built-in example `{}`; give a spec file (or `-` for stdin) to render yours",
+            model.name
+        );
+    }
     let registry = registry(&args.emitters)?;
     let selection = select(&registry, &model, &args.formats)?;
     let artifacts = emit_all(&selection.emitters, &model)?;
@@ -234,89 +242,27 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // The formats this run speaks for: the ones it renders, and the ones `all` found do not apply.
     let scope: Vec<&str> =
         selection.emitters.iter().map(|e| e.name()).chain(selection.skipped.iter().map(|(n, _)| n.as_str())).collect();
-    let removed = write_all(&args.out, &artifacts, &scope)?;
-    for (_, artifact) in &artifacts {
-        let _ = writeln!(console.stderr, "wrote {}", args.out.join(&artifact.path).display());
-    }
-    for path in removed {
-        let _ = writeln!(console.stderr, "removed {} (no longer generated)", args.out.join(path).display());
-    }
-    for note in notes {
-        let _ = writeln!(console.stderr, "{note}");
+    let files = artifacts
+        .iter()
+        .map(|(emitter, a)| output::NewFile { emitter, path: &a.path, contents: a.contents.as_bytes() })
+        .collect();
+    let request = output::Request { out: &args.out, spec: &model.name, files, scope, force: args.force };
+    let outcome = output::write(&request).map_err(|errors| Failure {
+        exit: Exit::Runtime,
+        lines: errors.iter().map(|e| format!("error: {e}")).collect(),
+    })?;
+    let shown = |path: &str| args.out.join(path).display().to_string();
+    let mut lines = outcome.recovered.iter().map(|note| format!("note: {note}")).collect::<Vec<_>>();
+    lines.extend(outcome.written.iter().map(|path| format!("wrote {}", shown(path))));
+    lines.extend(outcome.removed.iter().map(|path| format!("removed {} (no longer generated)", shown(path))));
+    lines.extend(outcome.released.iter().map(|path| {
+        format!("kept {} (no longer generated, but changed since it was written; no longer tracked)", shown(path))
+    }));
+    lines.extend(notes);
+    for line in lines {
+        let _ = writeln!(console.stderr, "{line}");
     }
     Ok(())
-}
-
-/// The file in an output folder that lists what hyperpod-iam wrote there, one `emitter<TAB>path`
-/// a line, so that a later run can remove what it no longer generates, and nothing else.
-pub const MANIFEST: &str = ".hyperpod-iam-files";
-
-fn read_manifest(out: &Path) -> Vec<(String, String)> {
-    fs::read_to_string(out.join(MANIFEST))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(e, p)| (e.to_owned(), p.to_owned()))
-        // Never follow a path out of the folder, whatever the file says.
-        .filter(|(_, p)| !p.starts_with('/') && !p.split('/').any(|c| c == ".." || c.is_empty()))
-        .collect()
-}
-
-/// Writes every artifact or none: all files are first written into a staging folder inside the
-/// output folder, then moved into place; a failure while staging leaves the output as it was.
-/// Then removes what an earlier run wrote for a format in `scope` that this run no longer makes
-/// (a role renamed away, `rbac.yaml` of a spec turned Slurm), and returns those paths.
-fn write_all(out: &Path, artifacts: &[(String, Artifact)], scope: &[&str]) -> Result<Vec<String>, Failure> {
-    let fail = |what: String, e: io::Error| io_failure(&what, &e);
-    fs::create_dir_all(out).map_err(|e| fail(format!("cannot create `{}`", out.display()), e))?;
-    let staging = out.join(format!(".hyperpod-iam-staging-{}", std::process::id()));
-    let staged = (|| -> Result<Vec<(PathBuf, PathBuf)>, Failure> {
-        let mut moves = Vec::new();
-        for (_, artifact) in artifacts {
-            let relative = Path::new(&artifact.path);
-            let from = staging.join(relative);
-            if let Some(parent) = from.parent() {
-                fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create `{}`", parent.display()), e))?;
-            }
-            fs::write(&from, &artifact.contents).map_err(|e| fail(format!("cannot write `{}`", from.display()), e))?;
-            moves.push((from, out.join(relative)));
-        }
-        Ok(moves)
-    })();
-    let result = staged.and_then(|moves| {
-        for (from, to) in moves {
-            if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create `{}`", parent.display()), e))?;
-            }
-            fs::rename(&from, &to).map_err(|e| fail(format!("cannot write `{}`", to.display()), e))?;
-        }
-        Ok(())
-    });
-    let _ = fs::remove_dir_all(&staging);
-    result?;
-
-    let written: BTreeSet<&str> = artifacts.iter().map(|(_, a)| a.path.as_str()).collect();
-    let mut manifest: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut removed = Vec::new();
-    for (emitter, path) in read_manifest(out) {
-        if written.contains(path.as_str()) {
-            continue;
-        }
-        if scope.contains(&emitter.as_str()) {
-            match fs::remove_file(out.join(&path)) {
-                Ok(()) => removed.push(path),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(fail(format!("cannot remove `{}`", out.join(&path).display()), e)),
-            }
-        } else {
-            manifest.insert((emitter, path));
-        }
-    }
-    manifest.extend(artifacts.iter().map(|(e, a)| (e.clone(), a.path.clone())));
-    let text: String = manifest.iter().map(|(e, p)| format!("{e}\t{p}\n")).collect();
-    fs::write(out.join(MANIFEST), text)
-        .map_err(|e| fail(format!("cannot write `{}`", out.join(MANIFEST).display()), e))?;
-    Ok(removed)
 }
 
 fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {

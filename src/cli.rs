@@ -50,7 +50,7 @@ pub struct ModelArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
-    /// Spec file (YAML or JSON); the built-in example when left out
+    /// Spec file (YAML or JSON), `-` for stdin; the built-in example when left out
     pub spec: Option<PathBuf>,
     /// Output format (an emitter's name, see `hyperpod-iam emitters`); repeatable; `all` is
     /// every format that applies to the spec
@@ -61,11 +61,15 @@ pub struct RenderArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub emitters: EmitterDirs,
+    /// Overwrite files hyperpod-iam did not write (or that changed since), and replace another
+    /// spec's output
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Spec file (YAML or JSON); the built-in example when left out
+    /// Spec file (YAML or JSON), `-` for stdin; the built-in example when left out
     pub spec: Option<PathBuf>,
     /// How to print diagnostics: one line each, JSON, or SARIF 2.1.0 for code hosts
     #[arg(long, value_enum, default_value = "text")]

@@ -9,5 +9,7 @@ pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod emit;
+pub mod input;
 pub mod model;
+pub mod output;
 pub mod spec;

@@ -192,6 +192,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("cli-render-iam-json-without-account", &["render", "--format", "iam-json", "--out", "-"]),
     ("cli-render-stdout-two-formats", &["render", "examples/slurm-govcloud.yaml", "--format", "all", "--out", "-"]),
     ("cli-render-missing-file", &["render", "no/such/spec.yaml"]),
+    ("cli-check-special-file", &["check", "/dev/zero"]),
     ("cli-bad-format", &["render", "--format", "pdf"]),
     ("cli-check-json", &["check", "tests/lint/resources.yaml", "--format", "json"]),
     ("cli-check-sarif", &["check", "tests/lint/aws-page-errors.yaml", "--format", "sarif"]),

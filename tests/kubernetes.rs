@@ -360,7 +360,8 @@ fn an_eks_render_writes_rbac_yaml_equal_to_the_golden() {
     fs::create_dir_all(&dir).unwrap();
     let (stderr, code) = bin(&dir, &["render", "--format", "kubernetes", "--out", "out"]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(stderr, "wrote out/rbac.yaml\n");
+    let note = "note: no spec given: rendering the built-in example `ml-research`; give a spec file (or `-` for stdin) to render yours";
+    assert_eq!(stderr, format!("{note}\nwrote out/rbac.yaml\n"));
     let written = fs::read_to_string(dir.join("out/rbac.yaml")).unwrap();
     assert_eq!(written, fs::read_to_string(root().join("golden/ml-research/rbac.yaml")).unwrap());
     let _ = fs::remove_dir_all(&dir);

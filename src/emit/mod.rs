@@ -11,6 +11,7 @@ mod cloudformation;
 mod iam_json;
 mod kubernetes;
 pub mod node;
+mod path;
 pub mod policy;
 pub mod template;
 mod terraform;
@@ -26,6 +27,7 @@ use crate::model::Model;
 pub use cloudformation::CloudFormation;
 pub use iam_json::IamJson;
 pub use kubernetes::{KubernetesRbac, RBAC_FILE};
+pub use path::{ArtifactPathError, check_artifact_path};
 pub use template::{LoadError, MODEL_VERSION, ModelDocument, TemplateEmitter};
 pub use terraform::Terraform;
 

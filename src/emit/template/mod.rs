@@ -140,33 +140,6 @@ impl serde_saphyr::MessageFormatter for Capture {
     }
 }
 
-/// Whether `path` is a safe output path: relative, `/`-separated, with no empty, `.` or `..`
-/// segment, no backslash or drive letter, no control character.
-///
-/// Issue 9 adds `emit::check_artifact_path` for the writer; this private copy checks manifests
-/// at load time until both use one function.
-fn check_output_path(path: &str) -> Result<(), String> {
-    if path.is_empty() {
-        return Err("the output path is empty".to_owned());
-    }
-    if path.starts_with('/') || path.contains('\\') || path.contains(':') {
-        return Err(format!("the output path `{path}` must be relative, `/`-separated, with no drive or backslash"));
-    }
-    if path.chars().any(char::is_control) {
-        return Err("the output path holds a control character".to_owned());
-    }
-    for segment in path.split('/') {
-        match segment {
-            "" => return Err(format!("the output path `{path}` has an empty segment")),
-            "." | ".." => {
-                return Err(format!("the output path `{path}` leaves or names the output folder (`{segment}`)"));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 /// Whether a name may be an emitter's: `[a-z][a-z0-9-]*`, at most 40 characters, not `all`.
 fn check_name(name: &str) -> Result<(), String> {
     let ok = name.len() <= 40
@@ -252,7 +225,7 @@ impl TemplateEmitter {
         }
         let mut outputs: Vec<Output> = Vec::new();
         for file in &manifest.files.value {
-            check_output_path(&file.path.value).map_err(|m| spanned(&file.path, m))?;
+            super::check_artifact_path(&file.path.value).map_err(|e| spanned(&file.path, e.to_string()))?;
             if outputs.iter().any(|o| o.path == file.path.value) {
                 return Err(spanned(&file.path, format!("two files are both written to `{}`", file.path.value)));
             }
