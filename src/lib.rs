@@ -10,3 +10,4 @@ pub mod cli;
 pub mod emit;
 pub mod model;
 pub mod spec;
+pub mod suggest;

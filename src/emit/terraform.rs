@@ -39,6 +39,8 @@ use crate::model::{
     Statement, Text, names,
 };
 
+use crate::model::text::is_policy_variable;
+
 use super::node::{Node, to_json};
 use super::{Artifact, EmitError, Emitter};
 
@@ -206,6 +208,10 @@ impl<'m> Config<'m> {
                         )));
                     }
                     out.push_str(&format!("${{aws_iam_role.{}.arn}}", role_addr(id)));
+                }
+                // Only a variable by IAM's grammar: nothing else may reach Terraform unescaped.
+                Part::PolicyVar(v) if !is_policy_variable(v) => {
+                    return Err(EmitError::Unsupported(format!("`${{{v}}}` is not an IAM policy variable")));
                 }
                 Part::PolicyVar(v) => match place {
                     Place::PolicyDocument => out.push_str(&format!("&{{{v}}}")),

@@ -5,6 +5,8 @@
 //! deploy-time value at its longest (`aws-us-gov`, the longest region code, a 12-digit account),
 //! so a document that fits here fits in every partition.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value, json};
 
 use super::{Actions, POLICY_VERSION, Resources, Statement, Text};
@@ -111,9 +113,13 @@ impl Sizer<'_> {
     /// a document of its own, which the lint then reports.
     pub fn split(&self, statements: Vec<Statement>) -> Vec<Vec<Statement>> {
         let overhead = self.document_size(&[]);
+        let mut sids: BTreeSet<String> = statements.iter().filter_map(|s| s.sid.clone()).collect();
+        let mut fitted = Vec::new();
+        for s in statements {
+            fitted.extend(self.cut(s, MANAGED_POLICY_MAX - overhead, &mut sids));
+        }
         let mut chunks: Vec<Vec<Statement>> = Vec::new();
         let mut used = overhead;
-        let fitted = statements.into_iter().flat_map(|s| self.cut(s, MANAGED_POLICY_MAX - overhead));
         for s in fitted {
             let size = self.statement_size(&s);
             match chunks.last_mut() {
@@ -132,8 +138,10 @@ impl Sizer<'_> {
 
     /// Cuts a statement larger than `room` into consecutive pieces that fit: over its resources
     /// first, else over its actions. Allow and Deny both mean the same split as whole. Pieces
-    /// after the first get the Sid with their number appended.
-    fn cut(&self, s: Statement, room: usize) -> Vec<Statement> {
+    /// after the first get the Sid with a number appended, the first number whose Sid no other
+    /// statement (in `sids`) has taken; each piece's room counts that number in, so a renamed
+    /// piece still fits.
+    fn cut(&self, s: Statement, room: usize, sids: &mut BTreeSet<String>) -> Vec<Statement> {
         if self.statement_size(&s) <= room {
             return vec![s];
         }
@@ -145,6 +153,10 @@ impl Sizer<'_> {
             Actions::Action(a) if a.len() > 1 => Some(a.clone()),
             _ => None,
         };
+        // The longest number a piece can get: one per piece, plus one per Sid it must skip.
+        let items = resources.as_ref().map_or(0, Vec::len) + actions.as_ref().map_or(0, Vec::len);
+        let suffix = if s.sid.is_some() { (items + sids.len() + 1).to_string().len() } else { 0 };
+        let room = room.saturating_sub(suffix);
         let pieces: Vec<Statement> = match (resources, actions) {
             (Some(list), _) => self.pack(
                 list,
@@ -160,16 +172,22 @@ impl Sizer<'_> {
             ),
             (None, None) => return vec![s],
         };
-        pieces
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut piece)| {
-                if i > 0 {
-                    piece.sid = piece.sid.map(|sid| format!("{sid}{}", i + 1));
-                }
-                piece
-            })
-            .collect()
+        let mut n = 1;
+        let mut renamed = Vec::with_capacity(pieces.len());
+        for (i, mut piece) in pieces.into_iter().enumerate() {
+            if let (true, Some(sid)) = (i > 0, &piece.sid) {
+                let fresh = loop {
+                    n += 1;
+                    let candidate = format!("{sid}{n}");
+                    if sids.insert(candidate.clone()) {
+                        break candidate;
+                    }
+                };
+                piece.sid = Some(fresh);
+            }
+            renamed.push(piece);
+        }
+        renamed
     }
 
     /// Packs the items of a list, in order, into as few statements (made by `make`) that fit
@@ -269,6 +287,30 @@ mod tests {
         for chunk in &chunks {
             assert!(sizer.document_size(chunk) <= MANAGED_POLICY_MAX);
         }
+    }
+
+    /// 600 S3 resources under a 15-character Sid (the issue's case), and a user's Sid that the
+    /// second piece would take: every piece fits with its renamed Sid, and no Sid is used twice.
+    #[test]
+    fn renamed_pieces_fit_and_never_take_a_users_sid() {
+        let sizer = Sizer { spec_name: "x" };
+        let resources: Vec<Text> =
+            (0..600).map(|n| Text::lit(format!("arn:aws:s3:::bucket-{n:04}/some/longer/prefix/*"))).collect();
+        let big = Statement {
+            sid: Some("ReadTrainingSet".into()),
+            resources: Some(Resources::Resource(resources)),
+            ..statement(0)
+        };
+        let user = Statement { sid: Some("ReadTrainingSet2".into()), ..statement(1) };
+        let chunks = sizer.split(vec![big, user]);
+        let mut seen = BTreeSet::new();
+        for chunk in &chunks {
+            assert!(sizer.document_size(chunk) <= MANAGED_POLICY_MAX, "{}", sizer.document_size(chunk));
+            for s in chunk {
+                assert!(seen.insert(s.sid.clone()), "{:?} twice", s.sid);
+            }
+        }
+        assert!(seen.contains(&Some("ReadTrainingSet3".to_owned())), "{seen:?}");
     }
 
     #[test]
