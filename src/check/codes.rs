@@ -67,7 +67,7 @@ codes! {
         "rename one of them";
     UnknownTag = "HP010", Error, "a YAML tag (`!Sub`, `!Ref`) the spec does not take",
         "remove the tag: `${AWS::Partition}`, `${AWS::Region}` and `${AWS::AccountId}` work in every format";
-    PolicyVariable = "HP011", Error, "`${`, `&{` or `%{` that is not an IAM policy variable",
+    PolicyVariable = "HP011", Error, "`${` or `&{` that is not an IAM policy variable",
         "write a policy variable as `${aws:username}` or `${aws:username, 'default'}`, or remove the braces";
 
     // IAM.
@@ -145,6 +145,15 @@ impl Code {
     }
 }
 
+/// The README's table of codes, one row per code, as [`Code::ALL`] says it.
+pub fn readme_table() -> String {
+    let mut table = String::from("| code | severity | finding |\n|---|---|---|\n");
+    for code in Code::ALL {
+        table.push_str(&format!("| {code} | {} | {} |\n", code.severity().as_str(), code.summary()));
+    }
+    table
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
@@ -172,6 +181,14 @@ mod tests {
             assert_eq!(Code::parse(id), None);
         }
         assert_eq!(Code::parse("hp113"), Some(Code::ConsoleAccess));
+    }
+
+    /// The README lists every code as the enum does; a new code fails here until it is listed.
+    #[test]
+    fn the_readme_table_is_the_enum() {
+        let readme = include_str!("../../README.md");
+        let table = readme_table();
+        assert!(readme.contains(&table), "README.md's code table should read:\n{table}");
     }
 
     #[test]
