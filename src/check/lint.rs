@@ -123,8 +123,35 @@ impl Linter<'_> {
                 ("NotAction", a)
             }
         };
-        // The known actions of the statement, wildcards expanded, looked up once for the
-        // resource checks below.
+        let known = self.actions(path, key, actions, allow);
+        let Some(resources) = &s.resources else { return };
+        let (rkey, list) = match resources {
+            Resources::Resource(r) => ("Resource", r),
+            Resources::NotResource(r) => {
+                if allow {
+                    self.report(Diagnostic::new(
+                        Code::NotResourceAllow,
+                        format!("{path}.NotResource"),
+                        "`NotResource` with `Allow` grants on every resource not listed, in every service of the statement; list the resources instead",
+                    ));
+                }
+                ("NotResource", r)
+            }
+        };
+        let resolved: Vec<String> = list.iter().map(|t| self.resolve(t)).collect();
+        if key != "Action" {
+            return;
+        }
+        self.pass_role(s, path, rkey, &resolved, &known);
+        if rkey != "Resource" {
+            return;
+        }
+        self.resources(s, path, &resolved, &known);
+    }
+
+    /// The known actions of the statement, wildcards expanded, looked up once for the resource
+    /// checks; each unknown one reported.
+    fn actions(&mut self, path: &str, key: &str, actions: &[String], allow: bool) -> Vec<ActionInfo<'static>> {
         let mut known: Vec<ActionInfo<'static>> = Vec::new();
         for (i, action) in actions.iter().enumerate() {
             let at = format!("{path}.{}", item(key, i));
@@ -174,28 +201,12 @@ impl Linter<'_> {
                 }
             }
         }
-        let Some(resources) = &s.resources else { return };
-        let (rkey, list) = match resources {
-            Resources::Resource(r) => ("Resource", r),
-            Resources::NotResource(r) => {
-                if allow {
-                    self.report(Diagnostic::new(
-                        Code::NotResourceAllow,
-                        format!("{path}.NotResource"),
-                        "`NotResource` with `Allow` grants on every resource not listed, in every service of the statement; list the resources instead",
-                    ));
-                }
-                ("NotResource", r)
-            }
-        };
-        let resolved: Vec<String> = list.iter().map(|t| self.resolve(t)).collect();
-        if key != "Action" {
-            return;
-        }
-        self.pass_role(s, path, rkey, &resolved, &known);
-        if rkey != "Resource" {
-            return;
-        }
+        known
+    }
+
+    /// Each `Resource` of an Allow statement against the statement's known actions.
+    fn resources(&mut self, s: &Statement, path: &str, resolved: &[String], known: &[ActionInfo<'static>]) {
+        let (allow, rkey) = (s.effect == Effect::Allow, "Resource");
         for (i, arn) in resolved.iter().enumerate() {
             let at = format!("{path}.{}", item(rkey, i));
             if arn == "*" {
