@@ -1,16 +1,17 @@
 //! IAM size limits, and the deterministic split of a policy that would pass one. (Roles get no
 //! inline policies, so the 10,240-character limit on a role's inline policies never applies.)
 //!
-//! Sizes are counted as IAM counts them, on the minified JSON of the document with every
-//! deploy-time value at its longest (`aws-us-gov`, the longest region code, a 12-digit account),
-//! so a document that fits here fits in every partition.
+//! Sizes are counted as IAM counts them, on the minified JSON of the document as the emitters
+//! write it (one writer, [`super::iam_json`]), with every deploy-time value at its longest
+//! (`aws-us-gov`, the longest region code, a 12-digit account), so a document that fits here
+//! fits in every partition.
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{Actions, POLICY_VERSION, Resources, Statement, Text};
-use super::{Part, Principal, names};
+use super::{Part, iam_json, names};
 
 /// A managed policy document, white space not counted.
 pub const MANAGED_POLICY_MAX: usize = 6_144;
@@ -49,54 +50,9 @@ impl Sizer<'_> {
             .collect()
     }
 
-    fn texts(&self, list: &[Text]) -> Value {
-        Value::Array(list.iter().map(|t| Value::String(self.text(t))).collect())
-    }
-
-    fn statement(&self, s: &Statement) -> Value {
-        let mut m = Map::new();
-        if let Some(sid) = &s.sid {
-            m.insert("Sid".into(), json!(sid));
-        }
-        m.insert("Effect".into(), json!(s.effect.as_str()));
-        match &s.principal {
-            Some(Principal::Service(v)) => {
-                m.insert("Principal".into(), json!({ "Service": v }));
-            }
-            Some(Principal::Aws(v)) => {
-                m.insert("Principal".into(), json!({ "AWS": self.texts(v) }));
-            }
-            None => {}
-        }
-        match &s.actions {
-            Actions::Action(a) => m.insert("Action".into(), json!(a)),
-            Actions::NotAction(a) => m.insert("NotAction".into(), json!(a)),
-        };
-        match &s.resources {
-            Some(Resources::Resource(r)) => {
-                m.insert("Resource".into(), self.texts(r));
-            }
-            Some(Resources::NotResource(r)) => {
-                m.insert("NotResource".into(), self.texts(r));
-            }
-            None => {}
-        }
-        if !s.conditions.is_empty() {
-            let mut ops = Map::new();
-            for c in &s.conditions {
-                let op = ops.entry(c.operator.clone()).or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(keys) = op {
-                    keys.insert(c.key.clone(), self.texts(&c.values));
-                }
-            }
-            m.insert("Condition".into(), Value::Object(ops));
-        }
-        Value::Object(m)
-    }
-
     /// The size of one statement in a document.
     pub fn statement_size(&self, s: &Statement) -> usize {
-        json_size(&self.statement(s))
+        json_size(&iam_json::statement(s, &|t: &Text| Value::String(self.text(t))))
     }
 
     /// The size of a whole document.
@@ -311,6 +267,32 @@ mod tests {
             }
         }
         assert!(seen.contains(&Some("ReadTrainingSet3".to_owned())), "{seen:?}");
+    }
+
+    /// The size of a document is the length of the document the one writer writes, conditions
+    /// with one value (a scalar) and several (a list) included.
+    #[test]
+    fn document_size_is_the_written_documents_length() {
+        use crate::model::{Condition, PolicyDocument};
+        let mut conditioned = statement(2);
+        conditioned.conditions = vec![
+            Condition {
+                operator: "StringEquals".into(),
+                key: "aws:PrincipalTag/team".into(),
+                values: vec![Text::lit("a")],
+            },
+            Condition {
+                operator: "StringLike".into(),
+                key: "s3:prefix".into(),
+                values: vec![Text::lit("b"), Text::lit("c")],
+            },
+        ];
+        let statements = vec![statement(1), conditioned];
+        let doc = PolicyDocument { statements: statements.clone() };
+        let sizer = Sizer { spec_name: "x" };
+        let written = iam_json::document(&doc, &|t: &Text| Value::String(sizer.text(t))).to_string();
+        assert!(written.contains(r#""aws:PrincipalTag/team":"a""#), "{written}");
+        assert_eq!(sizer.document_size(&statements), written.len());
     }
 
     #[test]
