@@ -39,7 +39,7 @@ pub fn structure(source: &Source) -> Result<BTreeMap<Location, String>, Diagnost
     let root = match tree::parse(&source.text) {
         Ok(Some(root)) => root,
         Ok(None) => return Ok(BTreeMap::new()),
-        Err((message, at)) => return Err(one(Diagnostic::new(Code::Syntax, "", syntax_message(&message)).at(at))),
+        Err((message, at)) => return Err(one(Diagnostic::new(Code::Syntax, "", message).at(at))),
     };
     let mut walk = shape::check(&root);
     if walk.diags.has_errors() {
@@ -47,15 +47,6 @@ pub fn structure(source: &Source) -> Result<BTreeMap<Location, String>, Diagnost
         return Err(walk.diags);
     }
     Ok(walk.raw)
-}
-
-/// A parser's message, lowercase and without its trailing period.
-fn syntax_message(raw: &str) -> String {
-    let mut message = raw.trim().trim_end_matches('.').to_owned();
-    if let Some(first) = message.get(..1) {
-        message = first.to_lowercase() + message.get(1..).unwrap_or_default();
-    }
-    format!("invalid YAML: {message}")
 }
 
 /// Captures the bare message of a serde-saphyr error, without its location suffix or snippet.
@@ -84,8 +75,8 @@ pub fn parse(source: &Source) -> Result<SpecFile, Diagnostic> {
         let capture = Capture(RefCell::new(String::new()));
         let _ = e.render_with_options(serde_saphyr::render_options! { formatter: &capture });
         let raw = capture.0.into_inner();
-        // `value` is the inner field of `Spanned`, not a key of the spec.
-        let path = path.into_inner().replace(".value[", "[").replace(".value.", ".");
+        // `value` is the inner field of `Spanned`, and `?` a map key serde could not name.
+        let path = path.into_inner().replace(".value[", "[").replace(".value.", ".").replace(".?", "");
         let path = path.strip_suffix(".value").unwrap_or(&path);
         let path = if path == "." { String::new() } else { path.to_owned() };
         let location = e.location().and_then(|l| loc(l.line(), l.column()));

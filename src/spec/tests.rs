@@ -136,3 +136,53 @@ fn formats() {
     assert_eq!(policy_arn_partition("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"), Some("aws"));
     assert_eq!(policy_arn_partition("arn:aws:iam::aws:role/x"), None);
 }
+
+const SLURM: &str = "name: a\norchestrator: slurm\nadmins:\n  - name: o\n    trustedPrincipals: ['111122223333']\n";
+
+fn statement_spec(statement: &str) -> String {
+    format!("{SLURM}    extraStatements:\n      - {statement}\nexecutionRoles: [{{name: c}}]\n")
+}
+
+/// Unquoted values that YAML reads as numbers or booleans reach the model as the user wrote
+/// them, in a list or alone; a float is taken too.
+#[test]
+fn iam_values_keep_the_text_the_user_wrote() {
+    let condition = "{Effect: Allow, Action: s3:ListBucket, Resource: 'arn:aws:s3:::b', Condition: {StringEquals: \
+                     {'aws:PrincipalTag/a': 0x1F, 'aws:PrincipalTag/b': [0o17, 1_000, +12, on, False, 1.5, 1.0, 3600]}}}";
+    let model = load_text(&statement_spec(condition)).unwrap_or_else(|d| panic!("{d}"));
+    let statement = model
+        .policies
+        .iter()
+        .flat_map(|p| &p.document.statements)
+        .find(|s| s.origin.is_some())
+        .expect("the extra statement");
+    let values: Vec<Vec<String>> = statement
+        .conditions
+        .iter()
+        .map(|c| c.values.iter().map(|v| v.as_literal().unwrap_or_default()).collect())
+        .collect();
+    assert_eq!(values, [vec!["0x1F"], vec!["0o17", "1_000", "+12", "on", "False", "1.5", "1.0", "3600"]]);
+}
+
+/// IAM reads action names without regard to case, the service prefix included.
+#[test]
+fn an_upper_case_service_prefix_is_an_action() {
+    let text = statement_spec("{Effect: Allow, Action: S3:GetObject, Resource: 'arn:aws:s3:::b/*'}");
+    let (model, map) = load_mapped(&Source { name: "t.yaml".into(), text }).unwrap_or_else(|d| panic!("{d}"));
+    let lint = crate::check::lint::lint(&model, &map);
+    assert!(lint.items.is_empty(), "{lint}");
+}
+
+/// Condition operators by the documented list, with `IfExists` and the set prefixes.
+#[test]
+fn condition_operators() {
+    use super::format::is_condition_operator;
+    for ok in ["StringEquals", "ForAllValues:StringLikeIfExists", "ForAnyValue:ArnLike", "Null", "BoolIfExists"] {
+        assert!(is_condition_operator(ok), "{ok}");
+    }
+    for bad in
+        ["", "stringequals", "StringEquals\u{200b}", "NullIfExists", "ForAllValues:", "IfExists", "ForSomeValues:Bool"]
+    {
+        assert!(!is_condition_operator(bad), "{bad}");
+    }
+}

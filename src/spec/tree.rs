@@ -75,16 +75,32 @@ fn is_bool(text: &str) -> bool {
     matches!(text.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off")
 }
 
-/// The first YAML document of `text` as a tree, or the parser's message and where it stopped.
+/// The YAML document of `text` as a tree (`None` when empty), or what is wrong and where.
 pub fn parse(text: &str) -> Result<Option<Node>, (String, Option<Location>)> {
     let mut builder = Builder { stack: Vec::new(), root: None };
+    let mut done = false;
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| (e.info(), location(e.marker().line(), e.marker().col())))?;
-        if builder.event(event, span) {
-            break;
+        let (event, span) =
+            event.map_err(|e| (syntax_message(&e.info()), location(e.marker().line(), e.marker().col())))?;
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart(..) if done => {
+                let message = "the spec holds more than one YAML document (`---`); keep one".to_owned();
+                return Err((message, location(span.start.line(), span.start.col())));
+            }
+            event => done |= builder.event(event, span),
         }
     }
     Ok(builder.root)
+}
+
+/// A parser's message, lowercase and without its trailing period.
+fn syntax_message(raw: &str) -> String {
+    let mut message = raw.trim().trim_end_matches('.').to_owned();
+    if let Some(first) = message.get(..1) {
+        message = first.to_lowercase() + message.get(1..).unwrap_or_default();
+    }
+    format!("invalid YAML: {message}")
 }
 
 /// A parser marker as a location: lines are 1-based there, columns 0-based.
@@ -168,6 +184,12 @@ mod tests {
         assert_eq!(items[1].tag.as_deref(), Some("!Sub"));
         assert_eq!(items[1].at, Some(Location { line: 2, column: 16 }));
         assert!(parse("a: [").is_err());
+        let (message, at) = parse("a: 1\n---\nb: 2\n").unwrap_err();
+        assert_eq!(
+            (message.as_str(), at),
+            ("the spec holds more than one YAML document (`---`); keep one", Some(Location { line: 2, column: 1 }))
+        );
+        assert!(parse("a: 1\n...\n").is_ok());
         assert!(parse("").unwrap().is_none());
     }
 }
