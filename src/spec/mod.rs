@@ -75,9 +75,9 @@ pub fn read(source: &Source) -> Result<Read, Diagnostics> {
         let message = "the spec is empty; `hyperpod-iam init` prints a starter spec";
         return Err(Diagnostics { items: vec![Diagnostic::new(Code::MissingKey, "", message)] });
     }
-    let raw = parse::structure(source)?;
+    let walk = parse::structure(source)?;
     let file = parse::parse(source).map_err(|d| Diagnostics { items: vec![d] })?;
-    let mut v = validate::Validator::new(raw);
+    let mut v = validate::Validator::new(walk);
     let config = v.convert(&file);
     let acknowledgements = v.acknowledgements(&file);
     if v.diags.has_errors() {

@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use serde_saphyr::Spanned;
 
@@ -24,8 +23,8 @@ pub fn at<T>(s: &Spanned<T>) -> Option<Location> {
 }
 
 /// The structural errors of the whole file (syntax, unknown and missing keys, wrong types,
-/// duplicate keys, tags), or the source text of each unquoted IAM value by location.
-pub fn structure(source: &Source) -> Result<BTreeMap<Location, String>, Diagnostics> {
+/// duplicate keys, tags), or what the walk learnt of a file without them.
+pub fn structure(source: &Source) -> Result<shape::Walk, Diagnostics> {
     let one = |d: Diagnostic| Diagnostics { items: vec![d] };
     if source.name.ends_with(".json")
         && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&source.text)
@@ -38,7 +37,7 @@ pub fn structure(source: &Source) -> Result<BTreeMap<Location, String>, Diagnost
     }
     let root = match tree::parse(&source.text) {
         Ok(Some(root)) => root,
-        Ok(None) => return Ok(BTreeMap::new()),
+        Ok(None) => return Ok(shape::Walk::default()),
         Err((message, at)) => return Err(one(Diagnostic::new(Code::Syntax, "", message).at(at))),
     };
     let mut walk = shape::check(&root);
@@ -46,7 +45,7 @@ pub fn structure(source: &Source) -> Result<BTreeMap<Location, String>, Diagnost
         walk.diags.sort();
         return Err(walk.diags);
     }
-    Ok(walk.raw)
+    Ok(walk)
 }
 
 /// Captures the bare message of a serde-saphyr error, without its location suffix or snippet.

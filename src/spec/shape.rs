@@ -111,12 +111,14 @@ pub const SPEC: &[Field] = &[
     def("acknowledge", Shape::List(&Shape::Map(ACKNOWLEDGEMENT))),
 ];
 
-/// What the walk found: every structural error, and the source text of each unquoted scalar of
-/// an IAM value, by location, so that `0x1F` stays `0x1F` and `on` stays `on`.
+/// What the walk found: every structural error, the source text of each unquoted scalar of an
+/// IAM value by location (so that `0x1F` stays `0x1F` and `on` stays `on`), and where each key
+/// of a free-form map (tags, condition operators and keys) is written.
 #[derive(Default)]
 pub struct Walk {
     pub diags: Diagnostics,
     pub raw: BTreeMap<Location, String>,
+    pub keys: BTreeMap<String, Location>,
 }
 
 /// Checks the tree against [`SPEC`].
@@ -162,6 +164,10 @@ impl Walk {
             (Value::Alias, _) => {}
             (Value::Scalar { .. }, Shape::Str) if !node.is_null() => {}
             (Value::Scalar { text, plain: true }, Shape::Bool) if is_bool(text) => {}
+            (Value::Scalar { text, .. }, Shape::Bool) if !node.is_null() => {
+                let message = format!("expected `true` or `false`, found `{text}`");
+                self.error(Code::WrongType, path, node.at, message);
+            }
             (Value::Scalar { text, plain }, Shape::Strings) if !node.is_null() => self.iam_value(node, text, *plain),
             (Value::List(items), Shape::Strings) => {
                 for (i, item) in items.iter().enumerate() {
@@ -180,8 +186,12 @@ impl Walk {
             }
             (Value::Map(entries), Shape::Map(fields)) => self.map(node, entries, fields, path),
             (Value::Map(entries), Shape::Dict(inner)) => {
-                for (key, value) in self.keys(entries, path) {
-                    self.node(value, *inner, &join(path, key));
+                for (key, value, at) in self.keys(entries, path) {
+                    let path = join(path, key);
+                    if let Some(at) = at {
+                        self.keys.insert(path.clone(), at);
+                    }
+                    self.node(value, *inner, &path);
                 }
             }
             _ => self.wrong_type(node, shape, path),
@@ -196,7 +206,7 @@ impl Walk {
 
     /// The keys of a map with their values, each key once: a key that is not a string, or one
     /// given twice, is reported and left out.
-    fn keys<'n>(&mut self, entries: &'n [(Node, Node)], path: &str) -> Vec<(&'n str, &'n Node)> {
+    fn keys<'n>(&mut self, entries: &'n [(Node, Node)], path: &str) -> Vec<(&'n str, &'n Node, Option<Location>)> {
         let mut seen: BTreeMap<&str, Option<Location>> = BTreeMap::new();
         let mut keys = Vec::new();
         for (key, value) in entries {
@@ -210,7 +220,7 @@ impl Walk {
                 self.error(Code::Duplicate, &join(path, name), key.at, message);
                 continue;
             }
-            keys.push((name, value));
+            keys.push((name, value, key.at));
         }
         keys
     }
@@ -219,7 +229,7 @@ impl Walk {
         let keys = self.keys(entries, path);
         // A misspelt required key is reported once, as unknown with its did-you-mean.
         let mut suggested = Vec::new();
-        for (key, value) in &keys {
+        for (key, value, at) in &keys {
             match fields.iter().find(|f| f.key == *key) {
                 Some(field) if field.nullable && value.is_null() => {}
                 Some(field) => self.node(value, field.shape, &join(path, key)),
@@ -228,15 +238,13 @@ impl Walk {
                     let message = format!("unknown key `{key}`; known keys here: {}", names.join(", "));
                     let suggestion = did_you_mean(key, names);
                     suggested.extend(suggestion.clone());
-                    let d = Diagnostic::new(Code::UnknownKey, join(path, key), message)
-                        .at(entries.iter().find(|(k, _)| k.scalar() == Some(key)).and_then(|(k, _)| k.at))
-                        .suggest(suggestion);
+                    let d = Diagnostic::new(Code::UnknownKey, join(path, key), message).at(*at).suggest(suggestion);
                     self.diags.push(d);
                 }
             }
         }
         for field in fields.iter().filter(|f| f.required && !suggested.iter().any(|s| s == f.key)) {
-            if !keys.iter().any(|(k, _)| *k == field.key) {
+            if !keys.iter().any(|(k, _, _)| *k == field.key) {
                 let message = format!("missing required key `{}`", field.key);
                 self.error(Code::MissingKey, &join(path, field.key), node.at, message);
             }
@@ -270,7 +278,7 @@ mod tests {
                 "s:6:5: error[HP002]: admins[0].extra: unknown key `extra`; known keys here: name, trustedPrincipals, managedPolicyArns, extraStatements",
                 "s:7:17: error[HP004]: executionRoles: expected a list, like `[a, b]`, found a map",
                 "s:8:20: error[HP010]: cluster.id: unknown tag `!Ref`: the spec takes plain values (`${AWS::Region}` and the like work without a tag)",
-                "s:9:24: error[HP004]: options.podIdentity: expected `true` or `false`, found a string",
+                "s:9:24: error[HP004]: options.podIdentity: expected `true` or `false`, found `yes`",
             ]
         );
         assert_eq!(

@@ -31,6 +31,8 @@ pub struct Validator {
     pub locations: SourceMap,
     /// The source text of each unquoted IAM value, by location (see [`super::shape::Walk::raw`]).
     raw: BTreeMap<Location, String>,
+    /// Where each key of a free-form map is (see [`super::shape::Walk::keys`]).
+    keys: BTreeMap<String, Location>,
 }
 
 /// What the sections after the top level need to know of it.
@@ -42,8 +44,8 @@ struct Context<'f> {
 }
 
 impl Validator {
-    pub fn new(raw: BTreeMap<Location, String>) -> Self {
-        Validator { diags: Diagnostics::default(), locations: SourceMap::new(), raw }
+    pub fn new(walk: super::shape::Walk) -> Self {
+        Validator { diags: Diagnostics::default(), locations: SourceMap::new(), raw: walk.raw, keys: walk.keys }
     }
 
     fn error(&mut self, code: Code, path: impl Into<String>, location: Option<Location>, message: impl Into<String>) {
@@ -230,13 +232,14 @@ impl Validator {
         }
         for (key, value) in tags {
             let path = format!("tags.{key}");
+            let key_at = self.keys.get(&path).copied().or(at(value));
             if key.is_empty() || key.chars().count() > 128 || !key.chars().all(super::format::is_tag_char) {
                 let message =
                     format!("tag key `{key}` is not valid: expected 1 to 128 letters, digits, spaces and `_.:/=+-@`");
-                self.error(Code::InvalidValue, path, at(value), message);
+                self.error(Code::InvalidValue, path, key_at, message);
             } else if key.to_ascii_lowercase().starts_with("aws:") {
                 let message = format!("tag key `{key}` uses the reserved prefix `aws:`");
-                self.error(Code::InvalidValue, path, at(value), message);
+                self.error(Code::InvalidValue, path, key_at, message);
             } else if value.value.chars().count() > 256 || !value.value.chars().all(super::format::is_tag_char) {
                 self.invalid(path, value, "expected at most 256 letters, digits, spaces and `_.:/=+-@`");
             }

@@ -188,12 +188,14 @@ impl Validator {
     fn conditions(&mut self, path: &str, st: &Spanned<StatementSpec>) -> Vec<Condition> {
         let mut conditions = Vec::new();
         for (operator, keys) in &st.value.condition {
-            let at_operator = keys.values().next().and_then(at);
-            self.condition_operator(&format!("{path}.Condition.{operator}"), operator, at_operator);
+            let field = format!("{path}.Condition.{operator}");
+            let at_operator = self.keys.get(&field).copied().or_else(|| keys.values().next().and_then(at));
+            self.condition_operator(&field, operator, at_operator);
             for (key, values) in keys {
                 let field = format!("{path}.Condition.{operator}.{key}");
                 self.locate(&field, at(values));
-                self.condition_key(&field, key, at(values));
+                let at_key = self.keys.get(&field).copied().or(at(values));
+                self.condition_key(&field, key, at_key);
                 let all: Vec<String> = self.items(values).into_iter().map(|(v, _)| v).collect();
                 if all.is_empty() {
                     self.error(Code::MissingKey, &field, at(values), "a condition needs at least one value");
