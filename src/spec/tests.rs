@@ -186,3 +186,29 @@ fn condition_operators() {
         assert!(!is_condition_operator(bad), "{bad}");
     }
 }
+
+/// Condition keys: global keys from the documented list, service keys from the catalog where it
+/// lists them; the catalog lacks the keys of actions, so an unlisted one is taken on trust
+/// unless a listed key is a likely typo of it.
+#[test]
+fn condition_keys_by_the_global_list_and_the_catalog() {
+    use super::format::{KeyVerdict, condition_key};
+    assert_eq!(condition_key("aws:PrincipalTag/team"), KeyVerdict::Known);
+    assert_eq!(condition_key("AWS:sourceip"), KeyVerdict::Known);
+    assert_eq!(condition_key("aws:SourceIpp"), KeyVerdict::Unknown(Some("aws:SourceIp".into())));
+    assert!(matches!(condition_key("aws:PrincipalTag/"), KeyVerdict::Unknown(_)), "a tag key is needed");
+    assert_eq!(condition_key("sagemakr:ResourceTag/x"), KeyVerdict::Unknown(Some("sagemaker:ResourceTag/x".into())));
+    assert_eq!(condition_key("eks:clusterName"), KeyVerdict::Known);
+    assert_eq!(condition_key("iam:PassedToService"), KeyVerdict::Unlisted);
+    assert_eq!(condition_key("eks:clusterNam"), KeyVerdict::Unknown(Some("eks:clusterName".into())));
+}
+
+/// `key:` with no value leaves an optional key out; a key with a default list needs a list.
+#[test]
+fn an_empty_value_is_left_out_only_where_the_schema_allows_it() {
+    let base = "name: a\norchestrator: slurm\nadmins: [{name: o, trustedPrincipals: ['111122223333']}]\n\
+                executionRoles: [{name: c}]\n";
+    assert!(load_text(&format!("{base}cluster:\npartition:\n")).is_ok());
+    let err = load_text(&format!("{base}scientists:\n")).unwrap_err();
+    assert_eq!(err.to_string(), ":5:11: error[HP004]: scientists: expected a list, like `[a, b]`, found nothing\n");
+}
