@@ -278,11 +278,27 @@ impl Validator {
                 let message = "an acknowledgement needs a reason: say why the warning is accepted";
                 self.error(Code::MissingKey, format!("{path}.reason"), at(&e.reason), message);
             }
+            if let Some(p) = &e.path {
+                self.acknowledged_path(&format!("{path}.path"), p);
+            }
             if let Some(code) = code {
                 let reason = e.reason.value.trim().to_owned();
                 out.push(Acknowledgement { code, reason, path: e.path.as_ref().map(|p| p.value.clone()) });
             }
         }
         out
+    }
+
+    /// An acknowledgement's `path` names a field of this spec (or an entry holding fields).
+    fn acknowledged_path(&mut self, field: &str, p: &S) {
+        let covers = |located: &String| {
+            located.strip_prefix(p.value.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        };
+        if self.locations.keys().any(covers) {
+            return;
+        }
+        let message = format!("`{}` is not a path of this spec, such as `admins[0].extraStatements[1]`", p.value);
+        let suggestion = did_you_mean(&p.value, self.locations.keys().map(String::as_str));
+        self.diags.push(Diagnostic::new(Code::InvalidValue, field, message).at(at(p)).suggest(suggestion));
     }
 }
