@@ -75,8 +75,16 @@ pub fn read(source: &Source) -> Result<Read, Diagnostics> {
         let message = "the spec is empty; `hyperpod-iam init` prints a starter spec";
         return Err(Diagnostics { items: vec![Diagnostic::new(Code::MissingKey, "", message)] });
     }
-    let walk = parse::structure(source)?;
-    let file = parse::parse(source).map_err(|d| Diagnostics { items: vec![d] })?;
+    let mut walk = parse::structure(source)?;
+    let file = match parse::parse(source) {
+        Ok(file) => file,
+        // What the shape found already explains a file serde cannot read.
+        Err(_) if walk.diags.has_errors() => {
+            walk.diags.sort();
+            return Err(walk.diags);
+        }
+        Err(d) => return Err(Diagnostics { items: vec![d] }),
+    };
     let mut v = validate::Validator::new(walk);
     let config = v.convert(&file);
     let acknowledgements = v.acknowledgements(&file);

@@ -23,7 +23,8 @@ pub fn at<T>(s: &Spanned<T>) -> Option<Location> {
 }
 
 /// The structural errors of the whole file (syntax, unknown and missing keys, wrong types,
-/// duplicate keys, tags), or what the walk learnt of a file without them.
+/// duplicate keys, tags) when one of them keeps serde from reading it; else what the walk
+/// learnt, its errors included.
 pub fn structure(source: &Source) -> Result<shape::Walk, Diagnostics> {
     let one = |d: Diagnostic| Diagnostics { items: vec![d] };
     if source.name.ends_with(".json")
@@ -41,7 +42,11 @@ pub fn structure(source: &Source) -> Result<shape::Walk, Diagnostics> {
         Err((message, at)) => return Err(one(Diagnostic::new(Code::Syntax, "", message).at(at))),
     };
     let mut walk = shape::check(&root);
-    if walk.diags.has_errors() {
+    // Unknown keys, duplicate keys and tags leave a spec serde can still read (the keys ignored,
+    // the first of two kept, the tag dropped), so its values are checked in the same run; a
+    // wrong type or a missing key does not.
+    let blocking = |d: &Diagnostic| matches!(d.code, Code::WrongType | Code::MissingKey | Code::Syntax);
+    if walk.diags.items.iter().any(blocking) {
         walk.diags.sort();
         return Err(walk.diags);
     }
@@ -63,7 +68,10 @@ impl serde_saphyr::MessageFormatter for Capture {
 /// is rare (a value out of a number's range, the reader's size budget).
 pub fn parse(source: &Source) -> Result<SpecFile, Diagnostic> {
     let path = RefCell::new(String::new());
-    let options = serde_saphyr::options! { budget: serde_saphyr::budget! { max_nodes: 200_000, max_depth: 64, } };
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! { max_nodes: 200_000, max_depth: 64, },
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::FirstWins,
+    };
     let result = serde_saphyr::with_deserializer_from_str_with_options(&source.text, options, |de| {
         serde_path_to_error::deserialize::<_, SpecFile>(de).map_err(|e| {
             *path.borrow_mut() = e.path().to_string();

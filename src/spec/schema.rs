@@ -1,5 +1,9 @@
-//! The input schema: the spec as the user writes it, read by serde (unknown keys refused). Every
-//! value keeps where it was written ([`Spanned`]), for messages and for the lint.
+//! The input schema: the spec as the user writes it, read by serde. Every value keeps where it was
+//! written ([`Spanned`]), for messages and for the lint.
+//!
+//! Unknown keys are not refused here but by [`super::shape`], which reports every one of them
+//! with its location and lets the rest of the spec be read and checked in the same run; a test
+//! proves that its tables name exactly the fields of these structs.
 
 use std::collections::BTreeMap;
 
@@ -11,11 +15,10 @@ use crate::check::Location;
 pub type S = Spanned<String>;
 
 // Every role entry repeats `managedPolicyArns` and `extraStatements` rather than flattening a
-// shared struct: `#[serde(flatten)]` cannot be combined with `deny_unknown_fields`, and it
-// buffers values so that `Spanned` loses its line and column.
+// shared struct: `#[serde(flatten)]` buffers values, so that `Spanned` loses its line and column.
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct SpecFile {
     pub name: S,
     pub orchestrator: S,
@@ -38,7 +41,6 @@ pub struct SpecFile {
 
 /// `{code: HP113, reason: "...", path: admins[0]}`: a warning the team accepts, and why.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AcknowledgementSpec {
     pub code: S,
     pub reason: S,
@@ -46,14 +48,14 @@ pub struct AcknowledgementSpec {
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ClusterSpec {
     pub id: Option<S>,
     pub eks_cluster_name: Option<S>,
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct OptionsSpec {
     pub custom_vpc: Option<Spanned<bool>>,
     pub pod_identity: Option<Spanned<bool>>,
@@ -64,7 +66,7 @@ pub struct OptionsSpec {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct AdminSpec {
     pub name: S,
     pub trusted_principals: Spanned<Vec<S>>,
@@ -75,7 +77,7 @@ pub struct AdminSpec {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ScientistSpec {
     pub name: S,
     pub trusted_principals: Spanned<Vec<S>>,
@@ -88,7 +90,7 @@ pub struct ScientistSpec {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct PodRoleSpec {
     pub service_account: S,
     #[serde(default)]
@@ -100,7 +102,7 @@ pub struct PodRoleSpec {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ExecutionSpec {
     pub name: S,
     #[serde(default)]
@@ -115,7 +117,6 @@ pub struct ExecutionSpec {
 
 /// An IAM statement as users write it in policies, in YAML or JSON.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct StatementSpec {
     #[serde(rename = "Sid")]
     pub sid: Option<S>,

@@ -3,8 +3,8 @@
 //! its own line and column, in one run. Serde stops at the first of these; once the shape is
 //! right, it reads the file into the input schema ([`super::schema`]) without complaint.
 //!
-//! The tables below name the same keys as the schema's structs; a test reads every example
-//! through both, and one that walks the tables proves each key is one the schema takes.
+//! The tables below name the same keys as the schema's structs, which a test checks against
+//! serde's own field lists.
 
 use std::collections::BTreeMap;
 
@@ -92,6 +92,8 @@ const OPTIONS: &[Field] = &[
     opt("consoleAccess", Shape::Bool),
 ];
 
+const CLUSTER: &[Field] = &[opt("id", Shape::Str), opt("eksClusterName", Shape::Str)];
+
 const ACKNOWLEDGEMENT: &[Field] = &[req("code", Shape::Str), req("reason", Shape::Str), opt("path", Shape::Str)];
 
 /// The whole spec file.
@@ -101,7 +103,7 @@ pub const SPEC: &[Field] = &[
     opt("partition", Shape::Str),
     opt("region", Shape::Str),
     opt("account", Shape::Str),
-    opt("cluster", Shape::Map(&[opt("id", Shape::Str), opt("eksClusterName", Shape::Str)])),
+    opt("cluster", Shape::Map(CLUSTER)),
     def("options", Shape::Map(OPTIONS)),
     opt("permissionsBoundary", Shape::Str),
     def("tags", Shape::Dict(&Shape::Str)),
@@ -258,8 +260,79 @@ fn is_bool(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::RefCell;
+
+    use serde::de::{DeserializeOwned, Visitor};
+
     use super::*;
+    use crate::spec::schema;
     use crate::spec::tree;
+
+    /// Serde's own list of a struct's fields: a deserializer that records what
+    /// `deserialize_struct` is asked for, then stops.
+    struct Probe<'a>(&'a RefCell<Vec<&'static str>>);
+
+    #[derive(Debug)]
+    struct Stop;
+
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("stop")
+        }
+    }
+
+    impl std::error::Error for Stop {}
+
+    impl serde::de::Error for Stop {
+        fn custom<T: std::fmt::Display>(_: T) -> Self {
+            Stop
+        }
+    }
+
+    impl<'de> serde::Deserializer<'de> for Probe<'_> {
+        type Error = Stop;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0.borrow_mut().extend(fields);
+            Err(Stop)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    fn serde_fields<T: DeserializeOwned>() -> Vec<&'static str> {
+        let fields = RefCell::new(Vec::new());
+        assert!(T::deserialize(Probe(&fields)).is_err());
+        fields.into_inner()
+    }
+
+    /// The shape decides which keys are unknown, so its tables must name exactly the fields the
+    /// schema reads: a key only the schema has would be refused, one only the shape has ignored.
+    #[test]
+    fn the_tables_are_the_schema() {
+        let keys = |fields: &[Field]| fields.iter().map(|f| f.key).collect::<Vec<_>>();
+        assert_eq!(keys(SPEC), serde_fields::<schema::SpecFile>());
+        assert_eq!(keys(CLUSTER), serde_fields::<schema::ClusterSpec>());
+        assert_eq!(keys(OPTIONS), serde_fields::<schema::OptionsSpec>());
+        assert_eq!(keys(ADMIN), serde_fields::<schema::AdminSpec>());
+        assert_eq!(keys(SCIENTIST), serde_fields::<schema::ScientistSpec>());
+        assert_eq!(keys(POD_ROLE), serde_fields::<schema::PodRoleSpec>());
+        assert_eq!(keys(EXECUTION), serde_fields::<schema::ExecutionSpec>());
+        assert_eq!(keys(STATEMENT), serde_fields::<schema::StatementSpec>());
+        assert_eq!(keys(ACKNOWLEDGEMENT), serde_fields::<schema::AcknowledgementSpec>());
+    }
 
     fn messages(text: &str) -> Vec<String> {
         let root = tree::parse(text).unwrap().unwrap();

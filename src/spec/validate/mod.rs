@@ -44,8 +44,10 @@ struct Context<'f> {
 }
 
 impl Validator {
+    /// Starts from what the shape found: its errors (unknown keys, duplicates, tags) are reported
+    /// with the values' own.
     pub fn new(walk: super::shape::Walk) -> Self {
-        Validator { diags: Diagnostics::default(), locations: SourceMap::new(), raw: walk.raw, keys: walk.keys }
+        Validator { diags: walk.diags, locations: SourceMap::new(), raw: walk.raw, keys: walk.keys }
     }
 
     fn error(&mut self, code: Code, path: impl Into<String>, location: Option<Location>, message: impl Into<String>) {
