@@ -15,6 +15,16 @@ pub struct Acknowledgement {
     pub reason: String,
     /// The spec path it covers (that field and everything under it); `None` for the whole spec.
     pub path: Option<String>,
+    /// Written in the spec (`acknowledge:`), not given on the command line.
+    pub in_spec: bool,
+}
+
+/// How a warning was acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Acknowledged {
+    pub reason: String,
+    /// In the spec itself (SARIF's `inSource`), else on the command line (`external`).
+    pub in_spec: bool,
 }
 
 impl Acknowledgement {
@@ -31,7 +41,7 @@ impl Acknowledgement {
         if reason.is_empty() {
             return Err(format!("`{arg}`: say why the warning is accepted after `=`"));
         }
-        Ok(Acknowledgement { code, reason: reason.to_owned(), path: None })
+        Ok(Acknowledgement { code, reason: reason.to_owned(), path: None, in_spec: false })
     }
 
     fn covers(&self, code: Code, path: &str) -> bool {
@@ -46,7 +56,7 @@ impl Acknowledgement {
 pub fn apply(diags: &mut Diagnostics, acknowledgements: &[Acknowledgement]) {
     for d in diags.items.iter_mut().filter(|d| d.severity == Severity::Warning && d.acknowledged.is_none()) {
         if let Some(a) = acknowledgements.iter().find(|a| a.covers(d.code, &d.path)) {
-            d.acknowledged = Some(a.reason.clone());
+            d.acknowledged = Some(Acknowledged { reason: a.reason.clone(), in_spec: a.in_spec });
         }
     }
 }
@@ -67,12 +77,17 @@ mod tests {
                 Diagnostic::new(Code::ActionStar, "admins[0].extraStatements[0].Action[0]", "e"),
             ],
         };
-        let scoped = Acknowledgement { code: Code::ResourceStar, reason: "r".into(), path: Some("admins[1]".into()) };
+        let scoped = Acknowledgement {
+            code: Code::ResourceStar,
+            reason: "r".into(),
+            path: Some("admins[1]".into()),
+            in_spec: true,
+        };
         let all = Acknowledgement::parse_allow("hp113 = console needed").unwrap();
         apply(&mut diags, &[scoped, all]);
         let marked: Vec<bool> = diags.items.iter().map(|d| d.acknowledged.is_some()).collect();
         assert_eq!(marked, [true, false, true, false, false]);
-        assert_eq!(diags.items[0].acknowledged.as_deref(), Some("console needed"));
+        assert_eq!(diags.items[0].acknowledged, Some(Acknowledged { reason: "console needed".into(), in_spec: false }));
         assert!(diags.has_errors() && diags.has_open_warnings());
         assert_eq!(
             Acknowledgement::parse_allow("HP109=x").unwrap_err(),

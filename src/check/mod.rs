@@ -49,7 +49,7 @@ pub struct Diagnostic {
     /// A close, valid alternative, when there is one.
     pub suggestion: Option<String>,
     /// Why a warning is accepted, when the spec or the command line acknowledges it.
-    pub acknowledged: Option<String>,
+    pub acknowledged: Option<ack::Acknowledged>,
 }
 
 impl Diagnostic {
@@ -87,8 +87,8 @@ impl Diagnostic {
         if let Some(s) = &self.suggestion {
             out.push_str(&format!(" (did you mean `{s}`?)"));
         }
-        if let Some(reason) = &self.acknowledged {
-            out.push_str(&format!(" (acknowledged: {reason})"));
+        if let Some(a) = &self.acknowledged {
+            out.push_str(&format!(" (acknowledged: {})", a.reason));
         }
         out
     }

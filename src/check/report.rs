@@ -59,7 +59,7 @@ pub fn json(diags: &Diagnostics, file: &str) -> String {
                 column: d.location.map(|l| l.column),
                 message: &d.message,
                 suggestion: d.suggestion.as_deref(),
-                acknowledged: d.acknowledged.as_deref(),
+                acknowledged: d.acknowledged.as_ref().map(|a| a.reason.as_str()),
             })
             .collect(),
     };
@@ -208,8 +208,11 @@ pub fn sarif(diags: &Diagnostics, file: &str) -> String {
             }],
             suppressions: d
                 .acknowledged
-                .as_deref()
-                .map(|justification| SarifSuppression { kind: "external", justification })
+                .as_ref()
+                .map(|a| SarifSuppression {
+                    kind: if a.in_spec { "inSource" } else { "external" },
+                    justification: &a.reason,
+                })
                 .into_iter()
                 .collect(),
         })

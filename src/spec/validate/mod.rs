@@ -285,7 +285,8 @@ impl Validator {
             }
             if let Some(code) = code {
                 let reason = e.reason.value.trim().to_owned();
-                out.push(Acknowledgement { code, reason, path: e.path.as_ref().map(|p| p.value.clone()) });
+                let path = e.path.as_ref().map(|p| p.value.clone());
+                out.push(Acknowledgement { code, reason, path, in_spec: true });
             }
         }
         out
