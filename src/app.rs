@@ -5,8 +5,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::check::ack::{self, Acknowledgement};
 use crate::check::did_you_mean;
-use crate::check::{Diagnostic, Diagnostics, codes, lint, report};
+use crate::check::{Code, Diagnostic, Diagnostics, lint, report};
 use crate::cli::{
     CheckArgs, Cli, Command, EmitterDirs, InitArgs, InitOrchestrator, ModelArgs, RenderArgs, ReportFormat,
 };
@@ -100,19 +101,28 @@ fn source(path: Option<&Path>) -> Result<Source, Failure> {
         InputError::TooLarge { .. } => Failure::new(Exit::Invalid, format!("error: {e}")),
     })?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        let d = Diagnostic::error(codes::SYNTAX, "", "the spec is not UTF-8 text");
+        let d = Diagnostic::new(Code::Syntax, "", "the spec is not UTF-8 text");
         Failure::new(Exit::Invalid, d.render(&name))
     })?;
     Ok(Source { name, text })
 }
 
 /// Reads the spec and lints its model: every finding, and the model when the spec could be read.
+/// Warnings that the spec acknowledges are marked so.
 pub fn check_spec(source: &Source) -> (Option<Model>, Diagnostics) {
-    match spec::load_mapped(source) {
-        Ok((model, map)) => {
-            let mut diags = lint::lint(&model, &map);
+    check_spec_allowing(source, &[])
+}
+
+/// [`check_spec`], with acknowledgements from the command line besides the spec's own.
+pub fn check_spec_allowing(source: &Source, allow: &[Acknowledgement]) -> (Option<Model>, Diagnostics) {
+    match spec::load_all(source) {
+        Ok(loaded) => {
+            let mut diags = loaded.warnings;
+            diags.items.extend(lint::lint(&loaded.model, &loaded.locations).items);
             diags.sort();
-            (Some(model), diags)
+            ack::apply(&mut diags, &loaded.acknowledgements);
+            ack::apply(&mut diags, allow);
+            (Some(loaded.model), diags)
         }
         Err(diags) => (None, diags),
     }
@@ -267,22 +277,32 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
 
 fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
-    let (model, diags) = check_spec(&source);
+    let (model, diags) = check_spec_allowing(&source, &args.allow);
     let out = match args.format {
         ReportFormat::Text => report::text(&diags, &source.name),
         ReportFormat::Json => report::json(&diags, &source.name),
         ReportFormat::Sarif => report::sarif(&diags, &source.name),
     };
     console.stdout.write_all(out.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))?;
-    let (errors, warnings) = report::summary(&diags);
+    let (errors, warnings, acknowledged) = report::summary(&diags);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let summary = match (&model, errors + warnings) {
+        (Some(_), 0) if acknowledged > 0 => {
+            format!("{}: no problems found ({} acknowledged)", source.name, plural(acknowledged, "warning"))
+        }
         (Some(model), 0) => format!(
             "{}: no problems found ({}, {}, IAM catalog {})",
             source.name,
             plural(model.roles.len(), "role"),
             plural(model.policies.len(), "policy document"),
             crate::catalog::catalog().version()
+        ),
+        _ if acknowledged > 0 => format!(
+            "{}: {}, {} ({} acknowledged)",
+            source.name,
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+            acknowledged
         ),
         _ => format!("{}: {}, {}", source.name, plural(errors, "error"), plural(warnings, "warning")),
     };

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::check::ack::Acknowledgement;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// One spec in, IAM for SageMaker HyperPod out: CloudFormation, Terraform JSON, Kubernetes RBAC
@@ -77,6 +78,14 @@ pub struct CheckArgs {
     /// Fail (exit 3) on warnings too
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Acknowledge a warning code for the whole spec, with the reason (`HP113=admins use the
+    /// console`); repeatable. Acknowledged warnings are listed as such and never hide an error
+    #[arg(long = "allow", value_name = "CODE=REASON", value_parser = parse_allow)]
+    pub allow: Vec<Acknowledgement>,
+}
+
+fn parse_allow(arg: &str) -> Result<Acknowledgement, String> {
+    Acknowledgement::parse_allow(arg)
 }
 
 /// A `check --format` value.

@@ -199,6 +199,14 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("cli-check-sarif-invalid-spec", &["check", "tests/invalid/unknown-key.yaml", "--format", "sarif"]),
     ("cli-check-deny-warnings", &["check", "examples/eks-full.yaml", "--deny-warnings"]),
     ("cli-render-refuses-lint-errors", &["render", "tests/lint/aws-page-errors.yaml", "--out", "-"]),
+    (
+        "cli-check-allow",
+        &["check", "tests/lint/acknowledged.yaml", "--deny-warnings", "--allow", "HP106=log groups vary per job"],
+    ),
+    ("cli-check-allow-refuses-errors", &["check", "tests/lint/acknowledged.yaml", "--allow", "HP109=everything"]),
+    ("cli-check-acknowledged-json", &["check", "tests/lint/acknowledged.yaml", "--format", "json"]),
+    ("cli-check-acknowledged-sarif", &["check", "tests/lint/acknowledged.yaml", "--format", "sarif"]),
+    ("cli-check-acknowledged-deny-warnings", &["check", "tests/lint/acknowledged.yaml", "--deny-warnings"]),
 ];
 
 fn command_case(stdout: String, stderr: String, code: i32) -> BTreeMap<String, String> {

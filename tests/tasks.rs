@@ -456,7 +456,7 @@ fn run(case: &str, config: &Config, model: &model::Model, deployment: &Deploymen
 /// The spec behind a golden case, parsed into configuration and model.
 fn load_spec(path: &Path, name: &str) -> (Config, model::Model) {
     let source = Source { name: name.to_owned(), text: fs::read_to_string(path).unwrap() };
-    let (config, _) = spec::read(&source).unwrap_or_else(|d| panic!("{name}: {d}"));
+    let config = spec::read(&source).unwrap_or_else(|d| panic!("{name}: {d}")).config;
     let model = model::build(&config);
     (config, model)
 }
