@@ -51,7 +51,7 @@ fn main() {
     );
     for n in [10, 100, 1_000] {
         let source = teams(n);
-        let (config, _) = spec::read(&source).expect("valid spec");
+        let config = spec::read(&source).expect("valid spec").config;
         let model = model::build(&config);
         let env = tasks::environment(&model);
         let personas = tasks::personas(&config, &model, &env);
@@ -62,7 +62,7 @@ fn main() {
             .sum();
         let runs = if n >= 1_000 { 5 } else { 11 };
         let load = median(runs, || {
-            let (config, _) = spec::read(&source).expect("valid spec");
+            let config = spec::read(&source).expect("valid spec").config;
             black_box(model::build(&config));
         });
         let deployment = median(runs, || {

@@ -340,7 +340,8 @@ fn actual(model: &Model, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTreeS
 
 fn examples() -> Vec<(String, Value, Model)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = fs::read_dir(root.join("examples")).unwrap().flatten().map(|e| e.path()).collect();
+    let mut files: Vec<PathBuf> =
+        fs::read_dir(root.join("examples")).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
     files.sort();
     assert!(!files.is_empty());
     files

@@ -84,7 +84,7 @@ fn run(case: &str, config: &Config, model: &model::Model, deployment: &Deploymen
 /// The spec behind a golden case, parsed into configuration and model.
 fn load_spec(path: &Path, name: &str) -> (Config, model::Model) {
     let source = Source { name: name.to_owned(), text: fs::read_to_string(path).unwrap() };
-    let (config, _) = spec::read(&source).unwrap_or_else(|d| panic!("{name}: {d}"));
+    let config = spec::read(&source).unwrap_or_else(|d| panic!("{name}: {d}")).config;
     let model = model::build(&config);
     (config, model)
 }
@@ -416,7 +416,7 @@ fn many_teams_and_pod_roles_without_buckets() {
         ));
     }
     text.push_str("executionRoles:\n  - name: compute\n");
-    let (config, _) = spec::read(&Source { name: "many.yaml".to_owned(), text }).unwrap_or_else(|d| panic!("{d}"));
+    let config = spec::read(&Source { name: "many.yaml".to_owned(), text }).unwrap_or_else(|d| panic!("{d}")).config;
     let model = model::build(&config);
     let env = environment(&model);
     let deployment = Deployment::from_model(&model, &env);

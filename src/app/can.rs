@@ -30,7 +30,7 @@ pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failu
         if !words.is_empty() {
             return Err(usage(format!("`--matrix` takes no question, found `{}`", words.join(" "))));
         }
-        let (config, _) = spec::read(&source).map_err(|d| Failure::new(Exit::Invalid, d.to_string()))?;
+        let config = spec::read(&source).map_err(|d| Failure::new(Exit::Invalid, d.to_string()))?.config;
         let env = tasks::environment(&model);
         let deployment = Deployment::from_model(&model, &env);
         let personas = tasks::personas(&config, &model, &env);

@@ -115,6 +115,13 @@ impl Catalog {
         self.slot(best)
     }
 
+    /// The condition keys the catalog lists for a service's resource types (such as
+    /// `sagemaker:ResourceTag/${TagKey}`), sorted; empty for an unknown service. Keys of actions
+    /// themselves are not among them (see the module documentation).
+    pub fn condition_keys(&self, prefix: &str) -> &[&'static str] {
+        self.slot(prefix).map_or(&[], |slot| slot.service().condition_keys.as_slice())
+    }
+
     /// Looks up an action written `prefix:Action`, ignoring case in both parts, as IAM does.
     /// Wildcards are not expanded here (see [`Catalog::expand`]): `s3:Get*` is an unknown
     /// action, with no suggestion.

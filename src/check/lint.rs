@@ -11,7 +11,7 @@ use crate::model::{
     Actions, Effect, Index, Model, Orchestrator, Principal, Resolver, Resources, RoleKind, Statement, Text,
 };
 
-use super::{Diagnostic, Diagnostics, Location, codes};
+use super::{Code, Diagnostic, Diagnostics, Location};
 
 /// Where each spec field is: path → location (from the spec reader).
 pub type SourceMap = BTreeMap<String, Location>;
@@ -78,8 +78,8 @@ impl Linter<'_> {
                 if size > limits::MANAGED_POLICY_MAX {
                     // Only a statement too large on its own makes a split part pass the limit.
                     let largest = policy.document.statements.iter().max_by_key(|s| sizer.statement_size(s));
-                    self.report(Diagnostic::error(
-                        codes::POLICY_TOO_LARGE,
+                    self.report(Diagnostic::new(
+                        Code::PolicyTooLarge,
                         largest.and_then(|s| s.origin.clone()).unwrap_or_else(|| role.origin.clone()),
                         format!(
                             "policy `{}` is {size} characters and holds a single statement that cannot be split; IAM allows {} per managed policy",
@@ -93,8 +93,8 @@ impl Linter<'_> {
                     let path = s.origin.clone().unwrap_or_else(|| role.origin.clone());
                     if let Some(sid) = &s.sid {
                         if let Some(first) = sids.get(sid.as_str()) {
-                            self.report(Diagnostic::error(
-                                codes::DUPLICATE_SID,
+                            self.report(Diagnostic::new(
+                                Code::DuplicateSid,
                                 format!("{path}.Sid"),
                                 format!("Sid `{sid}` is already used in this role's policy by {first}"),
                             ));
@@ -118,8 +118,8 @@ impl Linter<'_> {
             Actions::Action(a) => ("Action", a),
             Actions::NotAction(a) => {
                 if allow {
-                    self.report(Diagnostic::warning(
-                        codes::NOT_ACTION_ALLOW,
+                    self.report(Diagnostic::new(
+                        Code::NotActionAllow,
                         format!("{path}.NotAction"),
                         "`NotAction` with `Allow` grants every action not listed, including ones AWS adds later; list the actions instead",
                     ));
@@ -127,64 +127,14 @@ impl Linter<'_> {
                 ("NotAction", a)
             }
         };
-        // The known actions of the statement, wildcards expanded, looked up once for the
-        // resource checks below.
-        let mut known: Vec<ActionInfo<'static>> = Vec::new();
-        for (i, action) in actions.iter().enumerate() {
-            let at = format!("{path}.{}", item(key, i));
-            let prefix = action.split(':').next().unwrap_or_default();
-            let unknown_service = |suggestion: Option<&str>| {
-                Diagnostic::error(
-                    codes::UNKNOWN_SERVICE,
-                    at.clone(),
-                    format!("`{prefix}` is not a service prefix IAM knows"),
-                )
-                .suggest(suggestion.map(|s| action.replacen(prefix, s, 1)))
-            };
-            if action == "*" {
-                if allow && key == "Action" {
-                    self.report(Diagnostic::error(
-                        codes::ACTION_STAR,
-                        at,
-                        "`Action: \"*\"` grants every action of every service; name the actions",
-                    ));
-                }
-            } else if action.contains(['*', '?']) {
-                let matches: Vec<ActionInfo<'static>> =
-                    catalog().expand(action).iter().filter_map(|a| found(a)).collect();
-                if !matches.is_empty() {
-                    known.extend(matches);
-                } else if let ActionLookup::UnknownService { suggestion } = catalog().lookup(&format!("{prefix}:x")) {
-                    self.report(unknown_service(suggestion));
-                } else {
-                    self.report(Diagnostic::error(
-                        codes::WILDCARD_MATCHES_NOTHING,
-                        at,
-                        format!("`{action}` matches no action"),
-                    ));
-                }
-            } else {
-                match catalog().lookup(action) {
-                    ActionLookup::Found(info) => known.push(info),
-                    ActionLookup::UnknownService { suggestion } => self.report(unknown_service(suggestion)),
-                    ActionLookup::UnknownAction { suggestion } => self.report(
-                        Diagnostic::error(
-                            codes::UNKNOWN_ACTION,
-                            at,
-                            format!("`{action}` is not an action of `{prefix}`; IAM accepts it and grants nothing"),
-                        )
-                        .suggest(suggestion.map(|s| s.full_name())),
-                    ),
-                }
-            }
-        }
+        let known = self.actions(path, key, actions, allow);
         let Some(resources) = &s.resources else { return };
         let (rkey, list) = match resources {
             Resources::Resource(r) => ("Resource", r),
             Resources::NotResource(r) => {
                 if allow {
-                    self.report(Diagnostic::warning(
-                        codes::NOT_RESOURCE_ALLOW,
+                    self.report(Diagnostic::new(
+                        Code::NotResourceAllow,
                         format!("{path}.NotResource"),
                         "`NotResource` with `Allow` grants on every resource not listed, in every service of the statement; list the resources instead",
                     ));
@@ -200,6 +150,67 @@ impl Linter<'_> {
         if rkey != "Resource" {
             return;
         }
+        self.resources(s, path, &resolved, &known);
+    }
+
+    /// The known actions of the statement, wildcards expanded, looked up once for the resource
+    /// checks; each unknown one reported.
+    fn actions(&mut self, path: &str, key: &str, actions: &[String], allow: bool) -> Vec<ActionInfo<'static>> {
+        let mut known: Vec<ActionInfo<'static>> = Vec::new();
+        for (i, action) in actions.iter().enumerate() {
+            let at = format!("{path}.{}", item(key, i));
+            let prefix = action.split(':').next().unwrap_or_default();
+            let unknown_service = |suggestion: Option<&str>| {
+                Diagnostic::new(
+                    Code::UnknownService,
+                    at.clone(),
+                    format!("`{prefix}` is not a service prefix IAM knows"),
+                )
+                .suggest(suggestion.map(|s| action.replacen(prefix, s, 1)))
+            };
+            if action == "*" {
+                if allow && key == "Action" {
+                    self.report(Diagnostic::new(
+                        Code::ActionStar,
+                        at,
+                        "`Action: \"*\"` grants every action of every service; name the actions",
+                    ));
+                }
+            } else if action.contains(['*', '?']) {
+                let matches: Vec<ActionInfo<'static>> =
+                    catalog().expand(action).iter().filter_map(|a| found(a)).collect();
+                if !matches.is_empty() {
+                    known.extend(matches);
+                } else if let ActionLookup::UnknownService { suggestion } = catalog().lookup(&format!("{prefix}:x")) {
+                    self.report(unknown_service(suggestion));
+                } else {
+                    self.report(Diagnostic::new(
+                        Code::WildcardMatchesNothing,
+                        at,
+                        format!("`{action}` matches no action"),
+                    ));
+                }
+            } else {
+                match catalog().lookup(action) {
+                    ActionLookup::Found(info) => known.push(info),
+                    ActionLookup::UnknownService { suggestion } => self.report(unknown_service(suggestion)),
+                    ActionLookup::UnknownAction { suggestion } => self.report(
+                        Diagnostic::new(
+                            Code::UnknownAction,
+                            at,
+                            format!("`{action}` is not an action of `{prefix}`; IAM accepts it and grants nothing"),
+                        )
+                        .suggest(suggestion.map(|s| s.full_name())),
+                    ),
+                }
+            }
+        }
+        known
+    }
+
+    /// Each `Resource` of an Allow statement against the statement's known actions.
+    fn resources(&mut self, s: &Statement, path: &str, resolved: &[String], known: &[ActionInfo<'static>]) {
+        let (allow, rkey) = (s.effect == Effect::Allow, "Resource");
         for (i, arn) in resolved.iter().enumerate() {
             let at = format!("{path}.{}", item(rkey, i));
             if arn == "*" {
@@ -214,8 +225,8 @@ impl Linter<'_> {
                     .map(ActionInfo::full_name)
                     .collect();
                 if !scopable.is_empty() {
-                    self.report(Diagnostic::warning(
-                        codes::RESOURCE_STAR,
+                    self.report(Diagnostic::new(
+                        Code::ResourceStar,
                         at,
                         format!(
                             "`Resource: \"*\"` grants {} on every resource, but {} a resource ARN; scope it",
@@ -227,8 +238,8 @@ impl Linter<'_> {
                 continue;
             }
             if !is_arn(arn) {
-                self.report(Diagnostic::error(
-                    codes::MALFORMED_ARN,
+                self.report(Diagnostic::new(
+                    Code::MalformedArn,
                     at,
                     format!("`{arn}` is not an ARN: expected `arn:partition:service:region:account:resource`"),
                 ));
@@ -249,8 +260,8 @@ impl Linter<'_> {
                         }
                     })
                     .collect();
-                self.report(Diagnostic::warning(
-                    codes::RESOURCE_TYPE_MISMATCH,
+                self.report(Diagnostic::new(
+                    Code::ResourceTypeMismatch,
                     at,
                     format!(
                         "no action of the statement takes `{arn}`, so it grants nothing there ({})",
@@ -273,14 +284,14 @@ impl Linter<'_> {
             return;
         }
         if rkey == "NotResource" || resources.iter().any(|r| r == "*") {
-            self.report(Diagnostic::error(
-                codes::PASS_ROLE_STAR,
+            self.report(Diagnostic::new(
+                Code::PassRoleStar,
                 format!("{path}.{rkey}"),
                 "`iam:PassRole` on `*` lets the role hand any role, an admin's too, to any service; name the roles",
             ));
         } else if !s.conditions.iter().any(|c| c.key.eq_ignore_ascii_case("iam:PassedToService")) {
-            self.report(Diagnostic::warning(
-                codes::PASS_ROLE_UNCONDITIONED,
+            self.report(Diagnostic::new(
+                Code::PassRoleUnconditioned,
                 path.to_owned(),
                 "`iam:PassRole` without an `iam:PassedToService` condition passes the roles to any service",
             ));
@@ -292,8 +303,8 @@ impl Linter<'_> {
         for role in &model.roles {
             let managed = role.managed_policy_arns.len() + ix.policies_of(&role.id).len();
             if managed > limits::MANAGED_POLICIES_PER_ROLE {
-                self.report(Diagnostic::error(
-                    codes::TOO_MANY_MANAGED_POLICIES,
+                self.report(Diagnostic::new(
+                    Code::TooManyManagedPolicies,
                     role.origin.clone(),
                     format!(
                         "role `{}` would have {managed} managed policies; IAM allows {} per role by default",
@@ -304,8 +315,8 @@ impl Linter<'_> {
             }
             let trust = sizer.document_size(&role.trust.statements);
             if trust > limits::TRUST_POLICY_MAX {
-                self.report(Diagnostic::error(
-                    codes::TRUST_POLICY_TOO_LARGE,
+                self.report(Diagnostic::new(
+                    Code::TrustPolicyTooLarge,
                     format!("{}.trustedPrincipals", role.origin),
                     format!(
                         "the trust policy of `{}` is {trust} characters; IAM allows {} by default",
@@ -315,13 +326,14 @@ impl Linter<'_> {
                 ));
             }
             if role.role_name.len() > limits::ROLE_NAME_MAX {
-                self.report(Diagnostic::error(
-                    codes::ROLE_NAME_TOO_LONG,
+                self.report(Diagnostic::new(
+                    Code::RoleNameTooLong,
                     format!("{}.name", role.origin),
                     format!("role name `{}` is longer than {}", role.role_name, limits::ROLE_NAME_MAX),
                 ));
             }
         }
+        self.managed_twice(model);
         let console: Vec<&str> = model
             .roles
             .iter()
@@ -329,8 +341,8 @@ impl Linter<'_> {
             .map(|r| r.role_name.as_str())
             .collect();
         if !console.is_empty() {
-            self.report(Diagnostic::warning(
-                codes::CONSOLE_ACCESS,
+            self.report(Diagnostic::new(
+                Code::ConsoleAccess,
                 "options.consoleAccess",
                 format!(
                     "{} AmazonSageMakerFullAccess: every SageMaker action on every resource",
@@ -340,6 +352,27 @@ impl Linter<'_> {
                     }
                 ),
             ));
+        }
+    }
+
+    /// A managed policy attached twice to one role: IAM attaches it once, and CloudFormation
+    /// and Terraform refuse the second attachment.
+    fn managed_twice(&mut self, model: &Model) {
+        for role in &model.roles {
+            let mut seen = BTreeMap::new();
+            for arn in &role.managed_policy_arns {
+                let resolved = self.resolve(arn);
+                // Every IAM name is case-insensitive, a policy's too.
+                if seen.insert(resolved.to_ascii_lowercase(), ()).is_some() {
+                    let console = is_full_access(arn) && role.kind == RoleKind::Admin;
+                    let why = if console { ", and `options.consoleAccess` attaches it already" } else { "" };
+                    self.report(Diagnostic::new(
+                        Code::Duplicate,
+                        format!("{}.managedPolicyArns", role.origin),
+                        format!("`{resolved}` is attached to `{}` twice{why}; list it once", role.role_name),
+                    ));
+                }
+            }
         }
     }
 
@@ -360,8 +393,8 @@ impl Linter<'_> {
         }
         for assoc in &model.pod_identity_associations {
             let origin = ix.role(&assoc.role).map(|r| r.origin.clone()).unwrap_or_default();
-            self.report(Diagnostic::warning(
-                codes::POD_ROLE_WITHOUT_AGENT,
+            self.report(Diagnostic::new(
+                Code::PodRoleWithoutAgent,
                 origin,
                 format!(
                     "pods of `{}/{}` get no credentials: the Pod Identity agent runs as the execution roles, which may not call eks-auth:AssumeRoleForPodIdentity; set `options.podIdentity: true`",
@@ -397,8 +430,8 @@ impl Linter<'_> {
                 for verb in &rule.verbs {
                     if verb != "*" && !KUBERNETES_VERBS.contains(&verb.as_str()) {
                         self.report(
-                            Diagnostic::error(
-                                codes::K8S_UNKNOWN_VERB,
+                            Diagnostic::new(
+                                Code::K8sUnknownVerb,
                                 at.clone(),
                                 format!("`{verb}` is not a Kubernetes verb"),
                             )
@@ -408,16 +441,16 @@ impl Linter<'_> {
                 }
                 let star = rule.verbs.iter().chain(&rule.resources).chain(&rule.api_groups).any(|v| v.contains('*'));
                 if star {
-                    self.report(Diagnostic::error(
-                        codes::K8S_WILDCARD,
+                    self.report(Diagnostic::new(
+                        Code::K8sWildcard,
                         at.clone(),
                         format!("`*` in a rule of `{}` grants what Kubernetes adds later; name verbs, resources and API groups", role.meta.name),
                     ));
                 }
                 let team = role.meta.labels.contains_key("hyperpod-iam/team");
                 if kind == "clusterRoles" && team && rule.resources.iter().any(|r| NAMESPACED.contains(&r.as_str())) {
-                    self.report(Diagnostic::error(
-                        codes::K8S_NAMESPACED_IN_CLUSTER_ROLE,
+                    self.report(Diagnostic::new(
+                        Code::K8sNamespacedInClusterRole,
                         at,
                         format!("ClusterRole `{}` is meant for one team but grants namespaced resources in every namespace; use a Role in the team's namespace", role.meta.name),
                     ));
@@ -437,8 +470,8 @@ impl Linter<'_> {
             for (i, arn) in principals.flatten().enumerate() {
                 let Some(arn) = arn.resolve(&self.resolver) else { continue };
                 let Some(account) = arn.strip_suffix(":root").and_then(|a| a.rsplit(':').next()) else { continue };
-                self.report(Diagnostic::warning(
-                    codes::ACCOUNT_ROOT_TRUST,
+                self.report(Diagnostic::new(
+                    Code::RootPrincipal,
                     format!("{}.trustedPrincipals[{i}]", role.origin),
                     format!(
                         "`{}` may be assumed by every principal of account {account} that is allowed sts:AssumeRole; name the roles or users that should assume it",
@@ -453,22 +486,22 @@ impl Linter<'_> {
     fn options(&mut self, model: &Model) {
         let eks = model.orchestrator == Orchestrator::Eks;
         if eks && model.options.node_access {
-            self.report(Diagnostic::warning(
-                codes::NODE_ACCESS,
+            self.report(Diagnostic::new(
+                Code::NodeAccess,
                 "options.nodeAccess",
                 "every scientist may open a Session Manager shell on any node: a node shell is root on a node that runs every team's pods, so team isolation no longer holds",
             ));
         }
         if model.service_linked_role.is_some() {
-            self.report(Diagnostic::warning(
-                codes::SERVICE_LINKED_ROLE,
+            self.report(Diagnostic::new(
+                Code::ServiceLinkedRole,
                 "options.serviceLinkedRole",
                 "creating AWSServiceRoleForSageMakerHyperPod fails where it exists, and HyperPod creates it on the account's first CreateCluster; keep this only for an account that has never had a HyperPod cluster",
             ));
         }
         if eks && model.options.custom_vpc {
-            self.report(Diagnostic::warning(
-                codes::CUSTOM_VPC_ON_EKS,
+            self.report(Diagnostic::new(
+                Code::CustomVpcOnEks,
                 "options.customVpc",
                 "`customVpc` changes nothing on eks: eks execution roles always get the network-interface permissions; remove it",
             ));
@@ -482,8 +515,8 @@ impl Linter<'_> {
             + model.pod_identity_associations.len()
             + usize::from(model.service_linked_role.is_some());
         if resources > limits::CLOUDFORMATION_RESOURCES_MAX {
-            self.report(Diagnostic::warning(
-                codes::STACK_TOO_LARGE,
+            self.report(Diagnostic::new(
+                Code::StackTooLarge,
                 "",
                 format!(
                     "the CloudFormation template would hold {resources} resources; a stack allows {}: split the spec or deploy with Terraform",
@@ -540,7 +573,7 @@ mod tests {
         spec::load_mapped(&Source { name: "t.yaml".into(), text: text.into() }).expect("valid spec")
     }
 
-    fn codes_of(diags: &Diagnostics) -> Vec<&'static str> {
+    fn codes_of(diags: &Diagnostics) -> Vec<Code> {
         diags.items.iter().map(|d| d.code).collect()
     }
 
@@ -568,10 +601,7 @@ mod tests {
             }],
         });
         let diags = lint(&m, &map);
-        assert_eq!(
-            codes_of(&diags),
-            [codes::K8S_UNKNOWN_VERB, codes::K8S_WILDCARD, codes::K8S_NAMESPACED_IN_CLUSTER_ROLE]
-        );
+        assert_eq!(codes_of(&diags), [Code::K8sUnknownVerb, Code::K8sWildcard, Code::K8sNamespacedInClusterRole]);
         assert_eq!(diags.items[0].suggestion, None, "`describe` is close to no verb");
         assert_eq!(diags.items[2].path, "kubernetes.clusterRoles[1].rules[0]");
     }
@@ -580,7 +610,7 @@ mod tests {
     fn a_long_role_name_and_a_stack_over_500_resources() {
         let (mut m, map) = model(EKS);
         m.roles[0].role_name = "r".repeat(65);
-        assert_eq!(codes_of(&lint(&m, &map)), [codes::ROLE_NAME_TOO_LONG]);
+        assert_eq!(codes_of(&lint(&m, &map)), [Code::RoleNameTooLong]);
 
         let mut text = String::from(
             "name: big\norchestrator: eks\ncluster: {eksClusterName: e}\n\
@@ -592,7 +622,7 @@ mod tests {
         }
         let (m, map) = model(&text);
         let diags = lint(&m, &map);
-        assert_eq!(codes_of(&diags), [codes::STACK_TOO_LARGE], "{diags}");
+        assert_eq!(codes_of(&diags), [Code::StackTooLarge], "{diags}");
         assert!(diags.items[0].message.contains("515 resources"), "{diags}");
     }
 
@@ -605,15 +635,15 @@ mod tests {
             executionRoles: [{name: c}]\n";
         let (m, map) = model(text);
         let diags = lint(&m, &map);
-        let found: Vec<(&str, &str)> = diags.items.iter().map(|d| (d.code, d.path.as_str())).collect();
+        let found: Vec<(Code, &str)> = diags.items.iter().map(|d| (d.code, d.path.as_str())).collect();
         assert_eq!(
             found,
             [
-                (codes::ACCOUNT_ROOT_TRUST, "admins[0].trustedPrincipals[1]"),
-                (codes::ACCOUNT_ROOT_TRUST, "scientists[0].trustedPrincipals[0]"),
-                (codes::NODE_ACCESS, "options.nodeAccess"),
-                (codes::SERVICE_LINKED_ROLE, "options.serviceLinkedRole"),
-                (codes::CUSTOM_VPC_ON_EKS, "options.customVpc"),
+                (Code::RootPrincipal, "admins[0].trustedPrincipals[1]"),
+                (Code::RootPrincipal, "scientists[0].trustedPrincipals[0]"),
+                (Code::NodeAccess, "options.nodeAccess"),
+                (Code::ServiceLinkedRole, "options.serviceLinkedRole"),
+                (Code::CustomVpcOnEks, "options.customVpc"),
             ],
             "{diags}"
         );

@@ -1,5 +1,6 @@
 //! Diagnostics: what the spec reader and the lint find, collected, never fail-fast.
 
+pub mod ack;
 pub mod codes;
 pub mod lint;
 pub mod report;
@@ -7,6 +8,8 @@ pub mod report;
 use std::fmt;
 
 use serde::Serialize;
+
+pub use codes::Code;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -37,7 +40,7 @@ pub struct Location {
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable code (`HP002`).
-    pub code: &'static str,
+    pub code: Code,
     /// Path of the field (`scientists[1].namespace`); empty for the whole spec.
     pub path: String,
     pub location: Option<Location>,
@@ -45,22 +48,22 @@ pub struct Diagnostic {
     pub message: String,
     /// A close, valid alternative, when there is one.
     pub suggestion: Option<String>,
+    /// Why a warning is accepted, when the spec or the command line acknowledges it.
+    pub acknowledged: Option<ack::Acknowledged>,
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A finding with its code's severity.
+    pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            severity: code.severity(),
             code,
             path: path.into(),
             location: None,
             message: message.into(),
             suggestion: None,
+            acknowledged: None,
         }
-    }
-
-    pub fn warning(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, path, message) }
     }
 
     pub fn at(mut self, location: Option<Location>) -> Self {
@@ -68,18 +71,14 @@ impl Diagnostic {
         self
     }
 
-    pub fn suggest(mut self, suggestion: Option<String>) -> Self {
-        self.suggestion = suggestion;
+    pub fn suggest(mut self, suggestion: Option<impl Into<String>>) -> Self {
+        self.suggestion = suggestion.map(Into::into);
         self
     }
 
-    /// `file:line:col: error[HP002]: path: message (did you mean `x`?)`, one line.
-    pub fn render(&self, file: &str) -> String {
-        let mut out = String::from(file);
-        if let Some(loc) = self.location {
-            out.push_str(&format!(":{}:{}", loc.line, loc.column));
-        }
-        out.push_str(&format!(": {}[{}]: ", self.severity.as_str(), self.code));
+    /// `path: message (did you mean `x`?)`: the finding without file, location or code.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
         if !self.path.is_empty() {
             out.push_str(&self.path);
             out.push_str(": ");
@@ -88,8 +87,45 @@ impl Diagnostic {
         if let Some(s) = &self.suggestion {
             out.push_str(&format!(" (did you mean `{s}`?)"));
         }
+        if let Some(a) = &self.acknowledged {
+            out.push_str(&format!(" (acknowledged: {})", a.reason));
+        }
         out
     }
+
+    /// `file:line:col: error[HP002]: path: message (did you mean `x`?)`, one line, with control
+    /// and bidirectional characters escaped so that no spec value can forge a line on a terminal.
+    pub fn render(&self, file: &str) -> String {
+        let mut out = String::from(file);
+        if let Some(loc) = self.location {
+            out.push_str(&format!(":{}:{}", loc.line, loc.column));
+        }
+        let label = if self.acknowledged.is_some() { "acknowledged" } else { self.severity.as_str() };
+        out.push_str(&format!(": {label}[{}]: ", self.code));
+        out.push_str(&self.text());
+        escape_controls(&out)
+    }
+}
+
+/// Control characters (ESC, CR, NUL, ...), bidirectional overrides and invisible marks written as
+/// `\u{..}`, so that text output shows what the spec holds and nothing a terminal would act on.
+pub fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A character that a terminal acts on or that hides or reorders text: controls, bidirectional
+/// marks, embeddings, overrides and isolates, zero-width characters and the byte-order mark.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{061c}' | '\u{feff}')
 }
 
 /// Every finding of one run, errors and warnings together, in the order found.
@@ -105,6 +141,11 @@ impl Diagnostics {
 
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Warnings that no acknowledgement covers.
+    pub fn has_open_warnings(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Warning && d.acknowledged.is_none())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -126,35 +167,9 @@ impl fmt::Display for Diagnostics {
     }
 }
 
-/// The closest candidate by edit distance, when it is close enough to be a likely typo.
+/// The closest candidate, when it is close enough to be a likely typo ([`crate::suggest::closest`]).
 pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let input_lower = input.to_ascii_lowercase();
-    let mut best: Option<(usize, &str)> = None;
-    for candidate in candidates {
-        let d = edit_distance(&input_lower, &candidate.to_ascii_lowercase());
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, candidate));
-        }
-    }
-    let (distance, candidate) = best?;
-    let limit = (input.chars().count().max(candidate.chars().count()) / 3).max(1);
-    (distance <= limit && distance > 0 || (distance == 0 && input != candidate)).then(|| candidate.to_owned())
-}
-
-/// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    crate::suggest::closest(input, candidates).map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -162,21 +177,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn suggestions() {
-        assert_eq!(did_you_mean("namespce", ["name", "namespace", "podRole"]).as_deref(), Some("namespace"));
-        assert_eq!(did_you_mean("ekss", ["eks", "slurm"]).as_deref(), Some("eks"));
-        assert_eq!(did_you_mean("EKS", ["eks", "slurm"]).as_deref(), Some("eks"));
-        assert_eq!(did_you_mean("kubernetes", ["eks", "slurm"]), None);
-    }
-
-    #[test]
     fn render_one_line() {
-        let d = Diagnostic::error("HP002", "scientists[0].namespce", "unknown key `namespce`")
+        let d = Diagnostic::new(Code::UnknownKey, "scientists[0].namespce", "unknown key `namespce`")
             .at(Some(Location { line: 4, column: 5 }))
-            .suggest(Some("namespace".into()));
+            .suggest(Some("namespace"));
         assert_eq!(
             d.render("spec.yaml"),
             "spec.yaml:4:5: error[HP002]: scientists[0].namespce: unknown key `namespce` (did you mean `namespace`?)"
         );
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        let d = Diagnostic::new(Code::InvalidValue, "name", "`a\u{1b}[2J\rb\u{202e}c\u{200b}`");
+        assert_eq!(d.render("s.yaml"), "s.yaml: error[HP005]: name: `a\\u{1b}[2J\\u{d}b\\u{202e}c\\u{200b}`");
     }
 }

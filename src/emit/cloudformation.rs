@@ -12,11 +12,11 @@ use super::{Artifact, EmitError, Emitter};
 pub struct CloudFormation;
 
 impl Emitter for CloudFormation {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "cloudformation"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "cloudformation.yaml: one CloudFormation template (roles, policies, access entries, Pod Identity)"
     }
 

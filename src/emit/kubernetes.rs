@@ -23,11 +23,11 @@ const RBAC_API_VERSION: &str = "rbac.authorization.k8s.io/v1";
 pub struct KubernetesRbac;
 
 impl Emitter for KubernetesRbac {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "kubernetes"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "rbac.yaml: Kubernetes Namespaces, Roles, ClusterRoles and their bindings for kubectl apply (eks)"
     }
 

@@ -39,6 +39,8 @@ use crate::model::{
     Statement, Text, names,
 };
 
+use crate::model::text::is_policy_variable;
+
 use super::node::{Node, to_json};
 use super::{Artifact, EmitError, Emitter};
 
@@ -46,11 +48,11 @@ use super::{Artifact, EmitError, Emitter};
 pub struct Terraform;
 
 impl Emitter for Terraform {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "terraform"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "main.tf.json: Terraform JSON configuration (roles, policies, access entries, Pod Identity)"
     }
 
@@ -146,6 +148,18 @@ impl Blocks {
         Ok(())
     }
 
+    /// `name`, or `name_2`, `name_3`, ... when another block of the kind has it: for names made
+    /// from user text (a managed policy's path and name), where `A-B` and `A_B` read alike.
+    fn free_name(&self, kind: &str, name: &str) -> String {
+        let mut candidate = name.to_owned();
+        let mut n = 1;
+        while self.seen.contains(&format!("{kind}.{candidate}")) {
+            n += 1;
+            candidate = format!("{name}_{n}");
+        }
+        candidate
+    }
+
     fn node(self) -> Node {
         Node::Map(self.types)
     }
@@ -206,6 +220,10 @@ impl<'m> Config<'m> {
                         )));
                     }
                     out.push_str(&format!("${{aws_iam_role.{}.arn}}", role_addr(id)));
+                }
+                // Only a variable by IAM's grammar: nothing else may reach Terraform unescaped.
+                Part::PolicyVar(v) if !is_policy_variable(v) => {
+                    return Err(EmitError::Unsupported(format!("`${{{v}}}` is not an IAM policy variable")));
                 }
                 Part::PolicyVar(v) => match place {
                     Place::PolicyDocument => out.push_str(&format!("&{{{v}}}")),
@@ -367,9 +385,11 @@ impl<'m> Config<'m> {
         }
         for arn in &role.managed_policy_arns {
             let policy_arn = self.text(arn, Place::Argument)?;
+            let name =
+                resources.free_name("aws_iam_role_policy_attachment", &format!("{addr}_{}", managed_suffix(arn)));
             resources.add(
                 "aws_iam_role_policy_attachment",
-                &format!("{addr}_{}", managed_suffix(arn)),
+                &name,
                 Node::map().with("role", role_name.as_str()).with("policy_arn", policy_arn),
             )?;
         }

@@ -1,14 +1,17 @@
 //! IAM size limits, and the deterministic split of a policy that would pass one. (Roles get no
 //! inline policies, so the 10,240-character limit on a role's inline policies never applies.)
 //!
-//! Sizes are counted as IAM counts them, on the minified JSON of the document with every
-//! deploy-time value at its longest (`aws-us-gov`, the longest region code, a 12-digit account),
-//! so a document that fits here fits in every partition.
+//! Sizes are counted as IAM counts them, on the minified JSON of the document as the emitters
+//! write it (one writer, [`super::iam_json`]), with every deploy-time value at its longest
+//! (`aws-us-gov`, the longest region code, a 12-digit account), so a document that fits here
+//! fits in every partition.
 
-use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
 
 use super::{Actions, POLICY_VERSION, Resources, Statement, Text};
-use super::{Part, Principal, names};
+use super::{Part, iam_json, names};
 
 /// A managed policy document, white space not counted.
 pub const MANAGED_POLICY_MAX: usize = 6_144;
@@ -47,54 +50,9 @@ impl Sizer<'_> {
             .collect()
     }
 
-    fn texts(&self, list: &[Text]) -> Value {
-        Value::Array(list.iter().map(|t| Value::String(self.text(t))).collect())
-    }
-
-    fn statement(&self, s: &Statement) -> Value {
-        let mut m = Map::new();
-        if let Some(sid) = &s.sid {
-            m.insert("Sid".into(), json!(sid));
-        }
-        m.insert("Effect".into(), json!(s.effect.as_str()));
-        match &s.principal {
-            Some(Principal::Service(v)) => {
-                m.insert("Principal".into(), json!({ "Service": v }));
-            }
-            Some(Principal::Aws(v)) => {
-                m.insert("Principal".into(), json!({ "AWS": self.texts(v) }));
-            }
-            None => {}
-        }
-        match &s.actions {
-            Actions::Action(a) => m.insert("Action".into(), json!(a)),
-            Actions::NotAction(a) => m.insert("NotAction".into(), json!(a)),
-        };
-        match &s.resources {
-            Some(Resources::Resource(r)) => {
-                m.insert("Resource".into(), self.texts(r));
-            }
-            Some(Resources::NotResource(r)) => {
-                m.insert("NotResource".into(), self.texts(r));
-            }
-            None => {}
-        }
-        if !s.conditions.is_empty() {
-            let mut ops = Map::new();
-            for c in &s.conditions {
-                let op = ops.entry(c.operator.clone()).or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(keys) = op {
-                    keys.insert(c.key.clone(), self.texts(&c.values));
-                }
-            }
-            m.insert("Condition".into(), Value::Object(ops));
-        }
-        Value::Object(m)
-    }
-
     /// The size of one statement in a document.
     pub fn statement_size(&self, s: &Statement) -> usize {
-        json_size(&self.statement(s))
+        json_size(&iam_json::statement(s, &|t: &Text| Value::String(self.text(t))))
     }
 
     /// The size of a whole document.
@@ -111,9 +69,13 @@ impl Sizer<'_> {
     /// a document of its own, which the lint then reports.
     pub fn split(&self, statements: Vec<Statement>) -> Vec<Vec<Statement>> {
         let overhead = self.document_size(&[]);
+        let mut sids: BTreeSet<String> = statements.iter().filter_map(|s| s.sid.clone()).collect();
+        let mut fitted = Vec::new();
+        for s in statements {
+            fitted.extend(self.cut(s, MANAGED_POLICY_MAX - overhead, &mut sids));
+        }
         let mut chunks: Vec<Vec<Statement>> = Vec::new();
         let mut used = overhead;
-        let fitted = statements.into_iter().flat_map(|s| self.cut(s, MANAGED_POLICY_MAX - overhead));
         for s in fitted {
             let size = self.statement_size(&s);
             match chunks.last_mut() {
@@ -132,8 +94,10 @@ impl Sizer<'_> {
 
     /// Cuts a statement larger than `room` into consecutive pieces that fit: over its resources
     /// first, else over its actions. Allow and Deny both mean the same split as whole. Pieces
-    /// after the first get the Sid with their number appended.
-    fn cut(&self, s: Statement, room: usize) -> Vec<Statement> {
+    /// after the first get the Sid with a number appended, the first number whose Sid no other
+    /// statement (in `sids`) has taken; each piece's room counts that number in, so a renamed
+    /// piece still fits.
+    fn cut(&self, s: Statement, room: usize, sids: &mut BTreeSet<String>) -> Vec<Statement> {
         if self.statement_size(&s) <= room {
             return vec![s];
         }
@@ -145,6 +109,10 @@ impl Sizer<'_> {
             Actions::Action(a) if a.len() > 1 => Some(a.clone()),
             _ => None,
         };
+        // The longest number a piece can get: one per piece, plus one per Sid it must skip.
+        let items = resources.as_ref().map_or(0, Vec::len) + actions.as_ref().map_or(0, Vec::len);
+        let suffix = if s.sid.is_some() { (items + sids.len() + 1).to_string().len() } else { 0 };
+        let room = room.saturating_sub(suffix);
         let pieces: Vec<Statement> = match (resources, actions) {
             (Some(list), _) => self.pack(
                 list,
@@ -160,16 +128,22 @@ impl Sizer<'_> {
             ),
             (None, None) => return vec![s],
         };
-        pieces
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut piece)| {
-                if i > 0 {
-                    piece.sid = piece.sid.map(|sid| format!("{sid}{}", i + 1));
-                }
-                piece
-            })
-            .collect()
+        let mut n = 1;
+        let mut renamed = Vec::with_capacity(pieces.len());
+        for (i, mut piece) in pieces.into_iter().enumerate() {
+            if let (true, Some(sid)) = (i > 0, &piece.sid) {
+                let fresh = loop {
+                    n += 1;
+                    let candidate = format!("{sid}{n}");
+                    if sids.insert(candidate.clone()) {
+                        break candidate;
+                    }
+                };
+                piece.sid = Some(fresh);
+            }
+            renamed.push(piece);
+        }
+        renamed
     }
 
     /// Packs the items of a list, in order, into as few statements (made by `make`) that fit
@@ -269,6 +243,56 @@ mod tests {
         for chunk in &chunks {
             assert!(sizer.document_size(chunk) <= MANAGED_POLICY_MAX);
         }
+    }
+
+    /// 600 S3 resources under a 15-character Sid (the issue's case), and a user's Sid that the
+    /// second piece would take: every piece fits with its renamed Sid, and no Sid is used twice.
+    #[test]
+    fn renamed_pieces_fit_and_never_take_a_users_sid() {
+        let sizer = Sizer { spec_name: "x" };
+        let resources: Vec<Text> =
+            (0..600).map(|n| Text::lit(format!("arn:aws:s3:::bucket-{n:04}/some/longer/prefix/*"))).collect();
+        let big = Statement {
+            sid: Some("ReadTrainingSet".into()),
+            resources: Some(Resources::Resource(resources)),
+            ..statement(0)
+        };
+        let user = Statement { sid: Some("ReadTrainingSet2".into()), ..statement(1) };
+        let chunks = sizer.split(vec![big, user]);
+        let mut seen = BTreeSet::new();
+        for chunk in &chunks {
+            assert!(sizer.document_size(chunk) <= MANAGED_POLICY_MAX, "{}", sizer.document_size(chunk));
+            for s in chunk {
+                assert!(seen.insert(s.sid.clone()), "{:?} twice", s.sid);
+            }
+        }
+        assert!(seen.contains(&Some("ReadTrainingSet3".to_owned())), "{seen:?}");
+    }
+
+    /// The size of a document is the length of the document the one writer writes, conditions
+    /// with one value (a scalar) and several (a list) included.
+    #[test]
+    fn document_size_is_the_written_documents_length() {
+        use crate::model::{Condition, PolicyDocument};
+        let mut conditioned = statement(2);
+        conditioned.conditions = vec![
+            Condition {
+                operator: "StringEquals".into(),
+                key: "aws:PrincipalTag/team".into(),
+                values: vec![Text::lit("a")],
+            },
+            Condition {
+                operator: "StringLike".into(),
+                key: "s3:prefix".into(),
+                values: vec![Text::lit("b"), Text::lit("c")],
+            },
+        ];
+        let statements = vec![statement(1), conditioned];
+        let doc = PolicyDocument { statements: statements.clone() };
+        let sizer = Sizer { spec_name: "x" };
+        let written = iam_json::document(&doc, &|t: &Text| Value::String(sizer.text(t))).to_string();
+        assert!(written.contains(r#""aws:PrincipalTag/team":"a""#), "{written}");
+        assert_eq!(sizer.document_size(&statements), written.len());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! reason over them. It depends on nothing that does I/O.
 
 mod build;
+pub mod iam_json;
 pub mod limits;
 pub mod names;
 pub mod permissions;

@@ -147,7 +147,9 @@ impl Text {
 impl Text {
     /// Parses a string a user wrote in the spec: `${AWS::Partition}`, `${AWS::Region}` and
     /// `${AWS::AccountId}` (the CloudFormation pseudo parameters) stand for the deployment's
-    /// values; any other `${...}` is an IAM policy variable that reaches IAM unexpanded.
+    /// values; a `${...}` that is an IAM policy variable by IAM's grammar
+    /// ([`is_policy_variable`]) reaches IAM unexpanded; anything else is literal text, which
+    /// every target escapes (the spec reader refuses it first).
     pub fn user(input: &str) -> Text {
         let mut text = Text::default();
         let mut rest = input;
@@ -162,13 +164,49 @@ impl Text {
                 "AWS::Partition" => Part::Partition,
                 "AWS::Region" => Part::Region,
                 "AWS::AccountId" => Part::Account,
-                var => Part::PolicyVar(var.to_owned()),
+                var if is_policy_variable(var) => Part::PolicyVar(var.to_owned()),
+                _ => {
+                    text.push_str("${");
+                    rest = after;
+                    continue;
+                }
             });
             rest = &after[end + 1..];
         }
         text.push_str(rest);
         text
     }
+}
+
+/// The inside of `${...}` by IAM's grammar: `*`, `?` or `$` (the escapes), or `name` or
+/// `name, 'default'`, where the name is `service:Key` with an optional `/tag-key` and the
+/// default holds no quote or brace.
+pub fn is_policy_variable(inner: &str) -> bool {
+    if matches!(inner, "*" | "?" | "$") {
+        return true;
+    }
+    let (name, default) = match inner.split_once(',') {
+        Some((name, default)) => (name, Some(default.trim_start())),
+        None => (inner, None),
+    };
+    let default_ok = default.is_none_or(|d| {
+        d.len() >= 2
+            && d.starts_with('\'')
+            && d.ends_with('\'')
+            && !d[1..d.len() - 1].contains(['\'', '{', '}', '$', '&', '%'])
+    });
+    default_ok && is_condition_key(name)
+}
+
+/// `service:Key` or `service:Key/tag-key`, in the characters IAM allows in keys and tag keys.
+pub fn is_condition_key(key: &str) -> bool {
+    let Some((service, name)) = key.split_once(':') else { return false };
+    !service.is_empty()
+        && service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.:/=+-@ ".contains(c))
+        && !name.starts_with(' ')
+        && !name.ends_with(' ')
 }
 
 impl From<&str> for Text {
@@ -216,6 +254,20 @@ mod tests {
             ]
         );
         assert_eq!(Text::user("x${unclosed").0, vec![Part::Lit("x${unclosed".into())]);
+        // Not a policy variable: literal text, which every target escapes.
+        let hostile = "arn:aws:s3:::d/${aws:username${file(\"/etc/hostname\")}/*";
+        assert_eq!(Text::user(hostile).0, vec![Part::Lit(hostile.into())]);
+        assert_eq!(Text::user("${aws:username, 'anon'}").0, vec![Part::PolicyVar("aws:username, 'anon'".into())]);
+    }
+
+    #[test]
+    fn policy_variables_by_iams_grammar() {
+        for ok in ["aws:username", "aws:PrincipalTag/team", "s3:prefix", "*", "$", "aws:userid, 'x-1'"] {
+            assert!(is_policy_variable(ok), "{ok}");
+        }
+        for bad in ["", "username", "aws:x${y", "aws:x%{ if true }", "aws:a, x", "aws:a, '}'", "aws:a\u{1b}"] {
+            assert!(!is_policy_variable(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -1,0 +1,100 @@
+//! The IAM JSON grammar of a policy document, written once: the size computation
+//! ([`super::limits`]) and every emitter that writes IAM JSON (CloudFormation, plain IAM JSON)
+//! build their documents here, so that what is sized is what is written. The tree type and how
+//! a [`Text`] becomes a value are the caller's ([`Tree`], `text`).
+
+use super::{Actions, Condition, POLICY_VERSION, PolicyDocument, Principal, Resources, Statement, Text};
+
+/// A JSON-shaped tree whose maps keep the order they are built in.
+pub trait Tree: Sized {
+    fn string(s: &str) -> Self;
+    fn list(items: Vec<Self>) -> Self;
+    fn map(entries: Vec<(String, Self)>) -> Self;
+}
+
+/// `{"Version": ..., "Statement": [...]}`.
+pub fn document<N: Tree>(doc: &PolicyDocument, text: &dyn Fn(&Text) -> N) -> N {
+    let statements = doc.statements.iter().map(|s| statement(s, text)).collect();
+    N::map(vec![("Version".to_owned(), N::string(POLICY_VERSION)), ("Statement".to_owned(), N::list(statements))])
+}
+
+fn texts<N: Tree>(list: &[Text], text: &dyn Fn(&Text) -> N) -> N {
+    N::list(list.iter().map(text).collect())
+}
+
+fn strings<N: Tree>(list: &[String]) -> N {
+    N::list(list.iter().map(|s| N::string(s)).collect())
+}
+
+/// One statement, keys in the order people write them.
+pub fn statement<N: Tree>(s: &Statement, text: &dyn Fn(&Text) -> N) -> N {
+    let mut entries = Vec::new();
+    if let Some(sid) = &s.sid {
+        entries.push(("Sid".to_owned(), N::string(sid)));
+    }
+    entries.push(("Effect".to_owned(), N::string(s.effect.as_str())));
+    if let Some(p) = &s.principal {
+        let principal = match p {
+            Principal::Service(services) => ("Service".to_owned(), strings(services)),
+            Principal::Aws(arns) => ("AWS".to_owned(), texts(arns, text)),
+        };
+        entries.push(("Principal".to_owned(), N::map(vec![principal])));
+    }
+    entries.push(match &s.actions {
+        Actions::Action(a) => ("Action".to_owned(), strings(a)),
+        Actions::NotAction(a) => ("NotAction".to_owned(), strings(a)),
+    });
+    match &s.resources {
+        Some(Resources::Resource(r)) => entries.push(("Resource".to_owned(), texts(r, text))),
+        Some(Resources::NotResource(r)) => entries.push(("NotResource".to_owned(), texts(r, text))),
+        None => {}
+    }
+    if !s.conditions.is_empty() {
+        entries.push(("Condition".to_owned(), conditions(&s.conditions, text)));
+    }
+    N::map(entries)
+}
+
+/// `{"StringEquals": {"key": [values]}}`, operators and keys in first-seen order; a single value
+/// is written as a scalar.
+fn conditions<N: Tree>(conditions: &[Condition], text: &dyn Fn(&Text) -> N) -> N {
+    let mut by_operator: Vec<(&str, Vec<&Condition>)> = Vec::new();
+    for c in conditions {
+        match by_operator.iter_mut().find(|(op, _)| *op == c.operator) {
+            Some((_, list)) => list.push(c),
+            None => by_operator.push((&c.operator, vec![c])),
+        }
+    }
+    let operators = by_operator
+        .into_iter()
+        .map(|(op, list)| {
+            let keys = list
+                .into_iter()
+                .map(|c| {
+                    let value = match c.values.as_slice() {
+                        [one] => text(one),
+                        many => texts(many, text),
+                    };
+                    (c.key.clone(), value)
+                })
+                .collect();
+            (op.to_owned(), N::map(keys))
+        })
+        .collect();
+    N::map(operators)
+}
+
+impl Tree for serde_json::Value {
+    fn string(s: &str) -> Self {
+        serde_json::Value::String(s.to_owned())
+    }
+
+    fn list(items: Vec<Self>) -> Self {
+        serde_json::Value::Array(items)
+    }
+
+    /// Keys given twice keep the last value, as a JSON reader would.
+    fn map(entries: Vec<(String, Self)>) -> Self {
+        serde_json::Value::Object(entries.into_iter().collect())
+    }
+}
