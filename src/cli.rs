@@ -61,7 +61,7 @@ Examples:
   hyperpod-iam can spec.yaml --as scientist/nlp get pods/log -n nlp --explain
   hyperpod-iam can spec.yaml --matrix --format markdown
 
-SPEC is the first word when it holds a `.` or a `/` (an action or verb never does).
+SPEC is the first word when it holds a `.` or a `/` (an action or verb never does), or is `-` (stdin).
 Exit codes: 0 yes (and `yes, if` with --assume-conditions), 1 no (also `yes, if` and
 `unknown`; with --matrix: some check not met), 2 usage, 3 invalid spec, 4 I/O error.";
 

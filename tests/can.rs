@@ -304,3 +304,20 @@ fn exit_codes() {
     assert_eq!(can(&["tests/invalid/unknown-key.yaml", "--as", "admin/x", "s3:GetObject"]).2, 3);
     assert_eq!(can(&["no/such/spec.yaml", "--as", "admin/x", "s3:GetObject"]).2, 4);
 }
+
+#[test]
+fn the_spec_may_come_from_stdin() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hyperpod-iam"))
+        .args(["can", "-", "--as", "scientist/lab", "s3:DeleteObject", "arn:aws:s3:::scratch-bucket/a"])
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(std::fs::read(root().join(RULES)).unwrap().as_slice()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "no\n");
+    assert_eq!(output.status.code(), Some(1));
+}

@@ -15,9 +15,9 @@ use crate::model::{Model, RoleKind};
 use crate::spec;
 
 pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failure> {
-    // The first word is the spec when it could not be an action or a verb.
+    // The first word is the spec when it could not be an action or a verb (`-`: stdin).
     let (spec_path, words) = match args.words.split_first() {
-        Some((first, rest)) if first.contains(['.', '/']) => (Some(Path::new(first.as_str())), rest),
+        Some((first, rest)) if first.contains(['.', '/']) || first == "-" => (Some(Path::new(first.as_str())), rest),
         _ => (None, args.words.as_slice()),
     };
     // 1 means "no" here: an I/O error is 4.
