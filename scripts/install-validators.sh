@@ -109,4 +109,15 @@ install_npm() {
     cp "$dir/package-lock.json" "$stamp"
 }
 
+# The machine images ship Node.js and npm (Debian's nodejs); where they are missing, install
+# Debian's, as for kubectl above.
+if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]]; then
+    log="$(mktemp)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } >"$log" 2>&1; then
+        echo "install-validators: installing Node.js and npm (Debian nodejs, npm) failed:" >&2
+        cat "$log" >&2
+    fi
+    rm -f "$log"
+fi
+
 install_npm "$root/tests/iam-simulate"
