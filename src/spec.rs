@@ -600,12 +600,7 @@ impl Validator {
             if let (Some(v), true) = (value, slurm)
                 && v.value
             {
-                self.error(
-                    codes::NOT_FOR_ORCHESTRATOR,
-                    &format!("options.{key}"),
-                    at(v),
-                    &format!("`{key}` is for eks"),
-                );
+                self.error(codes::NOT_FOR_ORCHESTRATOR, format!("options.{key}"), at(v), format!("`{key}` is for eks"));
             }
         }
         let all = [
