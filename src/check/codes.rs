@@ -36,6 +36,8 @@ pub const TOO_MANY_MANAGED_POLICIES: &str = "HP202";
 pub const TRUST_POLICY_TOO_LARGE: &str = "HP203";
 pub const ROLE_NAME_TOO_LONG: &str = "HP204";
 pub const STACK_TOO_LARGE: &str = "HP205";
+pub const QUOTA_OVER_DEFAULT: &str = "HP206";
+pub const QUOTA_OVER_MAXIMUM: &str = "HP207";
 
 // Kubernetes.
 pub const K8S_UNKNOWN_VERB: &str = "HP301";
@@ -76,6 +78,8 @@ pub const ALL: &[(&str, Severity, &str)] = &[
     (TRUST_POLICY_TOO_LARGE, Error, "a trust policy over 2,048 characters"),
     (ROLE_NAME_TOO_LONG, Error, "a role name over 64 characters"),
     (STACK_TOO_LARGE, Warning, "a CloudFormation template over 500 resources"),
+    (QUOTA_OVER_DEFAULT, Warning, "more IAM roles or customer managed policies than an account holds by default"),
+    (QUOTA_OVER_MAXIMUM, Error, "more IAM roles or customer managed policies than an account can hold"),
     (K8S_UNKNOWN_VERB, Error, "a verb Kubernetes does not know"),
     (K8S_WILDCARD, Error, "`*` in a Kubernetes RBAC rule"),
     (K8S_NAMESPACED_IN_CLUSTER_ROLE, Error, "a namespaced resource in a ClusterRole meant for one team"),

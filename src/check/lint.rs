@@ -31,6 +31,9 @@ pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
     l.pod_identity(model, &ix);
     l.kubernetes(model);
     l.stack(model);
+    for d in super::quotas::check(model) {
+        l.report(d);
+    }
     l.diags
 }
 

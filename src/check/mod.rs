@@ -2,6 +2,7 @@
 
 pub mod codes;
 pub mod lint;
+pub mod quotas;
 pub mod report;
 
 use std::fmt;
