@@ -30,7 +30,6 @@ pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
     l.roles(model, &ix);
     l.pod_identity(model, &ix);
     l.kubernetes(model);
-    l.stack(model);
     for d in super::quotas::check(model) {
         l.report(d);
     }
@@ -420,24 +419,6 @@ impl Linter<'_> {
             }
         }
     }
-
-    fn stack(&mut self, model: &Model) {
-        let resources = model.roles.len()
-            + model.policies.len()
-            + model.access_entries.len()
-            + model.pod_identity_associations.len()
-            + usize::from(model.service_linked_role.is_some());
-        if resources > limits::CLOUDFORMATION_RESOURCES_MAX {
-            self.report(Diagnostic::warning(
-                codes::STACK_TOO_LARGE,
-                "",
-                format!(
-                    "the CloudFormation template would hold {resources} resources; a stack allows {}: split the spec or deploy with Terraform",
-                    limits::CLOUDFORMATION_RESOURCES_MAX
-                ),
-            ));
-        }
-    }
 }
 
 fn found(action: &str) -> Option<ActionInfo<'static>> {
@@ -521,7 +502,7 @@ mod tests {
     }
 
     #[test]
-    fn a_long_role_name_and_a_stack_over_500_resources() {
+    fn a_long_role_name_and_no_stack_limit() {
         let (mut m, map) = model(EKS);
         m.roles[0].role_name = "r".repeat(65);
         assert_eq!(codes_of(&lint(&m, &map)), [codes::ROLE_NAME_TOO_LONG]);
@@ -534,8 +515,8 @@ mod tests {
             text.push_str(&format!("  - {{name: t{i}, trustedPrincipals: [\"111122223333\"]}}\n"));
         }
         let (m, map) = model(&text);
+        // 515 resources: the CloudFormation emitter splits them over stacks, so no finding.
         let diags = lint(&m, &map);
-        assert_eq!(codes_of(&diags), [codes::STACK_TOO_LARGE], "{diags}");
-        assert!(diags.items[0].message.contains("515 resources"), "{diags}");
+        assert!(diags.is_empty(), "{diags}");
     }
 }
