@@ -6,18 +6,18 @@ use crate::model::{Actions, Condition, POLICY_VERSION, PolicyDocument, Principal
 use super::node::Node;
 
 /// `{"Version": ..., "Statement": [...]}`.
-pub fn document(doc: &PolicyDocument, text: &dyn Fn(&Text) -> Node) -> Node {
+pub fn document<'a>(doc: &'a PolicyDocument, text: &dyn Fn(&'a Text) -> Node<'a>) -> Node<'a> {
     Node::map()
         .with("Version", POLICY_VERSION)
         .with("Statement", Node::List(doc.statements.iter().map(|s| statement(s, text)).collect()))
 }
 
-fn texts(list: &[Text], text: &dyn Fn(&Text) -> Node) -> Node {
+fn texts<'a>(list: &'a [Text], text: &dyn Fn(&'a Text) -> Node<'a>) -> Node<'a> {
     Node::List(list.iter().map(text).collect())
 }
 
 /// One statement, keys in the order people write them.
-pub fn statement(s: &Statement, text: &dyn Fn(&Text) -> Node) -> Node {
+pub fn statement<'a>(s: &'a Statement, text: &dyn Fn(&'a Text) -> Node<'a>) -> Node<'a> {
     let mut node = Node::map().with_opt("Sid", s.sid.as_deref()).with("Effect", s.effect.as_str());
     if let Some(p) = &s.principal {
         node.insert(
@@ -44,7 +44,7 @@ pub fn statement(s: &Statement, text: &dyn Fn(&Text) -> Node) -> Node {
 }
 
 /// `{"StringEquals": {"key": [values]}}`, operators and keys in first-seen order.
-fn conditions(conditions: &[Condition], text: &dyn Fn(&Text) -> Node) -> Node {
+fn conditions<'a>(conditions: &'a [Condition], text: &dyn Fn(&'a Text) -> Node<'a>) -> Node<'a> {
     let mut by_operator: Vec<(&str, Vec<&Condition>)> = Vec::new();
     for c in conditions {
         match by_operator.iter_mut().find(|(op, _)| *op == c.operator) {
