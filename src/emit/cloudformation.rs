@@ -205,15 +205,18 @@ fn split(model: &Model, ix: &Index<'_>, names: &BTreeMap<RoleId, String>) -> Res
     let is_core = |r: &&Role| matches!(r.kind, RoleKind::Admin | RoleKind::Execution);
     let core: Vec<Vec<&Role>> = model.roles.iter().filter(is_core).map(|r| vec![r]).collect();
     // A team: the roles of one `scientists[]` entry (its own and its pod role), in spec order.
-    let mut teams: Vec<(&str, Vec<&Role>)> = Vec::new();
+    let mut teams: Vec<Vec<&Role>> = Vec::new();
+    let mut team_of: BTreeMap<&str, usize> = BTreeMap::new();
     for role in model.roles.iter().filter(|r| !is_core(r)) {
         let team = role.origin.split('.').next().unwrap_or_default();
-        match teams.iter_mut().find(|(t, _)| *t == team) {
-            Some((_, roles)) => roles.push(role),
-            None => teams.push((team, vec![role])),
+        match team_of.get(team) {
+            Some(&i) => teams[i].push(role),
+            None => {
+                team_of.insert(team, teams.len());
+                teams.push(vec![role]);
+            }
         }
     }
-    let teams: Vec<Vec<&Role>> = teams.into_iter().map(|(_, roles)| roles).collect();
 
     let mut stacks = Vec::new();
     let core_stacks = pack(model, ix, core, usize::MAX);
@@ -245,23 +248,27 @@ fn split(model: &Model, ix: &Index<'_>, names: &BTreeMap<RoleId, String>) -> Res
 /// Packs groups of roles, in order, into stacks of at most `per_stack` groups that each fit a
 /// template's resource and output limits. A group is never cut.
 fn pack<'a>(model: &Model, ix: &Index<'_>, groups: Vec<Vec<&'a Role>>, per_stack: usize) -> Vec<Vec<&'a Role>> {
+    // The service-linked role may go with any stack: count it in each.
+    let slr = usize::from(model.service_linked_role.is_some());
     let mut stacks: Vec<Vec<&Role>> = Vec::new();
-    let mut in_last = 0;
+    // Groups, resources and outputs of the last stack.
+    let mut last = (0, 0, 0);
     for group in groups {
-        let fits = stacks.last().is_some_and(|last| {
-            let mut roles = last.clone();
-            roles.extend(&group);
-            in_last < per_stack
-                && Stack { stem: String::new(), roles, service_linked_role: true }.fits_by_count(model, ix)
-        });
+        let (resources, outputs) =
+            Stack { stem: String::new(), roles: group.clone(), service_linked_role: false }.counts(model, ix);
+        let (n, r, o) = last;
+        let fits = n > 0
+            && n < per_stack
+            && r + resources + slr <= CLOUDFORMATION_RESOURCES_MAX
+            && o + outputs <= TEMPLATE_OUTPUTS_MAX;
         match stacks.last_mut() {
-            Some(last) if fits => {
-                last.extend(group);
-                in_last += 1;
+            Some(stack) if fits => {
+                stack.extend(group);
+                last = (n + 1, r + resources, o + outputs);
             }
             _ => {
                 stacks.push(group);
-                in_last = 1;
+                last = (1, resources, outputs);
             }
         }
     }

@@ -472,18 +472,53 @@ pub mod yaml {
         s.match_indices('#').any(|(i, _)| s[..i].chars().next_back().is_some_and(char::is_whitespace))
     }
 
+    /// The bytes that mean nothing to YAML inside a plain scalar that starts with a letter
+    /// (`#` only after a space, `: ` only together).
+    const QUIET: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            table[c] = b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'_'
+                        | b'.'
+                        | b'/'
+                        | b':'
+                        | b'*'
+                        | b'$'
+                        | b'{'
+                        | b'}'
+                        | b'('
+                        | b')'
+                        | b'@'
+                        | b'='
+                        | b'+'
+                        | b','
+                        | b' '
+                        | b'#'
+                );
+            c += 1;
+        }
+        table
+    };
+
     /// Whether a string value can be written plain.
     fn plain_value(s: &str) -> bool {
         let b = s.as_bytes();
         // Most values (names, ARNs, actions, descriptions) start with a letter and hold only
-        // characters that mean nothing to YAML there: one pass decides them.
-        if b.first().is_some_and(u8::is_ascii_alphabetic)
-            && b.iter().all(|&c| c.is_ascii_alphanumeric() || b"-_./:*${}()@=+, ".contains(&c))
-            && !matches!(b.last(), Some(b' ' | b':'))
-            && !s.contains(": ")
-            && !s.contains(" #")
-        {
-            return b.len() > 5 || !ambiguous(s);
+        // characters that mean nothing to YAML there: one pass over the bytes decides them.
+        if b.first().is_some_and(u8::is_ascii_alphabetic) && !matches!(b.last(), Some(b' ' | b':')) {
+            let mut prev = 0;
+            let quiet = b.iter().all(|&c| {
+                let ok = QUIET[usize::from(c)] && !(prev == b':' && c == b' ') && !(prev == b' ' && c == b'#');
+                prev = c;
+                ok
+            });
+            if quiet {
+                return b.len() > 5 || !ambiguous(s);
+            }
         }
         if ambiguous(s) || starts_document_marker(s) {
             return false;
@@ -510,7 +545,7 @@ pub mod yaml {
     /// Whether a map key can be written plain: as a value, and without `:` or the characters a
     /// flow collection would read as structure.
     fn plain_key(s: &str) -> bool {
-        plain_value(s) && !s.contains([':', ',', '[', ']', '{', '}'])
+        !s.bytes().any(|c| matches!(c, b':' | b',' | b'[' | b']' | b'{' | b'}')) && plain_value(s)
     }
 }
 

@@ -203,8 +203,28 @@ impl Sizer<'_> {
 }
 
 /// Characters of a value's minified JSON that IAM counts: white space is not counted.
+/// The characters of `v` as minified JSON that are not white space, as IAM counts a policy,
+/// counted as the JSON would be written, without writing it.
 fn json_size(v: &Value) -> usize {
-    v.to_string().chars().filter(|c| !c.is_whitespace()).count()
+    let string = |s: &str| {
+        2 + s
+            .chars()
+            .map(|c| match c {
+                '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+                c if c < ' ' => 6,
+                c if c.is_whitespace() => 0,
+                _ => 1,
+            })
+            .sum::<usize>()
+    };
+    match v {
+        Value::String(s) => string(s),
+        Value::Array(items) => 2 + items.len().saturating_sub(1) + items.iter().map(json_size).sum::<usize>(),
+        Value::Object(map) => {
+            2 + map.len().saturating_sub(1) + map.iter().map(|(k, v)| string(k) + 1 + json_size(v)).sum::<usize>()
+        }
+        other => other.to_string().chars().filter(|c| !c.is_whitespace()).count(),
+    }
 }
 
 #[cfg(test)]
@@ -277,5 +297,17 @@ mod tests {
         assert_eq!(sizer.split(vec![statement(1), statement(2)]).len(), 1);
         let minified = r#"{"Version":"2012-10-17","Statement":[{"Sid":"S1","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws-us-gov:s3:::bucket-0001/*"]}]}"#;
         assert_eq!(sizer.document_size(&[statement(1)]), minified.len());
+    }
+
+    #[test]
+    fn json_size_counts_what_minified_json_holds_but_white_space() {
+        let naive = |v: &Value| v.to_string().chars().filter(|c| !c.is_whitespace()).count();
+        for v in [
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:Get*"], "Resource": []}]}),
+            json!({"a b": "c d\te\nf\"g\\h\u{1}\u{a0}é", "list": [[], {}, "x"], "empty": {}}),
+            json!([true, null, 12]),
+        ] {
+            assert_eq!(json_size(&v), naive(&v), "{v}");
+        }
     }
 }
