@@ -5,8 +5,6 @@
 //! deploy-time value at its longest (`aws-us-gov`, the longest region code, a 12-digit account),
 //! so a document that fits here fits in every partition.
 
-use serde_json::{Map, Value, json};
-
 use super::{Actions, POLICY_VERSION, Resources, Statement, Text};
 use super::{Part, Principal, names};
 
@@ -32,74 +30,88 @@ pub struct Sizer<'a> {
 }
 
 impl Sizer<'_> {
-    fn text(&self, t: &Text) -> String {
-        t.0.iter()
-            .map(|part| match part {
-                Part::Lit(s) => s.clone(),
-                Part::Partition => LONGEST_PARTITION.to_owned(),
-                Part::Region => LONGEST_REGION.to_owned(),
-                Part::Account => ACCOUNT.to_owned(),
-                Part::RoleArn(id) => {
-                    format!("arn:{LONGEST_PARTITION}:iam::{ACCOUNT}:role/{}", names::role_name_of(self.spec_name, id))
-                }
-                Part::PolicyVar(v) => format!("${{{v}}}"),
-            })
-            .collect()
+    /// The JSON string a text becomes, every deploy-time value at its longest.
+    fn text_size(&self, t: &Text) -> usize {
+        let parts: usize =
+            t.0.iter()
+                .map(|part| match part {
+                    Part::Lit(s) => chars_size(s),
+                    Part::Partition => LONGEST_PARTITION.len(),
+                    Part::Region => LONGEST_REGION.len(),
+                    Part::Account => ACCOUNT.len(),
+                    Part::RoleArn(id) => {
+                        "arn::iam:::role/".len()
+                            + LONGEST_PARTITION.len()
+                            + ACCOUNT.len()
+                            + chars_size(&names::role_name_of(self.spec_name, id))
+                    }
+                    Part::PolicyVar(v) => "${}".len() + chars_size(v),
+                })
+                .sum();
+        2 + parts
     }
 
-    fn texts(&self, list: &[Text]) -> Value {
-        Value::Array(list.iter().map(|t| Value::String(self.text(t))).collect())
+    fn texts_size(&self, list: &[Text]) -> usize {
+        list_size(list.iter().map(|t| self.text_size(t)))
     }
 
-    fn statement(&self, s: &Statement) -> Value {
-        let mut m = Map::new();
+    /// The size of one statement in a document: its minified JSON, white space not counted,
+    /// counted without writing it.
+    pub fn statement_size(&self, s: &Statement) -> usize {
+        let mut entries: Vec<usize> = Vec::with_capacity(6);
         if let Some(sid) = &s.sid {
-            m.insert("Sid".into(), json!(sid));
+            entries.push(entry_size("Sid", string_size(sid)));
         }
-        m.insert("Effect".into(), json!(s.effect.as_str()));
+        entries.push(entry_size("Effect", string_size(s.effect.as_str())));
         match &s.principal {
-            Some(Principal::Service(v)) => {
-                m.insert("Principal".into(), json!({ "Service": v }));
-            }
+            Some(Principal::Service(v)) => entries.push(entry_size(
+                "Principal",
+                object_size([entry_size("Service", list_size(v.iter().map(|x| string_size(x))))]),
+            )),
             Some(Principal::Aws(v)) => {
-                m.insert("Principal".into(), json!({ "AWS": self.texts(v) }));
+                entries.push(entry_size("Principal", object_size([entry_size("AWS", self.texts_size(v))])))
             }
             None => {}
         }
-        match &s.actions {
-            Actions::Action(a) => m.insert("Action".into(), json!(a)),
-            Actions::NotAction(a) => m.insert("NotAction".into(), json!(a)),
+        let (key, actions) = match &s.actions {
+            Actions::Action(a) => ("Action", a),
+            Actions::NotAction(a) => ("NotAction", a),
         };
+        entries.push(entry_size(key, list_size(actions.iter().map(|a| string_size(a)))));
         match &s.resources {
-            Some(Resources::Resource(r)) => {
-                m.insert("Resource".into(), self.texts(r));
-            }
-            Some(Resources::NotResource(r)) => {
-                m.insert("NotResource".into(), self.texts(r));
-            }
+            Some(Resources::Resource(r)) => entries.push(entry_size("Resource", self.texts_size(r))),
+            Some(Resources::NotResource(r)) => entries.push(entry_size("NotResource", self.texts_size(r))),
             None => {}
         }
         if !s.conditions.is_empty() {
-            let mut ops = Map::new();
+            // Operators, and keys within one, are JSON object keys: a repeated one holds the
+            // last value.
+            let mut ops: Vec<(&str, Vec<(&str, usize)>)> = Vec::new();
             for c in &s.conditions {
-                let op = ops.entry(c.operator.clone()).or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(keys) = op {
-                    keys.insert(c.key.clone(), self.texts(&c.values));
+                let size = self.texts_size(&c.values);
+                let keys = match ops.iter_mut().position(|(op, _)| *op == c.operator) {
+                    Some(i) => &mut ops[i].1,
+                    None => {
+                        let i = ops.len();
+                        ops.push((&c.operator, Vec::new()));
+                        &mut ops[i].1
+                    }
+                };
+                match keys.iter_mut().find(|(k, _)| *k == c.key) {
+                    Some((_, v)) => *v = size,
+                    None => keys.push((&c.key, size)),
                 }
             }
-            m.insert("Condition".into(), Value::Object(ops));
+            let ops =
+                ops.iter().map(|(op, keys)| entry_size(op, object_size(keys.iter().map(|(k, v)| entry_size(k, *v)))));
+            entries.push(entry_size("Condition", object_size(ops)));
         }
-        Value::Object(m)
-    }
-
-    /// The size of one statement in a document.
-    pub fn statement_size(&self, s: &Statement) -> usize {
-        json_size(&self.statement(s))
+        object_size(entries)
     }
 
     /// The size of a whole document.
     pub fn document_size(&self, statements: &[Statement]) -> usize {
-        let empty = json!({ "Version": POLICY_VERSION, "Statement": [] }).to_string().len();
+        let empty = object_size([entry_size("Version", string_size(POLICY_VERSION)), entry_size("Statement", 2)]);
         let body: usize = statements.iter().map(|s| self.statement_size(s)).sum();
         empty + body + statements.len().saturating_sub(1)
     }
@@ -150,13 +162,13 @@ impl Sizer<'_> {
                 list,
                 room,
                 |part| Statement { resources: Some(Resources::Resource(part)), ..s.clone() },
-                |t| json_size(&Value::String(self.text(t))),
+                |t| self.text_size(t),
             ),
             (None, Some(list)) => self.pack(
                 list,
                 room,
                 |part| Statement { actions: Actions::Action(part), ..s.clone() },
-                |a| json_size(&Value::String(a.clone())),
+                |a| string_size(a),
             ),
             (None, None) => return vec![s],
         };
@@ -202,35 +214,138 @@ impl Sizer<'_> {
     }
 }
 
-/// Characters of a value's minified JSON that IAM counts: white space is not counted.
-/// The characters of `v` as minified JSON that are not white space, as IAM counts a policy,
-/// counted as the JSON would be written, without writing it.
-fn json_size(v: &Value) -> usize {
-    let string = |s: &str| {
-        2 + s
-            .chars()
-            .map(|c| match c {
-                '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
-                c if c < ' ' => 6,
-                c if c.is_whitespace() => 0,
-                _ => 1,
-            })
-            .sum::<usize>()
-    };
-    match v {
-        Value::String(s) => string(s),
-        Value::Array(items) => 2 + items.len().saturating_sub(1) + items.iter().map(json_size).sum::<usize>(),
-        Value::Object(map) => {
-            2 + map.len().saturating_sub(1) + map.iter().map(|(k, v)| string(k) + 1 + json_size(v)).sum::<usize>()
-        }
-        other => other.to_string().chars().filter(|c| !c.is_whitespace()).count(),
-    }
+/// Characters IAM counts for the content of a JSON string (without its quotes): as escaped in
+/// JSON, white space not counted.
+fn chars_size(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if c < ' ' => 6,
+            c if c.is_whitespace() => 0,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// A JSON string.
+fn string_size(s: &str) -> usize {
+    2 + chars_size(s)
+}
+
+/// `"key":value`.
+fn entry_size(key: &str, value: usize) -> usize {
+    string_size(key) + 1 + value
+}
+
+/// `{entry,entry}`.
+fn object_size(entries: impl IntoIterator<Item = usize>) -> usize {
+    list_size(entries)
+}
+
+/// `[item,item]`.
+fn list_size(items: impl IntoIterator<Item = usize>) -> usize {
+    let (count, sum) = items.into_iter().fold((0usize, 0usize), |(n, total), size| (n + 1, total + size));
+    2 + sum + count.saturating_sub(1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Effect;
+
+    use serde_json::{Map, Value, json};
+
+    /// The size as it was counted before: the statement built as a `serde_json::Value`, written
+    /// out, and its characters but white space counted.
+    fn written_size(sizer: &Sizer<'_>, s: &Statement) -> usize {
+        let text = |t: &Text| {
+            t.0.iter()
+                .map(|part| match part {
+                    Part::Lit(s) => s.clone(),
+                    Part::Partition => LONGEST_PARTITION.to_owned(),
+                    Part::Region => LONGEST_REGION.to_owned(),
+                    Part::Account => ACCOUNT.to_owned(),
+                    Part::RoleArn(id) => format!(
+                        "arn:{LONGEST_PARTITION}:iam::{ACCOUNT}:role/{}",
+                        names::role_name_of(sizer.spec_name, id)
+                    ),
+                    Part::PolicyVar(v) => format!("${{{v}}}"),
+                })
+                .collect::<String>()
+        };
+        let texts = |list: &[Text]| Value::Array(list.iter().map(|t| Value::String(text(t))).collect());
+        let mut m = Map::new();
+        if let Some(sid) = &s.sid {
+            m.insert("Sid".into(), json!(sid));
+        }
+        m.insert("Effect".into(), json!(s.effect.as_str()));
+        match &s.principal {
+            Some(Principal::Service(v)) => m.insert("Principal".into(), json!({ "Service": v })),
+            Some(Principal::Aws(v)) => m.insert("Principal".into(), json!({ "AWS": texts(v) })),
+            None => None,
+        };
+        match &s.actions {
+            Actions::Action(a) => m.insert("Action".into(), json!(a)),
+            Actions::NotAction(a) => m.insert("NotAction".into(), json!(a)),
+        };
+        match &s.resources {
+            Some(Resources::Resource(r)) => m.insert("Resource".into(), texts(r)),
+            Some(Resources::NotResource(r)) => m.insert("NotResource".into(), texts(r)),
+            None => None,
+        };
+        if !s.conditions.is_empty() {
+            let mut ops = Map::new();
+            for c in &s.conditions {
+                let op = ops.entry(c.operator.clone()).or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(keys) = op {
+                    keys.insert(c.key.clone(), texts(&c.values));
+                }
+            }
+            m.insert("Condition".into(), Value::Object(ops));
+        }
+        Value::Object(m).to_string().chars().filter(|c| !c.is_whitespace()).count()
+    }
+
+    #[test]
+    fn sizes_are_what_the_written_json_holds() {
+        use crate::model::{Condition, RoleId};
+        let sizer = Sizer { spec_name: "genai" };
+        let mut s = statement(7);
+        s.principal = Some(Principal::Aws(vec![
+            Text(vec![Part::RoleArn(RoleId("exec-compute".into()))]),
+            Text::pattern("arn:{P}:iam::111122223333:root"),
+        ]));
+        s.resources = Some(Resources::NotResource(vec![
+            Text::pattern("arn:{P}:ssm:{R}:{A}:session/${aws:userid}-*"),
+            Text::lit("a \"quoted\" value\twith\nwhite space\u{1}é\u{a0}"),
+        ]));
+        s.actions = Actions::NotAction(vec!["s3:Get*".into(), "ec2:Describe*".into()]);
+        let cond = |op: &str, key: &str, v: &str| Condition {
+            operator: op.into(),
+            key: key.into(),
+            values: vec![Text::lit(v)],
+        };
+        s.conditions = vec![
+            cond("StringEquals", "aws:RequestedRegion", "us-east-1"),
+            cond("StringLike", "s3:prefix", "home/*"),
+            cond("StringEquals", "aws:PrincipalTag/team", "nlp"),
+            cond("StringEquals", "aws:RequestedRegion", "eu-west-1"),
+        ];
+        assert_eq!(sizer.statement_size(&s), written_size(&sizer, &s));
+        let service = Statement {
+            sid: None,
+            principal: Some(Principal::Service(vec!["pods.eks.amazonaws.com".into()])),
+            conditions: Vec::new(),
+            ..statement(1)
+        };
+        assert_eq!(sizer.statement_size(&service), written_size(&sizer, &service));
+        let empty = json!({ "Version": POLICY_VERSION, "Statement": [] }).to_string().len();
+        assert_eq!(sizer.document_size(&[]), empty);
+        assert_eq!(
+            sizer.document_size(&[s.clone(), service.clone()]),
+            empty + written_size(&sizer, &s) + 1 + written_size(&sizer, &service)
+        );
+    }
 
     fn statement(n: usize) -> Statement {
         Statement {
@@ -297,17 +412,5 @@ mod tests {
         assert_eq!(sizer.split(vec![statement(1), statement(2)]).len(), 1);
         let minified = r#"{"Version":"2012-10-17","Statement":[{"Sid":"S1","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws-us-gov:s3:::bucket-0001/*"]}]}"#;
         assert_eq!(sizer.document_size(&[statement(1)]), minified.len());
-    }
-
-    #[test]
-    fn json_size_counts_what_minified_json_holds_but_white_space() {
-        let naive = |v: &Value| v.to_string().chars().filter(|c| !c.is_whitespace()).count();
-        for v in [
-            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:Get*"], "Resource": []}]}),
-            json!({"a b": "c d\te\nf\"g\\h\u{1}\u{a0}é", "list": [[], {}, "x"], "empty": {}}),
-            json!([true, null, 12]),
-        ] {
-            assert_eq!(json_size(&v), naive(&v), "{v}");
-        }
     }
 }
