@@ -9,7 +9,6 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use hyperpod_iam::app;
-use hyperpod_iam::cli::Format;
 use hyperpod_iam::emit::Registry;
 use hyperpod_iam::spec::Source;
 
@@ -35,7 +34,7 @@ fn render(source: &Source) {
     let (model, _) = app::check_spec(source);
     let model = model.expect("valid spec");
     let registry = Registry::builtin();
-    let selection = app::select(&registry, &model, &[Format::All]).expect("emitters");
+    let selection = app::select(&registry, &model, &["all"]).expect("emitters");
     black_box(app::emit_all(&selection.emitters, &model).expect("render"));
 }
 
@@ -57,6 +56,7 @@ fn main() {
     let largest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
         .expect("examples")
         .flatten()
+        .filter(|e| e.path().is_file())
         .max_by_key(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
         .expect("an example");
     let source = Source {

@@ -3,6 +3,11 @@
 #
 #   .venv          cfn-lint, kubernetes-validate, yamllint    (or $HYPERPOD_IAM_VENV)
 #   .venv-checkov  checkov, alone: it pins an old boto3       (or $HYPERPOD_IAM_CHECKOV_VENV)
+#   kubectl        its built-in kustomize builds the golden kustomizations; the machine images
+#                  have it, else Debian's kubernetes-client package is installed (as root)
+#
+# tests/template_emitters.rs also runs the main venv's python with `jsonschema` and `yaml`,
+# which cfn-lint depends on (jsonschema<5, pyyaml), so they need no pin of their own.
 #
 # Idempotent and quiet: a venv whose stamp file already lists exactly these pins is left alone
 # (a few milliseconds); otherwise the pins are installed into it, creating it if needed. An
@@ -69,3 +74,13 @@ install_venv "${HYPERPOD_IAM_VENV:-$root/.venv}" \
     cfn-lint kubernetes-validate yamllint -- "${main_pins[@]}"
 install_venv "${HYPERPOD_IAM_CHECKOV_VENV:-$root/.venv-checkov}" \
     checkov -- "${checkov_pins[@]}"
+
+if ! command -v kubectl >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]]; then
+    log="$(mktemp)"
+    if ! { apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "kubernetes-client=1.20.5+really1.20.2-1.1+deb12u1"; } >"$log" 2>&1; then
+        echo "install-validators: installing kubectl (Debian kubernetes-client) failed:" >&2
+        cat "$log" >&2
+    fi
+    rm -f "$log"
+fi

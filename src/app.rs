@@ -1,19 +1,24 @@
 //! What each command does. Output goes to the writers it is given, so tests can capture it; only
-//! `render` touches the file system, and it writes all or nothing.
+//! `render` touches the file system, through [`crate::output`], and it writes all or nothing.
 
-use std::collections::BTreeSet;
-use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::check::did_you_mean;
 use crate::check::{Diagnostic, Diagnostics, codes, lint, report};
-use crate::cli::{CheckArgs, Cli, Command, Format, InitArgs, InitOrchestrator, RenderArgs, ReportFormat};
-use crate::emit::{Artifact, Emitter, Registry};
+use crate::cli::{
+    CheckArgs, Cli, Command, EmitterDirs, InitArgs, InitOrchestrator, ModelArgs, RenderArgs, ReportFormat,
+};
+use crate::emit::{Artifact, Emitter, ModelDocument, Registry};
+use crate::input::{self, InputError};
 use crate::model::Model;
+use crate::output;
 use crate::spec::{self, Source};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub use crate::output::MANIFEST;
 
 /// `--version`: the tool's version and the IAM catalog it checks actions against, with the day
 /// that catalog was last updated.
@@ -67,7 +72,8 @@ pub fn run(cli: Cli, console: &mut Console<'_>) -> Exit {
         Command::Render(args) => render(&args, console),
         Command::Check(args) => check(&args, console),
         Command::Init(args) => init(&args, console),
-        Command::Emitters => emitters(console),
+        Command::Emitters(args) => emitters(&args.emitters, console),
+        Command::Model(args) => model(&args, console),
     };
     match result {
         Ok(()) => Exit::Ok,
@@ -87,20 +93,19 @@ fn io_failure(what: &str, e: &io::Error) -> Failure {
     Failure::new(Exit::Runtime, format!("error: {what}: {e}"))
 }
 
-/// Reads the spec named on the command line, or the built-in example.
+/// Reads the spec named on the command line (`-` for stdin), or the built-in example.
 fn source(path: Option<&Path>) -> Result<Source, Failure> {
-    match path {
-        None => Ok(Source::example()),
-        Some(path) => {
-            let name = path.display().to_string();
-            let bytes = fs::read(path).map_err(|e| io_failure(&format!("cannot read `{name}`"), &e))?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                let d = Diagnostic::error(codes::SYNTAX, "", "the spec is not UTF-8 text");
-                Failure::new(Exit::Invalid, d.render(&name))
-            })?;
-            Ok(Source { name, text })
-        }
-    }
+    let Some(path) = path else { return Ok(Source::example()) };
+    let (name, bytes) = input::read_spec(path).map_err(|e| match e {
+        InputError::Io { .. } => Failure::new(Exit::Runtime, format!("error: {e}")),
+        InputError::NotAFile { .. } => Failure::new(Exit::Usage, format!("error: {e}")),
+        InputError::TooLarge { .. } => Failure::new(Exit::Invalid, format!("error: {e}")),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        let d = Diagnostic::error(codes::SYNTAX, "", "the spec is not UTF-8 text");
+        Failure::new(Exit::Invalid, d.render(&name))
+    })?;
+    Ok(Source { name, text })
 }
 
 /// Reads the spec and lints its model: every finding, and the model when the spec could be read.
@@ -130,31 +135,58 @@ fn load(source: &Source, console: &mut Console<'_>) -> Result<Model, Failure> {
     }
 }
 
+/// The environment variable that names folders of template emitters to load (a path list,
+/// `:`-separated on Unix), before those of `--emitters`.
+pub const EMITTERS_ENV: &str = "HYPERPOD_IAM_EMITTERS";
+
+/// The built-in emitters, then the template emitters of `HYPERPOD_IAM_EMITTERS`, then those of
+/// `--emitters`. A folder that does not load, or a name taken twice, is a usage error.
+pub fn registry(dirs: &EmitterDirs) -> Result<Registry, Failure> {
+    let mut registry = Registry::builtin();
+    let from_env: Vec<PathBuf> = std::env::var_os(EMITTERS_ENV)
+        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+        .unwrap_or_default();
+    for dir in from_env.iter().chain(&dirs.dirs) {
+        registry.load_folder(dir).map_err(|e| Failure::new(Exit::Usage, format!("error: {e}")))?;
+    }
+    Ok(registry)
+}
+
 /// What a `--format` list selects.
 pub struct Selection<'r> {
     /// The emitters to run, in registry order.
     pub emitters: Vec<&'r dyn Emitter>,
     /// The emitters `all` left out because they do not apply to the spec, with the reason.
-    pub skipped: Vec<(&'static str, String)>,
+    pub skipped: Vec<(String, String)>,
 }
 
-/// The emitters a `--format` list selects, and the ones `all` skipped with the reason.
-pub fn select<'r>(registry: &'r Registry, model: &Model, formats: &[Format]) -> Result<Selection<'r>, Failure> {
+/// The emitters a `--format` list selects, and the ones `all` skipped with the reason. A name the
+/// registry does not know is a usage error that lists the known ones.
+pub fn select<'r>(
+    registry: &'r Registry,
+    model: &Model,
+    formats: &[impl AsRef<str>],
+) -> Result<Selection<'r>, Failure> {
+    let names: Vec<&str> = formats.iter().map(AsRef::as_ref).collect();
+    for name in names.iter().filter(|n| **n != "all") {
+        if registry.get(name).is_none() {
+            let known = registry.names();
+            let mut line = format!("error: unknown format `{name}`; known formats: {}, all", known.join(", "));
+            if let Some(close) = did_you_mean(name, known.iter().copied().chain(["all"])) {
+                line.push_str(&format!(" (did you mean `{close}`?)"));
+            }
+            return Err(Failure::new(Exit::Usage, line));
+        }
+    }
     let mut selection = Selection { emitters: Vec::new(), skipped: Vec::new() };
-    if formats.contains(&Format::All) || formats.is_empty() {
+    if names.contains(&"all") || names.is_empty() {
         for emitter in registry.iter() {
             match emitter.applies(model) {
                 Ok(()) => selection.emitters.push(emitter),
-                Err(reason) => selection.skipped.push((emitter.name(), reason)),
+                Err(reason) => selection.skipped.push((emitter.name().to_owned(), reason)),
             }
         }
         return Ok(selection);
-    }
-    let names: Vec<&str> = formats.iter().filter_map(|f| f.emitter()).collect();
-    for name in &names {
-        if registry.get(name).is_none() {
-            return Err(Failure::new(Exit::Usage, format!("error: format `{name}` is not available in this build")));
-        }
     }
     for emitter in registry.iter().filter(|e| names.contains(&e.name())) {
         if let Err(reason) = emitter.applies(model) {
@@ -167,12 +199,12 @@ pub fn select<'r>(registry: &'r Registry, model: &Model, formats: &[Format]) -> 
 
 /// Renders a model through the selected emitters, all in memory: each file with the emitter that
 /// made it.
-pub fn emit_all(emitters: &[&dyn Emitter], model: &Model) -> Result<Vec<(&'static str, Artifact)>, Failure> {
+pub fn emit_all(emitters: &[&dyn Emitter], model: &Model) -> Result<Vec<(String, Artifact)>, Failure> {
     let mut artifacts = Vec::new();
     for emitter in emitters {
         let files =
             emitter.emit(model).map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
-        artifacts.extend(files.into_iter().map(|file| (emitter.name(), file)));
+        artifacts.extend(files.into_iter().map(|file| (emitter.name().to_owned(), file)));
     }
     Ok(artifacts)
 }
@@ -180,7 +212,14 @@ pub fn emit_all(emitters: &[&dyn Emitter], model: &Model) -> Result<Vec<(&'stati
 fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
     let model = load(&source, console)?;
-    let registry = Registry::builtin();
+    if args.spec.is_none() {
+        let _ = writeln!(
+            console.stderr,
+            "note: no spec given: rendering the built-in example `{}`; give a spec file (or `-` for stdin) to render yours",
+            model.name
+        );
+    }
+    let registry = registry(&args.emitters)?;
     let selection = select(&registry, &model, &args.formats)?;
     let artifacts = emit_all(&selection.emitters, &model)?;
     let notes: Vec<String> = selection.skipped.iter().map(|(name, why)| format!("skipped {name}: {why}")).collect();
@@ -204,90 +243,28 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
 
     // The formats this run speaks for: the ones it renders, and the ones `all` found do not apply.
     let scope: Vec<&str> =
-        selection.emitters.iter().map(|e| e.name()).chain(selection.skipped.iter().map(|(n, _)| *n)).collect();
-    let removed = write_all(&args.out, &artifacts, &scope)?;
-    for (_, artifact) in &artifacts {
-        let _ = writeln!(console.stderr, "wrote {}", args.out.join(&artifact.path).display());
-    }
-    for path in removed {
-        let _ = writeln!(console.stderr, "removed {} (no longer generated)", args.out.join(path).display());
-    }
-    for note in notes {
-        let _ = writeln!(console.stderr, "{note}");
+        selection.emitters.iter().map(|e| e.name()).chain(selection.skipped.iter().map(|(n, _)| n.as_str())).collect();
+    let files = artifacts
+        .iter()
+        .map(|(emitter, a)| output::NewFile { emitter, path: &a.path, contents: a.contents.as_bytes() })
+        .collect();
+    let request = output::Request { out: &args.out, spec: &model.name, files, scope, force: args.force };
+    let outcome = output::write(&request).map_err(|errors| Failure {
+        exit: Exit::Runtime,
+        lines: errors.iter().map(|e| format!("error: {e}")).collect(),
+    })?;
+    let shown = |path: &str| args.out.join(path).display().to_string();
+    let mut lines = outcome.recovered.iter().map(|note| format!("note: {note}")).collect::<Vec<_>>();
+    lines.extend(outcome.written.iter().map(|path| format!("wrote {}", shown(path))));
+    lines.extend(outcome.removed.iter().map(|path| format!("removed {} (no longer generated)", shown(path))));
+    lines.extend(outcome.released.iter().map(|path| {
+        format!("kept {} (no longer generated, but changed since it was written; no longer tracked)", shown(path))
+    }));
+    lines.extend(notes);
+    for line in lines {
+        let _ = writeln!(console.stderr, "{line}");
     }
     Ok(())
-}
-
-/// The file in an output folder that lists what hyperpod-iam wrote there, one `emitter<TAB>path`
-/// a line, so that a later run can remove what it no longer generates, and nothing else.
-pub const MANIFEST: &str = ".hyperpod-iam-files";
-
-fn read_manifest(out: &Path) -> Vec<(String, String)> {
-    fs::read_to_string(out.join(MANIFEST))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(e, p)| (e.to_owned(), p.to_owned()))
-        // Never follow a path out of the folder, whatever the file says.
-        .filter(|(_, p)| !p.starts_with('/') && !p.split('/').any(|c| c == ".." || c.is_empty()))
-        .collect()
-}
-
-/// Writes every artifact or none: all files are first written into a staging folder inside the
-/// output folder, then moved into place; a failure while staging leaves the output as it was.
-/// Then removes what an earlier run wrote for a format in `scope` that this run no longer makes
-/// (a role renamed away, `rbac.yaml` of a spec turned Slurm), and returns those paths.
-fn write_all(out: &Path, artifacts: &[(&str, Artifact)], scope: &[&str]) -> Result<Vec<String>, Failure> {
-    let fail = |what: String, e: io::Error| io_failure(&what, &e);
-    fs::create_dir_all(out).map_err(|e| fail(format!("cannot create `{}`", out.display()), e))?;
-    let staging = out.join(format!(".hyperpod-iam-staging-{}", std::process::id()));
-    let staged = (|| -> Result<Vec<(PathBuf, PathBuf)>, Failure> {
-        let mut moves = Vec::new();
-        for (_, artifact) in artifacts {
-            let relative = Path::new(&artifact.path);
-            let from = staging.join(relative);
-            if let Some(parent) = from.parent() {
-                fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create `{}`", parent.display()), e))?;
-            }
-            fs::write(&from, &artifact.contents).map_err(|e| fail(format!("cannot write `{}`", from.display()), e))?;
-            moves.push((from, out.join(relative)));
-        }
-        Ok(moves)
-    })();
-    let result = staged.and_then(|moves| {
-        for (from, to) in moves {
-            if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create `{}`", parent.display()), e))?;
-            }
-            fs::rename(&from, &to).map_err(|e| fail(format!("cannot write `{}`", to.display()), e))?;
-        }
-        Ok(())
-    });
-    let _ = fs::remove_dir_all(&staging);
-    result?;
-
-    let written: BTreeSet<&str> = artifacts.iter().map(|(_, a)| a.path.as_str()).collect();
-    let mut manifest: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut removed = Vec::new();
-    for (emitter, path) in read_manifest(out) {
-        if written.contains(path.as_str()) {
-            continue;
-        }
-        if scope.contains(&emitter.as_str()) {
-            match fs::remove_file(out.join(&path)) {
-                Ok(()) => removed.push(path),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(fail(format!("cannot remove `{}`", out.join(&path).display()), e)),
-            }
-        } else {
-            manifest.insert((emitter, path));
-        }
-    }
-    manifest.extend(artifacts.iter().map(|(e, a)| ((*e).to_owned(), a.path.clone())));
-    let text: String = manifest.iter().map(|(e, p)| format!("{e}\t{p}\n")).collect();
-    fs::write(out.join(MANIFEST), text)
-        .map_err(|e| fail(format!("cannot write `{}`", out.join(MANIFEST).display()), e))?;
-    Ok(removed)
 }
 
 fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {
@@ -337,10 +314,21 @@ fn init(args: &InitArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     console.stdout.write_all(text.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))
 }
 
-fn emitters(console: &mut Console<'_>) -> Result<(), Failure> {
-    for emitter in Registry::builtin().iter() {
-        writeln!(console.stdout, "{:<16}{}", emitter.name(), emitter.description())
+fn emitters(dirs: &EmitterDirs, console: &mut Console<'_>) -> Result<(), Failure> {
+    let registry = registry(dirs)?;
+    for (emitter, origin) in registry.entries() {
+        writeln!(console.stdout, "{:<16}{} [{origin}]", emitter.name(), emitter.description())
             .map_err(|e| io_failure("cannot write to stdout", &e))?;
     }
     Ok(())
+}
+
+/// `model`: the checked model as the JSON document templates receive.
+fn model(args: &ModelArgs, console: &mut Console<'_>) -> Result<(), Failure> {
+    let source = source(args.spec.as_deref())?;
+    let model = load(&source, console)?;
+    let json = ModelDocument::new(&model)
+        .to_json()
+        .map_err(|e| Failure::new(Exit::Runtime, format!("error: cannot write the model as JSON: {e}")))?;
+    console.stdout.write_all(json.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))
 }

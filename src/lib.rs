@@ -3,10 +3,13 @@
 //! spec → [`model::Model`] → emitters. Dependencies point one way: model ← spec / check ← emit ←
 //! cli. The IAM action catalog ([`catalog`]) stands beside them and depends on nothing.
 
+pub mod access;
 pub mod app;
 pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod emit;
+pub mod input;
 pub mod model;
+pub mod output;
 pub mod spec;

@@ -915,6 +915,7 @@ impl Validator {
         let mut seen = BTreeSet::new();
         for (i, p) in list.value.iter().enumerate() {
             let fp = format!("{field}[{i}]");
+            self.locate(&fp, at(p));
             match principal_partition(&p.value) {
                 Some(arn_partition) => {
                     self.partition_matches(&fp, p, arn_partition, partition);

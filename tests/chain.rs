@@ -378,6 +378,7 @@ fn eks_cases() -> Vec<(String, Value)> {
         .unwrap()
         .flatten()
         .map(|e| e.path())
+        .filter(|p| p.is_file())
         .map(|p| {
             let spec: Value = serde_saphyr::from_str(&fs::read_to_string(&p).unwrap()).unwrap();
             (p.file_stem().unwrap().to_string_lossy().into_owned(), spec)

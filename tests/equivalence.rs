@@ -151,14 +151,13 @@ fn a_difference_is_reported() {
     // Drop one action from a CloudFormation policy.
     let report = mutated(&|c| {
         let actions = c.cloudformation["Resources"]["AdminPlatformPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-            [2]["Action"]
+            [3]["Action"]
             .as_array_mut()
             .unwrap();
-        assert_eq!(actions.pop(), Some(Value::from("sagemaker:BatchDeleteClusterNodes")));
+        assert_eq!(actions.pop(), Some(Value::from("sagemaker:DescribeClusterEvent")));
     });
     assert!(
-        report
-            .contains("role `genai-admin-platform` grant: only in terraform: Allow sagemaker:BatchDeleteClusterNodes"),
+        report.contains("role `genai-admin-platform` grant: only in terraform: Allow sagemaker:DescribeClusterEvent"),
         "{report}"
     );
 
@@ -179,9 +178,10 @@ fn a_difference_is_reported() {
 
     // A policy variable that Terraform would expand.
     let report = mutated(&|c| {
-        let statement = &mut c.terraform["data"]["aws_iam_policy_document"]["scientist_nlp_policy"]["statement"][1];
-        let resource = statement["resources"][0].as_str().unwrap().replace("&{aws:userid}", "${aws:userid}");
-        statement["resources"][0] = Value::from(resource);
+        let statement = &mut c.terraform["data"]["aws_iam_policy_document"]["scientist_nlp_policy"]["statement"][3];
+        let values = &mut statement["condition"][0]["values"];
+        assert_eq!(values[0], Value::from("&{aws:userid}"));
+        values[0] = Value::from("${aws:userid}");
     });
     assert!(report.contains("reference `${aws:userid}` is not understood"), "{report}");
 }

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hyperpod_iam::app;
-use hyperpod_iam::cli::Format;
 use hyperpod_iam::emit::Registry;
 use hyperpod_iam::spec::{self, Source};
 
@@ -109,13 +108,15 @@ fn examples() -> Vec<PathBuf> {
     files
 }
 
-/// Renders an example the way `render --format all` does, in memory.
+/// Renders an example the way `render --format all --emitters examples/emitters` does, in
+/// memory: every built-in emitter and the example plug-in.
 pub fn render_example(path: &Path) -> BTreeMap<String, String> {
     let name = format!("examples/{}", path.file_name().unwrap().to_string_lossy());
     let source = Source { name, text: fs::read_to_string(path).unwrap() };
     let model = spec::load(&source).unwrap_or_else(|d| panic!("{}: {d}", source.name));
-    let registry = Registry::builtin();
-    let selection = app::select(&registry, &model, &[Format::All]).unwrap_or_else(|f| panic!("{:?}", f.lines));
+    let mut registry = Registry::builtin();
+    registry.load_folder(&root().join("examples/emitters")).unwrap();
+    let selection = app::select(&registry, &model, &["all"]).unwrap_or_else(|f| panic!("{:?}", f.lines));
     let artifacts = app::emit_all(&selection.emitters, &model).unwrap_or_else(|f| panic!("{:?}", f.lines));
     artifacts.into_iter().map(|(_, a)| (a.path, a.contents)).collect()
 }
@@ -138,6 +139,7 @@ fn run(args: &[&str]) -> (String, String, i32) {
         .args(args)
         .current_dir(root())
         .env_remove("CI")
+        .env_remove(app::EMITTERS_ENV)
         .output()
         .unwrap();
     (
@@ -154,6 +156,34 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("cli-render-help", &["render", "--help"]),
     ("cli-check-help", &["check", "--help"]),
     ("cli-emitters", &["emitters"]),
+    ("cli-emitters-with-plugin", &["emitters", "--emitters", "examples/emitters"]),
+    ("cli-model", &["model", "examples/eks-minimal.yaml"]),
+    ("cli-model-help", &["model", "--help"]),
+    (
+        "cli-render-plugin-stdout",
+        &[
+            "render",
+            "examples/eks-minimal.yaml",
+            "--emitters",
+            "examples/emitters",
+            "--format",
+            "permissions-csv",
+            "--out",
+            "-",
+        ],
+    ),
+    ("cli-format-did-you-mean", &["render", "--format", "cloudformaton"]),
+    ("cli-format-not-applicable", &["render", "examples/slurm-minimal.yaml", "--format", "eksctl", "--out", "-"]),
+    ("cli-emitter-syntax-error", &["render", "--emitters", "tests/emitters/syntax-error", "--out", "-"]),
+    (
+        "cli-emitter-undefined",
+        &["render", "--emitters", "tests/emitters/undefined", "--format", "undefined", "--out", "-"],
+    ),
+    ("cli-emitter-endless", &["render", "--emitters", "tests/emitters/endless", "--format", "endless", "--out", "-"]),
+    ("cli-emitter-outside-out", &["render", "--emitters", "tests/emitters/outside-out", "--out", "-"]),
+    ("cli-emitter-duplicate-name", &["render", "--emitters", "tests/emitters/duplicate-name", "--out", "-"]),
+    ("cli-emitter-bad-manifest", &["render", "--emitters", "tests/emitters/bad-manifest", "--out", "-"]),
+    ("cli-emitter-missing-folder", &["emitters", "--emitters", "no/such/folder"]),
     ("cli-init-eks", &["init"]),
     ("cli-init-slurm", &["init", "--orchestrator", "slurm"]),
     ("cli-check-example", &["check"]),
@@ -162,6 +192,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("cli-render-iam-json-without-account", &["render", "--format", "iam-json", "--out", "-"]),
     ("cli-render-stdout-two-formats", &["render", "examples/slurm-govcloud.yaml", "--format", "all", "--out", "-"]),
     ("cli-render-missing-file", &["render", "no/such/spec.yaml"]),
+    ("cli-check-special-file", &["check", "/dev/zero"]),
     ("cli-bad-format", &["render", "--format", "pdf"]),
     ("cli-check-json", &["check", "tests/lint/resources.yaml", "--format", "json"]),
     ("cli-check-sarif", &["check", "tests/lint/aws-page-errors.yaml", "--format", "sarif"]),

@@ -86,8 +86,14 @@ fn expected(spec: &Value, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTree
 
     for admin in spec["admins"].as_array().unwrap() {
         let mut g = BTreeSet::new();
+        let sm = |rest: &str| format!("arn:{p}:sagemaker:{r}:{a}:{rest}");
         add(&mut g, &["sagemaker:ListClusters"], "*", "");
-        add(&mut g, &["sagemaker:CreateCluster"], &format!("arn:{p}:sagemaker:{r}:{a}:cluster/*"), "");
+        for resource in [sm("cluster/*"), sm("training-plan/*"), sm("reserved-capacity/*")] {
+            add(&mut g, &["sagemaker:CreateCluster"], &resource, "");
+        }
+        for resource in [cluster.clone(), sm("training-plan/*"), sm("reserved-capacity/*")] {
+            add(&mut g, &["sagemaker:UpdateCluster"], &resource, "");
+        }
         add(
             &mut g,
             &[
@@ -95,19 +101,17 @@ fn expected(spec: &Value, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTree
                 "sagemaker:DescribeCluster",
                 "sagemaker:DescribeClusterNode",
                 "sagemaker:ListClusterNodes",
-                "sagemaker:UpdateCluster",
                 "sagemaker:UpdateClusterSoftware",
                 "sagemaker:BatchDeleteClusterNodes",
+                "sagemaker:BatchRebootClusterNodes",
+                "sagemaker:BatchReplaceClusterNodes",
+                "sagemaker:ListClusterEvents",
+                "sagemaker:DescribeClusterEvent",
             ],
             &cluster,
             "",
         );
-        add(
-            &mut g,
-            &["sagemaker:AddTags"],
-            &format!("arn:{p}:sagemaker:{r}:{a}:cluster/*"),
-            "StringEquals sagemaker:TaggingAction=CreateCluster",
-        );
+        add(&mut g, &["sagemaker:AddTags"], &sm("cluster/*"), "StringEquals sagemaker:TaggingAction=CreateCluster");
         for exec in &exec_names {
             add(
                 &mut g,
@@ -119,25 +123,66 @@ fn expected(spec: &Value, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTree
         if eks {
             add(&mut g, &["sagemaker:BatchAddClusterNodes"], &cluster, "");
             add(&mut g, &["sagemaker:ListComputeQuotas", "sagemaker:ListClusterSchedulerConfigs"], "*", "");
-            add(&mut g, &["sagemaker:DeleteComputeQuota"], &format!("arn:{p}:sagemaker:{r}:{a}:compute-quota/*"), "");
+            add(&mut g, &["sagemaker:DeleteComputeQuota"], &sm("compute-quota/*"), "");
+            add(&mut g, &["sagemaker:DeleteClusterSchedulerConfig"], &sm("cluster-scheduler-config/*"), "");
             add(
                 &mut g,
-                &["sagemaker:DeleteClusterSchedulerConfig"],
-                &format!("arn:{p}:sagemaker:{r}:{a}:cluster-scheduler-config/*"),
+                &["eks:DescribeCluster", "eks:CreateAccessEntry", "eks:ListAccessEntries", "eks:ListAddons"],
+                &eks_arn,
                 "",
             );
-            add(&mut g, &["eks:DescribeCluster", "eks:CreateAccessEntry"], &eks_arn, "");
             add(
                 &mut g,
-                &["eks:DescribeAccessEntry", "eks:DeleteAccessEntry", "eks:AssociateAccessPolicy"],
+                &[
+                    "eks:DescribeAccessEntry",
+                    "eks:DeleteAccessEntry",
+                    "eks:AssociateAccessPolicy",
+                    "eks:ListAssociatedAccessPolicies",
+                ],
                 &format!("arn:{p}:eks:{r}:{a}:access-entry/{eks_name}/*"),
                 "",
             );
+            add(&mut g, &["eks:DescribeAddon"], &format!("arn:{p}:eks:{r}:{a}:addon/{eks_name}/*"), "");
             add(
                 &mut g,
                 &["iam:CreateServiceLinkedRole"],
                 &format!("arn:{p}:iam::{a}:role/aws-service-role/hyperpod.sagemaker.amazonaws.com/*"),
                 "StringEquals iam:AWSServiceName=hyperpod.sagemaker.amazonaws.com",
+            );
+        }
+        if eks && opt("taskGovernance") {
+            for resource in [cluster.clone(), sm("compute-quota/*")] {
+                add(&mut g, &["sagemaker:CreateComputeQuota"], &resource, "");
+            }
+            add(
+                &mut g,
+                &["sagemaker:UpdateComputeQuota", "sagemaker:DescribeComputeQuota"],
+                &sm("compute-quota/*"),
+                "",
+            );
+            for resource in [cluster.clone(), sm("cluster-scheduler-config/*")] {
+                add(&mut g, &["sagemaker:CreateClusterSchedulerConfig"], &resource, "");
+            }
+            add(
+                &mut g,
+                &["sagemaker:UpdateClusterSchedulerConfig", "sagemaker:DescribeClusterSchedulerConfig"],
+                &sm("cluster-scheduler-config/*"),
+                "",
+            );
+            for resource in [sm("compute-quota/*"), sm("cluster-scheduler-config/*")] {
+                add(
+                    &mut g,
+                    &["sagemaker:AddTags"],
+                    &resource,
+                    "StringEquals sagemaker:TaggingAction=CreateComputeQuota,CreateClusterSchedulerConfig",
+                );
+            }
+            add(&mut g, &["eks:CreateAddon"], &eks_arn, "");
+            add(
+                &mut g,
+                &["eks:UpdateAddon", "eks:DeleteAddon"],
+                &format!("arn:{p}:eks:{r}:{a}:addon/{eks_name}/amazon-sagemaker-hyperpod-taskgovernance/*"),
+                "",
             );
         }
         let (own, mut managed) = extras(admin, spec, env);
@@ -150,13 +195,38 @@ fn expected(spec: &Value, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTree
 
     for team in spec["scientists"].as_array().map(Vec::as_slice).unwrap_or_default() {
         let team_name = team["name"].as_str().unwrap();
+        let role_name = format!("{name}-scientist-{team_name}");
         let mut g = BTreeSet::new();
-        add(&mut g, &["ssm:StartSession"], "*", "");
-        add(&mut g, &["ssm:TerminateSession"], &format!("arn:{p}:ssm:{r}:{a}:session/${{aws:userid}}-*"), "");
+        add(&mut g, &["sagemaker:ListClusters"], "*", "");
+        add(
+            &mut g,
+            &["sagemaker:DescribeCluster", "sagemaker:ListClusterNodes", "sagemaker:DescribeClusterNode"],
+            &cluster,
+            "",
+        );
+        if !eks || opt("nodeAccess") {
+            add(&mut g, &["ssm:StartSession"], "*", "");
+            add(
+                &mut g,
+                &["ssm:TerminateSession", "ssm:ResumeSession"],
+                &format!("arn:{p}:ssm:{r}:{a}:session/*"),
+                "StringLike ssm:resourceTag/aws:ssmmessages:session-id=${aws:userid}",
+            );
+        }
         if eks {
-            add(&mut g, &["sagemaker:DescribeCluster"], &cluster, "");
-            add(&mut g, &["sagemaker:ListClusters"], "*", "");
-            add(&mut g, &["eks:DescribeCluster"], &eks_arn, "");
+            add(&mut g, &["eks:DescribeCluster", "eks:ListAddons"], &eks_arn, "");
+            add(
+                &mut g,
+                &["eks:DescribeAccessEntry"],
+                &format!("arn:{p}:eks:{r}:{a}:access-entry/{eks_name}/role/{a}/{role_name}/*"),
+                "",
+            );
+            add(
+                &mut g,
+                &["eks:DescribeAddon"],
+                &format!("arn:{p}:eks:{r}:{a}:addon/{eks_name}/amazon-sagemaker-hyperpod-observability/*"),
+                "",
+            );
         }
         let (own, managed) = extras(team, spec, env);
         g.extend(own);
@@ -193,7 +263,7 @@ fn expected(spec: &Value, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTree
                 "*",
                 "",
             );
-            add(&mut g, &["ec2:CreateTags"], &format!("arn:{p}:ec2:*:*:network-interface/*"), "");
+            add(&mut g, &["ec2:CreateTags"], &format!("arn:{p}:ec2:{r}:{a}:network-interface/*"), "");
         }
         if eks {
             add(
@@ -214,6 +284,7 @@ fn expected(spec: &Value, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTree
                 "*",
                 "",
             );
+            add(&mut g, &["cloudwatch:DescribeAlarms"], &format!("arn:{p}:cloudwatch:{r}:{a}:alarm:*"), "");
             if opt("podIdentity") {
                 add(&mut g, &["eks-auth:AssumeRoleForPodIdentity"], &eks_arn, "");
             }
@@ -269,7 +340,8 @@ fn actual(model: &Model, env: &Env) -> BTreeMap<String, (BTreeSet<Grant>, BTreeS
 
 fn examples() -> Vec<(String, Value, Model)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = fs::read_dir(root.join("examples")).unwrap().flatten().map(|e| e.path()).collect();
+    let mut files: Vec<PathBuf> =
+        fs::read_dir(root.join("examples")).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
     files.sort();
     assert!(!files.is_empty());
     files
@@ -338,6 +410,39 @@ fn trust_boundary_access_entries_and_service_linked_role() {
                 (hyperpod_iam::model::RoleKind::Pod, Some(Principal::Service(s))) => {
                     assert_eq!(s, &["pods.eks.amazonaws.com"], "{name}");
                     assert_eq!(actions, ["sts:AssumeRole", "sts:TagSession"], "{name}");
+                    // Only its own cluster, namespace and service account (permissions.md, pod roles).
+                    let team = spec["scientists"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|t| t["name"].as_str() == Some(role.entry.as_str()))
+                        .unwrap();
+                    let namespace =
+                        team["namespace"].as_str().map_or_else(|| format!("hyperpod-ns-{}", role.entry), str::to_owned);
+                    let conditions: Vec<String> = trust
+                        .conditions
+                        .iter()
+                        .map(|c| {
+                            let values: Vec<String> = c.values.iter().map(|v| v.resolve(&resolver).unwrap()).collect();
+                            format!("{} {}={}", c.operator, c.key, values.join(","))
+                        })
+                        .collect();
+                    assert_eq!(
+                        conditions,
+                        [
+                            format!(
+                                "StringEquals aws:RequestTag/eks-cluster-name={}",
+                                spec["cluster"]["eksClusterName"].as_str().unwrap()
+                            ),
+                            format!("StringEquals aws:RequestTag/kubernetes-namespace={namespace}"),
+                            format!(
+                                "StringEquals aws:RequestTag/kubernetes-service-account={}",
+                                team["podRole"]["serviceAccount"].as_str().unwrap()
+                            ),
+                        ],
+                        "{name}: {}",
+                        role.role_name
+                    );
                 }
                 (
                     hyperpod_iam::model::RoleKind::Admin | hyperpod_iam::model::RoleKind::Scientist,

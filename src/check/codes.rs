@@ -29,6 +29,10 @@ pub const NOT_RESOURCE_ALLOW: &str = "HP111";
 pub const DUPLICATE_SID: &str = "HP112";
 pub const CONSOLE_ACCESS: &str = "HP113";
 pub const POD_ROLE_WITHOUT_AGENT: &str = "HP114";
+pub const ACCOUNT_ROOT_TRUST: &str = "HP115";
+pub const NODE_ACCESS: &str = "HP116";
+pub const SERVICE_LINKED_ROLE: &str = "HP117";
+pub const CUSTOM_VPC_ON_EKS: &str = "HP118";
 
 // Limits.
 pub const POLICY_TOO_LARGE: &str = "HP201";
@@ -74,6 +78,10 @@ pub const ALL: &[(&str, Severity, &str)] = &[
         Warning,
         "a pod role whose Pod Identity agent may not assume it (`options.podIdentity` is off)",
     ),
+    (ACCOUNT_ROOT_TRUST, Warning, "an account root or bare account id in `trustedPrincipals` trusts the whole account"),
+    (NODE_ACCESS, Warning, "`options.nodeAccess` gives every scientist a root shell on nodes every team shares"),
+    (SERVICE_LINKED_ROLE, Warning, "`options.serviceLinkedRole` fails where HyperPod already created the role"),
+    (CUSTOM_VPC_ON_EKS, Warning, "`options.customVpc` changes nothing on eks"),
     (POLICY_TOO_LARGE, Error, "a managed policy over 6,144 characters that cannot be split"),
     (TOO_MANY_MANAGED_POLICIES, Error, "more than 10 managed policies on a role"),
     (TRUST_POLICY_TOO_LARGE, Error, "a trust policy over 2,048 characters"),

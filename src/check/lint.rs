@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use crate::catalog::{ActionInfo, ActionLookup, catalog};
 use crate::model::limits::{self, Sizer};
 use crate::model::permissions::KUBERNETES_VERBS;
-use crate::model::{Actions, Effect, Index, Model, Resolver, Resources, RoleKind, Statement, Text};
+use crate::model::{
+    Actions, Effect, Index, Model, Orchestrator, Principal, Resolver, Resources, RoleKind, Statement, Text,
+};
 
 use super::{Diagnostic, Diagnostics, Location, codes};
 
@@ -29,6 +31,8 @@ pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
     l.policies(model, &ix);
     l.roles(model, &ix);
     l.pod_identity(model, &ix);
+    l.trust(model);
+    l.options(model);
     l.kubernetes(model);
     for d in super::quotas::check(model) {
         l.report(d);
@@ -370,16 +374,20 @@ impl Linter<'_> {
     }
 
     fn kubernetes(&mut self, model: &Model) {
-        const NAMESPACED: [&str; 10] = [
+        const NAMESPACED: [&str; 14] = [
             "pods",
             "pods/log",
             "pods/exec",
+            "events",
             "configmaps",
             "secrets",
             "serviceaccounts",
             "jobs",
             "services",
             "pytorchjobs",
+            "hyperpodpytorchjobs",
+            "workloads",
+            "localqueues",
             "deployments",
         ];
         let Some(k) = &model.kubernetes else { return };
@@ -417,6 +425,55 @@ impl Linter<'_> {
                     ));
                 }
             }
+        }
+    }
+
+    /// An account root (or a bare account id, which means the same) trusts every principal of
+    /// that account that is allowed `sts:AssumeRole`.
+    fn trust(&mut self, model: &Model) {
+        for role in &model.roles {
+            let principals = role.trust.statements.iter().filter_map(|s| match &s.principal {
+                Some(Principal::Aws(arns)) => Some(arns),
+                _ => None,
+            });
+            for (i, arn) in principals.flatten().enumerate() {
+                let Some(arn) = arn.resolve(&self.resolver) else { continue };
+                let Some(account) = arn.strip_suffix(":root").and_then(|a| a.rsplit(':').next()) else { continue };
+                self.report(Diagnostic::warning(
+                    codes::ACCOUNT_ROOT_TRUST,
+                    format!("{}.trustedPrincipals[{i}]", role.origin),
+                    format!(
+                        "`{}` may be assumed by every principal of account {account} that is allowed sts:AssumeRole; name the roles or users that should assume it",
+                        role.role_name
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Options that do what they say, but whose cost a user should know.
+    fn options(&mut self, model: &Model) {
+        let eks = model.orchestrator == Orchestrator::Eks;
+        if eks && model.options.node_access {
+            self.report(Diagnostic::warning(
+                codes::NODE_ACCESS,
+                "options.nodeAccess",
+                "every scientist may open a Session Manager shell on any node: a node shell is root on a node that runs every team's pods, so team isolation no longer holds",
+            ));
+        }
+        if model.service_linked_role.is_some() {
+            self.report(Diagnostic::warning(
+                codes::SERVICE_LINKED_ROLE,
+                "options.serviceLinkedRole",
+                "creating AWSServiceRoleForSageMakerHyperPod fails where it exists, and HyperPod creates it on the account's first CreateCluster; keep this only for an account that has never had a HyperPod cluster",
+            ));
+        }
+        if eks && model.options.custom_vpc {
+            self.report(Diagnostic::warning(
+                codes::CUSTOM_VPC_ON_EKS,
+                "options.customVpc",
+                "`customVpc` changes nothing on eks: eks execution roles always get the network-interface permissions; remove it",
+            ));
         }
     }
 }
@@ -472,8 +529,9 @@ mod tests {
     }
 
     const EKS: &str = "name: t\norchestrator: eks\ncluster: {eksClusterName: e}\noptions: {podIdentity: true}\n\
-        admins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\n\
-        scientists: [{name: nlp, trustedPrincipals: [\"111122223333\"]}]\nexecutionRoles: [{name: c}]\n";
+        admins: [{name: a, trustedPrincipals: [\"arn:aws:iam::111122223333:role/Ops\"]}]\n\
+        scientists: [{name: nlp, trustedPrincipals: [\"arn:aws:iam::111122223333:role/Nlp\"]}]\n\
+        executionRoles: [{name: c}]\n";
 
     #[test]
     fn generated_rbac_is_clean_and_each_kubernetes_rule_fires() {
@@ -489,6 +547,7 @@ mod tests {
             rules: vec![PolicyRule {
                 api_groups: vec![String::new()],
                 resources: vec!["secrets".into()],
+                resource_names: Vec::new(),
                 verbs: vec!["get".into()],
             }],
         });
@@ -509,14 +568,48 @@ mod tests {
 
         let mut text = String::from(
             "name: big\norchestrator: eks\ncluster: {eksClusterName: e}\n\
-             admins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\nexecutionRoles: [{name: c}]\nscientists:\n",
+             admins: [{name: a, trustedPrincipals: [\"arn:aws:iam::111122223333:role/Ops\"]}]\n\
+             executionRoles: [{name: c}]\nscientists:\n",
         );
         for i in 0..170 {
-            text.push_str(&format!("  - {{name: t{i}, trustedPrincipals: [\"111122223333\"]}}\n"));
+            text.push_str(&format!("  - {{name: t{i}, trustedPrincipals: [\"arn:aws:iam::111122223333:role/T\"]}}\n"));
         }
         let (m, map) = model(&text);
         // 515 resources: the CloudFormation emitter splits them over stacks, so no finding.
         let diags = lint(&m, &map);
         assert!(diags.is_empty(), "{diags}");
+    }
+
+    #[test]
+    fn account_root_trust_and_costly_options_warn_at_their_field() {
+        let text = "name: t\norchestrator: eks\ncluster: {eksClusterName: e}\n\
+            options: {customVpc: true, nodeAccess: true, serviceLinkedRole: true}\n\
+            admins: [{name: a, trustedPrincipals: [\"arn:aws:iam::111122223333:role/Ops\", \"444455556666\"]}]\n\
+            scientists: [{name: nlp, trustedPrincipals: [\"arn:aws:iam::111122223333:root\"]}]\n\
+            executionRoles: [{name: c}]\n";
+        let (m, map) = model(text);
+        let diags = lint(&m, &map);
+        let found: Vec<(&str, &str)> = diags.items.iter().map(|d| (d.code, d.path.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (codes::ACCOUNT_ROOT_TRUST, "admins[0].trustedPrincipals[1]"),
+                (codes::ACCOUNT_ROOT_TRUST, "scientists[0].trustedPrincipals[0]"),
+                (codes::NODE_ACCESS, "options.nodeAccess"),
+                (codes::SERVICE_LINKED_ROLE, "options.serviceLinkedRole"),
+                (codes::CUSTOM_VPC_ON_EKS, "options.customVpc"),
+            ],
+            "{diags}"
+        );
+        assert!(diags.items.iter().all(|d| d.location.is_some()), "{diags}");
+        assert!(diags.items[0].message.contains("account 444455556666"), "{diags}");
+
+        // On Slurm, Session Manager is the way in and a custom VPC is a real choice: no warning.
+        let slurm = "name: s\norchestrator: slurm\noptions: {customVpc: true}\n\
+            admins: [{name: a, trustedPrincipals: [\"arn:aws:iam::111122223333:role/Ops\"]}]\n\
+            scientists: [{name: r, trustedPrincipals: [\"arn:aws:iam::111122223333:role/R\"]}]\n\
+            executionRoles: [{name: c}]\n";
+        let (m, map) = model(slurm);
+        assert!(lint(&m, &map).is_empty(), "{}", lint(&m, &map));
     }
 }

@@ -44,11 +44,11 @@ pub const TEAMS_PER_STACK: usize = 50;
 pub struct CloudFormation;
 
 impl Emitter for CloudFormation {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "cloudformation"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "cloudformation.yaml: one CloudFormation template (roles, policies, access entries, Pod Identity); a cloudformation/ folder of stacks past one stack's limits"
     }
 
@@ -173,12 +173,17 @@ impl<'a> Stack<'a> {
             role_resources(model, ix, role, &texts, &mut resources)?;
         }
         if let (true, Some(slr)) = (self.service_linked_role, &model.service_linked_role) {
+            // Other clusters of the account use it too: deleting or replacing the stack keeps it.
             resources.add(
                 "HyperPodServiceLinkedRole",
-                Node::map().with("Type", "AWS::IAM::ServiceLinkedRole").with(
-                    "Properties",
-                    Node::map().with("AWSServiceName", &slr.aws_service_name).with("Description", &slr.description),
-                ),
+                Node::map()
+                    .with("Type", "AWS::IAM::ServiceLinkedRole")
+                    .with("DeletionPolicy", "Retain")
+                    .with("UpdateReplacePolicy", "Retain")
+                    .with(
+                        "Properties",
+                        Node::map().with("AWSServiceName", &slr.aws_service_name).with("Description", &slr.description),
+                    ),
             )?;
         }
         let mut out = resources.finish();

@@ -12,11 +12,11 @@ use super::{Artifact, EmitError, Emitter};
 pub struct IamJson;
 
 impl Emitter for IamJson {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "iam-json"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "iam/<role-name>.json: each role's trust and permission policies as plain IAM JSON (needs partition, region, account)"
     }
 

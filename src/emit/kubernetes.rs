@@ -1,7 +1,8 @@
 //! `rbac.yaml`: the Kubernetes objects of an EKS spec, as documents that `kubectl apply -f` and
 //! `kubectl auth reconcile -f` accept in one pass.
 //!
-//! Order: every Namespace first (a namespaced object needs its namespace to exist); then, per
+//! Order: every Namespace first (a namespaced object needs its namespace to exist), then the
+//! ServiceAccounts of pod roles; then, per
 //! team, its Role and the RoleBindings that refer to it (a binding is only created by someone who
 //! holds what it grants or may `bind` it, so the role it names must already be there); then the
 //! ClusterRole for cluster-wide reads, any binding left over, and the ClusterRoleBindings last.
@@ -22,11 +23,11 @@ const RBAC_API_VERSION: &str = "rbac.authorization.k8s.io/v1";
 pub struct KubernetesRbac;
 
 impl Emitter for KubernetesRbac {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "kubernetes"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "rbac.yaml: Kubernetes Namespaces, Roles, ClusterRoles and their bindings for kubectl apply (eks)"
     }
 
@@ -48,6 +49,12 @@ impl Emitter for KubernetesRbac {
              (or kubectl auth reconcile -f {RBAC_FILE})\n",
             model.name
         );
+        for namespace in &k.hyperpod_namespaces {
+            contents.push_str(&format!(
+                "# Namespace {namespace} is not created here: HyperPod task governance creates it when an admin \
+                 creates the team's compute quota. Apply this file after that.\n"
+            ));
+        }
         contents.push_str(&to_yaml_documents(&documents(k))?);
         Ok(vec![Artifact { path: RBAC_FILE.to_owned(), contents }])
     }
@@ -56,6 +63,7 @@ impl Emitter for KubernetesRbac {
 /// Every object of the model, each once, in the order they apply.
 fn documents(k: &model::Kubernetes) -> Vec<Node<'_>> {
     let mut docs: Vec<Node> = k.namespaces.iter().map(|ns| object("v1", "Namespace", &ns.meta)).collect();
+    docs.extend(k.service_accounts.iter().map(|sa| object("v1", "ServiceAccount", &sa.meta)));
     // The RoleBindings to each Role, by (namespace, role name), in model order.
     let mut to_role: BTreeMap<(Option<&str>, &str), Vec<usize>> = BTreeMap::new();
     for (i, binding) in k.role_bindings.iter().enumerate() {
@@ -96,10 +104,12 @@ fn rbac_role<'a>(kind: &'a str, role: &'a RbacRole) -> Node<'a> {
 }
 
 fn rule(r: &PolicyRule) -> Node<'_> {
-    Node::map()
-        .with("apiGroups", Node::strings(&r.api_groups))
-        .with("resources", Node::strings(&r.resources))
-        .with("verbs", Node::strings(&r.verbs))
+    let mut node =
+        Node::map().with("apiGroups", Node::strings(&r.api_groups)).with("resources", Node::strings(&r.resources));
+    if !r.resource_names.is_empty() {
+        node.insert("resourceNames", Node::strings(&r.resource_names));
+    }
+    node.with("verbs", Node::strings(&r.verbs))
 }
 
 fn rbac_binding<'a>(kind: &'a str, b: &'a RoleBinding) -> Node<'a> {
@@ -156,6 +166,30 @@ mod tests {
         ];
         let expected: Vec<(String, String)> = expected.iter().map(|(k, n)| ((*k).into(), (*n).into())).collect();
         assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn task_governance_leaves_hyperpod_namespaces_to_hyperpod_and_pod_roles_get_their_service_account() {
+        let spec = "name: t\norchestrator: eks\ncluster: { eksClusterName: e }\n\
+            options: { podIdentity: true, taskGovernance: true }\n\
+            admins: [{ name: ops, trustedPrincipals: ['111122223333'] }]\n\
+            scientists:\n  - { name: nlp, trustedPrincipals: ['111122223333'], podRole: { serviceAccount: train } }\n  \
+            - { name: cv, trustedPrincipals: ['111122223333'], namespace: vision }\n\
+            executionRoles: [{ name: w }]\n";
+        let m = model(spec);
+        let order: Vec<(String, String)> =
+            documents(m.kubernetes.as_ref().unwrap()).iter().map(kind_and_name).take(4).collect();
+        let expected = [("Namespace", "vision"), ("ServiceAccount", "train"), ("Role", "t-scientist-nlp")];
+        let expected: Vec<(String, String)> = expected.iter().map(|(k, n)| ((*k).into(), (*n).into())).collect();
+        assert_eq!(order[..3], expected);
+        let [artifact] = KubernetesRbac.emit(&m).unwrap().try_into().unwrap();
+        assert!(
+            artifact.contents.contains("# Namespace hyperpod-ns-nlp is not created here: HyperPod task governance"),
+            "{}",
+            artifact.contents
+        );
+        assert!(artifact.contents.contains("  name: train\n  namespace: hyperpod-ns-nlp\n"), "{}", artifact.contents);
+        assert!(artifact.contents.contains("- kueue.x-k8s.io"), "{}", artifact.contents);
     }
 
     #[test]

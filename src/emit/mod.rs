@@ -2,13 +2,22 @@
 //!
 //! An emitter is pure: it returns [`Artifact`]s and never writes, reads the environment or the
 //! clock; only the command line writes, and it writes all or nothing.
+//!
+//! The [`Registry`] is open: the built-in emitters are added by one call, and anything else that
+//! implements [`Emitter`] (a [`TemplateEmitter`] from a user's folder) by [`Registry::register`],
+//! which refuses a name already taken.
 
 mod cloudformation;
 mod iam_json;
 mod kubernetes;
 pub mod node;
+mod path;
 pub mod policy;
+pub mod template;
 mod terraform;
+
+use std::fmt;
+use std::path::PathBuf;
 
 use serde::Serialize;
 use thiserror::Error;
@@ -18,6 +27,8 @@ use crate::model::Model;
 pub use cloudformation::CloudFormation;
 pub use iam_json::IamJson;
 pub use kubernetes::{KubernetesRbac, RBAC_FILE};
+pub use path::{ArtifactPathError, check_artifact_path};
+pub use template::{LoadError, MODEL_VERSION, ModelDocument, TemplateEmitter};
 pub use terraform::Terraform;
 
 /// One output file: a path relative to the output folder (always `/`-separated) and its bytes.
@@ -39,14 +50,17 @@ pub enum EmitError {
     /// A serializer refused a value (a bug: every value we build is serializable).
     #[error("cannot serialize the output: {0}")]
     Serialize(String),
+    /// A template failed while rendering (undefined value, out of fuel, a filter's error).
+    #[error("{file}:{line}: {message}")]
+    Template { file: String, line: usize, message: String },
 }
 
 /// A backend that renders a checked model into the files of one format.
 pub trait Emitter: Send + Sync {
     /// Stable id: the `--format` value.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
     /// One line for `hyperpod-iam emitters`.
-    fn description(&self) -> &'static str;
+    fn description(&self) -> &str;
     /// `Err(reason)` when this format does not apply to the model (a Slurm spec has no RBAC).
     fn applies(&self, model: &Model) -> Result<(), String> {
         let _ = model;
@@ -56,24 +70,182 @@ pub trait Emitter: Send + Sync {
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError>;
 }
 
-/// The emitters, by name, in the order `--format all` runs them.
+/// Where a registered emitter comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Written in Rust, in `src/emit/`.
+    BuiltIn,
+    /// A template folder of `emitters/`, embedded at build time.
+    BuiltInTemplate(String),
+    /// A user's template folder (`--emitters`, `HYPERPOD_IAM_EMITTERS`).
+    Folder(PathBuf),
+    /// Registered by a program that uses this library.
+    Library,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::BuiltIn => f.write_str("built-in"),
+            Origin::BuiltInTemplate(folder) => write!(f, "built-in template, {folder}"),
+            Origin::Folder(path) => write!(f, "{}", path.display()),
+            Origin::Library => f.write_str("the program using the library"),
+        }
+    }
+}
+
+/// Why an emitter could not be registered.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RegistryError {
+    #[error("two emitters are named `{name}`: one from {first}, one from {second}")]
+    Duplicate { name: String, first: Origin, second: Origin },
+    #[error(transparent)]
+    Load(#[from] LoadError),
+}
+
+/// The emitters, by name, in the order `--format all` runs them (the order they were
+/// registered in); names are unique.
+#[derive(Default)]
 pub struct Registry {
-    emitters: Vec<Box<dyn Emitter>>,
+    emitters: Vec<(Box<dyn Emitter>, Origin)>,
 }
 
 impl Registry {
-    /// Every built-in emitter.
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Every built-in emitter: the four Rust ones, then the template ones of `emitters/`.
     pub fn builtin() -> Registry {
-        Registry {
-            emitters: vec![Box::new(CloudFormation), Box::new(Terraform), Box::new(KubernetesRbac), Box::new(IamJson)],
+        let mut registry = Registry::new();
+        registry.register_builtins();
+        registry
+    }
+
+    /// Adds an emitter; a name already taken is refused.
+    pub fn register(&mut self, emitter: Box<dyn Emitter>, origin: Origin) -> Result<(), RegistryError> {
+        if let Some((_, first)) = self.emitters.iter().find(|(e, _)| e.name() == emitter.name()) {
+            return Err(RegistryError::Duplicate {
+                name: emitter.name().to_owned(),
+                first: first.clone(),
+                second: origin,
+            });
         }
+        self.emitters.push((emitter, origin));
+        Ok(())
+    }
+
+    /// Adds every built-in emitter that is not registered yet, and returns the names of those
+    /// that were. A built-in template emitter that cannot be loaded (a test proves each one
+    /// loads) is registered as one that explains why it does not apply.
+    pub fn register_builtins(&mut self) -> Vec<String> {
+        let rust: Vec<Box<dyn Emitter>> =
+            vec![Box::new(CloudFormation), Box::new(Terraform), Box::new(KubernetesRbac), Box::new(IamJson)];
+        let mut refused = Vec::new();
+        for emitter in rust {
+            if let Err(RegistryError::Duplicate { name, .. }) = self.register(emitter, Origin::BuiltIn) {
+                refused.push(name);
+            }
+        }
+        for (folder, loaded) in template::builtin_folders().zip(template::builtin()) {
+            let origin = Origin::BuiltInTemplate(format!("emitters/{folder}"));
+            let emitter: Box<dyn Emitter> = match loaded {
+                Ok(emitter) => Box::new(emitter),
+                Err(e) => Box::new(Broken { name: folder.to_owned(), error: e.to_string() }),
+            };
+            if let Err(RegistryError::Duplicate { name, .. }) = self.register(emitter, origin) {
+                refused.push(name);
+            }
+        }
+        refused
+    }
+
+    /// Loads the template emitters under a user's folder (see [`template::load_folder`]) and
+    /// registers them.
+    pub fn load_folder(&mut self, dir: &std::path::Path) -> Result<(), RegistryError> {
+        for emitter in template::load_folder(dir)? {
+            let origin = Origin::Folder(PathBuf::from(emitter.folder()));
+            self.register(Box::new(emitter), origin)?;
+        }
+        Ok(())
     }
 
     pub fn get(&self, name: &str) -> Option<&dyn Emitter> {
-        self.emitters.iter().find(|e| e.name() == name).map(|e| e.as_ref())
+        self.emitters.iter().find(|(e, _)| e.name() == name).map(|(e, _)| e.as_ref())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &dyn Emitter> {
-        self.emitters.iter().map(|e| e.as_ref())
+        self.emitters.iter().map(|(e, _)| e.as_ref())
+    }
+
+    /// Every emitter with where it comes from.
+    pub fn entries(&self) -> impl Iterator<Item = (&dyn Emitter, &Origin)> {
+        self.emitters.iter().map(|(e, o)| (e.as_ref(), o))
+    }
+
+    /// The registered names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.iter().map(|e| e.name()).collect()
+    }
+}
+
+/// A built-in template emitter whose folder does not load: it never applies, and says why.
+struct Broken {
+    name: String,
+    error: String,
+}
+
+impl Emitter for Broken {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn description(&self) -> &str {
+        &self.error
+    }
+
+    fn applies(&self, _: &Model) -> Result<(), String> {
+        Err(format!("the built-in template emitter does not load: {}", self.error))
+    }
+
+    fn emit(&self, _: &Model) -> Result<Vec<Artifact>, EmitError> {
+        Err(EmitError::Unsupported(self.error.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_refuses_a_taken_name_and_keeps_the_order_of_registration() {
+        let mut registry = Registry::new();
+        assert!(registry.names().is_empty());
+        registry.register(Box::new(Terraform), Origin::Library).unwrap();
+        let err = registry.register(Box::new(Terraform), Origin::Folder(PathBuf::from("mine"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "two emitters are named `terraform`: one from the program using the library, one from mine"
+        );
+        assert_eq!(registry.register_builtins(), ["terraform"], "the taken built-in is reported");
+        assert_eq!(
+            registry.names(),
+            ["terraform", "cloudformation", "kubernetes", "iam-json", "access-report", "eksctl", "kustomize"]
+        );
+        let origins: Vec<String> = registry.entries().map(|(_, o)| o.to_string()).collect();
+        assert_eq!(origins[0], "the program using the library");
+        assert_eq!(origins[4], "built-in template, emitters/access-report");
+    }
+
+    #[test]
+    fn a_built_in_that_does_not_load_explains_itself() {
+        let broken = Broken { name: "x".into(), error: "emitters/x/emitter.yaml:1:1: bad".into() };
+        let model = crate::spec::load(&crate::spec::Source::example()).unwrap();
+        assert_eq!(
+            broken.applies(&model),
+            Err("the built-in template emitter does not load: emitters/x/emitter.yaml:1:1: bad".to_owned())
+        );
+        assert!(broken.emit(&model).is_err());
     }
 }

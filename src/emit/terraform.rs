@@ -46,11 +46,11 @@ use super::{Artifact, EmitError, Emitter};
 pub struct Terraform;
 
 impl Emitter for Terraform {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "terraform"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "main.tf.json: Terraform JSON configuration (roles, policies, access entries, Pod Identity)"
     }
 

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use super::limits::Sizer;
 use super::names;
 use super::permissions::{self, Grant, Res, When};
@@ -27,7 +29,8 @@ pub struct Config {
 }
 
 /// `options` of the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Options {
     pub custom_vpc: bool,
     pub pod_identity: bool,
@@ -87,6 +90,7 @@ pub fn build(config: &Config) -> Model {
         orchestrator,
         target: config.target.clone(),
         cluster: Cluster { id: config.cluster_id.clone(), eks_cluster_name: config.eks_cluster_name.clone() },
+        options: config.options,
         tags: config.tags.clone(),
         roles: Vec::new(),
         policies: Vec::new(),
@@ -104,7 +108,7 @@ pub fn build(config: &Config) -> Model {
         if config.options.console_access {
             managed.push(b.aws_managed(permissions::CONSOLE_MANAGED_POLICY));
         }
-        let statements = b.grants(permissions::ADMIN, &[], &exec_ids);
+        let statements = b.grants(permissions::ADMIN, &Scope { exec_ids: &exec_ids, ..Scope::default() });
         let id = b.add_role(
             &mut model,
             RoleKind::Admin,
@@ -132,7 +136,8 @@ pub fn build(config: &Config) -> Model {
 
     let mut kubernetes = Kubernetes::default();
     for (i, team) in config.scientists.iter().enumerate() {
-        let statements = b.grants(permissions::SCIENTIST, &[], &[]);
+        let role_name = names::role_name_of(&config.name, &names::role_id(RoleKind::Scientist, &team.name));
+        let statements = b.grants(permissions::SCIENTIST, &Scope { role_name: &role_name, ..Scope::default() });
         let id = b.add_role(
             &mut model,
             RoleKind::Scientist,
@@ -153,7 +158,14 @@ pub fn build(config: &Config) -> Model {
             });
             b.team_rbac(&mut kubernetes, &team.name, namespace, &group);
             if let Some(pod) = &team.pod_role {
-                let statements = b.grants(permissions::POD, &pod.s3_buckets, &[]);
+                kubernetes.service_accounts.push(ServiceAccount {
+                    meta: ObjectMeta {
+                        name: pod.service_account.clone(),
+                        namespace: Some(namespace.clone()),
+                        labels: b.labels(Some(&team.name)),
+                    },
+                });
+                let statements = b.grants(permissions::POD, &Scope { buckets: &pod.s3_buckets, ..Scope::default() });
                 let pod_id = b.add_role(
                     &mut model,
                     RoleKind::Pod,
@@ -162,7 +174,7 @@ pub fn build(config: &Config) -> Model {
                         "Pods of team {} of {} (service account {}/{})",
                         team.name, config.name, namespace, pod.service_account
                     ),
-                    trust_service(&[permissions::POD_IDENTITY_SERVICE], &["sts:AssumeRole", "sts:TagSession"]),
+                    b.pod_trust(namespace, &pod.service_account),
                     Vec::new(),
                     statements,
                     &pod.extras,
@@ -183,7 +195,7 @@ pub fn build(config: &Config) -> Model {
     }
 
     for (i, exec) in config.execution_roles.iter().enumerate() {
-        let statements = b.grants(permissions::EXECUTION, &exec.s3_buckets, &[]);
+        let statements = b.grants(permissions::EXECUTION, &Scope { buckets: &exec.s3_buckets, ..Scope::default() });
         let groups = if exec.instance_groups.is_empty() {
             String::new()
         } else {
@@ -243,15 +255,18 @@ impl Builder<'_> {
 
     fn applies(&self, when: When) -> bool {
         let eks = self.orchestrator == Orchestrator::Eks;
+        let options = &self.config.options;
         match when {
             When::Always => true,
             When::Eks => eks,
-            When::CustomVpcOrEks => eks || self.config.options.custom_vpc,
-            When::EksPodIdentity => eks && self.config.options.pod_identity,
+            When::CustomVpcOrEks => eks || options.custom_vpc,
+            When::EksPodIdentity => eks && options.pod_identity,
+            When::EksTaskGovernance => eks && options.task_governance,
+            When::NodeAccess => !eks || options.node_access,
         }
     }
 
-    fn resources(&self, res: Res, buckets: &[String], exec_ids: &[RoleId]) -> Vec<Text> {
+    fn resources(&self, res: Res, scope: &Scope<'_>) -> Vec<Text> {
         let eks_name = self.config.eks_cluster_name.as_deref().unwrap_or("*");
         match res {
             Res::Any => vec![Text::lit("*")],
@@ -273,8 +288,28 @@ impl Builder<'_> {
                 t.push_str("/*");
                 vec![t]
             }
-            Res::ExecutionRoles => exec_ids.iter().map(|id| Text(vec![Part::RoleArn(id.clone())])).collect(),
-            Res::Buckets | Res::BucketObjects => buckets
+            Res::OwnAccessEntry => {
+                let mut t = self.arn("arn:{P}:eks:{R}:{A}:access-entry/");
+                t.push_str(eks_name);
+                t.push_str("/role/");
+                t.push(self.config.target.account.as_ref().map_or(Part::Account, |a| Part::Lit(a.clone())));
+                t.push_str(&format!("/{}/*", scope.role_name));
+                vec![t]
+            }
+            Res::EksAddon(name) => {
+                let mut t = self.arn("arn:{P}:eks:{R}:{A}:addon/");
+                t.push_str(eks_name);
+                t.push_str("/");
+                if !name.is_empty() {
+                    t.push_str(name);
+                    t.push_str("/");
+                }
+                t.push_str("*");
+                vec![t]
+            }
+            Res::ExecutionRoles => scope.exec_ids.iter().map(|id| Text(vec![Part::RoleArn(id.clone())])).collect(),
+            Res::Buckets | Res::BucketObjects => scope
+                .buckets
                 .iter()
                 .map(|bucket| {
                     let mut t = self.arn("arn:{P}:s3:::");
@@ -290,12 +325,12 @@ impl Builder<'_> {
 
     /// The statements of a persona table that apply to this spec. A row whose resource list
     /// comes out empty (no buckets) is left out.
-    fn grants(&self, table: &[Grant], buckets: &[String], exec_ids: &[RoleId]) -> Vec<Statement> {
+    fn grants(&self, table: &[Grant], scope: &Scope<'_>) -> Vec<Statement> {
         table
             .iter()
             .filter(|g| self.applies(g.when))
             .filter_map(|g| {
-                let resources = self.resources(g.resource, buckets, exec_ids);
+                let resources: Vec<Text> = g.resources.iter().flat_map(|r| self.resources(*r, scope)).collect();
                 if resources.is_empty() {
                     return None;
                 }
@@ -308,10 +343,10 @@ impl Builder<'_> {
                     conditions: g
                         .condition
                         .iter()
-                        .map(|(op, key, value)| Condition {
+                        .map(|(op, key, values)| Condition {
                             operator: (*op).to_owned(),
                             key: (*key).to_owned(),
-                            values: vec![Text::lit(*value)],
+                            values: values.iter().map(|v| Text::pattern(v)).collect(),
                         })
                         .collect(),
                     waivers: g
@@ -341,6 +376,27 @@ impl Builder<'_> {
             })
             .collect();
         trust("TrustedPrincipals", Principal::Aws(arns), &["sts:AssumeRole"])
+    }
+
+    /// Trust for a pod role: EKS Pod Identity, only for its cluster, namespace and service account.
+    fn pod_trust(&self, namespace: &str, service_account: &str) -> PolicyDocument {
+        let mut doc = trust_service(&[permissions::POD_IDENTITY_SERVICE], &["sts:AssumeRole", "sts:TagSession"]);
+        let eks_name = self.config.eks_cluster_name.as_deref().unwrap_or_default();
+        for statement in &mut doc.statements {
+            statement.conditions = [
+                (permissions::POD_IDENTITY_CLUSTER_TAG, eks_name),
+                (permissions::POD_IDENTITY_NAMESPACE_TAG, namespace),
+                (permissions::POD_IDENTITY_SERVICE_ACCOUNT_TAG, service_account),
+            ]
+            .into_iter()
+            .map(|(key, value)| Condition {
+                operator: "StringEquals".to_owned(),
+                key: key.to_owned(),
+                values: vec![Text::lit(value)],
+            })
+            .collect();
+        }
+        doc
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -417,10 +473,14 @@ impl Builder<'_> {
             namespace: ns.map(str::to_owned),
             labels: self.labels(Some(team)),
         };
-        k.namespaces.push(Namespace {
-            meta: ObjectMeta { name: namespace.to_owned(), namespace: None, labels: self.labels(Some(team)) },
-        });
-        k.roles.push(RbacRole { meta: meta(Some(namespace)), rules: rules(permissions::TEAM_ROLE_RULES) });
+        if self.config.options.task_governance && namespace.starts_with(names::HYPERPOD_NAMESPACE_PREFIX) {
+            k.hyperpod_namespaces.push(namespace.to_owned());
+        } else {
+            k.namespaces.push(Namespace {
+                meta: ObjectMeta { name: namespace.to_owned(), namespace: None, labels: self.labels(Some(team)) },
+            });
+        }
+        k.roles.push(RbacRole { meta: meta(Some(namespace)), rules: self.rules(permissions::TEAM_ROLE_RULES) });
         k.role_bindings.push(RoleBinding {
             meta: meta(Some(namespace)),
             role_ref: role_ref("Role", &name),
@@ -428,10 +488,24 @@ impl Builder<'_> {
         });
     }
 
+    /// The rows of an RBAC table that apply to this spec.
+    fn rules(&self, table: &[permissions::Rule]) -> Vec<PolicyRule> {
+        table
+            .iter()
+            .filter(|rule| self.applies(rule.when))
+            .map(|rule| PolicyRule {
+                api_groups: vec![rule.api_group.to_owned()],
+                resources: strings(rule.resources),
+                resource_names: strings(rule.resource_names),
+                verbs: strings(rule.verbs),
+            })
+            .collect()
+    }
+
     fn cluster_rbac(&self, k: &mut Kubernetes) {
         let name = names::cluster_read_role(&self.config.name);
         let meta = ObjectMeta { name: name.clone(), namespace: None, labels: self.labels(None) };
-        k.cluster_roles.push(RbacRole { meta: meta.clone(), rules: rules(permissions::CLUSTER_READ_RULES) });
+        k.cluster_roles.push(RbacRole { meta: meta.clone(), rules: self.rules(permissions::CLUSTER_READ_RULES) });
         k.cluster_role_bindings.push(RoleBinding {
             meta,
             role_ref: role_ref("ClusterRole", &name),
@@ -442,15 +516,19 @@ impl Builder<'_> {
 
 const RBAC_API_GROUP: &str = "rbac.authorization.k8s.io";
 
-fn rules(table: &[permissions::Rule]) -> Vec<PolicyRule> {
-    table
-        .iter()
-        .map(|(group, resources, verbs)| PolicyRule {
-            api_groups: vec![(*group).to_owned()],
-            resources: resources.iter().map(|r| (*r).to_owned()).collect(),
-            verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
-        })
-        .collect()
+/// What a persona table's rows are resolved against, beside the spec itself.
+#[derive(Default)]
+struct Scope<'a> {
+    /// The entry's `s3Buckets`.
+    buckets: &'a [String],
+    /// Every execution role of the spec (admins pass them).
+    exec_ids: &'a [RoleId],
+    /// The IAM name of the role being built (its own access entry).
+    role_name: &'a str,
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
 }
 
 fn role_ref(kind: &str, name: &str) -> RoleRef {

@@ -123,6 +123,8 @@ pub struct Model {
     pub orchestrator: Orchestrator,
     pub target: Target,
     pub cluster: Cluster,
+    /// The spec's `options`, every default filled in.
+    pub options: Options,
     /// Tags from the spec, put on every taggable resource.
     pub tags: BTreeMap<String, String>,
     /// Every IAM role this output creates, in spec order: admins, scientists, their pod roles,
@@ -405,7 +407,13 @@ pub struct PodIdentityAssociation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Kubernetes {
+    /// The namespaces this output creates.
     pub namespaces: Vec<Namespace>,
+    /// Team namespaces that HyperPod task governance creates itself (`hyperpod-ns-*`, with
+    /// `options.taskGovernance`): bound here, never created here.
+    pub hyperpod_namespaces: Vec<String>,
+    /// The service accounts of pod roles, in their team namespaces.
+    pub service_accounts: Vec<ServiceAccount>,
     pub cluster_roles: Vec<RbacRole>,
     pub cluster_role_bindings: Vec<RoleBinding>,
     pub roles: Vec<RbacRole>,
@@ -416,6 +424,7 @@ impl Kubernetes {
     /// No object at all (an eks spec without scientist teams).
     pub fn is_empty(&self) -> bool {
         self.namespaces.is_empty()
+            && self.service_accounts.is_empty()
             && self.cluster_roles.is_empty()
             && self.cluster_role_bindings.is_empty()
             && self.roles.is_empty()
@@ -440,6 +449,14 @@ pub struct Namespace {
     pub meta: ObjectMeta,
 }
 
+/// A Kubernetes ServiceAccount, which a Pod Identity association names: a pod that names a
+/// missing service account is refused at admission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccount {
+    pub meta: ObjectMeta,
+}
+
 /// A Role (namespaced) or ClusterRole (`meta.namespace` is `None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -454,6 +471,8 @@ pub struct RbacRole {
 pub struct PolicyRule {
     pub api_groups: Vec<String>,
     pub resources: Vec<String>,
+    /// Empty: every object of these resources.
+    pub resource_names: Vec<String>,
     pub verbs: Vec<String>,
 }
 

@@ -58,9 +58,12 @@ pub fn cluster_read_role(spec_name: &str) -> String {
     format!("{spec_name}-scientist-cluster-read")
 }
 
+/// With task governance, HyperPod creates a namespace of this prefix for each team's compute quota.
+pub const HYPERPOD_NAMESPACE_PREFIX: &str = "hyperpod-ns-";
+
 /// The default namespace of a team, as HyperPod's task governance names them.
 pub fn default_namespace(team: &str) -> String {
-    format!("hyperpod-ns-{team}")
+    format!("{HYPERPOD_NAMESPACE_PREFIX}{team}")
 }
 
 #[cfg(test)]

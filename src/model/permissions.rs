@@ -18,9 +18,13 @@ pub enum When {
     CustomVpcOrEks,
     /// EKS orchestration with `options.podIdentity`.
     EksPodIdentity,
+    /// EKS orchestration with `options.taskGovernance`.
+    EksTaskGovernance,
+    /// Slurm, or EKS with `options.nodeAccess`: scientists open Session Manager shells on nodes.
+    NodeAccess,
 }
 
-/// The resource of a row.
+/// One resource of a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Res {
     /// `*`: the action takes no resource type, or AWS needs it unscoped.
@@ -34,6 +38,12 @@ pub enum Res {
     EksCluster,
     /// The EKS cluster's access entries: `arn:P:eks:R:A:access-entry/<eksClusterName>/*`.
     EksAccessEntries,
+    /// The access entry of the role itself:
+    /// `arn:P:eks:R:A:access-entry/<eksClusterName>/role/A/<role name>/*`.
+    OwnAccessEntry,
+    /// The EKS cluster's add-ons whose name starts with the given text:
+    /// `arn:P:eks:R:A:addon/<eksClusterName>/<name>*`.
+    EksAddon(&'static str),
     /// Every execution role this spec creates.
     ExecutionRoles,
     /// Each of the entry's `s3Buckets`: `arn:P:s3:::<bucket>`.
@@ -48,9 +58,9 @@ pub struct Grant {
     pub sid: &'static str,
     pub when: When,
     pub actions: &'static [&'static str],
-    pub resource: Res,
-    /// `(operator, key, value)`.
-    pub condition: Option<(&'static str, &'static str, &'static str)>,
+    pub resources: &'static [Res],
+    /// `(operator, key, values)`; a value may hold an IAM policy variable (`${aws:userid}`).
+    pub condition: Option<(&'static str, &'static str, &'static [&'static str])>,
     /// Scanner findings this row causes on purpose: `(check id, reason)`.
     pub waivers: &'static [(&'static str, &'static str)],
 }
@@ -60,20 +70,15 @@ impl Grant {
     const fn waive(self, waivers: &'static [(&'static str, &'static str)]) -> Grant {
         Grant { waivers, ..self }
     }
+
+    /// The same row, with a condition.
+    const fn when(self, operator: &'static str, key: &'static str, values: &'static [&'static str]) -> Grant {
+        Grant { condition: Some((operator, key, values)), ..self }
+    }
 }
 
-const fn row(sid: &'static str, when: When, actions: &'static [&'static str], resource: Res) -> Grant {
-    Grant { sid, when, actions, resource, condition: None, waivers: &[] }
-}
-
-const fn row_if(
-    sid: &'static str,
-    when: When,
-    actions: &'static [&'static str],
-    resource: Res,
-    condition: (&'static str, &'static str, &'static str),
-) -> Grant {
-    Grant { sid, when, actions, resource, condition: Some(condition), waivers: &[] }
+const fn row(sid: &'static str, when: When, actions: &'static [&'static str], resources: &'static [Res]) -> Grant {
+    Grant { sid, when, actions, resources, condition: None, waivers: &[] }
 }
 
 use Res::*;
@@ -93,11 +98,24 @@ const ENI_PERMISSIONS: &str = "ec2:CreateNetworkInterfacePermission and DeleteNe
 const EKS_NODES: &str = "the VPC CNI on HyperPod EKS nodes assigns addresses to network interfaces created at \
      run time, and ecr:GetAuthorizationToken takes no resource";
 
+const ANY_CLUSTER: Res = Arn("arn:{P}:sagemaker:{R}:{A}:cluster/*");
+/// A cluster on a training plan is also authorized against the plan and its capacity.
+const TRAINING_PLANS: Res = Arn("arn:{P}:sagemaker:{R}:{A}:training-plan/*");
+const RESERVED_CAPACITY: Res = Arn("arn:{P}:sagemaker:{R}:{A}:reserved-capacity/*");
+const COMPUTE_QUOTAS: Res = Arn("arn:{P}:sagemaker:{R}:{A}:compute-quota/*");
+const SCHEDULER_CONFIGS: Res = Arn("arn:{P}:sagemaker:{R}:{A}:cluster-scheduler-config/*");
+
+/// The EKS add-on of HyperPod task governance.
+pub const TASK_GOVERNANCE_ADDON: &str = "amazon-sagemaker-hyperpod-taskgovernance";
+/// The EKS add-on of HyperPod observability, which `hyp get-monitoring` reads.
+pub const OBSERVABILITY_ADDON: &str = "amazon-sagemaker-hyperpod-observability";
+
 /// Cluster admins (`admins[]`).
 pub const ADMIN: &[Grant] = &[
-    row("ListClusters", Always, &["sagemaker:ListClusters"], Any),
+    row("ListClusters", Always, &["sagemaker:ListClusters"], &[Any]),
     // The cluster id does not exist before CreateCluster.
-    row("CreateCluster", Always, &["sagemaker:CreateCluster"], Arn("arn:{P}:sagemaker:{R}:{A}:cluster/*")),
+    row("CreateCluster", Always, &["sagemaker:CreateCluster"], &[ANY_CLUSTER, TRAINING_PLANS, RESERVED_CAPACITY]),
+    row("UpdateCluster", Always, &["sagemaker:UpdateCluster"], &[Cluster, TRAINING_PLANS, RESERVED_CAPACITY]),
     row(
         "ManageCluster",
         Always,
@@ -106,68 +124,115 @@ pub const ADMIN: &[Grant] = &[
             "sagemaker:DescribeCluster",
             "sagemaker:DescribeClusterNode",
             "sagemaker:ListClusterNodes",
-            "sagemaker:UpdateCluster",
             "sagemaker:UpdateClusterSoftware",
             "sagemaker:BatchDeleteClusterNodes",
+            "sagemaker:BatchRebootClusterNodes",
+            "sagemaker:BatchReplaceClusterNodes",
+            "sagemaker:ListClusterEvents",
+            "sagemaker:DescribeClusterEvent",
         ],
-        Cluster,
+        &[Cluster],
     ),
-    row("AddClusterNodes", Eks, &["sagemaker:BatchAddClusterNodes"], Cluster),
     // Tag on create only: the page's "important" note.
-    row_if(
-        "TagClusterOnCreate",
-        Always,
-        &["sagemaker:AddTags"],
-        Arn("arn:{P}:sagemaker:{R}:{A}:cluster/*"),
-        ("StringEquals", "sagemaker:TaggingAction", "CreateCluster"),
+    row("TagClusterOnCreate", Always, &["sagemaker:AddTags"], &[ANY_CLUSTER]).when(
+        "StringEquals",
+        "sagemaker:TaggingAction",
+        &["CreateCluster"],
     ),
     // CreateCluster passes the execution roles; the page's Slurm policy forgets this.
-    row_if(
-        "PassExecutionRoles",
-        Always,
-        &["iam:PassRole"],
-        ExecutionRoles,
-        ("StringEquals", "iam:PassedToService", "sagemaker.amazonaws.com"),
+    row("PassExecutionRoles", Always, &["iam:PassRole"], &[ExecutionRoles]).when(
+        "StringEquals",
+        "iam:PassedToService",
+        &["sagemaker.amazonaws.com"],
     ),
-    row("ListTaskGovernance", Eks, &["sagemaker:ListComputeQuotas", "sagemaker:ListClusterSchedulerConfigs"], Any),
+    row("AddClusterNodes", Eks, &["sagemaker:BatchAddClusterNodes"], &[Cluster]),
+    row("ListTaskGovernance", Eks, &["sagemaker:ListComputeQuotas", "sagemaker:ListClusterSchedulerConfigs"], &[Any]),
+    row("DeleteComputeQuotas", Eks, &["sagemaker:DeleteComputeQuota"], &[COMPUTE_QUOTAS]),
+    row("DeleteClusterSchedulerConfigs", Eks, &["sagemaker:DeleteClusterSchedulerConfig"], &[SCHEDULER_CONFIGS]),
     row(
-        "DeleteComputeQuotas",
+        "EksCluster",
         Eks,
-        &["sagemaker:DeleteComputeQuota"],
-        Arn("arn:{P}:sagemaker:{R}:{A}:compute-quota/*"),
+        &["eks:DescribeCluster", "eks:CreateAccessEntry", "eks:ListAccessEntries", "eks:ListAddons"],
+        &[EksCluster],
     ),
-    row(
-        "DeleteClusterSchedulerConfigs",
-        Eks,
-        &["sagemaker:DeleteClusterSchedulerConfig"],
-        Arn("arn:{P}:sagemaker:{R}:{A}:cluster-scheduler-config/*"),
-    ),
-    row("EksCluster", Eks, &["eks:DescribeCluster", "eks:CreateAccessEntry"], EksCluster),
     row(
         "EksAccessEntries",
         Eks,
-        &["eks:DescribeAccessEntry", "eks:DeleteAccessEntry", "eks:AssociateAccessPolicy"],
-        EksAccessEntries,
+        &[
+            "eks:DescribeAccessEntry",
+            "eks:DeleteAccessEntry",
+            "eks:AssociateAccessPolicy",
+            "eks:ListAssociatedAccessPolicies",
+        ],
+        &[EksAccessEntries],
     ),
-    row_if(
+    row("EksAddons", Eks, &["eks:DescribeAddon"], &[EksAddon("")]),
+    row(
         "CreateHyperPodServiceLinkedRole",
         Eks,
         &["iam:CreateServiceLinkedRole"],
-        Arn("arn:{P}:iam::{A}:role/aws-service-role/hyperpod.sagemaker.amazonaws.com/*"),
-        ("StringEquals", "iam:AWSServiceName", "hyperpod.sagemaker.amazonaws.com"),
+        &[Arn("arn:{P}:iam::{A}:role/aws-service-role/hyperpod.sagemaker.amazonaws.com/*")],
+    )
+    .when("StringEquals", "iam:AWSServiceName", &["hyperpod.sagemaker.amazonaws.com"]),
+    // HyperPod task governance: compute quotas and a cluster scheduler policy, enforced by Kueue.
+    row("CreateComputeQuotas", EksTaskGovernance, &["sagemaker:CreateComputeQuota"], &[Cluster, COMPUTE_QUOTAS]),
+    row(
+        "ManageComputeQuotas",
+        EksTaskGovernance,
+        &["sagemaker:UpdateComputeQuota", "sagemaker:DescribeComputeQuota"],
+        &[COMPUTE_QUOTAS],
+    ),
+    row(
+        "CreateClusterSchedulerConfigs",
+        EksTaskGovernance,
+        &["sagemaker:CreateClusterSchedulerConfig"],
+        &[Cluster, SCHEDULER_CONFIGS],
+    ),
+    row(
+        "ManageClusterSchedulerConfigs",
+        EksTaskGovernance,
+        &["sagemaker:UpdateClusterSchedulerConfig", "sagemaker:DescribeClusterSchedulerConfig"],
+        &[SCHEDULER_CONFIGS],
+    ),
+    row("TagTaskGovernanceOnCreate", EksTaskGovernance, &["sagemaker:AddTags"], &[COMPUTE_QUOTAS, SCHEDULER_CONFIGS])
+        .when("StringEquals", "sagemaker:TaggingAction", &["CreateComputeQuota", "CreateClusterSchedulerConfig"]),
+    row("CreateTaskGovernanceAddon", EksTaskGovernance, &["eks:CreateAddon"], &[EksCluster]),
+    row(
+        "ManageTaskGovernanceAddon",
+        EksTaskGovernance,
+        &["eks:UpdateAddon", "eks:DeleteAddon"],
+        &[EksAddon(TASK_GOVERNANCE_ADDON)],
     ),
 ];
 
-/// Data scientists (`scientists[]`). Never a sagemaker create, update or delete action, `iam:*`
-/// or `eks:*AccessEntry*`.
+/// Data scientists (`scientists[]`). Never a sagemaker create, update, delete or batch action,
+/// any `iam:` action, or an eks action other than the Describe and List ones below.
 pub const SCIENTIST: &[Grant] = &[
-    // HyperPod SSM targets are not ARN-addressable here, as on the page.
-    row("StartSession", Always, &["ssm:StartSession"], Any).waive(&[(CKV_WRITE, START_SESSION)]),
-    // Only the caller's own sessions.
-    row("TerminateOwnSessions", Always, &["ssm:TerminateSession"], Arn("arn:{P}:ssm:{R}:{A}:session/${aws:userid}-*")),
-    row("DescribeCluster", Eks, &["sagemaker:DescribeCluster"], Cluster),
-    row("ListClusters", Eks, &["sagemaker:ListClusters"], Any),
-    row("DescribeEksCluster", Eks, &["eks:DescribeCluster"], EksCluster),
+    row("ListClusters", Always, &["sagemaker:ListClusters"], &[Any]),
+    // The Session Manager target of a node needs its id: `sagemaker-cluster:<id>_<group>-<instance>`.
+    row(
+        "DescribeCluster",
+        Always,
+        &["sagemaker:DescribeCluster", "sagemaker:ListClusterNodes", "sagemaker:DescribeClusterNode"],
+        &[Cluster],
+    ),
+    // HyperPod SSM targets are not ARN-addressable, as on the page.
+    row("StartSession", NodeAccess, &["ssm:StartSession"], &[Any]).waive(&[(CKV_WRITE, START_SESSION)]),
+    // Only the caller's own sessions: a session id starts with the session name, not with
+    // `${aws:userid}` (`ROLEID:name` for a role), so a resource pattern cannot say "own"; the
+    // session-id tag that Session Manager sets can.
+    row(
+        "ManageOwnSessions",
+        NodeAccess,
+        &["ssm:TerminateSession", "ssm:ResumeSession"],
+        &[Arn("arn:{P}:ssm:{R}:{A}:session/*")],
+    )
+    .when("StringLike", "ssm:resourceTag/aws:ssmmessages:session-id", &["${aws:userid}"]),
+    row("DescribeEksCluster", Eks, &["eks:DescribeCluster", "eks:ListAddons"], &[EksCluster]),
+    // `hyp set-cluster-context` reads the caller's own access entry and stops without it.
+    row("DescribeOwnAccessEntry", Eks, &["eks:DescribeAccessEntry"], &[OwnAccessEntry]),
+    // `hyp get-monitoring` reads the observability add-on.
+    row("DescribeObservabilityAddon", Eks, &["eks:DescribeAddon"], &[EksAddon(OBSERVABILITY_ADDON)]),
 ];
 
 /// Execution roles (`executionRoles[]`), beside `AmazonSageMakerClusterInstanceRolePolicy`.
@@ -188,10 +253,10 @@ pub const EXECUTION: &[Grant] = &[
             "ec2:DescribeSecurityGroups",
             "ec2:DetachNetworkInterface",
         ],
-        Any,
+        &[Any],
     )
     .waive(&[(CKV_PERMISSIONS, ENI_PERMISSIONS), (CKV_WRITE, ENIS)]),
-    row("TagNetworkInterfaces", CustomVpcOrEks, &["ec2:CreateTags"], Arn("arn:{P}:ec2:*:*:network-interface/*")),
+    row("TagNetworkInterfaces", CustomVpcOrEks, &["ec2:CreateTags"], &[Arn("arn:{P}:ec2:{R}:{A}:network-interface/*")]),
     row(
         "EksNodes",
         Eks,
@@ -208,19 +273,27 @@ pub const EXECUTION: &[Grant] = &[
             "ecr:GetAuthorizationToken",
             "ecr:GetDownloadUrlForLayer",
         ],
-        Any,
+        &[Any],
     )
     .waive(&[(CKV_WRITE, EKS_NODES)]),
-    row("PodIdentity", EksPodIdentity, &["eks-auth:AssumeRoleForPodIdentity"], EksCluster),
-    row("ListBuckets", Always, &["s3:ListBucket"], Buckets),
-    row("ReadObjects", Always, &["s3:GetObject"], BucketObjects),
+    // AWS's own EKS execution-role templates grant it.
+    row("DescribeAlarms", Eks, &["cloudwatch:DescribeAlarms"], &[Arn("arn:{P}:cloudwatch:{R}:{A}:alarm:*")]),
+    row("PodIdentity", EksPodIdentity, &["eks-auth:AssumeRoleForPodIdentity"], &[EksCluster]),
+    row("ListBuckets", Always, &["s3:ListBucket"], &[Buckets]),
+    row("ReadObjects", Always, &["s3:GetObject"], &[BucketObjects]),
 ];
 
 /// Pod roles (`scientists[].podRole`, eks).
 pub const POD: &[Grant] = &[
-    row("ListBuckets", Always, &["s3:ListBucket"], Buckets),
-    row("ReadWriteObjects", Always, &["s3:GetObject", "s3:PutObject"], BucketObjects),
+    row("ListBuckets", Always, &["s3:ListBucket"], &[Buckets]),
+    row("ReadWriteObjects", Always, &["s3:GetObject", "s3:PutObject"], &[BucketObjects]),
 ];
+
+/// The session tags EKS Pod Identity sets, on which a pod role's trust is conditioned: without
+/// them, any association anyone creates in the account could hand the role to any pod.
+pub const POD_IDENTITY_CLUSTER_TAG: &str = "aws:RequestTag/eks-cluster-name";
+pub const POD_IDENTITY_NAMESPACE_TAG: &str = "aws:RequestTag/kubernetes-namespace";
+pub const POD_IDENTITY_SERVICE_ACCOUNT_TAG: &str = "aws:RequestTag/kubernetes-service-account";
 
 /// AWS managed policies, by name (their ARN is `arn:P:iam::aws:policy/<name>`).
 pub const EXECUTION_MANAGED_POLICY: &str = "AmazonSageMakerClusterInstanceRolePolicy";
@@ -239,28 +312,67 @@ pub const SERVICE_LINKED_ROLE_NAME: &str = "AWSServiceRoleForSageMakerHyperPod";
 pub const KUBERNETES_VERBS: &[&str] =
     &["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
 
-/// One Kubernetes RBAC rule: `(apiGroup, resources, verbs)`.
-pub type Rule = (&'static str, &'static [&'static str], &'static [&'static str]);
+/// One Kubernetes RBAC rule of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// `Always` or `EksTaskGovernance`.
+    pub when: When,
+    pub api_group: &'static str,
+    pub resources: &'static [&'static str],
+    /// Empty: every object of these resources.
+    pub resource_names: &'static [&'static str],
+    pub verbs: &'static [&'static str],
+}
+
+const fn rule(api_group: &'static str, resources: &'static [&'static str], verbs: &'static [&'static str]) -> Rule {
+    Rule { when: Always, api_group, resources, resource_names: &[], verbs }
+}
+
+impl Rule {
+    const fn only(self, when: When) -> Rule {
+        Rule { when, ..self }
+    }
+
+    const fn named(self, resource_names: &'static [&'static str]) -> Rule {
+        Rule { resource_names, ..self }
+    }
+}
+
+const READ_WRITE: &[&str] = &["get", "list", "watch", "create", "update", "patch", "delete"];
+const KUEUE: &str = "kueue.x-k8s.io";
+/// The CRD of HyperPod's training operator, which `hyp create` looks up before submitting a job.
+pub const HYPERPOD_PYTORCH_JOB_CRD: &str = "hyperpodpytorchjobs.sagemaker.amazonaws.com";
 
 /// The Role in each team's namespace. `describe` is no Kubernetes verb and `nodes` is
 /// cluster-scoped, so both of the page's mistakes are left out.
 pub const TEAM_ROLE_RULES: &[Rule] = &[
-    ("", &["pods"], &["create", "get", "list", "watch", "delete"]),
-    ("", &["pods/log"], &["get", "list"]),
-    ("", &["pods/exec"], &["create", "get"]),
-    (
-        "kubeflow.org",
-        &["pytorchjobs", "pytorchjobs/status"],
-        &["get", "list", "watch", "create", "update", "patch", "delete"],
-    ),
-    ("batch", &["jobs"], &["get", "list", "watch", "create", "update", "patch", "delete"]),
-    ("", &["configmaps"], &["create", "update", "get", "list", "delete"]),
-    ("", &["secrets"], &["create", "get", "list", "delete"]),
-    ("", &["serviceaccounts"], &["get", "list"]),
+    rule("", &["pods"], &["create", "get", "list", "watch", "delete"]),
+    rule("", &["pods/log"], &["get", "list"]),
+    // `get` for WebSocket exec, `create` for SPDY and for API servers from 1.35 on.
+    rule("", &["pods/exec"], &["create", "get"]),
+    // `kubectl describe` lists them.
+    rule("", &["events"], &["get", "list", "watch"]),
+    // Every `hyp … hyp-pytorch-job` command.
+    rule("sagemaker.amazonaws.com", &["hyperpodpytorchjobs", "hyperpodpytorchjobs/status"], READ_WRITE),
+    rule("kubeflow.org", &["pytorchjobs", "pytorchjobs/status"], READ_WRITE),
+    rule("batch", &["jobs"], READ_WRITE),
+    rule("", &["configmaps"], &["create", "update", "get", "list", "delete"]),
+    // Helm (the older `hyperpod start-job`) updates its release secret.
+    rule("", &["secrets"], &["create", "update", "get", "list", "delete"]),
+    rule("", &["serviceaccounts"], &["get", "list"]),
+    // `hyperpod patch-job suspend|unsuspend`; `kubectl get localqueues`.
+    rule(KUEUE, &["workloads"], &["get", "list", "watch", "patch"]).only(EksTaskGovernance),
+    rule(KUEUE, &["localqueues"], &["get", "list", "watch"]).only(EksTaskGovernance),
 ];
 
 /// The ClusterRole for cluster-wide reads, bound to a group every scientist has.
-pub const CLUSTER_READ_RULES: &[Rule] = &[("", &["pods", "nodes"], &["list"]), ("", &["namespaces"], &["get", "list"])];
+pub const CLUSTER_READ_RULES: &[Rule] = &[
+    rule("", &["pods", "nodes"], &["list"]),
+    rule("", &["namespaces"], &["get", "list"]),
+    rule("apiextensions.k8s.io", &["customresourcedefinitions"], &["get"]).named(&[HYPERPOD_PYTORCH_JOB_CRD]),
+    rule(KUEUE, &["clusterqueues", "resourceflavors", "workloadpriorityclasses"], &["get", "list", "watch"])
+        .only(EksTaskGovernance),
+];
 
 /// Every persona table with its name, for tests and the catalog check.
 pub const TABLES: &[(&str, &[Grant])] =
@@ -306,9 +418,11 @@ mod tests {
             for action in grant.actions {
                 let (service, name) = action.split_once(':').unwrap_or_default();
                 assert!(service != "iam", "{action}");
-                assert!(!name.contains("AccessEntry"), "{action}");
+                if service == "eks" {
+                    assert!(name.starts_with("Describe") || name.starts_with("List"), "{action}");
+                }
                 if service == "sagemaker" {
-                    for verb in ["Create", "Update", "Delete", "BatchAdd", "BatchDelete"] {
+                    for verb in ["Create", "Update", "Delete", "Batch", "AddTags"] {
                         assert!(!name.starts_with(verb), "{action}");
                     }
                 }
@@ -318,11 +432,12 @@ mod tests {
 
     #[test]
     fn rbac_rules_have_no_wildcard_and_only_kubernetes_verbs() {
-        for (group, resources, rule_verbs) in TEAM_ROLE_RULES.iter().chain(CLUSTER_READ_RULES) {
-            assert!(!group.contains('*'));
-            assert!(resources.iter().all(|r| !r.contains('*')));
-            assert!(rule_verbs.iter().all(|v| KUBERNETES_VERBS.contains(v)), "{rule_verbs:?}");
+        for rule in TEAM_ROLE_RULES.iter().chain(CLUSTER_READ_RULES) {
+            assert!(!rule.api_group.contains('*'));
+            assert!(rule.resources.iter().chain(rule.resource_names).all(|r| !r.contains('*')));
+            assert!(rule.verbs.iter().all(|v| KUBERNETES_VERBS.contains(v)), "{rule:?}");
+            assert!(matches!(rule.when, Always | EksTaskGovernance), "{rule:?}");
         }
-        assert!(TEAM_ROLE_RULES.iter().all(|(_, resources, _)| !resources.contains(&"nodes")));
+        assert!(TEAM_ROLE_RULES.iter().all(|rule| !rule.resources.contains(&"nodes")));
     }
 }

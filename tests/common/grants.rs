@@ -32,6 +32,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use hyperpod_iam::access::Environment;
+use hyperpod_iam::access::read::Template;
 use serde_json::{Map, Value};
 
 /// One concrete deployment: the values that deploy-time symbols resolve to.
@@ -339,18 +341,20 @@ pub fn iam_json_role(file: &Value, at: &str) -> (String, RoleGrants) {
 // ---------------------------------------------------------------------------------------------
 // CloudFormation
 
+/// A template read through the library's CloudFormation reader
+/// ([`hyperpod_iam::access::read::Template`]), which resolves the intrinsic functions; its errors
+/// become panics here.
 struct Cfn<'a> {
     resources: &'a Map<String, Value>,
-    env: &'a Env,
+    template: Template<'a>,
 }
 
 impl<'a> Cfn<'a> {
-    fn new(template: &'a Value, env: &'a Env) -> Self {
-        let resources = template
-            .get("Resources")
-            .and_then(Value::as_object)
-            .unwrap_or_else(|| panic!("cloudformation: no `Resources` object"));
-        Cfn { resources, env }
+    fn new(template: &'a Value, env: &Env) -> Self {
+        let env =
+            Environment { partition: env.partition.clone(), region: env.region.clone(), account: env.account.clone() };
+        let template = Template::new("cloudformation", template, &env).unwrap_or_else(|e| panic!("{e}"));
+        Cfn { resources: template.resources(), template }
     }
 
     fn typed(&self, kind: &str) -> impl Iterator<Item = (&'a String, &'a Value)> + '_ {
@@ -358,100 +362,25 @@ impl<'a> Cfn<'a> {
         self.resources.iter().filter(move |(_, r)| r.get("Type").and_then(Value::as_str) == Some(kind.as_str()))
     }
 
-    fn props(&self, logical: &str) -> &'a Value {
-        let resource = self.resources.get(logical).unwrap_or_else(|| panic!("cloudformation: no resource `{logical}`"));
-        resource.get("Properties").unwrap_or_else(|| panic!("cloudformation: `{logical}` has no Properties"))
-    }
-
-    fn is_role(&self, logical: &str) -> bool {
-        self.resources.get(logical).and_then(|r| r.get("Type")).and_then(Value::as_str) == Some("AWS::IAM::Role")
-    }
-
     fn role_name(&self, logical: &str) -> String {
-        assert!(self.is_role(logical), "cloudformation: `{logical}` is not an AWS::IAM::Role");
-        self.string(required(self.props(logical), "RoleName", logical), logical)
-    }
-
-    /// `Ref` to a pseudo parameter or a role (its name).
-    fn reference(&self, name: &str, at: &str) -> String {
-        match name {
-            "AWS::Partition" => self.env.partition.clone(),
-            "AWS::Region" => self.env.region.clone(),
-            "AWS::AccountId" => self.env.account.clone(),
-            role if self.is_role(role) => self.role_name(role),
-            other => panic!("{at}: `Ref` to `{other}` is not understood"),
-        }
-    }
-
-    fn get_att(&self, logical: &str, attribute: &str, at: &str) -> String {
-        match attribute {
-            "Arn" => self.env.role_arn(&self.role_name(logical)),
-            other => panic!("{at}: `Fn::GetAtt` of `{logical}.{other}` is not understood"),
-        }
-    }
-
-    /// `Fn::Sub`: `${AWS::Partition}`, `${X.Arn}`, `${X}`, and `${!x}` for a literal `${x}`.
-    fn sub(&self, s: &str, at: &str) -> String {
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            if let Some(literal) = after.strip_prefix('!') {
-                out.push_str("${");
-                rest = literal;
-                continue;
-            }
-            let end = after.find('}').unwrap_or_else(|| panic!("{at}: unterminated `${{` in `{s}`"));
-            let name = &after[..end];
-            match name.split_once('.') {
-                Some((logical, attribute)) => out.push_str(&self.get_att(logical, attribute, at)),
-                None => out.push_str(&self.reference(name, at)),
-            }
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        out
+        self.template.role_arn(logical, logical).unwrap_or_else(|e| panic!("{e}")).0
     }
 
     /// A scalar value: a plain string, or an intrinsic function resolved for the environment.
     fn string(&self, v: &Value, at: &str) -> String {
-        match v {
-            Value::String(s) => s.clone(),
-            Value::Object(o) if o.len() == 1 => {
-                let (function, arg) = o.iter().next().unwrap();
-                match (function.as_str(), arg) {
-                    ("Fn::Sub", Value::String(s)) => self.sub(s, at),
-                    ("Ref", Value::String(name)) => self.reference(name, at),
-                    ("Fn::GetAtt", Value::Array(pair)) if pair.len() == 2 => {
-                        let part = |i: usize| pair[i].as_str().unwrap_or_else(|| panic!("{at}: Fn::GetAtt {arg}"));
-                        self.get_att(part(0), part(1), at)
-                    }
-                    _ => panic!("{at}: intrinsic `{function}` with {arg} is not understood"),
-                }
-            }
-            other => panic!("{at}: expected a string or an intrinsic function, found {other}"),
-        }
+        self.template.string(v, at).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// A policy document with every intrinsic function resolved: plain IAM JSON.
     fn resolve(&self, v: &Value, at: &str) -> Value {
-        match v {
-            Value::Object(o) if o.len() == 1 && o.keys().all(|k| k == "Ref" || k.starts_with("Fn::")) => {
-                Value::String(self.string(v, at))
-            }
-            Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), self.resolve(v, at))).collect()),
-            Value::Array(items) => Value::Array(items.iter().map(|i| self.resolve(i, at)).collect()),
-            other => other.clone(),
-        }
+        self.template.resolve(v, at).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn list(&self, v: Option<&Value>, at: &str) -> Vec<String> {
-        match v {
-            None => Vec::new(),
-            Some(Value::Array(items)) => items.iter().map(|i| self.string(i, at)).collect(),
-            Some(other) => panic!("{at}: expected a list, found {other}"),
+        if let Some(other @ (Value::String(_) | Value::Object(_))) = v {
+            panic!("{at}: expected a list, found {other}");
         }
+        self.template.list(v, at).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 

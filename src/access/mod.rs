@@ -1,0 +1,296 @@
+//! "Can this role do that?", answered offline across IAM, EKS access entries and Kubernetes RBAC.
+//!
+//! The engine reads a [`Deployment`]: the roles of one output with their policies, the EKS access
+//! entries and Pod Identity associations, and the RBAC objects of `rbac.yaml`. It is built from
+//! the rendered files ([`read`]) or from the model ([`Deployment::from_model`]). A [`Question`]
+//! goes in; an [`Answer`] comes out: a [`Verdict`] (yes, no, yes-if, unknown) and the chain that
+//! decided it, each step naming the statement (file, logical id, Sid), access entry, binding or
+//! rule.
+//!
+//! Pure: no I/O. IAM follows the identity-policy evaluation logic AWS documents ([`iam`]),
+//! Kubernetes the RBAC authorizer ([`kube`]). Not modelled: resource-based policies other than a
+//! role's trust policy, SCPs and RCPs, session policies, and the built-in ClusterRoles every
+//! cluster has (`system:basic-user`, `system:public-info-viewer`, ...).
+
+pub mod iam;
+pub mod kube;
+mod model;
+mod pattern;
+pub mod read;
+#[cfg(test)]
+mod tests;
+mod yaml;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub use iam::{Caller, Condition, Context, Decision, Items, Policy, Principals, Request, Statement};
+pub use kube::{Binding, KubeRequest, Rbac, RbacRole, Rule, Subject, User};
+pub use read::ReadError;
+
+/// The EKS cluster access policy that allows everything.
+pub const CLUSTER_ADMIN_POLICY: &str = "AmazonEKSClusterAdminPolicy";
+
+/// One concrete deployment: what partition, region and account resolve to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+}
+
+impl Environment {
+    /// The ARN of a role named `name` (path `/`).
+    pub fn role_arn(&self, name: &str) -> String {
+        format!("arn:{}:iam::{}:role/{name}", self.partition, self.account)
+    }
+}
+
+/// Everything one IAM role ends up with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleAccess {
+    pub name: String,
+    pub arn: String,
+    pub trust: Policy,
+    /// Identity policies whose documents are known (those the output creates).
+    pub policies: Vec<Policy>,
+    /// Managed policies attached by ARN.
+    pub managed_policy_arns: Vec<String>,
+    pub permissions_boundary: Option<String>,
+}
+
+/// Where an EKS access policy applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessScope {
+    Cluster,
+    Namespaces(Vec<String>),
+}
+
+/// An EKS access policy associated with an access entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessPolicy {
+    pub policy_arn: String,
+    pub scope: AccessScope,
+}
+
+/// An EKS access entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEntry {
+    /// Where it comes from (`cloudformation.yaml ScientistNlpAccessEntry`).
+    pub source: String,
+    pub cluster: String,
+    pub principal_arn: String,
+    pub kubernetes_groups: Vec<String>,
+    pub access_policies: Vec<AccessPolicy>,
+}
+
+/// An EKS Pod Identity association.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodIdentity {
+    pub cluster: String,
+    pub namespace: String,
+    pub service_account: String,
+    pub role_arn: String,
+}
+
+/// What the engine reasons over.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Deployment {
+    /// Roles by IAM role name.
+    pub roles: BTreeMap<String, RoleAccess>,
+    /// Access entries by principal ARN.
+    pub access_entries: BTreeMap<String, AccessEntry>,
+    pub pod_identities: Vec<PodIdentity>,
+    /// `None` when the output has no `rbac.yaml`.
+    pub rbac: Option<Rbac>,
+    /// Documents of policies attached by ARN, when the caller knows them (a permissions
+    /// boundary, a customer managed policy): by ARN. Any other attached policy is "unknown".
+    pub known_policies: BTreeMap<String, Policy>,
+}
+
+/// A question about one role of the deployment (by IAM role name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// May the role make this AWS request?
+    Iam { role: String, request: Request },
+    /// Does the role's trust policy let `request.caller` do `request.action` (`sts:AssumeRole`)?
+    Assume { role: String, request: Request },
+    /// May the role, through its access entry, make this Kubernetes request?
+    Kube { role: String, request: KubeRequest },
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Yes,
+    No,
+    /// Yes, if every listed requirement holds (a condition key or policy variable the request did
+    /// not give).
+    If(Vec<String>),
+    /// The documents that decide are not known (a managed policy or boundary attached by ARN).
+    Unknown(Vec<String>),
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Yes => write!(f, "yes"),
+            Verdict::No => write!(f, "no"),
+            Verdict::If(reqs) => write!(f, "yes, if {}", reqs.join(" and ")),
+            Verdict::Unknown(why) => write!(f, "unknown: {}", why.join("; ")),
+        }
+    }
+}
+
+/// A verdict and the chain that decided it, one step a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub verdict: Verdict,
+    pub explanation: Vec<String>,
+}
+
+impl Answer {
+    fn new(verdict: Verdict, explanation: Vec<String>) -> Answer {
+        Answer { verdict, explanation }
+    }
+}
+
+/// Why a question cannot be asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AskError {
+    #[error("no role `{0}` in this output")]
+    UnknownRole(String),
+}
+
+impl Deployment {
+    /// Answers one question.
+    pub fn ask(&self, question: &Question) -> Result<Answer, AskError> {
+        match question {
+            Question::Iam { role, request } => Ok(self.ask_iam(self.role(role)?, request)),
+            Question::Assume { role, request } => Ok(self.ask_assume(self.role(role)?, request)),
+            Question::Kube { role, request } => Ok(self.ask_kube(self.role(role)?, request)),
+        }
+    }
+
+    fn role(&self, name: &str) -> Result<&RoleAccess, AskError> {
+        self.roles.get(name).ok_or_else(|| AskError::UnknownRole(name.to_owned()))
+    }
+
+    fn ask_iam(&self, role: &RoleAccess, request: &Request) -> Answer {
+        let mut policies: Vec<&Policy> = role.policies.iter().collect();
+        let mut unknown = Vec::new();
+        for arn in &role.managed_policy_arns {
+            match self.known_policies.get(arn) {
+                Some(doc) => policies.push(doc),
+                None => unknown.push(format!("managed policy {arn}")),
+            }
+        }
+        let decision = iam::decide(&policies, request);
+        let mut steps = vec![format!("{} {} on {}: {decision}", role.name, request.action, request.resource)];
+        let mut verdict = match &decision {
+            Decision::Allowed(_) => Verdict::Yes,
+            Decision::AllowedIf(_, reqs) => Verdict::If(reqs.clone()),
+            Decision::Denied(_) => return Answer::new(Verdict::No, steps),
+            Decision::ImplicitlyDenied if unknown.is_empty() => return Answer::new(Verdict::No, steps),
+            Decision::ImplicitlyDenied => {
+                steps.push(format!("not evaluated, could allow it: {}", unknown.join(", ")));
+                return Answer::new(Verdict::Unknown(unknown), steps);
+            }
+        };
+        if !unknown.is_empty() {
+            steps.push(format!("not evaluated (an explicit Deny in them would win): {}", unknown.join(", ")));
+        }
+        if let Some(boundary) = &role.permissions_boundary {
+            match self.known_policies.get(boundary) {
+                None => {
+                    steps.push(format!("permissions boundary {boundary}: contents not known"));
+                    verdict = Verdict::Unknown(vec![format!("permissions boundary {boundary}")]);
+                }
+                Some(doc) => {
+                    let limit = iam::decide(&[doc], request);
+                    steps.push(format!("permissions boundary {boundary}: {limit}"));
+                    verdict = match (verdict, limit) {
+                        (v, Decision::Allowed(_)) => v,
+                        (Verdict::Yes, Decision::AllowedIf(_, reqs)) => Verdict::If(reqs),
+                        (Verdict::If(mut a), Decision::AllowedIf(_, b)) => {
+                            a.extend(b);
+                            Verdict::If(a)
+                        }
+                        (v @ Verdict::Unknown(_), _) => v,
+                        _ => Verdict::No,
+                    };
+                }
+            }
+        }
+        Answer::new(verdict, steps)
+    }
+
+    fn ask_assume(&self, role: &RoleAccess, request: &Request) -> Answer {
+        let decision = iam::decide(&[&role.trust], request);
+        let who = match &request.caller {
+            Some(Caller::Service(s)) => format!("service {s}"),
+            Some(Caller::Aws(arn)) => arn.clone(),
+            None => "an unnamed caller".to_owned(),
+        };
+        let steps = vec![format!("trust policy of {}: {who} {}: {decision}", role.name, request.action)];
+        let verdict = match decision {
+            Decision::Allowed(_) => Verdict::Yes,
+            Decision::AllowedIf(_, reqs) => Verdict::If(reqs),
+            Decision::Denied(_) | Decision::ImplicitlyDenied => Verdict::No,
+        };
+        Answer::new(verdict, steps)
+    }
+
+    fn ask_kube(&self, role: &RoleAccess, request: &KubeRequest) -> Answer {
+        let Some(entry) = self.access_entries.get(&role.arn) else {
+            return Answer::new(
+                Verdict::No,
+                vec![format!("{}: no EKS access entry, so no Kubernetes identity", role.arn)],
+            );
+        };
+        let mut steps = vec![format!(
+            "{}: access entry {} on {}, groups [{}]",
+            role.name,
+            entry.source,
+            entry.cluster,
+            entry.kubernetes_groups.join(", ")
+        )];
+        let namespace = request.effective_namespace();
+        let mut unknown = Vec::new();
+        for policy in &entry.access_policies {
+            let applies = match &policy.scope {
+                AccessScope::Cluster => true,
+                AccessScope::Namespaces(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
+            };
+            if !applies {
+                continue;
+            }
+            if policy.policy_arn.rsplit('/').next() == Some(CLUSTER_ADMIN_POLICY) {
+                steps.push(format!("access policy {} allows every request", policy.policy_arn));
+                return Answer::new(Verdict::Yes, steps);
+            }
+            unknown.push(format!("access policy {}", policy.policy_arn));
+        }
+        let user = User {
+            name: format!(
+                "{}/{{{{SessionName}}}}",
+                role.arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")
+            ),
+            groups: entry.kubernetes_groups.iter().cloned().chain(["system:authenticated".to_owned()]).collect(),
+        };
+        let Some(rbac) = &self.rbac else {
+            steps.push("no rbac.yaml: nothing binds its groups".to_owned());
+            return Answer::new(if unknown.is_empty() { Verdict::No } else { Verdict::Unknown(unknown) }, steps);
+        };
+        match rbac.authorize(&user, request) {
+            Some(grant) => {
+                steps.push(format!("{request}: {}: {grant}", rbac.source));
+                Answer::new(Verdict::Yes, steps)
+            }
+            None => {
+                steps.push(format!("{request}: no binding in {} allows it", rbac.source));
+                Answer::new(if unknown.is_empty() { Verdict::No } else { Verdict::Unknown(unknown) }, steps)
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! Template emitters: a folder with a manifest (`emitter.yaml`) and minijinja templates that
+//! receive the checked model ([`ModelDocument`]) as their context.
+//!
+//! ```yaml
+//! name: permissions-csv              # the `--format` value: [a-z][a-z0-9-]*
+//! description: permissions.csv: ...  # one line for `hyperpod-iam emitters`
+//! orchestrators: [eks, slurm]        # optional; left out, every orchestrator
+//! when:                              # optional: a minijinja expression over the model
+//!   test: kubernetes is not none
+//!   reason: the spec has no Kubernetes RBAC
+//! files:
+//!   - path: permissions.csv          # relative to `--out`; no `..`, no empty or absolute segment
+//!     template: permissions.csv.j2   # a `.j2` file of this folder
+//! ```
+//!
+//! Every `.j2` file of the folder is a template, so one can `{% import %}` another's macros.
+//!
+//! The built-in ones live in `emitters/` and are embedded at build time (`build.rs`); users add
+//! their own folders with `--emitters DIR`. Everything that can be checked before rendering is
+//! checked when the folder is loaded: the manifest, every template's syntax, every output path.
+//! Rendering is strict (an undefined value is an error) and has a fuel limit, so a template can
+//! neither print nothing where it meant something nor loop for ever; its errors name the
+//! template file and line.
+
+mod document;
+mod filters;
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use thiserror::Error;
+
+use crate::model::Model;
+
+use super::{Artifact, EmitError, Emitter};
+
+pub use document::{MODEL_VERSION, ModelDocument};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_emitters.rs"));
+
+/// The manifest's file name in an emitter folder.
+pub const MANIFEST: &str = "emitter.yaml";
+
+/// How much work one file's template may do, in minijinja's fuel (about one unit per
+/// instruction): a base, and more per byte of the model document as JSON, so that a spec of
+/// thousands of teams renders and a template that loops for ever stops within a second. The
+/// built-in templates use at most a tenth of it on every example (a test measures it).
+pub fn fuel_limit(document_bytes: usize) -> u64 {
+    const BASE: u64 = 200_000;
+    const PER_BYTE: u64 = 20;
+    BASE.saturating_add(PER_BYTE.saturating_mul(document_bytes as u64))
+}
+
+/// Why an emitter folder could not be loaded. Each message starts with the file (and line) at
+/// fault.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum LoadError {
+    #[error("{path}: cannot read: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}: no `{MANIFEST}` here, nor in a folder inside it")]
+    NotAnEmitter { path: String },
+    #[error("{file}:{line}:{column}: {message}")]
+    Manifest { file: String, line: usize, column: usize, message: String },
+    #[error("{file}:{line}: {message}")]
+    Template { file: String, line: usize, message: String },
+}
+
+/// A manifest's `when`.
+#[derive(Debug, Clone)]
+struct When {
+    test: String,
+    reason: String,
+    /// `folder/emitter.yaml:line:column` of the test.
+    at: String,
+}
+
+/// One output file of a template emitter.
+#[derive(Debug, Clone)]
+struct Output {
+    path: String,
+    /// The template's name in the environment: its file name in the folder.
+    template: String,
+}
+
+/// An emitter made of minijinja templates.
+#[derive(Debug)]
+pub struct TemplateEmitter {
+    name: String,
+    description: String,
+    /// Empty: every orchestrator.
+    orchestrators: Vec<String>,
+    /// The `when` expression, the reason it gives when false, and where the manifest has it.
+    when: Option<When>,
+    outputs: Vec<Output>,
+    env: Environment<'static>,
+    /// The folder, as shown in messages (`emitters/access-report`).
+    folder: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    name: Spanned<String>,
+    description: String,
+    #[serde(default)]
+    orchestrators: Vec<Spanned<String>>,
+    #[serde(default)]
+    when: Option<WhenSpec>,
+    files: Spanned<Vec<FileSpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhenSpec {
+    test: Spanned<String>,
+    reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSpec {
+    path: Spanned<String>,
+    template: Spanned<String>,
+}
+
+/// Captures the bare message of a serde-saphyr error, without its location suffix or snippet.
+struct Capture(RefCell<String>);
+
+impl serde_saphyr::MessageFormatter for Capture {
+    fn format_message<'a>(&self, err: &'a serde_saphyr::Error) -> Cow<'a, str> {
+        let message = serde_saphyr::DefaultMessageFormatter.format_message(err);
+        *self.0.borrow_mut() = message.to_string();
+        message
+    }
+}
+
+/// Whether a name may be an emitter's: `[a-z][a-z0-9-]*`, at most 40 characters, not `all`.
+fn check_name(name: &str) -> Result<(), String> {
+    let ok = name.len() <= 40
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !ok {
+        return Err(format!("emitter name `{name}` must be [a-z][a-z0-9-]*, at most 40 characters"));
+    }
+    if name == "all" {
+        return Err("`all` is not a name an emitter may take: `--format all` means every emitter".to_owned());
+    }
+    Ok(())
+}
+
+/// The message of a minijinja error without its `(in file:line)` suffix.
+fn bare_message(e: &minijinja::Error) -> String {
+    match e.detail() {
+        Some(detail) => format!("{}: {detail}", e.kind()),
+        None => e.kind().to_string(),
+    }
+}
+
+impl TemplateEmitter {
+    /// Builds an emitter from a folder's files: `files` are `(file name, contents)`, `folder` is
+    /// how messages name the folder.
+    pub fn from_files(folder: &str, files: &[(&str, &str)]) -> Result<TemplateEmitter, LoadError> {
+        let manifest_file = format!("{folder}/{MANIFEST}");
+        let text = files
+            .iter()
+            .find(|(name, _)| *name == MANIFEST)
+            .map(|(_, text)| *text)
+            .ok_or_else(|| LoadError::NotAnEmitter { path: folder.to_owned() })?;
+        let at = |line: usize, column: usize, message: String| LoadError::Manifest {
+            file: manifest_file.clone(),
+            line,
+            column,
+            message,
+        };
+        let spanned = |s: &Spanned<String>, message: String| {
+            at(s.referenced.line() as usize, s.referenced.column() as usize, message)
+        };
+
+        let manifest: ManifestFile = serde_saphyr::from_str(text).map_err(|e| {
+            let capture = Capture(RefCell::new(String::new()));
+            let _ = e.render_with_options(serde_saphyr::render_options! { formatter: &capture });
+            let (line, column) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+            at(line, column, capture.0.into_inner())
+        })?;
+        check_name(&manifest.name.value).map_err(|m| spanned(&manifest.name, m))?;
+        for o in &manifest.orchestrators {
+            if !matches!(o.value.as_str(), "eks" | "slurm") {
+                return Err(spanned(o, format!("unknown orchestrator `{}`; known: eks, slurm", o.value)));
+            }
+        }
+        if manifest.files.value.is_empty() {
+            let (line, column) =
+                (manifest.files.referenced.line() as usize, manifest.files.referenced.column() as usize);
+            return Err(at(line, column, "`files` is empty: an emitter writes at least one file".to_owned()));
+        }
+
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        // A block tag alone on its line leaves no line behind; a file's last newline stays.
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(|e| LoadError::Template { file: folder.to_owned(), line: 1, message: bare_message(&e) })?;
+        env.set_syntax(syntax);
+        filters::register(&mut env);
+
+        // Every `.j2` file of the folder is a template, so that one may import another's macros.
+        let mut templates = Vec::new();
+        for (name, source) in files.iter().filter(|(n, _)| n.ends_with(".j2")) {
+            env.add_template_owned((*name).to_owned(), (*source).to_owned()).map_err(|e| LoadError::Template {
+                file: format!("{folder}/{name}"),
+                line: e.line().unwrap_or(1),
+                message: bare_message(&e),
+            })?;
+            templates.push(*name);
+        }
+        let mut outputs: Vec<Output> = Vec::new();
+        for file in &manifest.files.value {
+            super::check_artifact_path(&file.path.value).map_err(|e| spanned(&file.path, e.to_string()))?;
+            if outputs.iter().any(|o| o.path == file.path.value) {
+                return Err(spanned(&file.path, format!("two files are both written to `{}`", file.path.value)));
+            }
+            let name = &file.template.value;
+            if !templates.contains(&name.as_str()) {
+                return Err(spanned(&file.template, format!("no template `{name}` in `{folder}`")));
+            }
+            outputs.push(Output { path: file.path.value.clone(), template: name.clone() });
+        }
+
+        let when = match manifest.when {
+            None => None,
+            Some(w) => {
+                env.compile_expression(&w.test.value).map_err(|e| spanned(&w.test, bare_message(&e)))?;
+                let at = format!("{manifest_file}:{}:{}", w.test.referenced.line(), w.test.referenced.column());
+                Some(When { test: w.test.value, reason: w.reason, at })
+            }
+        };
+        Ok(TemplateEmitter {
+            name: manifest.name.value,
+            description: manifest.description,
+            orchestrators: manifest.orchestrators.into_iter().map(|o| o.value).collect(),
+            when,
+            outputs,
+            env,
+            folder: folder.to_owned(),
+        })
+    }
+
+    /// Loads the emitter folder `dir` (the one holding `emitter.yaml`).
+    pub fn load(dir: &Path) -> Result<TemplateEmitter, LoadError> {
+        let folder = dir.display().to_string();
+        let read_err = |path: &Path, e: std::io::Error| LoadError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut entries: Vec<PathBuf> =
+            fs::read_dir(dir).map_err(|e| read_err(dir, e))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for path in entries.into_iter().filter(|p| p.is_file()) {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let text = fs::read_to_string(&path).map_err(|e| read_err(&path, e))?;
+            files.push((name.to_owned(), text));
+        }
+        let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+        TemplateEmitter::from_files(&folder, &borrowed)
+    }
+
+    /// The folder as messages name it.
+    pub fn folder(&self) -> &str {
+        &self.folder
+    }
+
+    fn template_error(&self, e: &minijinja::Error) -> EmitError {
+        let file = e.name().map_or_else(|| self.folder.clone(), |name| format!("{}/{name}", self.folder));
+        EmitError::Template { file, line: e.line().unwrap_or(1), message: bare_message(e) }
+    }
+}
+
+/// Loads the emitters under `dir`: `dir` itself when it holds an `emitter.yaml`, else each folder
+/// inside it that does, in name order.
+pub fn load_folder(dir: &Path) -> Result<Vec<TemplateEmitter>, LoadError> {
+    if dir.join(MANIFEST).is_file() {
+        return Ok(vec![TemplateEmitter::load(dir)?]);
+    }
+    let mut folders: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| LoadError::Read { path: dir.display().to_string(), message: e.to_string() })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join(MANIFEST).is_file())
+        .collect();
+    folders.sort();
+    if folders.is_empty() {
+        return Err(LoadError::NotAnEmitter { path: dir.display().to_string() });
+    }
+    folders.iter().map(|f| TemplateEmitter::load(f)).collect()
+}
+
+/// The built-in template emitters, embedded from `emitters/`.
+pub fn builtin() -> Vec<Result<TemplateEmitter, LoadError>> {
+    BUILTIN.iter().map(|(name, files)| TemplateEmitter::from_files(&format!("emitters/{name}"), files)).collect()
+}
+
+/// The names of the built-in template emitters' folders.
+pub fn builtin_folders() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(name, _)| *name)
+}
+
+impl Emitter for TemplateEmitter {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn description(&self) -> &str {
+        &self.description
+    }
+
+    fn applies(&self, model: &Model) -> Result<(), String> {
+        let orchestrator = model.orchestrator.as_str();
+        if !self.orchestrators.is_empty() && !self.orchestrators.iter().any(|o| o == orchestrator) {
+            return Err(format!(
+                "`{}` is for {}, and this spec is {orchestrator}",
+                self.name,
+                self.orchestrators.join(", ")
+            ));
+        }
+        if let Some(when) = &self.when {
+            let failed = |e: minijinja::Error| format!("{}: `when` cannot be evaluated: {}", when.at, bare_message(&e));
+            let expression = self.env.compile_expression(&when.test).map_err(failed)?;
+            let holds = expression.eval(Value::from(Serde(ModelDocument::new(model)))).map_err(failed)?;
+            if holds.is_undefined() {
+                return Err(format!("{}: `when` cannot be evaluated: undefined value: `{}`", when.at, when.test));
+            }
+            if !holds.is_true() {
+                return Err(when.reason.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
+        self.render(&ModelDocument::new(model))
+    }
+}
+
+impl TemplateEmitter {
+    /// Renders a model document (for a program that fills [`ModelDocument::access_levels`]
+    /// from a catalog of its own; [`Emitter::emit`] renders [`ModelDocument::new`]).
+    pub fn render(&self, document: &ModelDocument<'_>) -> Result<Vec<Artifact>, EmitError> {
+        Ok(self.render_measured(document)?.into_iter().map(|(artifact, _)| artifact).collect())
+    }
+
+    /// Renders a model document; each file with the fuel its template used.
+    pub fn render_measured(&self, document: &ModelDocument<'_>) -> Result<Vec<(Artifact, u64)>, EmitError> {
+        let bytes = serde_json::to_string(document).map_err(|e| EmitError::Serialize(e.to_string()))?.len();
+        let mut env = self.env.clone();
+        env.set_fuel(Some(fuel_limit(bytes)));
+        filters::register_model(&mut env, document.model);
+        let context = Value::from(Serde(document));
+        let mut artifacts = Vec::with_capacity(self.outputs.len());
+        for output in &self.outputs {
+            let template = env.get_template(&output.template).map_err(|e| self.template_error(&e))?;
+            let captured = template.render_captured(&context).map_err(|e| self.template_error(&e))?;
+            let used = captured.state().fuel_levels().map_or(0, |(consumed, _)| consumed);
+            artifacts.push((Artifact { path: output.path.clone(), contents: captured.into_output() }, used));
+        }
+        Ok(artifacts)
+    }
+}
+
+#[cfg(test)]
+mod tests;

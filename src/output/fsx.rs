@@ -1,0 +1,151 @@
+//! File-system steps that never follow a symbolic link below the output folder.
+//!
+//! Rust's standard library has no `openat`, so a path is checked component by component with
+//! `symlink_metadata` (lstat) just before it is used, and every final step is one that does not
+//! follow a link by itself: `create_new` (`O_CREAT|O_EXCL` fails on any existing name, a dangling
+//! link included), `create_dir`, `rename` and `remove_file` act on the link, not its target, and a
+//! file is read only when the handle opened is the very inode that lstat saw (device and inode
+//! compared). `libc::O_NOFOLLOW` would add nothing here: it guards only the last component, which
+//! these calls already guard. What stays open is a folder swapped for a link between the check and
+//! the use, by someone who can write into `--out` while we hold its lock; closing that needs
+//! `openat`/`renameat` on folder handles (the `rustix` crate), see README.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// What a name is, without following it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Missing,
+    File,
+    Dir,
+    Symlink,
+    /// A FIFO, socket or device.
+    Special,
+}
+
+impl Kind {
+    pub fn of(path: &Path) -> io::Result<Kind> {
+        match fs::symlink_metadata(path) {
+            Ok(m) => {
+                let t = m.file_type();
+                Ok(if t.is_symlink() {
+                    Kind::Symlink
+                } else if t.is_dir() {
+                    Kind::Dir
+                } else if t.is_file() {
+                    Kind::File
+                } else {
+                    Kind::Special
+                })
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Kind::Missing),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// How a message names it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Missing => "missing",
+            Kind::File => "a file",
+            Kind::Dir => "a folder",
+            Kind::Symlink => "a symbolic link",
+            Kind::Special => "a special file (FIFO, socket or device)",
+        }
+    }
+}
+
+/// Reads a regular file that lstat has just seen, refusing when the handle opened is another
+/// inode (a link or another file swapped in between) and when it holds more than `limit` bytes.
+pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let seen = fs::symlink_metadata(path)?;
+    if !seen.file_type().is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    let file = File::open(path)?;
+    let opened = file.metadata()?;
+    if (opened.dev(), opened.ino()) != (seen.dev(), seen.ino()) || !opened.is_file() {
+        return Err(io::Error::other("it was replaced while being opened"));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::other(format!("it is larger than {limit} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// `sha256:` and the lowercase hex SHA-256 of the bytes: how the manifest records a file.
+pub fn hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for byte in digest.iter() {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    text
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Whether a string is what [`hash`] returns.
+pub fn is_hash(text: &str) -> bool {
+    text.strip_prefix("sha256:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| HEX.contains(&b)))
+}
+
+/// Creates a file that did not exist (never through a link) and writes it; [`sync_file`] flushes it.
+pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    File::options().write(true).create_new(true).open(path)?.write_all(bytes)
+}
+
+/// Flushes a file's content to disk. Done after all files are written rather than one by one, so
+/// the file system can write them out together: with thousands of files that halves the time.
+pub fn sync_file(path: &Path) -> io::Result<()> {
+    File::open(path)?.sync_all()
+}
+
+/// Creates a folder only this user can enter; fails if the name exists, whatever it is.
+pub fn create_private_dir(path: &Path) -> io::Result<()> {
+    fs::DirBuilder::new().mode(0o700).create(path)
+}
+
+/// Flushes a folder's entries (the names created, renamed and removed in it) to disk.
+pub fn sync_dir(path: &Path) -> io::Result<()> {
+    File::open(path)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_sha256_in_hex() {
+        assert_eq!(hash(b""), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert!(is_hash(&hash(b"x")));
+        assert!(!is_hash("sha256:E3B0"));
+        assert!(!is_hash(&hash(b"x").replace("sha256:", "md5:")));
+    }
+
+    #[test]
+    fn links_are_seen_not_followed() {
+        let dir = std::env::temp_dir().join(format!("hyperpod-iam-fsx-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("target"), "secret").unwrap();
+        std::os::unix::fs::symlink(dir.join("target"), dir.join("link")).unwrap();
+        assert_eq!(Kind::of(&dir.join("link")).unwrap(), Kind::Symlink);
+        assert_eq!(Kind::of(&dir.join("nothing")).unwrap(), Kind::Missing);
+        assert!(read_regular(&dir.join("link"), 100).is_err());
+        assert!(write_new(&dir.join("link"), b"x").is_err(), "create_new refuses an existing link");
+        assert_eq!(fs::read_to_string(dir.join("target")).unwrap(), "secret");
+        assert!(read_regular(&dir.join("target"), 3).is_err(), "over the limit");
+        assert_eq!(read_regular(&dir.join("target"), 6).unwrap(), b"secret");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,342 @@
+//! Staging, the switch, and undoing it.
+//!
+//! A render stages every file in a private folder `.hyperpod-iam-staging-<16 random hex>` inside
+//! the output folder (same file system, so renames are atomic), made exclusively and holding an
+//! `OWNER` file that marks it as ours:
+//!
+//! ```text
+//! OWNER      marks the folder as hyperpod-iam's
+//! new/       the new files, fsync'd
+//! MANIFEST   the new manifest, fsync'd
+//! PLAN       written last: the folders to create and the staged files with their hashes
+//! backup/    the previous files, moved aside during the switch
+//! ```
+//!
+//! The switch creates the missing folders, moves the files it replaces or removes into
+//! `backup/`, moves the new files in, and renames `MANIFEST` over the folder's manifest: that
+//! rename is the commit. On a failure before it, [`undo`] moves the new files back and the old
+//! ones in. A killed run leaves its staging folder behind; the next run (holding the lock, so the
+//! killed one is provably gone) reads it: no `PLAN`, nothing was switched; `PLAN` but no
+//! `MANIFEST`, the commit happened; both, undo. Either way the folder holds one whole render.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+
+use super::fsx::{self, Kind};
+use super::{Error, Folder, MANIFEST, Plan, hooks};
+use crate::emit::check_artifact_path;
+
+const PREFIX: &str = ".hyperpod-iam-staging-";
+const OWNER: &str = "OWNER";
+const OWNER_TEXT: &str = "hyperpod-iam staging 1\n";
+const PLAN: &str = "PLAN";
+const PLAN_HEADER: &str = "hyperpod-iam plan 1";
+const STAGED_MANIFEST: &str = "MANIFEST";
+const NEW: &str = "new";
+const BACKUP: &str = "backup";
+
+/// A staging folder: where it is, and how messages show it.
+struct Staging {
+    dir: PathBuf,
+    shown: PathBuf,
+}
+
+impl Staging {
+    fn create(folder: &Folder) -> Result<Staging, Error> {
+        let mut tries = 0;
+        loop {
+            let name = format!("{PREFIX}{:016x}", unpredictable());
+            let staging = Staging { dir: folder.root.join(&name), shown: folder.shown.join(&name) };
+            match fsx::create_private_dir(&staging.dir) {
+                Ok(()) => break Ok(staging),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 8 => tries += 1,
+                Err(e) => break Err(Error::io("create", &staging.shown)(e)),
+            }
+        }
+    }
+
+    fn path(&self, part: &str) -> PathBuf {
+        self.dir.join(part)
+    }
+
+    fn remove(&self) -> Result<(), Error> {
+        fs::remove_dir_all(&self.dir).map_err(Error::io("remove", &self.shown))
+    }
+}
+
+/// 64 bits no other process can guess: std's hasher keys come from the OS's random source.
+fn unpredictable() -> u64 {
+    let mut hasher = std::hash::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(t.as_nanos());
+    }
+    hasher.finish()
+}
+
+/// What the switch and an undo need to know: folders created, and each staged file's hash.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Journal {
+    mkdirs: Vec<String>,
+    files: Vec<(String, String)>,
+}
+
+impl Journal {
+    fn to_text(&self) -> String {
+        let mut text = format!("{PLAN_HEADER}\n");
+        for dir in &self.mkdirs {
+            text.push_str(&format!("mkdir\t{dir}\n"));
+        }
+        for (path, hash) in &self.files {
+            text.push_str(&format!("file\t{hash}\t{path}\n"));
+        }
+        text
+    }
+
+    fn parse(text: &str) -> Option<Journal> {
+        let mut lines = text.strip_suffix('\n')?.split('\n');
+        if lines.next()? != PLAN_HEADER {
+            return None;
+        }
+        let mut journal = Journal::default();
+        for line in lines {
+            match line.split('\t').collect::<Vec<_>>().as_slice() {
+                ["mkdir", dir] if check_artifact_path(dir).is_ok() => journal.mkdirs.push((*dir).to_owned()),
+                ["file", hash, path] if fsx::is_hash(hash) && check_artifact_path(path).is_ok() => {
+                    journal.files.push(((*path).to_owned(), (*hash).to_owned()));
+                }
+                _ => return None,
+            }
+        }
+        Some(journal)
+    }
+}
+
+/// Stages the plan, switches it in and commits; on failure restores the previous files.
+pub(crate) fn apply(folder: &Folder, plan: &Plan<'_>) -> Result<(), Error> {
+    let staging = Staging::create(folder)?;
+    let journal = Journal {
+        mkdirs: plan.mkdirs.iter().cloned().collect(),
+        files: plan.files.iter().map(|(path, (_, entry))| ((*path).to_owned(), entry.hash.clone())).collect(),
+    };
+    if let Err(e) = stage(&staging, plan, &journal) {
+        let _ = staging.remove();
+        return Err(e);
+    }
+    if let Err(cause) = switch(folder, &staging, plan) {
+        return Err(match undo(folder, &staging, &journal) {
+            Ok(()) => {
+                let _ = staging.remove();
+                Error::RolledBack { cause: Box::new(cause) }
+            }
+            Err(undo) => Error::Stranded { cause: Box::new(cause), undo: Box::new(undo), staging: staging.shown },
+        });
+    }
+    // Committed: what is left is the previous files; a failure here is cleaned up by the next run.
+    let _ = staging.remove();
+    Ok(())
+}
+
+/// Writes every new file, the new manifest and, last, the journal, each fsync'd.
+fn stage(staging: &Staging, plan: &Plan<'_>, journal: &Journal) -> Result<(), Error> {
+    let shown = |rel: &str| staging.shown.join(rel);
+    let write = |rel: &str, bytes: &[u8]| -> Result<(), Error> {
+        let at = staging.path(rel);
+        fsx::write_new(&at, bytes).and_then(|()| fsx::sync_file(&at)).map_err(Error::io("write", shown(rel)))
+    };
+    write(OWNER, OWNER_TEXT.as_bytes())?;
+    fs::create_dir(staging.path(NEW)).map_err(Error::io("create", shown(NEW)))?;
+    let mut dirs = BTreeSet::from([staging.path(NEW)]);
+    for (path, (bytes, _)) in &plan.files {
+        let at = staging.path(NEW).join(path);
+        if let Some(parent) = at.parent()
+            && dirs.insert(parent.to_path_buf())
+        {
+            fs::create_dir_all(parent).map_err(Error::io("create", shown(NEW)))?;
+        }
+        fsx::write_new(&at, bytes).map_err(Error::io("write", shown(&format!("{NEW}/{path}"))))?;
+    }
+    for path in plan.files.keys() {
+        fsx::sync_file(&staging.path(NEW).join(path)).map_err(Error::io("flush", shown(&format!("{NEW}/{path}"))))?;
+    }
+    fs::create_dir(staging.path(BACKUP)).map_err(Error::io("create", shown(BACKUP)))?;
+    write(STAGED_MANIFEST, plan.manifest.to_text().as_bytes())?;
+    for dir in &dirs {
+        fsx::sync_dir(dir).map_err(Error::io("flush", &staging.shown))?;
+    }
+    write(PLAN, journal.to_text().as_bytes())?;
+    fsx::sync_dir(&staging.dir).map_err(Error::io("flush", &staging.shown))
+}
+
+/// The switch: every step numbered for the test hooks; the manifest's rename is the last one.
+fn switch(folder: &Folder, staging: &Staging, plan: &Plan<'_>) -> Result<(), Error> {
+    let mut step = 0;
+    let mut next = |what: &'static str, path: &Path| {
+        step += 1;
+        hooks::before_step(step).map_err(Error::io(what, path))
+    };
+    let mut touched = BTreeSet::from([folder.root.clone()]);
+    for dir in &plan.mkdirs {
+        next("create", &folder.show(dir))?;
+        fs::create_dir(folder.at(dir)).map_err(Error::io("create", folder.show(dir)))?;
+    }
+    for path in &plan.aside {
+        next("move aside", &folder.show(path))?;
+        let backup = staging.path(BACKUP).join(path);
+        if let Some(parent) = backup.parent() {
+            fs::create_dir_all(parent).map_err(Error::io("create", &staging.shown))?;
+            touched.insert(parent.to_path_buf());
+        }
+        fs::rename(folder.at(path), &backup).map_err(Error::io("move aside", folder.show(path)))?;
+        touched.extend(folder.at(path).parent().map(Path::to_path_buf));
+    }
+    for path in plan.files.keys() {
+        next("write", &folder.show(path))?;
+        fs::rename(staging.path(NEW).join(path), folder.at(path)).map_err(Error::io("write", folder.show(path)))?;
+        touched.extend(folder.at(path).parent().map(Path::to_path_buf));
+    }
+    // Both sides of every rename reach the disk before the commit.
+    for dir in &touched {
+        fsx::sync_dir(dir).map_err(Error::io("flush", &folder.shown))?;
+    }
+    next("write", &folder.show(MANIFEST))?;
+    fs::rename(staging.path(STAGED_MANIFEST), folder.at(MANIFEST))
+        .map_err(Error::io("write", folder.show(MANIFEST)))?;
+    fsx::sync_dir(&folder.root).map_err(Error::io("flush", &folder.shown))
+}
+
+/// Puts the folder back as it was before the switch: new files back into `new/` (each only if it
+/// is still the file we staged), created folders removed when empty, `backup/` moved back.
+fn undo(folder: &Folder, staging: &Staging, journal: &Journal) -> Result<(), Error> {
+    let changed = |rel: &str| Error::Recovery { path: folder.show(rel), staging: staging.shown.clone() };
+    // Check everything before moving anything, so that a refusal leaves the folder exactly as it
+    // was found: the new files this run moved in, unchanged since, go back to staging; every
+    // backed-up file's place must then be free.
+    let mut move_back = Vec::new();
+    for (path, hash) in &journal.files {
+        let staged = staging.path(NEW).join(path);
+        if Kind::of(&staged).map_err(Error::io("inspect", &staging.shown))? != Kind::Missing {
+            continue;
+        }
+        let at = folder.at(path);
+        match Kind::of(&at).map_err(Error::io("inspect", folder.show(path)))? {
+            Kind::Missing => {}
+            Kind::File => {
+                let current = fsx::read_regular(&at, u64::MAX).map(|b| fsx::hash(&b));
+                if current.ok().as_ref() != Some(hash) {
+                    return Err(changed(path));
+                }
+                move_back.push((at, staged, path.as_str()));
+            }
+            _ => return Err(changed(path)),
+        }
+    }
+    let mut backed_up = Vec::new();
+    files_below(&staging.path(BACKUP), "", &mut backed_up).map_err(Error::io("read", staging.shown.join(BACKUP)))?;
+    for rel in &backed_up {
+        let vacated = move_back.iter().any(|(_, _, path)| path == rel);
+        if !vacated && Kind::of(&folder.at(rel)).map_err(Error::io("inspect", folder.show(rel)))? != Kind::Missing {
+            return Err(changed(rel));
+        }
+    }
+
+    for (at, staged, path) in &move_back {
+        fs::rename(at, staged).map_err(Error::io("move back", folder.show(path)))?;
+    }
+    for dir in journal.mkdirs.iter().rev() {
+        if Kind::of(&folder.at(dir)).ok() == Some(Kind::Dir) {
+            let _ = fs::remove_dir(folder.at(dir));
+        }
+    }
+    for rel in &backed_up {
+        let at = folder.at(rel);
+        fs::rename(staging.path(BACKUP).join(rel), &at).map_err(Error::io("restore", folder.show(rel)))?;
+    }
+    fsx::sync_dir(&folder.root).map_err(Error::io("flush", &folder.shown))
+}
+
+/// The files below a folder of ours, as `/`-separated relative paths; links are not followed.
+fn files_below(dir: &Path, prefix: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        if entry.file_type()?.is_dir() {
+            files_below(&entry.path(), &rel, out)?;
+        } else {
+            out.push(rel);
+        }
+    }
+    Ok(())
+}
+
+/// Finishes what killed runs left: each staging folder of ours is removed, after undoing its
+/// switch when it was cut short before the commit. Called with the lock held, so no run that
+/// made one is still alive. Returns one line per folder handled.
+pub(crate) fn recover(folder: &Folder) -> Result<Vec<String>, Error> {
+    let mut notes = Vec::new();
+    let entries = fs::read_dir(&folder.root).map_err(Error::io("read", &folder.shown))?;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.strip_prefix(PREFIX).is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit())))
+        .collect();
+    names.sort();
+    for name in names {
+        let staging = Staging { dir: folder.root.join(&name), shown: folder.shown.join(&name) };
+        if Kind::of(&staging.dir).ok() != Some(Kind::Dir) {
+            continue;
+        }
+        let owner = fsx::read_regular(&staging.path(OWNER), 64).ok();
+        if owner.as_deref() != Some(OWNER_TEXT.as_bytes()) {
+            // Not provably ours: only an empty one (a run killed right after mkdir) goes.
+            let _ = fs::remove_dir(&staging.dir);
+            continue;
+        }
+        let shown = staging.shown.display();
+        let journal = fsx::read_regular(&staging.path(PLAN), super::MAX_MANIFEST_BYTES).ok();
+        let committed = Kind::of(&staging.path(STAGED_MANIFEST)).ok() == Some(Kind::Missing);
+        match journal {
+            None => notes.push(format!("removed `{shown}`, left by an interrupted render before it changed anything")),
+            Some(_) if committed => notes.push(format!("removed `{shown}`, left by a render killed after it finished")),
+            Some(bytes) => {
+                let text = String::from_utf8(bytes).ok();
+                let journal = text.as_deref().and_then(Journal::parse).ok_or_else(|| Error::Recovery {
+                    path: staging.shown.join(PLAN),
+                    staging: staging.shown.clone(),
+                })?;
+                undo(folder, &staging, &journal)?;
+                notes.push(format!(
+                    "undid a render interrupted while switching files (`{shown}`): the previous output is back"
+                ));
+            }
+        }
+        staging.remove()?;
+    }
+    Ok(notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_round_trips_and_refuses_anything_else() {
+        let journal = Journal {
+            mkdirs: vec!["iam".to_owned()],
+            files: vec![("iam/a.json".to_owned(), fsx::hash(b"a")), ("main.tf.json".to_owned(), fsx::hash(b"t"))],
+        };
+        assert_eq!(Journal::parse(&journal.to_text()), Some(journal));
+        assert_eq!(Journal::parse("hyperpod-iam plan 1\nmkdir\t../x\n"), None);
+        assert_eq!(Journal::parse("hyperpod-iam plan 1\nmkdir\tx"), None, "cut short");
+        assert_eq!(Journal::parse(""), None);
+    }
+
+    #[test]
+    fn staging_names_differ() {
+        assert_ne!(unpredictable(), unpredictable());
+    }
+}
