@@ -3,7 +3,8 @@
 # /usr/bin/time over several runs for specs of 1 to 5,000 teams, and the same model built with
 # AWS CDK (benches/peers/cdk) in the same run when Node.js is installed.
 #
-#   benches/run.sh [RUNS]        RUNS per size, default 5 (CDK: CDK_RUNS, default 1)
+#   benches/run.sh [RUNS]        RUNS per size, default 5 (CDK: CDK_RUNS, default 1, 0 skips it)
+#   FORMATS="cloudformation terraform" benches/run.sh    only these formats (default: every one)
 #
 # Prints a Markdown table: per size the median wall time, the median CPU time (user + system:
 # the machine is shared, and CPU time is what a busy neighbour disturbs least), the peak memory
@@ -19,6 +20,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs="${1:-5}"
 cdk_runs="${CDK_RUNS:-1}"
 sizes=(1 10 100 1000 4998)
+formats=()
+for f in ${FORMATS:-}; do
+    formats+=(--format "$f")
+done
 
 cargo build --release --locked --quiet
 bin="$PWD/target/release/hyperpod-iam"
@@ -81,17 +86,17 @@ if [[ "$cdk_runs" -gt 0 ]] && command -v node >/dev/null && command -v npm >/dev
     cdk="$(node --version)"
 fi
 
-echo "hyperpod-iam $("$bin" --version | head -1 | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $runs runs per size${cdk:+, AWS CDK on Node.js $cdk ($cdk_runs runs)}"
+echo "hyperpod-iam $("$bin" --version | head -1 | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $runs runs per size, formats: ${FORMATS:-all}${cdk:+, AWS CDK on Node.js $cdk ($cdk_runs runs)}"
 echo
 # The built-in example, the issue's first target.
-read -r wall cpu peak < <(time_runs "$runs" 100 "$bin" render --out "$tmp/out")
+read -r wall cpu peak < <(time_runs "$runs" 100 "$bin" render "${formats[@]}" --out "$tmp/out")
 echo "built-in example: wall $(ms "$wall") ms, CPU $(ms "$cpu") ms, peak $(mb "$peak") MB, $(size_of) bytes in $(files_of) files"
 echo
 echo "| teams | roles | wall | CPU | CPU per team | peak memory | output | files |${cdk:+ CDK wall | CDK CPU | CDK peak | CDK output | CPU ratio |}"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|${cdk:+---:|---:|---:|---:|---:|}"
 for n in "${sizes[@]}"; do
     spec "$n"
-    read -r wall cpu peak < <(time_runs "$runs" "$(reps_for "$n")" "$bin" render "$tmp/$n.yaml" --out "$tmp/out")
+    read -r wall cpu peak < <(time_runs "$runs" "$(reps_for "$n")" "$bin" render "$tmp/$n.yaml" "${formats[@]}" --out "$tmp/out")
     line="| $n | $((n + 2)) | $(ms "$wall") ms | $(ms "$cpu") ms | $(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.3f", c * 1000 / n }') ms | $(mb "$peak") MB | $(size_of) B | $(files_of) |"
     if [[ -n "$cdk" ]]; then
         read -r cwall ccpu cpeak < <(time_runs "$cdk_runs" 1 node benches/peers/cdk/app.js "$n" "$tmp/out")
