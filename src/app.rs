@@ -23,10 +23,12 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use crate::output::MANIFEST;
 
-/// `--version`: the tool's version and the IAM catalog it checks actions against.
+/// `--version`: the tool's version and the IAM catalog it checks actions against, with the day
+/// that catalog was last updated.
 pub fn long_version() -> &'static str {
     static LONG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    LONG.get_or_init(|| format!("{VERSION}\nIAM catalog: {}", crate::catalog::catalog().version()))
+    let catalog = crate::catalog::catalog();
+    LONG.get_or_init(|| format!("{VERSION}\nIAM catalog: {} ({})", catalog.version(), catalog.date()))
 }
 
 /// The process exit code, as SPEC.md fixes it.

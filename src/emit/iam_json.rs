@@ -42,7 +42,7 @@ impl Emitter for IamJson {
         let (partition, region, account) = model.target.literal().unwrap_or_default();
         let role_names = model.role_names();
         let resolver = Resolver { partition, region, account, role_names: &role_names };
-        let text = |t: &Text| Node::Str(t.resolve(&resolver).unwrap_or_default());
+        let text = |t: &Text| Node::from(t.resolve(&resolver).unwrap_or_default());
         let ix = model.index();
         let mut artifacts = Vec::new();
         for role in &model.roles {

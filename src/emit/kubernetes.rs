@@ -61,7 +61,7 @@ impl Emitter for KubernetesRbac {
 }
 
 /// Every object of the model, each once, in the order they apply.
-fn documents(k: &model::Kubernetes) -> Vec<Node> {
+fn documents(k: &model::Kubernetes) -> Vec<Node<'_>> {
     let mut docs: Vec<Node> = k.namespaces.iter().map(|ns| object("v1", "Namespace", &ns.meta)).collect();
     docs.extend(k.service_accounts.iter().map(|sa| object("v1", "ServiceAccount", &sa.meta)));
     // The RoleBindings to each Role, by (namespace, role name), in model order.
@@ -90,19 +90,20 @@ fn documents(k: &model::Kubernetes) -> Vec<Node> {
 }
 
 /// `apiVersion`, `kind` and `metadata`, in the order `kubectl` prints them.
-fn object(api_version: &str, kind: &str, meta: &ObjectMeta) -> Node {
+fn object<'a>(api_version: &'a str, kind: &'a str, meta: &'a ObjectMeta) -> Node<'a> {
     let mut metadata = Node::map().with("name", &meta.name).with_opt("namespace", meta.namespace.as_deref());
     if !meta.labels.is_empty() {
-        metadata.insert("labels", Node::Map(meta.labels.iter().map(|(k, v)| (k.clone(), Node::from(v))).collect()));
+        metadata
+            .insert("labels", Node::Map(meta.labels.iter().map(|(k, v)| (k.as_str().into(), Node::from(v))).collect()));
     }
     Node::map().with("apiVersion", api_version).with("kind", kind).with("metadata", metadata)
 }
 
-fn rbac_role(kind: &str, role: &RbacRole) -> Node {
+fn rbac_role<'a>(kind: &'a str, role: &'a RbacRole) -> Node<'a> {
     object(RBAC_API_VERSION, kind, &role.meta).with("rules", Node::List(role.rules.iter().map(rule).collect()))
 }
 
-fn rule(r: &PolicyRule) -> Node {
+fn rule(r: &PolicyRule) -> Node<'_> {
     let mut node =
         Node::map().with("apiGroups", Node::strings(&r.api_groups)).with("resources", Node::strings(&r.resources));
     if !r.resource_names.is_empty() {
@@ -111,7 +112,7 @@ fn rule(r: &PolicyRule) -> Node {
     node.with("verbs", Node::strings(&r.verbs))
 }
 
-fn rbac_binding(kind: &str, b: &RoleBinding) -> Node {
+fn rbac_binding<'a>(kind: &'a str, b: &'a RoleBinding) -> Node<'a> {
     let role_ref = Node::map()
         .with("apiGroup", &b.role_ref.api_group)
         .with("kind", &b.role_ref.kind)
@@ -145,7 +146,7 @@ mod tests {
         let Some(Node::Str(kind)) = get("kind") else { panic!("no kind") };
         let Some(Node::Map(meta)) = get("metadata") else { panic!("no metadata") };
         let Some((_, Node::Str(name))) = meta.iter().find(|(k, _)| k == "name") else { panic!("no name") };
-        (kind, name.clone())
+        (kind.into_owned(), name.to_string())
     }
 
     #[test]

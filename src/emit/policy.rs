@@ -1,14 +1,16 @@
 //! IAM policy documents as nodes, for every emitter that writes the IAM JSON grammar: the one
 //! writer of [`crate::model::iam_json`], which the size computation uses too.
 
+use std::borrow::Cow;
+
 use crate::model::iam_json::{self, Tree};
 use crate::model::{PolicyDocument, Text};
 
 use super::node::Node;
 
-impl Tree for Node {
+impl Tree for Node<'_> {
     fn string(s: &str) -> Self {
-        Node::Str(s.to_owned())
+        Node::Str(Cow::Owned(s.to_owned()))
     }
 
     fn list(items: Vec<Self>) -> Self {
@@ -16,11 +18,11 @@ impl Tree for Node {
     }
 
     fn map(entries: Vec<(String, Self)>) -> Self {
-        Node::Map(entries)
+        Node::Map(entries.into_iter().map(|(key, value)| (Cow::Owned(key), value)).collect())
     }
 }
 
 /// `{"Version": ..., "Statement": [...]}`.
-pub fn document(doc: &PolicyDocument, text: &dyn Fn(&Text) -> Node) -> Node {
+pub fn document<'a>(doc: &'a PolicyDocument, text: &dyn Fn(&'a Text) -> Node<'a>) -> Node<'a> {
     iam_json::document(doc, text)
 }

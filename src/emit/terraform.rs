@@ -41,7 +41,7 @@ use crate::model::{
 
 use crate::model::text::is_policy_variable;
 
-use super::node::{Node, to_json};
+use super::node::{Node, json, to_json};
 use super::{Artifact, EmitError, Emitter};
 
 /// The Terraform emitter.
@@ -128,23 +128,36 @@ fn managed_suffix(arn: &Text) -> String {
 }
 
 /// `resource` or `data` blocks, grouped by type in order of first use, refusing an address given
-/// twice.
+/// twice. Each block is written as JSON as soon as it is added (at its depth in the
+/// configuration, `"<block>": {"<type>": {"<name>": ...}}`), so no tree of the configuration is
+/// held.
 #[derive(Default)]
 struct Blocks {
-    types: Vec<(String, Node)>,
+    /// Per type, its blocks written so far, without the closing brace.
+    types: Vec<(String, String)>,
     seen: BTreeSet<String>,
 }
 
 impl Blocks {
-    fn add(&mut self, kind: &str, name: &str, body: Node) -> Result<(), EmitError> {
+    /// The depth of a block's name in the configuration.
+    const DEPTH: usize = 3;
+
+    fn add(&mut self, kind: &str, name: &str, body: Node<'_>) -> Result<(), EmitError> {
         let address = format!("{kind}.{name}");
         if !self.seen.insert(address.clone()) {
             return Err(EmitError::NameCollision(address));
         }
-        match self.types.iter_mut().find(|(t, _)| t == kind) {
-            Some((_, node)) => node.insert(name, body),
-            None => self.types.push((kind.to_owned(), Node::map().with(name, body))),
-        }
+        let i = match self.types.iter().position(|(t, _)| t == kind) {
+            Some(i) => {
+                self.types[i].1.push_str(",\n");
+                i
+            }
+            None => {
+                self.types.push((kind.to_owned(), String::from("{\n")));
+                self.types.len() - 1
+            }
+        };
+        json::entry(name, &body, Self::DEPTH, &mut self.types[i].1);
         Ok(())
     }
 
@@ -160,8 +173,14 @@ impl Blocks {
         candidate
     }
 
-    fn node(self) -> Node {
-        Node::Map(self.types)
+    /// The types and their blocks, as entries of the `resource` or `data` map.
+    fn entries(self) -> Vec<(String, Node<'static>)> {
+        let close = format!("\n{}}}", "  ".repeat(Self::DEPTH - 1));
+        self.types.into_iter().map(|(kind, written)| (kind, Node::Json(written + &close))).collect()
+    }
+
+    fn node(self) -> Node<'static> {
+        Node::Map(self.entries().into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
@@ -235,15 +254,15 @@ impl<'m> Config<'m> {
     }
 
     /// A literal argument value.
-    fn lit(s: &str) -> Node {
-        Node::Str(template(s, false))
+    fn lit(s: &str) -> Node<'static> {
+        Node::from(template(s, false))
     }
 
-    fn texts(&mut self, list: &[Text], place: Place) -> Result<Node, EmitError> {
-        Ok(Node::List(list.iter().map(|t| self.text(t, place).map(Node::Str)).collect::<Result<_, _>>()?))
+    fn texts(&mut self, list: &[Text], place: Place) -> Result<Node<'static>, EmitError> {
+        Ok(Node::List(list.iter().map(|t| self.text(t, place).map(Node::from)).collect::<Result<_, _>>()?))
     }
 
-    fn build(mut self) -> Result<Node, EmitError> {
+    fn build(mut self) -> Result<Node<'static>, EmitError> {
         let model = self.model;
         let mut resources = Blocks::default();
         let mut documents = Blocks::default();
@@ -309,7 +328,7 @@ impl<'m> Config<'m> {
             .filter(|(used, _)| *used)
             .map(|(_, kind)| (kind.to_owned(), Node::map().with("current", Node::map())))
             .collect();
-        data.extend(documents.types);
+        data.extend(documents.entries());
 
         let mut config = Node::map()
             .with(
@@ -329,7 +348,11 @@ impl<'m> Config<'m> {
             )
             .with("variable", Node::map().with("tags", self.tags_variable()));
         // Every spec has roles, so none of these is empty; an empty block would still be valid.
-        for (key, node) in [("data", Node::Map(data)), ("resource", resources.node()), ("output", outputs)] {
+        for (key, node) in [
+            ("data", Node::Map(data.into_iter().map(|(k, v)| (k.into(), v)).collect())),
+            ("resource", resources.node()),
+            ("output", outputs),
+        ] {
             if node != Node::map() {
                 config.insert(key, node);
             }
@@ -337,9 +360,10 @@ impl<'m> Config<'m> {
         Ok(config)
     }
 
-    fn tags_variable(&self) -> Node {
+    fn tags_variable(&self) -> Node<'static> {
         // A variable's default and description are literal JSON values, not templates.
-        let default = Node::Map(self.model.tags.iter().map(|(k, v)| (k.clone(), Node::Str(v.clone()))).collect());
+        let default =
+            Node::Map(self.model.tags.iter().map(|(k, v)| (k.clone().into(), Node::from(v.clone()))).collect());
         Node::map()
             .with("type", "map(string)")
             .with(
@@ -349,7 +373,7 @@ impl<'m> Config<'m> {
             .with("default", default)
     }
 
-    fn role(&mut self, role: &Role, trust: &str) -> Result<Node, EmitError> {
+    fn role(&mut self, role: &Role, trust: &str) -> Result<Node<'static>, EmitError> {
         let boundary = match &role.permissions_boundary {
             Some(t) => Some(self.text(t, Place::Argument)?),
             None => None,
@@ -379,7 +403,7 @@ impl<'m> Config<'m> {
                 "aws_iam_role_policy_attachment",
                 &format!("{addr}_{suffix}"),
                 Node::map()
-                    .with("role", role_name.as_str())
+                    .with("role", role_name.clone())
                     .with("policy_arn", format!("${{aws_iam_policy.{}.arn}}", names::snake(&policy.id))),
             )?;
         }
@@ -390,7 +414,7 @@ impl<'m> Config<'m> {
             resources.add(
                 "aws_iam_role_policy_attachment",
                 &name,
-                Node::map().with("role", role_name.as_str()).with("policy_arn", policy_arn),
+                Node::map().with("role", role_name.clone()).with("policy_arn", policy_arn),
             )?;
         }
         Ok(())
@@ -453,14 +477,14 @@ impl<'m> Config<'m> {
     }
 
     /// The body of a `data "aws_iam_policy_document"`.
-    fn document(&mut self, doc: &PolicyDocument) -> Result<Node, EmitError> {
+    fn document(&mut self, doc: &PolicyDocument) -> Result<Node<'static>, EmitError> {
         let statements = doc.statements.iter().map(|s| self.statement(s)).collect::<Result<Vec<_>, _>>()?;
         Ok(Node::map().with("version", POLICY_VERSION).with("statement", Node::List(statements)))
     }
 
-    fn statement(&mut self, s: &Statement) -> Result<Node, EmitError> {
+    fn statement(&mut self, s: &Statement) -> Result<Node<'static>, EmitError> {
         let place = Place::PolicyDocument;
-        let strings = |list: &[String]| -> Result<Node, EmitError> {
+        let strings = |list: &[String]| -> Result<Node<'static>, EmitError> {
             list.iter()
                 .map(|a| {
                     if a.contains("&{") {

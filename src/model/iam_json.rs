@@ -13,12 +13,12 @@ pub trait Tree: Sized {
 }
 
 /// `{"Version": ..., "Statement": [...]}`.
-pub fn document<N: Tree>(doc: &PolicyDocument, text: &dyn Fn(&Text) -> N) -> N {
+pub fn document<'a, N: Tree>(doc: &'a PolicyDocument, text: &dyn Fn(&'a Text) -> N) -> N {
     let statements = doc.statements.iter().map(|s| statement(s, text)).collect();
     N::map(vec![("Version".to_owned(), N::string(POLICY_VERSION)), ("Statement".to_owned(), N::list(statements))])
 }
 
-fn texts<N: Tree>(list: &[Text], text: &dyn Fn(&Text) -> N) -> N {
+fn texts<'a, N: Tree>(list: &'a [Text], text: &dyn Fn(&'a Text) -> N) -> N {
     N::list(list.iter().map(text).collect())
 }
 
@@ -27,7 +27,7 @@ fn strings<N: Tree>(list: &[String]) -> N {
 }
 
 /// One statement, keys in the order people write them.
-pub fn statement<N: Tree>(s: &Statement, text: &dyn Fn(&Text) -> N) -> N {
+pub fn statement<'a, N: Tree>(s: &'a Statement, text: &dyn Fn(&'a Text) -> N) -> N {
     let mut entries = Vec::new();
     if let Some(sid) = &s.sid {
         entries.push(("Sid".to_owned(), N::string(sid)));
@@ -57,7 +57,7 @@ pub fn statement<N: Tree>(s: &Statement, text: &dyn Fn(&Text) -> N) -> N {
 
 /// `{"StringEquals": {"key": [values]}}`, operators and keys in first-seen order; a single value
 /// is written as a scalar.
-fn conditions<N: Tree>(conditions: &[Condition], text: &dyn Fn(&Text) -> N) -> N {
+fn conditions<'a, N: Tree>(conditions: &'a [Condition], text: &dyn Fn(&'a Text) -> N) -> N {
     let mut by_operator: Vec<(&str, Vec<&Condition>)> = Vec::new();
     for c in conditions {
         match by_operator.iter_mut().find(|(op, _)| *op == c.operator) {

