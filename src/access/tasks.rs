@@ -608,7 +608,8 @@ fn run_one<'p>(
     let role = deployment
         .role(&persona.role_name)
         .map_err(|e| TasksError::Check { at: persona.id(), message: e.to_string() })?;
-    let mut checks = Vec::new();
+    // Room for every check of the kind: growing one by one costs more than the unused room.
+    let mut checks = Vec::with_capacity(plan.iter().map(|e| e.requests.len() + e.objects.len()).sum());
     let value = |name: &str| persona.vars.get(name).map(String::as_str);
     for (entry, recent) in plan.iter().zip(recent.iter_mut()) {
         if !when_holds(&entry.when, &persona.facts) {
