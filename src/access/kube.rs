@@ -239,7 +239,7 @@ impl fmt::Display for Grant {
 }
 
 /// A binding that names a user: its position and that of its first subject that is the user.
-pub type Bound = (usize, usize);
+pub(crate) type Bound = (usize, usize);
 
 /// The bindings and roles of an [`Rbac`] by namespace and name, built once for many questions.
 #[derive(Debug, Clone, Default)]
@@ -305,7 +305,7 @@ impl Rbac {
     /// first subject that is the user: the only ones that can grant it anything. Made once per
     /// user for many questions ([`Rbac::authorize_among`]): with a thousand teams, a binding
     /// may have a thousand subjects.
-    pub fn cluster_bindings_of(&self, index: &RbacIndex, user: &User) -> Vec<Bound> {
+    pub(crate) fn cluster_bindings_of(&self, index: &RbacIndex, user: &User) -> Vec<Bound> {
         index.cluster.iter().filter_map(|&i| self.bound(i, user)).collect()
     }
 
@@ -316,7 +316,7 @@ impl Rbac {
 
     /// [`Rbac::authorize_at`] with the user's ClusterRoleBindings already found
     /// ([`Rbac::cluster_bindings_of`]).
-    pub fn authorize_among(
+    pub(crate) fn authorize_among(
         &self,
         index: &RbacIndex,
         cluster: &[Bound],
