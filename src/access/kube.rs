@@ -238,6 +238,9 @@ impl fmt::Display for Grant {
     }
 }
 
+/// A binding that names a user: its position and that of its first subject that is the user.
+pub(crate) type Bound = (usize, usize);
+
 /// The bindings and roles of an [`Rbac`] by namespace and name, built once for many questions.
 #[derive(Debug, Clone, Default)]
 pub struct RbacIndex {
@@ -249,6 +252,21 @@ pub struct RbacIndex {
     cluster_roles: BTreeMap<String, usize>,
     /// Roles by namespace and name: the first of each.
     roles: BTreeMap<String, BTreeMap<String, usize>>,
+    /// The role each binding refers to, by binding position: `None` when there is no such role.
+    role_of: Vec<Option<usize>>,
+}
+
+impl RbacIndex {
+    /// The position of the role `binding` refers to: a Role of its own namespace, or a
+    /// ClusterRole.
+    fn role_of(&self, binding: &Binding) -> Option<usize> {
+        let by_name = match binding.role_kind.as_str() {
+            "Role" => self.roles.get(binding.namespace.as_ref()?)?,
+            "ClusterRole" => &self.cluster_roles,
+            _ => return None,
+        };
+        by_name.get(&binding.role_name).copied()
+    }
 }
 
 impl Rbac {
@@ -268,6 +286,7 @@ impl Rbac {
             };
             by_name.entry(role.name.clone()).or_insert(i);
         }
+        index.role_of = self.bindings.iter().map(|binding| index.role_of(binding)).collect();
         index
     }
 
@@ -279,28 +298,45 @@ impl Rbac {
     /// Where the first binding and rule that allow the request are, with the index of this same
     /// `Rbac`; [`Rbac::grant`] describes them.
     pub fn authorize_at(&self, index: &RbacIndex, user: &User, request: &KubeRequest) -> Option<GrantAt> {
+        self.authorize_among(index, &self.cluster_bindings_of(index, user), user, request)
+    }
+
+    /// The ClusterRoleBindings that name `user`, in object order, each with the position of its
+    /// first subject that is the user: the only ones that can grant it anything. Made once per
+    /// user for many questions ([`Rbac::authorize_among`]): with a thousand teams, a binding
+    /// may have a thousand subjects.
+    pub(crate) fn cluster_bindings_of(&self, index: &RbacIndex, user: &User) -> Vec<Bound> {
+        index.cluster.iter().filter_map(|&i| self.bound(i, user)).collect()
+    }
+
+    /// Binding `i` and the position of its first subject that is `user`, if it names the user.
+    fn bound(&self, i: usize, user: &User) -> Option<Bound> {
+        Some((i, self.bindings.get(i)?.subjects.iter().position(|s| subject_matches(s, user))?))
+    }
+
+    /// [`Rbac::authorize_at`] with the user's ClusterRoleBindings already found
+    /// ([`Rbac::cluster_bindings_of`]).
+    pub(crate) fn authorize_among(
+        &self,
+        index: &RbacIndex,
+        cluster: &[Bound],
+        user: &User,
+        request: &KubeRequest,
+    ) -> Option<GrantAt> {
         let namespace = request.effective_namespace();
         let local: &[usize] = namespace.and_then(|ns| index.by_namespace.get(ns)).map_or(&[], Vec::as_slice);
+        let local = local.iter().filter_map(|&i| self.bound(i, user));
         // Both lists in object order, merged: the first grant in object order wins.
-        let (mut a, mut b) = (index.cluster.iter().peekable(), local.iter().peekable());
+        let (mut a, mut b) = (cluster.iter().copied().peekable(), local.peekable());
         let order = std::iter::from_fn(|| match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if x < y => a.next(),
+            (Some(x), Some(y)) if x.0 < y.0 => a.next(),
             (Some(_), Some(_)) | (None, Some(_)) => b.next(),
             (Some(_), None) => a.next(),
             (None, None) => None,
         });
-        for &i in order {
-            let Some(binding) = self.bindings.get(i) else { continue };
-            let Some(subject) = binding.subjects.iter().position(|s| subject_matches(s, user)) else { continue };
-            let by_name = match binding.role_kind.as_str() {
-                "Role" => match binding.namespace.as_ref().and_then(|ns| index.roles.get(ns)) {
-                    Some(by_name) => by_name,
-                    None => continue,
-                },
-                "ClusterRole" => &index.cluster_roles,
-                _ => continue,
-            };
-            let Some((role_at, role)) = by_name.get(&binding.role_name).and_then(|&r| Some((r, self.roles.get(r)?)))
+        for (i, subject) in order {
+            let Some((role_at, role)) =
+                index.role_of.get(i).copied().flatten().and_then(|r| Some((r, self.roles.get(r)?)))
             else {
                 continue;
             };
@@ -378,13 +414,14 @@ pub fn rule_allows(rule: &Rule, request: &KubeRequest) -> bool {
     if !has(&rule.api_groups, &request.api_group) {
         return false;
     }
-    let combined = match &request.subresource {
-        Some(sub) => format!("{}/{sub}", request.resource),
-        None => request.resource.clone(),
+    // `resource/subresource`, compared without joining them.
+    let combined = |r: &str| match &request.subresource {
+        Some(sub) => r.strip_prefix(request.resource.as_str()).and_then(|r| r.strip_prefix('/')) == Some(sub.as_str()),
+        None => r == request.resource,
     };
     let resource_ok = rule.resources.iter().any(|r| {
         r == "*"
-            || *r == combined
+            || combined(r)
             || request.subresource.as_ref().is_some_and(|sub| r.strip_prefix("*/") == Some(sub.as_str()))
     });
     if !resource_ok {

@@ -173,8 +173,9 @@ pub enum AskError {
 pub struct Prepared<'a> {
     deployment: &'a Deployment,
     rbac: Option<kube::RbacIndex>,
-    /// Each role's access entry and the Kubernetes user its sessions are, by role name.
-    users: BTreeMap<&'a str, (&'a AccessEntry, User)>,
+    /// Each role's access entry, the Kubernetes user its sessions are and the
+    /// ClusterRoleBindings that name that user, by role name.
+    users: BTreeMap<&'a str, (&'a AccessEntry, User, Vec<kube::Bound>)>,
     explain: bool,
 }
 
@@ -220,7 +221,7 @@ impl Prepared<'_> {
 
     fn ask_kube(&self, role: &RoleAccess, request: &KubeRequest, mut steps: Steps) -> Answer {
         let d = self.deployment;
-        let Some((entry, user)) = self.users.get(role.name.as_str()) else {
+        let Some((entry, user, cluster)) = self.users.get(role.name.as_str()) else {
             steps.push(|| format!("{}: no EKS access entry, so no Kubernetes identity", role.arn));
             return Answer::new(Verdict::No, steps.lines);
         };
@@ -255,7 +256,7 @@ impl Prepared<'_> {
             return Answer::new(otherwise(unknown), steps.lines);
         };
         let grant = match &self.rbac {
-            Some(index) => rbac.authorize_at(index, user, request),
+            Some(index) => rbac.authorize_among(index, cluster, user, request),
             None => rbac.authorize_at(&rbac.index(), user, request),
         };
         match grant {
@@ -291,18 +292,18 @@ impl Deployment {
 
     /// The deployment ready for many questions.
     pub fn prepare(&self) -> Prepared<'_> {
-        Prepared {
-            deployment: self,
-            rbac: self.rbac.as_ref().map(Rbac::index),
-            users: self
-                .roles
-                .values()
-                .filter_map(|role| {
-                    Some((role.name.as_str(), self.access_entries.get(&role.arn).map(|e| (e, user_of(e)))?))
-                })
-                .collect(),
-            explain: true,
-        }
+        let rbac = self.rbac.as_ref().map(|r| (r, r.index()));
+        let user = |entry| {
+            let user = user_of(entry);
+            let cluster = rbac.as_ref().map(|(r, index)| r.cluster_bindings_of(index, &user)).unwrap_or_default();
+            (entry, user, cluster)
+        };
+        let users = self
+            .roles
+            .values()
+            .filter_map(|role| Some((role.name.as_str(), self.access_entries.get(&role.arn).map(user)?)))
+            .collect();
+        Prepared { deployment: self, rbac: rbac.map(|(_, index)| index), users, explain: true }
     }
 
     fn role(&self, name: &str) -> Result<&RoleAccess, AskError> {

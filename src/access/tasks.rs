@@ -405,18 +405,18 @@ pub fn k8s_question(role: &str, line: &str) -> Result<Question, String> {
 }
 
 fn k8s_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
-    let line = tokens.join(" ");
+    let line = || tokens.join(" ");
     let mut words = Vec::new();
     let mut namespace = None;
     let mut rest = tokens.iter();
     while let Some(token) = rest.next() {
         if *token == "-n" {
-            namespace = Some(*rest.next().ok_or_else(|| format!("`{line}`: -n without a namespace"))?);
+            namespace = Some(*rest.next().ok_or_else(|| format!("`{}`: -n without a namespace", line()))?);
         } else {
             words.push(*token);
         }
     }
-    let request = KubeRequest::parse(&words, namespace).map_err(|e| format!("k8s request `{line}`: {e}"))?;
+    let request = KubeRequest::parse(&words, namespace).map_err(|e| format!("k8s request `{}`: {e}", line()))?;
     Ok(Question::Kube { role: role.to_owned(), request })
 }
 
@@ -503,27 +503,48 @@ fn parse_when(when: Option<&str>) -> When<'_> {
 
 type Make = fn(&str, &[&str]) -> Result<Question, String>;
 
+/// One request line of an entry, read once: its tokens and the placeholders they name.
+struct Line<'t> {
+    /// `aws`, `k8s` or `assume`.
+    kind: &'static str,
+    tokens: Vec<&'t str>,
+    make: Make,
+    /// The placeholder names of the tokens, in order: a persona whose values of these are those
+    /// of the persona before gets the same filled line and question.
+    vars: Vec<&'t str>,
+}
+
 /// One entry of the checks, read once for every persona of its kind.
 struct Planned<'t> {
     expect: Expect,
     label: String,
     when: When<'t>,
-    /// `(kind, tokens, make)` of each request.
-    requests: Vec<(&'static str, Vec<&'t str>, Make)>,
+    requests: Vec<Line<'t>>,
     objects: &'t [String],
 }
 
-fn tokens(line: &str) -> Vec<&str> {
-    line.split_whitespace().collect()
+/// The `{NAME}` placeholders of a line, in order (an unclosed `{` is left to [`Persona::fill`]).
+fn placeholders(line: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = line;
+    while let Some((name, after)) = rest.split_once('{').and_then(|(_, open)| open.split_once('}')) {
+        names.push(name);
+        rest = after;
+    }
+    names
+}
+
+fn line(kind: &'static str, make: Make) -> impl Fn(&String) -> Line<'_> {
+    move |l| Line { kind, tokens: l.split_whitespace().collect(), make, vars: placeholders(l) }
 }
 
 fn plan(sections: &Sections) -> Vec<Planned<'_>> {
     sections
         .entries()
         .map(|(expect, entry)| {
-            let requests = (entry.aws.iter().map(|l| ("aws", tokens(l), aws_tokens as Make)))
-                .chain(entry.k8s.iter().map(|l| ("k8s", tokens(l), k8s_tokens as Make)))
-                .chain(entry.assume.iter().map(|l| ("assume", tokens(l), assume_tokens as Make)))
+            let requests = (entry.aws.iter().map(line("aws", aws_tokens)))
+                .chain(entry.k8s.iter().map(line("k8s", k8s_tokens)))
+                .chain(entry.assume.iter().map(line("assume", assume_tokens)))
                 .collect();
             Planned {
                 expect,
@@ -536,8 +557,23 @@ fn plan(sections: &Sections) -> Vec<Planned<'_>> {
         .collect()
 }
 
+/// A request line as filled for the last persona that asked it: its placeholder values, the
+/// filled line and the question.
+struct Filled<'p> {
+    values: Vec<&'p str>,
+    request: String,
+    question: Question,
+}
+
+/// The last [`Filled`] of each request line, by entry and line, of one persona kind.
+type Recent<'p> = Vec<Vec<Option<Filled<'p>>>>;
+
 /// Asks every check that applies to each persona; `explain`: with each answer's explanation
 /// (else every explanation is empty, and the run faster).
+///
+/// A request line is filled and read into a question once for a run of personas that give its
+/// placeholders the same values (the partition, region and account of every persona, say): the
+/// question is the same, and only the role it is asked of changes.
 pub fn run(
     tasks: &Tasks,
     deployment: &Deployment,
@@ -547,34 +583,60 @@ pub fn run(
     let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
     let plans: BTreeMap<&str, Vec<Planned<'_>>> =
         tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections))).collect();
-    personas.iter().map(|persona| run_one(&plans, deployment, &ready, persona)).collect()
+    let mut recent: BTreeMap<&str, Recent<'_>> = plans
+        .iter()
+        .map(|(kind, plan)| (*kind, plan.iter().map(|p| p.requests.iter().map(|_| None).collect()).collect()))
+        .collect();
+    personas
+        .iter()
+        .map(|persona| {
+            let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
+                return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
+            };
+            run_one(plan, recent, deployment, &ready, persona)
+        })
+        .collect()
 }
 
-fn run_one(
-    plans: &BTreeMap<&str, Vec<Planned<'_>>>,
+fn run_one<'p>(
+    plan: &[Planned<'_>],
+    recent: &mut Recent<'p>,
     deployment: &Deployment,
     ready: &super::Prepared<'_>,
-    persona: &Persona,
+    persona: &'p Persona,
 ) -> Result<PersonaRun, TasksError> {
-    let Some(plan) = plans.get(persona.kind) else {
-        return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
-    };
     let role = deployment
         .role(&persona.role_name)
         .map_err(|e| TasksError::Check { at: persona.id(), message: e.to_string() })?;
-    let mut checks = Vec::new();
-    let applies = |p: &&Planned<'_>| when_holds(&p.when, &persona.facts);
-    for entry in plan.iter().filter(applies) {
+    // Room for every check of the kind: growing one by one costs more than the unused room.
+    let mut checks = Vec::with_capacity(plan.iter().map(|e| e.requests.len() + e.objects.len()).sum());
+    let value = |name: &str| persona.vars.get(name).map(String::as_str);
+    for (entry, recent) in plan.iter().zip(recent.iter_mut()) {
+        if !when_holds(&entry.when, &persona.facts) {
+            continue;
+        }
         let err = |message: String| TasksError::Check {
             at: format!("{}.{} {}", persona.kind, entry.expect.word(), entry.label),
             message,
         };
-        for (kind, tokens, make) in &entry.requests {
-            let filled = tokens.iter().map(|t| persona.fill_cow(t)).collect::<Result<Vec<_>, _>>().map_err(err)?;
-            let words: Vec<&str> = filled.iter().map(|t| t.as_ref()).collect();
-            let question = make(&persona.role_name, &words).map_err(err)?;
-            let answer = ready.ask_role(role, &question);
-            let request = words.join(" ");
+        for (line, last) in entry.requests.iter().zip(recent.iter_mut()) {
+            let same = last.as_ref().is_some_and(|f| {
+                f.values.len() == line.vars.len() && f.values.iter().zip(&line.vars).all(|(v, n)| value(n) == Some(v))
+            });
+            let filled = match last {
+                Some(filled) if same => filled,
+                _ => {
+                    let words =
+                        line.tokens.iter().map(|t| persona.fill_cow(t)).collect::<Result<Vec<_>, _>>().map_err(err)?;
+                    let words: Vec<&str> = words.iter().map(|t| t.as_ref()).collect();
+                    // The question names the first persona's role; `ask_role` asks it of `role`.
+                    let question = (line.make)(&persona.role_name, &words).map_err(err)?;
+                    let values = line.vars.iter().filter_map(|n| value(n)).collect();
+                    last.insert(Filled { values, request: words.join(" "), question })
+                }
+            };
+            let answer = ready.ask_role(role, &filled.question);
+            let (kind, request) = (line.kind, filled.request.clone());
             checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind, request, answer });
         }
         for line in entry.objects {

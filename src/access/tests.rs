@@ -764,3 +764,54 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
         }
     }
 }
+
+/// `tasks::run` fills a request line and reads it into a question once for personas that give
+/// its placeholders the same values, and finds each user's ClusterRoleBindings once: each
+/// persona must get what it gets run alone, and each check the answer of its own question
+/// asked afresh of its persona's role.
+#[test]
+fn the_matrix_answers_each_check_as_its_own_question() {
+    let mut text = String::from(
+        "name: scale\norchestrator: eks\ncluster: { eksClusterName: scale-eks }\n\
+         options: { podIdentity: true, taskGovernance: true, nodeAccess: true }\n\
+         admins:\n  - name: ops\n    trustedPrincipals: [\"111122223333\"]\nscientists:\n",
+    );
+    for (i, extra) in
+        ["", "    namespace: shared-ns\n", "", "    podRole: { serviceAccount: job }\n"].iter().enumerate()
+    {
+        text.push_str(&format!("  - name: team{i}\n    trustedPrincipals: [\"111122223333\"]\n{extra}"));
+        if !extra.contains("podRole") {
+            text.push_str(&format!("    podRole: {{ serviceAccount: train, s3Buckets: [scale-team{i}-data] }}\n"));
+        }
+    }
+    text.push_str("executionRoles:\n  - name: compute\n    s3Buckets: [scale-lifecycle]\n  - name: other\n");
+    let source = crate::spec::Source { name: "teams.yaml".to_owned(), text };
+    let config = crate::spec::read(&source).unwrap().config;
+    let model = crate::model::build(&config);
+    let env = tasks::environment(&model);
+    let deployment = Deployment::from_model(&model, &env);
+    let personas = tasks::personas(&config, &model, &env);
+    let checks = tasks::Tasks::builtin().unwrap();
+    let runs = tasks::run(&checks, &deployment, &personas, true).unwrap();
+    // Each persona run on its own: no line filled for another persona.
+    for (run, persona) in runs.iter().zip(&personas) {
+        let alone = tasks::run(&checks, &deployment, std::slice::from_ref(persona), true).unwrap();
+        assert_eq!(alone.as_slice(), std::slice::from_ref(run), "{}", persona.id());
+    }
+    let mut asked = 0;
+    for run in &runs {
+        let role = &run.persona.role_name;
+        for check in &run.checks {
+            let question = match check.kind {
+                "aws" => tasks::aws_question(role, &check.request),
+                "k8s" => tasks::k8s_question(role, &check.request),
+                "assume" => tasks::assume_question(role, &check.request),
+                _ => continue,
+            };
+            let fresh = deployment.ask(&question.unwrap()).unwrap();
+            assert_eq!(check.answer, fresh, "{} {} {}", run.persona.id(), check.label, check.request);
+            asked += 1;
+        }
+    }
+    assert!(runs.len() >= 10 && asked > 500, "{} personas, {asked} questions", runs.len());
+}
