@@ -244,6 +244,8 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let shared = Render::new(&model);
     let selection = select(&registry, &shared, &args.formats)?;
     let artifacts = emit_all(&selection.emitters, &shared)?;
+    // What the emitters shared (the template context, as large as the model) is not needed to write.
+    drop(shared);
     let notes: Vec<String> = selection.skipped.iter().map(|(name, why)| format!("skipped {name}: {why}")).collect();
 
     if args.out.as_os_str() == "-" {
