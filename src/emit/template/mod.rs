@@ -59,8 +59,8 @@ pub fn fuel_limit(document_bytes: usize) -> u64 {
 
 /// What every template emitter renders a model with, built once per model: the model document
 /// as a minijinja value (the templates' context), its size as JSON (for the fuel limit) and the
-/// look-up functions' indexes. Converting the document is most of a template emitter's cost at
-/// scale, so a [`Render`] builds this once for all of its emitters and their `when` tests.
+/// look-up functions' indexes. Converting the document is a large part of a template emitter's
+/// cost at scale, so a [`Render`] builds this once for all of its emitters and their `when` tests.
 #[derive(Debug, Clone)]
 pub struct TemplateContext {
     document: Value,
