@@ -84,7 +84,7 @@ pub trait Emitter: Send + Sync {
 /// of them, when the first one asks. The template emitters share one context (the model
 /// document as a minijinja value, and its look-ups) instead of building it for each `when`,
 /// each emitter and each look-up function: at 5,000 teams, every format, building it once took
-/// a render from 2.4 s of CPU to 1.8 s (BENCHMARKS.md).
+/// a render from about 3.0 s of CPU to 2.4 s (BENCHMARKS.md).
 pub struct Render<'m> {
     model: &'m Model,
     template: OnceCell<Result<TemplateContext, EmitError>>,
