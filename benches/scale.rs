@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use hyperpod_iam::app;
-use hyperpod_iam::emit::Registry;
+use hyperpod_iam::emit::{Registry, Render};
 use hyperpod_iam::spec::Source;
 
 /// The median of `runs` timings of `f`.
@@ -34,8 +34,8 @@ fn render(source: &Source) {
     let (model, _) = app::check_spec(source);
     let model = model.expect("valid spec");
     let registry = Registry::builtin();
-    let selection = app::select(&registry, &model, &["all"]).expect("emitters");
-    black_box(app::emit_all(&selection.emitters, &model).expect("render"));
+    let selection = app::select(&registry, &Render::new(&model), &["all"]).expect("emitters");
+    black_box(app::emit_all(&selection.emitters, &Render::new(&model)).expect("render"));
 }
 
 fn teams(n: usize) -> Source {

@@ -11,7 +11,7 @@ use crate::check::{Code, Diagnostic, Diagnostics, lint, report};
 use crate::cli::{
     CheckArgs, Cli, Command, EmitterDirs, InitArgs, InitOrchestrator, ModelArgs, RenderArgs, ReportFormat,
 };
-use crate::emit::{Artifact, Emitter, ModelDocument, Registry};
+use crate::emit::{Artifact, Emitter, ModelDocument, Registry, Render};
 use crate::input::{self, InputError};
 use crate::model::Model;
 use crate::output;
@@ -184,7 +184,7 @@ pub struct Selection<'r> {
 /// registry does not know is a usage error that lists the known ones.
 pub fn select<'r>(
     registry: &'r Registry,
-    model: &Model,
+    render: &Render<'_>,
     formats: &[impl AsRef<str>],
 ) -> Result<Selection<'r>, Failure> {
     let names: Vec<&str> = formats.iter().map(AsRef::as_ref).collect();
@@ -201,7 +201,7 @@ pub fn select<'r>(
     let mut selection = Selection { emitters: Vec::new(), skipped: Vec::new() };
     if names.contains(&"all") || names.is_empty() {
         for emitter in registry.iter() {
-            match emitter.applies(model) {
+            match emitter.applies_in(render) {
                 Ok(()) => selection.emitters.push(emitter),
                 Err(reason) => selection.skipped.push((emitter.name().to_owned(), reason)),
             }
@@ -209,7 +209,7 @@ pub fn select<'r>(
         return Ok(selection);
     }
     for emitter in registry.iter().filter(|e| names.contains(&e.name())) {
-        if let Err(reason) = emitter.applies(model) {
+        if let Err(reason) = emitter.applies_in(render) {
             return Err(Failure::new(Exit::Usage, format!("error: cannot render `{}`: {reason}", emitter.name())));
         }
         selection.emitters.push(emitter);
@@ -218,12 +218,13 @@ pub fn select<'r>(
 }
 
 /// Renders a model through the selected emitters, all in memory: each file with the emitter that
-/// made it.
-pub fn emit_all(emitters: &[&dyn Emitter], model: &Model) -> Result<Vec<(String, Artifact)>, Failure> {
+/// made it. One [`Render`] for [`select`] and this, so that what the emitters share is built once.
+pub fn emit_all(emitters: &[&dyn Emitter], render: &Render<'_>) -> Result<Vec<(String, Artifact)>, Failure> {
     let mut artifacts = Vec::new();
     for emitter in emitters {
-        let files =
-            emitter.emit(model).map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
+        let files = emitter
+            .emit_in(render)
+            .map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
         artifacts.extend(files.into_iter().map(|file| (emitter.name().to_owned(), file)));
     }
     Ok(artifacts)
@@ -240,8 +241,11 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         );
     }
     let registry = registry(&args.emitters)?;
-    let selection = select(&registry, &model, &args.formats)?;
-    let artifacts = emit_all(&selection.emitters, &model)?;
+    let shared = Render::new(&model);
+    let selection = select(&registry, &shared, &args.formats)?;
+    let artifacts = emit_all(&selection.emitters, &shared)?;
+    // What the emitters shared (the template context, as large as the model) is not needed to write.
+    drop(shared);
     let notes: Vec<String> = selection.skipped.iter().map(|(name, why)| format!("skipped {name}: {why}")).collect();
 
     if args.out.as_os_str() == "-" {

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hyperpod_iam::app;
-use hyperpod_iam::emit::Registry;
+use hyperpod_iam::emit::{Registry, Render};
 use hyperpod_iam::spec::Source;
 use proptest::prelude::*;
 
@@ -204,9 +204,9 @@ proptest! {
             return Ok(());
         }
         let registry = Registry::builtin();
-        let selection = app::select(&registry, &model, &["all"])
+        let selection = app::select(&registry, &Render::new(&model), &["all"])
             .map_err(|f| TestCaseError::fail(format!("select: {:?}\n{}", f.lines, source.text)))?;
-        let artifacts = app::emit_all(&selection.emitters, &model)
+        let artifacts = app::emit_all(&selection.emitters, &Render::new(&model))
             .map_err(|f| TestCaseError::fail(format!("check passed, render failed: {:?}\n{}", f.lines, source.text)))?;
         for (_, artifact) in &artifacts {
             if artifact.path.ends_with(".json") {

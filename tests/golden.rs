@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hyperpod_iam::app;
-use hyperpod_iam::emit::Registry;
+use hyperpod_iam::emit::{Registry, Render};
 use hyperpod_iam::spec::{self, Source};
 
 fn root() -> PathBuf {
@@ -116,8 +116,9 @@ pub fn render_example(path: &Path) -> BTreeMap<String, String> {
     let model = spec::load(&source).unwrap_or_else(|d| panic!("{}: {d}", source.name));
     let mut registry = Registry::builtin();
     registry.load_folder(&root().join("examples/emitters")).unwrap();
-    let selection = app::select(&registry, &model, &["all"]).unwrap_or_else(|f| panic!("{:?}", f.lines));
-    let artifacts = app::emit_all(&selection.emitters, &model).unwrap_or_else(|f| panic!("{:?}", f.lines));
+    let selection = app::select(&registry, &Render::new(&model), &["all"]).unwrap_or_else(|f| panic!("{:?}", f.lines));
+    let artifacts =
+        app::emit_all(&selection.emitters, &Render::new(&model)).unwrap_or_else(|f| panic!("{:?}", f.lines));
     artifacts.into_iter().map(|(_, a)| (a.path, a.contents)).collect()
 }
 

@@ -10,14 +10,14 @@ use std::path::PathBuf;
 use hyperpod_iam::app;
 use hyperpod_iam::check::Code;
 use hyperpod_iam::cli::InitOrchestrator;
-use hyperpod_iam::emit::{Artifact, Registry};
+use hyperpod_iam::emit::{Artifact, Registry, Render};
 use hyperpod_iam::spec::{self, Source};
 
 fn render(source: &Source) -> Vec<(String, Artifact)> {
     let model = spec::load(source).unwrap_or_else(|d| panic!("{}\n{d}", source.text));
     let registry = Registry::builtin();
-    let selection = app::select(&registry, &model, &["all"]).unwrap_or_else(|f| panic!("{:?}", f.lines));
-    app::emit_all(&selection.emitters, &model).unwrap_or_else(|f| panic!("{:?}", f.lines))
+    let selection = app::select(&registry, &Render::new(&model), &["all"]).unwrap_or_else(|f| panic!("{:?}", f.lines));
+    app::emit_all(&selection.emitters, &Render::new(&model)).unwrap_or_else(|f| panic!("{:?}", f.lines))
 }
 
 /// Every combination of orchestrator, options, pinned target and cluster id.
@@ -226,9 +226,9 @@ fn random_edits_never_panic_anywhere() {
                     accepted += 1;
                     if !diags.has_errors() {
                         let registry = Registry::builtin();
-                        let selection =
-                            app::select(&registry, &model, &["all"]).unwrap_or_else(|f| panic!("{:?}", f.lines));
-                        app::emit_all(&selection.emitters, &model)
+                        let selection = app::select(&registry, &Render::new(&model), &["all"])
+                            .unwrap_or_else(|f| panic!("{:?}", f.lines));
+                        app::emit_all(&selection.emitters, &Render::new(&model))
                             .unwrap_or_else(|f| panic!("{}: {:?}\n{}", name, f.lines, source.text));
                     }
                 }

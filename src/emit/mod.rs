@@ -16,6 +16,7 @@ pub mod policy;
 pub mod template;
 mod terraform;
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -28,7 +29,7 @@ pub use cloudformation::CloudFormation;
 pub use iam_json::IamJson;
 pub use kubernetes::{KubernetesRbac, RBAC_FILE};
 pub use path::{ArtifactPathError, check_artifact_path};
-pub use template::{LoadError, MODEL_VERSION, ModelDocument, TemplateEmitter};
+pub use template::{LoadError, MODEL_VERSION, ModelDocument, TemplateContext, TemplateEmitter};
 pub use terraform::Terraform;
 
 /// One output file: a path relative to the output folder (always `/`-separated) and its bytes.
@@ -39,7 +40,7 @@ pub struct Artifact {
 }
 
 /// Why an emitter could not render a model.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum EmitError {
     /// The model cannot be expressed in this format.
     #[error("{0}")]
@@ -68,6 +69,40 @@ pub trait Emitter: Send + Sync {
     }
     /// Pure and deterministic: no I/O, clock, environment or randomness.
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError>;
+    /// [`Emitter::applies`] within a render of several emitters, which share what is derived
+    /// from the model once (a template emitter's context); the same answer.
+    fn applies_in(&self, render: &Render<'_>) -> Result<(), String> {
+        self.applies(render.model())
+    }
+    /// [`Emitter::emit`] within a render of several emitters; the same files.
+    fn emit_in(&self, render: &Render<'_>) -> Result<Vec<Artifact>, EmitError> {
+        self.emit(render.model())
+    }
+}
+
+/// One model rendered by several emitters: the model, and what is derived from it once for all
+/// of them, when the first one asks. The template emitters share one context (the model
+/// document as a minijinja value, and its look-ups) instead of building it for each `when`,
+/// each emitter and each look-up function: at 5,000 teams, every format, building it once took
+/// a render from about 3.0 s of CPU to 2.4 s (BENCHMARKS.md).
+pub struct Render<'m> {
+    model: &'m Model,
+    template: OnceCell<Result<TemplateContext, EmitError>>,
+}
+
+impl<'m> Render<'m> {
+    pub fn new(model: &'m Model) -> Render<'m> {
+        Render { model, template: OnceCell::new() }
+    }
+
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    /// The template emitters' context, built on first use.
+    pub fn template_context(&self) -> Result<&TemplateContext, &EmitError> {
+        self.template.get_or_init(|| TemplateContext::new(&ModelDocument::new(self.model))).as_ref()
+    }
 }
 
 /// Where a registered emitter comes from.

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use minijinja::value::{Serde, Value, ValueKind};
+use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 use serde::Deserialize;
 
@@ -37,38 +37,70 @@ fn register_text(env: &mut Environment<'_>, names: RoleNames) {
     });
 }
 
+/// The look-ups by id of one model: `text`'s role names, `role(id)`, `policies_of(role_id)`
+/// and `bindings_of(group)`. Built once per model and shared by every template emitter (cloning
+/// is a few reference counts); the values are the ones of the model document, not copies.
+#[derive(Debug, Clone, Default)]
+pub struct Lookups {
+    names: RoleNames,
+    roles: Arc<BTreeMap<String, Value>>,
+    policies: Arc<BTreeMap<String, Vec<Value>>>,
+    bindings: Arc<BTreeMap<String, Vec<Value>>>,
+}
+
+impl Lookups {
+    /// The look-ups of `model`, whose model document is `document` (a minijinja value).
+    pub fn new(model: &Model, document: &Value) -> Result<Lookups, Error> {
+        let items = |value: &Value, field: &str| -> Result<Vec<Value>, Error> {
+            Ok(value.get_attr(field)?.try_iter()?.collect())
+        };
+        let names: BTreeMap<String, String> =
+            model.roles.iter().map(|r| (r.id.0.clone(), r.role_name.clone())).collect();
+        let roles: BTreeMap<String, Value> =
+            model.roles.iter().map(|r| r.id.0.clone()).zip(items(document, "roles")?).collect();
+
+        let mut policies: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for (policy, value) in model.policies.iter().zip(items(document, "policies")?) {
+            for role in &policy.roles {
+                policies.entry(role.0.clone()).or_default().push(value.clone());
+            }
+        }
+
+        let mut bindings: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        if let Some(k) = &model.kubernetes {
+            let kubernetes = document.get_attr("kubernetes")?;
+            let values =
+                items(&kubernetes, "roleBindings")?.into_iter().chain(items(&kubernetes, "clusterRoleBindings")?);
+            for (binding, value) in k.role_bindings.iter().chain(&k.cluster_role_bindings).zip(values) {
+                for subject in binding.subjects.iter().filter(|s| s.kind == "Group") {
+                    bindings.entry(subject.name.clone()).or_default().push(value.clone());
+                }
+            }
+        }
+        Ok(Lookups {
+            names: Arc::new(names),
+            roles: Arc::new(roles),
+            policies: Arc::new(policies),
+            bindings: Arc::new(bindings),
+        })
+    }
+}
+
 /// Adds what needs the model itself: `text` with the model's role names, and the look-ups
 /// `role(id)`, `policies_of(role_id)` (the customer managed policies attached to a role) and
 /// `bindings_of(group)` (the RoleBindings and ClusterRoleBindings that name a Kubernetes group).
-pub fn register_model(env: &mut Environment<'_>, model: &Model) {
-    let names: BTreeMap<String, String> = model.roles.iter().map(|r| (r.id.0.clone(), r.role_name.clone())).collect();
-    register_text(env, Arc::new(names));
+pub fn register_model(env: &mut Environment<'_>, lookups: &Lookups) {
+    register_text(env, Arc::clone(&lookups.names));
 
-    let roles: BTreeMap<String, Value> = model.roles.iter().map(|r| (r.id.0.clone(), Value::from(Serde(r)))).collect();
+    let roles = Arc::clone(&lookups.roles);
     env.add_function("role", move |id: &str| -> Result<Value, Error> {
         roles.get(id).cloned().ok_or_else(|| invalid(format!("`role`: no role has id `{id}`")))
     });
-
-    let mut policies: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for policy in &model.policies {
-        let value = Value::from(Serde(policy));
-        for role in &policy.roles {
-            policies.entry(role.0.clone()).or_default().push(value.clone());
-        }
-    }
+    let policies = Arc::clone(&lookups.policies);
     env.add_function("policies_of", move |id: &str| -> Value {
         Value::from(policies.get(id).cloned().unwrap_or_default())
     });
-
-    let mut bindings: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    if let Some(k) = &model.kubernetes {
-        for binding in k.role_bindings.iter().chain(&k.cluster_role_bindings) {
-            let value = Value::from(Serde(binding));
-            for subject in binding.subjects.iter().filter(|s| s.kind == "Group") {
-                bindings.entry(subject.name.clone()).or_default().push(value.clone());
-            }
-        }
-    }
+    let bindings = Arc::clone(&lookups.bindings);
     env.add_function("bindings_of", move |group: &str| -> Value {
         Value::from(bindings.get(group).cloned().unwrap_or_default())
     });
@@ -185,8 +217,29 @@ fn parts(value: &Value) -> Result<Vec<Part>, Error> {
     if value.kind() != ValueKind::Seq {
         return Err(invalid(format!("`text` takes a text of the model or a string, not {}", value.kind())));
     }
+    // Read straight from the value: `text` runs for every ARN of every statement, and going
+    // through serde's deserializer cost more than the rest of the access report. Anything this
+    // does not know goes to the deserializer, for its message.
+    if let Some(parts) = value.try_iter().ok().and_then(|items| items.map(|item| part(&item)).collect()) {
+        return Ok(parts);
+    }
     Vec::<Part>::deserialize(value.clone())
         .map_err(|e| invalid(format!("`text` takes a text of the model (a list of parts): {e}")))
+}
+
+/// One part as the model document writes it (`{kind, value}`), or `None` if it is not one.
+fn part(item: &Value) -> Option<Part> {
+    let kind = item.get_attr("kind").ok()?;
+    let value = || item.get_attr("value").ok().and_then(|v| v.as_str().map(str::to_owned));
+    Some(match kind.as_str()? {
+        "lit" => Part::Lit(value()?),
+        "partition" => Part::Partition,
+        "region" => Part::Region,
+        "account" => Part::Account,
+        "roleArn" => Part::RoleArn(value()?),
+        "policyVar" => Part::PolicyVar(value()?),
+        _ => return None,
+    })
 }
 
 /// How `text` writes the symbolic values that the spec does not pin.
@@ -404,6 +457,28 @@ mod tests {
         let out = render("{{ t|text('literal') }}", ctx(pinned.clone())).unwrap();
         assert_eq!(out, "arn:aws-cn:ssm:cn-north-1:111122223333:session/${aws:userid}-*");
         assert_eq!(render("{{ t is symbolic }}", ctx(pinned)).unwrap(), "False");
+    }
+
+    #[test]
+    fn text_reads_parts_directly_and_leaves_what_is_not_a_part_to_the_deserializer() {
+        let value = |v: serde_json::Value| Value::from(Serde(v));
+        let parts = value(serde_json::json!([
+            {"kind": "lit", "value": "a:"}, {"kind": "partition"}, {"kind": "region"}, {"kind": "account"},
+            {"kind": "policyVar", "value": "aws:userid"}
+        ]));
+        assert!(matches!(
+            super::parts(&parts).unwrap().as_slice(),
+            [Part::Lit(l), Part::Partition, Part::Region, Part::Account, Part::PolicyVar(v)] if l == "a:" && v == "aws:userid"
+        ));
+        for bad in [
+            serde_json::json!([{"kind": "bogus"}]),
+            serde_json::json!([{"kind": "lit"}]),
+            serde_json::json!([{"kind": "lit", "value": 3}]),
+            serde_json::json!(["lit"]),
+        ] {
+            let err = super::parts(&value(bad.clone())).unwrap_err().to_string();
+            assert!(err.contains("`text` takes a text of the model (a list of parts): "), "{bad}: {err}");
+        }
     }
 
     #[test]

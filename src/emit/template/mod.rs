@@ -38,7 +38,7 @@ use thiserror::Error;
 
 use crate::model::Model;
 
-use super::{Artifact, EmitError, Emitter};
+use super::{Artifact, EmitError, Emitter, Render};
 
 pub use document::{MODEL_VERSION, ModelDocument};
 
@@ -55,6 +55,44 @@ pub fn fuel_limit(document_bytes: usize) -> u64 {
     const BASE: u64 = 200_000;
     const PER_BYTE: u64 = 20;
     BASE.saturating_add(PER_BYTE.saturating_mul(document_bytes as u64))
+}
+
+/// What every template emitter renders a model with, built once per model: the model document
+/// as a minijinja value (the templates' context), its size as JSON (for the fuel limit) and the
+/// look-up functions' indexes. Converting the document is a large part of a template emitter's
+/// cost at scale, so a [`Render`] builds this once for all of its emitters and their `when` tests.
+#[derive(Debug, Clone)]
+pub struct TemplateContext {
+    document: Value,
+    json_bytes: usize,
+    lookups: filters::Lookups,
+}
+
+impl TemplateContext {
+    pub fn new(document: &ModelDocument<'_>) -> Result<TemplateContext, EmitError> {
+        let json_bytes = json_len(document).map_err(|e| EmitError::Serialize(e.to_string()))?;
+        let value = Value::from(Serde(document));
+        let lookups =
+            filters::Lookups::new(document.model, &value).map_err(|e| EmitError::Serialize(bare_message(&e)))?;
+        Ok(TemplateContext { document: value, json_bytes, lookups })
+    }
+}
+
+/// The length of a value's compact JSON, counted without writing it.
+pub fn json_len(value: &impl serde::Serialize) -> Result<usize, serde_json::Error> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value)?;
+    Ok(count.0)
 }
 
 /// Why an emitter folder could not be loaded. Each message starts with the file (and line) at
@@ -324,7 +362,15 @@ impl Emitter for TemplateEmitter {
     }
 
     fn applies(&self, model: &Model) -> Result<(), String> {
-        let orchestrator = model.orchestrator.as_str();
+        self.applies_in(&Render::new(model))
+    }
+
+    fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
+        self.emit_in(&Render::new(model))
+    }
+
+    fn applies_in(&self, render: &Render<'_>) -> Result<(), String> {
+        let orchestrator = render.model().orchestrator.as_str();
         if !self.orchestrators.is_empty() && !self.orchestrators.iter().any(|o| o == orchestrator) {
             return Err(format!(
                 "`{}` is for {}, and this spec is {orchestrator}",
@@ -333,9 +379,10 @@ impl Emitter for TemplateEmitter {
             ));
         }
         if let Some(when) = &self.when {
-            let failed = |e: minijinja::Error| format!("{}: `when` cannot be evaluated: {}", when.at, bare_message(&e));
-            let expression = self.env.compile_expression(&when.test).map_err(failed)?;
-            let holds = expression.eval(Value::from(Serde(ModelDocument::new(model)))).map_err(failed)?;
+            let failed = |message: String| format!("{}: `when` cannot be evaluated: {message}", when.at);
+            let context = render.template_context().map_err(|e| failed(e.to_string()))?;
+            let expression = self.env.compile_expression(&when.test).map_err(|e| failed(bare_message(&e)))?;
+            let holds = expression.eval(&context.document).map_err(|e| failed(bare_message(&e)))?;
             if holds.is_undefined() {
                 return Err(format!("{}: `when` cannot be evaluated: undefined value: `{}`", when.at, when.test));
             }
@@ -346,8 +393,9 @@ impl Emitter for TemplateEmitter {
         Ok(())
     }
 
-    fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        self.render(&ModelDocument::new(model))
+    fn emit_in(&self, render: &Render<'_>) -> Result<Vec<Artifact>, EmitError> {
+        let context = render.template_context().map_err(Clone::clone)?;
+        Ok(self.render_context(context)?.into_iter().map(|(artifact, _)| artifact).collect())
     }
 }
 
@@ -360,15 +408,18 @@ impl TemplateEmitter {
 
     /// Renders a model document; each file with the fuel its template used.
     pub fn render_measured(&self, document: &ModelDocument<'_>) -> Result<Vec<(Artifact, u64)>, EmitError> {
-        let bytes = serde_json::to_string(document).map_err(|e| EmitError::Serialize(e.to_string()))?.len();
+        self.render_context(&TemplateContext::new(document)?)
+    }
+
+    /// Renders a prepared context; each file with the fuel its template used.
+    pub fn render_context(&self, context: &TemplateContext) -> Result<Vec<(Artifact, u64)>, EmitError> {
         let mut env = self.env.clone();
-        env.set_fuel(Some(fuel_limit(bytes)));
-        filters::register_model(&mut env, document.model);
-        let context = Value::from(Serde(document));
+        env.set_fuel(Some(fuel_limit(context.json_bytes)));
+        filters::register_model(&mut env, &context.lookups);
         let mut artifacts = Vec::with_capacity(self.outputs.len());
         for output in &self.outputs {
             let template = env.get_template(&output.template).map_err(|e| self.template_error(&e))?;
-            let captured = template.render_captured(&context).map_err(|e| self.template_error(&e))?;
+            let captured = template.render_captured(&context.document).map_err(|e| self.template_error(&e))?;
             let used = captured.state().fuel_levels().map_or(0, |(consumed, _)| consumed);
             artifacts.push((Artifact { path: output.path.clone(), contents: captured.into_output() }, used));
         }

@@ -56,6 +56,38 @@ fn templates_use_a_small_part_of_their_fuel() {
     }
 }
 
+/// The fuel limit's document size is counted without writing the JSON, to the byte.
+#[test]
+fn json_len_counts_the_bytes_serde_json_writes() {
+    for (name, model) in examples() {
+        let document = ModelDocument::new(&model);
+        assert_eq!(json_len(&document).unwrap(), serde_json::to_string(&document).unwrap().len(), "{name}");
+    }
+}
+
+/// A render of several emitters builds the template context once, and every template emitter
+/// answers `applies` and renders in it as it does alone.
+#[test]
+fn a_render_shares_one_template_context_and_changes_no_output() {
+    let emitters: Vec<TemplateEmitter> = builtin().into_iter().map(Result::unwrap).collect();
+    for (name, model) in examples() {
+        let render = Render::new(&model);
+        let first: *const TemplateContext = render.template_context().unwrap();
+        for emitter in &emitters {
+            assert_eq!(emitter.applies_in(&render), emitter.applies(&model), "{name}: {}", emitter.name());
+            if emitter.applies(&model).is_ok() {
+                assert_eq!(
+                    emitter.emit_in(&render).unwrap(),
+                    emitter.emit(&model).unwrap(),
+                    "{name}: {}",
+                    emitter.name()
+                );
+            }
+        }
+        assert!(std::ptr::eq(first, render.template_context().unwrap()), "{name}: built once");
+    }
+}
+
 /// Template output paths pass the writer's own check (`emit::check_artifact_path`) when the
 /// folder loads, so a bad one is refused before anything renders.
 #[test]
