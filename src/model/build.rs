@@ -266,8 +266,17 @@ impl Builder<'_> {
         }
     }
 
+    /// `arn:P:eks:R:A:<kind>/<eksClusterName>` and then `tail`, the spec's pinned values filled in.
+    fn eks_arn(&self, kind: &str, tail: impl IntoIterator<Item = Part>) -> Text {
+        let mut t = Text::pattern(&format!("arn:{{P}}:eks:{{R}}:{{A}}:{kind}/"));
+        t.push_str(self.config.eks_cluster_name.as_deref().unwrap_or("*"));
+        for part in tail {
+            t.push(part);
+        }
+        self.config.target.pin(&t)
+    }
+
     fn resources(&self, res: Res, scope: &Scope<'_>) -> Vec<Text> {
-        let eks_name = self.config.eks_cluster_name.as_deref().unwrap_or("*");
         match res {
             Res::Any => vec![Text::lit("*")],
             Res::Arn(pattern) => vec![self.arn(pattern)],
@@ -277,35 +286,15 @@ impl Builder<'_> {
                 t.push_str(id);
                 vec![t]
             }
-            Res::EksCluster => {
-                let mut t = self.arn("arn:{P}:eks:{R}:{A}:cluster/");
-                t.push_str(eks_name);
-                vec![t]
-            }
-            Res::EksAccessEntries => {
-                let mut t = self.arn("arn:{P}:eks:{R}:{A}:access-entry/");
-                t.push_str(eks_name);
-                t.push_str("/*");
-                vec![t]
-            }
-            Res::OwnAccessEntry => {
-                let mut t = self.arn("arn:{P}:eks:{R}:{A}:access-entry/");
-                t.push_str(eks_name);
-                t.push_str("/role/");
-                t.push(self.config.target.account.as_ref().map_or(Part::Account, |a| Part::Lit(a.clone())));
-                t.push_str(&format!("/{}/*", scope.role_name));
-                vec![t]
-            }
+            Res::EksCluster => vec![self.eks_arn("cluster", [])],
+            Res::EksAccessEntries => vec![self.eks_arn("access-entry", [Part::Lit("/*".to_owned())])],
+            Res::OwnAccessEntry => vec![self.eks_arn(
+                "access-entry",
+                [Part::Lit("/role/".to_owned()), Part::Account, Part::Lit(format!("/{}/*", scope.role_name))],
+            )],
             Res::EksAddon(name) => {
-                let mut t = self.arn("arn:{P}:eks:{R}:{A}:addon/");
-                t.push_str(eks_name);
-                t.push_str("/");
-                if !name.is_empty() {
-                    t.push_str(name);
-                    t.push_str("/");
-                }
-                t.push_str("*");
-                vec![t]
+                let tail = if name.is_empty() { "/*".to_owned() } else { format!("/{name}/*") };
+                vec![self.eks_arn("addon", [Part::Lit(tail)])]
             }
             Res::ExecutionRoles => scope.exec_ids.iter().map(|id| Text(vec![Part::RoleArn(id.clone())])).collect(),
             Res::Buckets | Res::BucketObjects => scope
