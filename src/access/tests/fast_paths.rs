@@ -68,10 +68,11 @@ fn the_matrix_answers_each_check_as_its_own_question() {
     for run in &runs {
         let role = &run.persona.role_name;
         for check in &run.checks {
+            let tokens: Vec<&str> = check.request.split_whitespace().collect();
             let question = match check.kind {
-                "aws" => tasks::aws_question(role, &check.request),
-                "k8s" => tasks::k8s_question(role, &check.request),
-                "assume" => tasks::assume_question(role, &check.request),
+                "aws" => tasks::aws_tokens(role, &tokens),
+                "k8s" => tasks::k8s_tokens(role, &tokens),
+                "assume" => tasks::assume_tokens(role, &tokens),
                 _ => continue,
             };
             let fresh = deployment.ask(&question.unwrap()).unwrap();
