@@ -30,26 +30,26 @@ fn an_explicit_deny_beats_any_allow_in_any_policy() {
 #[test]
 fn action_names_ignore_case_and_take_wildcards() {
     let d = role_with(vec![allow(json!(["SageMaker:describecluster", "eks:List*", "s3:Get?bject"]), json!("*"))]);
-    assert_eq!(verdict(&d, "sagemaker:DescribeCluster", "*", Context::new()), Verdict::Yes);
-    assert_eq!(verdict(&d, "eks:ListAccessEntries", "*", Context::new()), Verdict::Yes);
-    assert_eq!(verdict(&d, "s3:GetObject", "*", Context::new()), Verdict::Yes);
-    assert_eq!(verdict(&d, "s3:GetObjectAcl", "*", Context::new()), Verdict::No, "`?` is exactly one character");
-    assert_eq!(verdict(&d, "eks:DescribeCluster", "*", Context::new()), Verdict::No);
+    assert_eq!(bare(&d, "sagemaker:DescribeCluster", "*"), Verdict::Yes);
+    assert_eq!(bare(&d, "eks:ListAccessEntries", "*"), Verdict::Yes);
+    assert_eq!(bare(&d, "s3:GetObject", "*"), Verdict::Yes);
+    assert_eq!(bare(&d, "s3:GetObjectAcl", "*"), Verdict::No, "`?` is exactly one character");
+    assert_eq!(bare(&d, "eks:DescribeCluster", "*"), Verdict::No);
 }
 
 #[test]
 fn not_action_allows_everything_but_the_listed_actions() {
     let d = role_with(vec![json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]})]);
-    assert_eq!(verdict(&d, "s3:GetObject", OBJECT, Context::new()), Verdict::Yes);
-    assert_eq!(verdict(&d, "iam:PassRole", "*", Context::new()), Verdict::No);
+    assert_eq!(bare(&d, "s3:GetObject", OBJECT), Verdict::Yes);
+    assert_eq!(bare(&d, "iam:PassRole", "*"), Verdict::No);
     // NotAction with Deny: deny everything except the listed actions.
     let d = role_with(vec![
         allow(json!("*"), json!("*")),
         json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": ["sts:*"], "Resource": "*"}]}),
     ]);
-    assert_eq!(verdict(&d, "sts:GetCallerIdentity", "*", Context::new()), Verdict::Yes);
-    assert_eq!(verdict(&d, "s3:GetObject", OBJECT, Context::new()), Verdict::No);
+    assert_eq!(bare(&d, "sts:GetCallerIdentity", "*"), Verdict::Yes);
+    assert_eq!(bare(&d, "s3:GetObject", OBJECT), Verdict::No);
 }
 
 #[test]
@@ -58,35 +58,23 @@ fn resources_match_case_sensitively_with_wildcards_per_arn_part() {
         json!("s3:GetObject"),
         json!(["arn:aws:s3:::b/*", "arn:aws:ec2:*:*:network-interface/eni-???"]),
     )]);
-    assert_eq!(verdict(&d, "s3:GetObject", OBJECT, Context::new()), Verdict::Yes);
-    assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::B/k", Context::new()), Verdict::No, "case-sensitive");
-    assert_eq!(verdict(&d, "s3:GetObject", BUCKET, Context::new()), Verdict::No, "b/* does not match the bucket");
-    assert_eq!(
-        verdict(&d, "s3:GetObject", "arn:aws:ec2:us-west-2:111122223333:network-interface/eni-abc", Context::new()),
-        Verdict::Yes
-    );
-    assert_eq!(
-        verdict(&d, "s3:GetObject", "arn:aws:ec2:us-west-2:111122223333:network-interface/eni-abcd", Context::new()),
-        Verdict::No
-    );
+    assert_eq!(bare(&d, "s3:GetObject", OBJECT), Verdict::Yes);
+    assert_eq!(bare(&d, "s3:GetObject", "arn:aws:s3:::B/k"), Verdict::No, "case-sensitive");
+    assert_eq!(bare(&d, "s3:GetObject", BUCKET), Verdict::No, "b/* does not match the bucket");
+    assert_eq!(bare(&d, "s3:GetObject", "arn:aws:ec2:us-west-2:111122223333:network-interface/eni-abc"), Verdict::Yes);
+    assert_eq!(bare(&d, "s3:GetObject", "arn:aws:ec2:us-west-2:111122223333:network-interface/eni-abcd"), Verdict::No);
     // Another account or region is another resource.
     let d = role_with(vec![allow(json!("eks:DescribeCluster"), json!("arn:aws:eks:*:111122223333:cluster/x"))]);
-    assert_eq!(
-        verdict(&d, "eks:DescribeCluster", "arn:aws:eks:us-west-2:111122223333:cluster/x", Context::new()),
-        Verdict::Yes
-    );
-    assert_eq!(
-        verdict(&d, "eks:DescribeCluster", "arn:aws:eks:us-west-2:444455556666:cluster/x", Context::new()),
-        Verdict::No
-    );
+    assert_eq!(bare(&d, "eks:DescribeCluster", "arn:aws:eks:us-west-2:111122223333:cluster/x"), Verdict::Yes);
+    assert_eq!(bare(&d, "eks:DescribeCluster", "arn:aws:eks:us-west-2:444455556666:cluster/x"), Verdict::No);
 }
 
 #[test]
 fn not_resource_allows_every_other_resource() {
     let d = role_with(vec![json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"}]})]);
-    assert_eq!(verdict(&d, "s3:GetObject", OBJECT, Context::new()), Verdict::Yes);
-    assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::secret/k", Context::new()), Verdict::No);
+    assert_eq!(bare(&d, "s3:GetObject", OBJECT), Verdict::Yes);
+    assert_eq!(bare(&d, "s3:GetObject", "arn:aws:s3:::secret/k"), Verdict::No);
 }
 
 #[test]
@@ -96,12 +84,12 @@ fn policy_variables_come_from_the_request_context() {
     assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::home/alice/notes", alice.clone()), Verdict::Yes);
     assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::home/bob/notes", alice), Verdict::No);
     // Not given: the answer hangs on it.
-    match verdict(&d, "s3:GetObject", "arn:aws:s3:::home/alice/notes", Context::new()) {
+    match bare(&d, "s3:GetObject", "arn:aws:s3:::home/alice/notes") {
         Verdict::If(reqs) => assert!(reqs[0].contains("aws:username"), "{reqs:?}"),
         other => panic!("{other:?}"),
     }
     // Not given, but no value could match: a plain no.
-    assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::elsewhere/alice/notes", Context::new()), Verdict::No);
+    assert_eq!(bare(&d, "s3:GetObject", "arn:aws:s3:::elsewhere/alice/notes"), Verdict::No);
     // A variable's value is literal text: a `*` in it is no wildcard.
     let star = Context::new().with("aws:username", "*");
     assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::home/alice/notes", star), Verdict::No);
@@ -130,8 +118,8 @@ fn a_variable_known_absent_matches_nothing_and_leaves_not_resource_unresolved() 
 #[test]
 fn escapes_stand_for_literal_wildcard_characters() {
     let d = role_with(vec![allow(json!("s3:GetObject"), json!("arn:aws:s3:::b/${*}${?}${$}"))]);
-    assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::b/*?$", Context::new()), Verdict::Yes);
-    assert_eq!(verdict(&d, "s3:GetObject", "arn:aws:s3:::b/xy$", Context::new()), Verdict::No);
+    assert_eq!(bare(&d, "s3:GetObject", "arn:aws:s3:::b/*?$"), Verdict::Yes);
+    assert_eq!(bare(&d, "s3:GetObject", "arn:aws:s3:::b/xy$"), Verdict::No);
 }
 
 #[test]
@@ -291,7 +279,7 @@ fn a_deny_that_may_apply_makes_an_allow_conditional() {
         json!({"Version": "2012-10-17", "Statement": [{"Sid": "TlsOnly", "Effect": "Deny", "Action": "*", "Resource": "*",
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}),
     ]);
-    match verdict(&d, "s3:GetObject", OBJECT, Context::new()) {
+    match bare(&d, "s3:GetObject", OBJECT) {
         Verdict::If(reqs) => assert!(reqs[0].starts_with("not (test.json TlsOnly"), "{reqs:?}"),
         other => panic!("{other:?}"),
     }
@@ -308,14 +296,14 @@ fn a_permissions_boundary_is_intersected() {
     let a = ask(&d, Request::new("s3:GetObject", OBJECT));
     assert_eq!(a.verdict, Verdict::Unknown(vec![format!("permissions boundary {boundary}")]));
     d.known_policies.insert(boundary.to_owned(), policy(allow(json!("s3:*"), json!("*"))));
-    assert_eq!(verdict(&d, "s3:GetObject", OBJECT, Context::new()), Verdict::Yes, "in both");
+    assert_eq!(bare(&d, "s3:GetObject", OBJECT), Verdict::Yes, "in both");
     let a = ask(&d, Request::new("sagemaker:DeleteCluster", "*"));
     assert_eq!(a.verdict, Verdict::No, "allowed by the identity policy, outside the boundary");
     assert!(a.explanation[1].contains("implicit deny"), "{:?}", a.explanation);
-    assert_eq!(verdict(&d, "ec2:RunInstances", "*", Context::new()), Verdict::No, "in neither");
+    assert_eq!(bare(&d, "ec2:RunInstances", "*"), Verdict::No, "in neither");
     // The boundary alone grants nothing.
     d.known_policies.insert(boundary.to_owned(), policy(allow(json!("*"), json!("*"))));
-    assert_eq!(verdict(&d, "ec2:RunInstances", "*", Context::new()), Verdict::No);
+    assert_eq!(bare(&d, "ec2:RunInstances", "*"), Verdict::No);
 }
 
 #[test]
@@ -323,10 +311,7 @@ fn managed_policies_attached_by_arn_are_unknown_never_guessed() {
     let managed = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess";
     let mut d = role_with(vec![allow(json!("s3:GetObject"), json!("*"))]);
     d.roles.get_mut(ROLE).unwrap().managed_policy_arns.push(managed.to_owned());
-    assert_eq!(
-        verdict(&d, "sagemaker:CreateCluster", "*", Context::new()),
-        Verdict::Unknown(vec![format!("managed policy {managed}")])
-    );
+    assert_eq!(bare(&d, "sagemaker:CreateCluster", "*"), Verdict::Unknown(vec![format!("managed policy {managed}")]));
     let a = ask(&d, Request::new("s3:GetObject", OBJECT));
     assert_eq!(a.verdict, Verdict::Yes);
     assert!(a.explanation[1].contains(managed), "the answer says what it did not read: {:?}", a.explanation);

@@ -43,6 +43,11 @@ fn verdict(d: &Deployment, action: &str, resource: &str, context: Context) -> Ve
     ask(d, Request::new(action, resource).with_context(context)).verdict
 }
 
+/// The verdict of a request with no condition keys.
+fn bare(d: &Deployment, action: &str, resource: &str) -> Verdict {
+    verdict(d, action, resource, Context::new())
+}
+
 fn allow(action: serde_json::Value, resource: serde_json::Value) -> serde_json::Value {
     json!({"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", "Action": action, "Resource": resource}]})
 }
