@@ -270,7 +270,7 @@ impl RbacIndex {
 }
 
 impl Rbac {
-    /// Indexes the bindings and roles (see [`Rbac::authorize_at`]).
+    /// Indexes the bindings and roles (see [`Rbac::authorize_among`]).
     pub fn index(&self) -> RbacIndex {
         let mut index = RbacIndex::default();
         for (i, binding) in self.bindings.iter().enumerate() {
@@ -290,17 +290,6 @@ impl Rbac {
         index
     }
 
-    /// The first binding and rule that allow the request, in object order.
-    pub fn authorize(&self, user: &User, request: &KubeRequest) -> Option<Grant> {
-        self.authorize_at(&self.index(), user, request).map(|at| self.grant(&at))
-    }
-
-    /// Where the first binding and rule that allow the request are, with the index of this same
-    /// `Rbac`; [`Rbac::grant`] describes them.
-    pub fn authorize_at(&self, index: &RbacIndex, user: &User, request: &KubeRequest) -> Option<GrantAt> {
-        self.authorize_among(index, &self.cluster_bindings_of(index, user), user, request)
-    }
-
     /// The ClusterRoleBindings that name `user`, in object order, each with the position of its
     /// first subject that is the user: the only ones that can grant it anything. Made once per
     /// user for many questions ([`Rbac::authorize_among`]): with a thousand teams, a binding
@@ -314,8 +303,9 @@ impl Rbac {
         Some((i, self.bindings.get(i)?.subjects.iter().position(|s| subject_matches(s, user))?))
     }
 
-    /// [`Rbac::authorize_at`] with the user's ClusterRoleBindings already found
-    /// ([`Rbac::cluster_bindings_of`]).
+    /// Where the first binding and rule that allow the request are, in object order, with the
+    /// index of this same `Rbac` and the user's ClusterRoleBindings already found
+    /// ([`Rbac::cluster_bindings_of`]); [`Rbac::grant`] describes them.
     pub(crate) fn authorize_among(
         &self,
         index: &RbacIndex,

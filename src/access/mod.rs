@@ -172,6 +172,7 @@ pub enum AskError {
 #[derive(Debug, Clone)]
 pub struct Prepared<'a> {
     deployment: &'a Deployment,
+    /// The index of the deployment's `rbac.yaml`, if it has one.
     rbac: Option<kube::RbacIndex>,
     /// Each role's access entry, the Kubernetes user its sessions are and the
     /// ClusterRoleBindings that name that user, by role name.
@@ -251,15 +252,11 @@ impl Prepared<'_> {
             unknown.push(format!("access policy {}", policy.policy_arn));
         }
         let otherwise = |unknown: Vec<String>| if unknown.is_empty() { Verdict::No } else { Verdict::Unknown(unknown) };
-        let Some(rbac) = &d.rbac else {
+        let (Some(rbac), Some(index)) = (&d.rbac, &self.rbac) else {
             steps.push(|| "no rbac.yaml: nothing binds its groups".to_owned());
             return Answer::new(otherwise(unknown), steps.lines);
         };
-        let grant = match &self.rbac {
-            Some(index) => rbac.authorize_among(index, cluster, user, request),
-            None => rbac.authorize_at(&rbac.index(), user, request),
-        };
-        match grant {
+        match rbac.authorize_among(index, cluster, user, request) {
             Some(at) => {
                 steps.push(|| format!("{request}: {}: {}", rbac.source, rbac.grant(&at)));
                 Answer::new(Verdict::Yes, steps.lines)
@@ -285,9 +282,15 @@ fn user_of(entry: &AccessEntry) -> User {
 }
 
 impl Deployment {
-    /// Answers one question.
+    /// Answers one question. Only a Kubernetes question needs the deployment prepared: an IAM
+    /// or trust question is not made to index rbac.yaml and find every role's bindings.
     pub fn ask(&self, question: &Question) -> Result<Answer, AskError> {
-        self.prepare().ask(question)
+        let steps = || Steps { on: true, lines: Vec::new() };
+        match question {
+            Question::Iam { role, request } => Ok(self.ask_iam(self.role(role)?, request, steps())),
+            Question::Assume { role, request } => Ok(self.ask_assume(self.role(role)?, request, steps())),
+            Question::Kube { .. } => self.prepare().ask(question),
+        }
     }
 
     /// The deployment ready for many questions.

@@ -364,12 +364,8 @@ pub fn context_of(tokens: &[&str]) -> Result<Context, String> {
     Ok(context)
 }
 
-/// `ACTION RESOURCE [KEY=VALUE]... [!KEY]...`.
-pub fn aws_question(role: &str, line: &str) -> Result<Question, String> {
-    aws_tokens(role, &line.split_whitespace().collect::<Vec<_>>())
-}
-
-fn aws_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
+/// `ACTION RESOURCE [KEY=VALUE]... [!KEY]...`, split at whitespace.
+pub(super) fn aws_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
     let line = || tokens.join(" ");
     let [action, resource, context @ ..] = tokens else {
         return Err(format!("aws request `{}`: ACTION RESOURCE [context]", line()));
@@ -378,12 +374,8 @@ fn aws_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
     Ok(Question::Iam { role: role.to_owned(), request })
 }
 
-/// `CALLER ACTION [KEY=VALUE]...`, CALLER `service:NAME` or `aws:ARN`.
-pub fn assume_question(role: &str, line: &str) -> Result<Question, String> {
-    assume_tokens(role, &line.split_whitespace().collect::<Vec<_>>())
-}
-
-fn assume_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
+/// `CALLER ACTION [KEY=VALUE]...`, CALLER `service:NAME` or `aws:ARN`, split at whitespace.
+pub(super) fn assume_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
     let line = || tokens.join(" ");
     let [caller, action, context @ ..] = tokens else {
         return Err(format!("assume `{}`: CALLER ACTION [context]", line()));
@@ -399,12 +391,9 @@ fn assume_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
     Ok(Question::Assume { role: role.to_owned(), request })
 }
 
-/// `VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NAMESPACE]` (see [`KubeRequest::parse`]).
-pub fn k8s_question(role: &str, line: &str) -> Result<Question, String> {
-    k8s_tokens(role, &line.split_whitespace().collect::<Vec<_>>())
-}
-
-fn k8s_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
+/// `VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NAMESPACE]` (see [`KubeRequest::parse`]),
+/// split at whitespace.
+pub(super) fn k8s_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
     let line = || tokens.join(" ");
     let mut words = Vec::new();
     let mut namespace = None;

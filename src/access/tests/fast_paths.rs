@@ -1,0 +1,84 @@
+//! The fast paths of a task run: the plain matchers and the matrix's shared questions, each
+//! against the slow way it stands in for.
+
+use super::*;
+
+#[test]
+fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
+    use super::pattern::{Pattern, plain_matches, plain_matches_arn};
+    let patterns =
+        ["*", "s3:*", "s3:Get*", "s3:?etObject", "s3:*Object", "*:*", "s3:G*t*", "S3:GETOBJECT", "s3:", "", "é*"];
+    let names = ["s3:GetObject", "s3:PutObject", "s3:getobject", "s3:", "", "sagemaker:GetObject", "é3"];
+    for p in patterns {
+        for n in names {
+            for ignore_case in [true, false] {
+                assert_eq!(
+                    plain_matches(p, n, ignore_case),
+                    Pattern::plain(p).matches(n, ignore_case),
+                    "{p} {n} {ignore_case}"
+                );
+            }
+        }
+    }
+    let arns =
+        ["arn:aws:s3:::b/k", "arn:aws:s3:::b/k:v", "arn:aws:sagemaker:us-west-2:1:cluster/c", "b/k", "*", "arn:aws:s3"];
+    let arn_patterns =
+        ["*", "arn:aws:s3:::b/*", "arn:*:s3:::*", "arn:aws:s3:::b/k:*", "arn:aws:*:*:*:cluster/*", "b/*", "arn:aws:s3"];
+    for p in arn_patterns {
+        for a in arns {
+            assert_eq!(plain_matches_arn(p, a), Pattern::plain(p).matches_arn(a), "{p} {a}");
+        }
+    }
+}
+
+/// `tasks::run` fills a request line and reads it into a question once for personas that give
+/// its placeholders the same values, and finds each user's ClusterRoleBindings once: each
+/// persona must get what it gets run alone, and each check the answer of its own question
+/// asked afresh of its persona's role.
+#[test]
+fn the_matrix_answers_each_check_as_its_own_question() {
+    let mut text = String::from(
+        "name: scale\norchestrator: eks\ncluster: { eksClusterName: scale-eks }\n\
+         options: { podIdentity: true, taskGovernance: true, nodeAccess: true }\n\
+         admins:\n  - name: ops\n    trustedPrincipals: [\"111122223333\"]\nscientists:\n",
+    );
+    for (i, extra) in
+        ["", "    namespace: shared-ns\n", "", "    podRole: { serviceAccount: job }\n"].iter().enumerate()
+    {
+        text.push_str(&format!("  - name: team{i}\n    trustedPrincipals: [\"111122223333\"]\n{extra}"));
+        if !extra.contains("podRole") {
+            text.push_str(&format!("    podRole: {{ serviceAccount: train, s3Buckets: [scale-team{i}-data] }}\n"));
+        }
+    }
+    text.push_str("executionRoles:\n  - name: compute\n    s3Buckets: [scale-lifecycle]\n  - name: other\n");
+    let source = crate::spec::Source { name: "teams.yaml".to_owned(), text };
+    let config = crate::spec::read(&source).unwrap().config;
+    let model = crate::model::build(&config);
+    let env = tasks::environment(&model);
+    let deployment = Deployment::from_model(&model, &env);
+    let personas = tasks::personas(&config, &model, &env);
+    let checks = tasks::Tasks::builtin().unwrap();
+    let runs = tasks::run(&checks, &deployment, &personas, true).unwrap();
+    // Each persona run on its own: no line filled for another persona.
+    for (run, persona) in runs.iter().zip(&personas) {
+        let alone = tasks::run(&checks, &deployment, std::slice::from_ref(persona), true).unwrap();
+        assert_eq!(alone.as_slice(), std::slice::from_ref(run), "{}", persona.id());
+    }
+    let mut asked = 0;
+    for run in &runs {
+        let role = &run.persona.role_name;
+        for check in &run.checks {
+            let tokens: Vec<&str> = check.request.split_whitespace().collect();
+            let question = match check.kind {
+                "aws" => tasks::aws_tokens(role, &tokens),
+                "k8s" => tasks::k8s_tokens(role, &tokens),
+                "assume" => tasks::assume_tokens(role, &tokens),
+                _ => continue,
+            };
+            let fresh = deployment.ask(&question.unwrap()).unwrap();
+            assert_eq!(check.answer, fresh, "{} {} {}", run.persona.id(), check.label, check.request);
+            asked += 1;
+        }
+    }
+    assert!(runs.len() >= 10 && asked > 500, "{} personas, {asked} questions", runs.len());
+}
