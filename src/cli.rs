@@ -96,12 +96,8 @@ pub struct CheckArgs {
     pub deny_warnings: bool,
     /// Acknowledge a warning code for the whole spec, with the reason (`HP113=admins use the
     /// console`); repeatable. Acknowledged warnings are listed as such and never hide an error
-    #[arg(long = "allow", value_name = "CODE=REASON", value_parser = parse_allow)]
+    #[arg(long = "allow", value_name = "CODE=REASON", value_parser = Acknowledgement::parse_allow)]
     pub allow: Vec<Acknowledgement>,
-}
-
-fn parse_allow(arg: &str) -> Result<Acknowledgement, String> {
-    Acknowledgement::parse_allow(arg)
 }
 
 #[derive(Debug, clap::Args)]

@@ -24,13 +24,6 @@ pub enum InputError {
     TooLarge { name: String },
 }
 
-impl InputError {
-    /// Whether the input itself is at fault (exit 3), not the reading of it.
-    pub fn is_invalid_spec(&self) -> bool {
-        matches!(self, InputError::TooLarge { .. })
-    }
-}
-
 /// The bytes of the spec at `path` (`-` for stdin) and the name messages give it.
 ///
 /// A special file is refused before it is opened (opening a FIFO with no writer would block for

@@ -204,9 +204,11 @@ proptest! {
             return Ok(());
         }
         let registry = Registry::builtin();
-        let selection = app::select(&registry, &Render::new(&model), &["all"])
+        // One render for both, as `render` does, so the shared template context is built once.
+        let render = Render::new(&model);
+        let selection = app::select(&registry, &render, &["all"])
             .map_err(|f| TestCaseError::fail(format!("select: {:?}\n{}", f.lines, source.text)))?;
-        let artifacts = app::emit_all(&selection.emitters, &Render::new(&model))
+        let artifacts = app::emit_all(&selection.emitters, &render)
             .map_err(|f| TestCaseError::fail(format!("check passed, render failed: {:?}\n{}", f.lines, source.text)))?;
         for (_, artifact) in &artifacts {
             if artifact.path.ends_with(".json") {

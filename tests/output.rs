@@ -88,7 +88,6 @@ fn render_in(out: &Path, spec: &str) -> BTreeMap<String, String> {
     files
 }
 
-/// The golden files of a case without its folders.
 /// The golden files of a case that a plain `render` writes: not the example plug-in's
 /// (`examples/emitters/`), which the golden harness loads with `--emitters`.
 fn golden_files(case: &str) -> BTreeMap<String, String> {

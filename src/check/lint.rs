@@ -2,7 +2,7 @@
 //! deploy. It runs on the model, generated statements and the user's `extraStatements` alike;
 //! generated output never trips a rule (a test proves it), so every finding is about the spec.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{ActionInfo, ActionLookup, catalog};
 use crate::model::limits::{self, Sizer};
@@ -361,11 +361,11 @@ impl Linter<'_> {
     /// and Terraform refuse the second attachment.
     fn managed_twice(&mut self, model: &Model) {
         for role in &model.roles {
-            let mut seen = BTreeMap::new();
+            let mut seen = BTreeSet::new();
             for arn in &role.managed_policy_arns {
                 let resolved = self.resolve(arn);
                 // Every IAM name is case-insensitive, a policy's too.
-                if seen.insert(resolved.to_ascii_lowercase(), ()).is_some() {
+                if !seen.insert(resolved.to_ascii_lowercase()) {
                     let console = is_full_access(arn) && role.kind == RoleKind::Admin;
                     let why = if console { ", and `options.consoleAccess` attaches it already" } else { "" };
                     self.report(Diagnostic::new(

@@ -144,11 +144,6 @@ impl Diagnostics {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
-    /// Warnings that no acknowledgement covers.
-    pub fn has_open_warnings(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Warning && d.acknowledged.is_none())
-    }
-
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

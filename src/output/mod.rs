@@ -171,20 +171,23 @@ fn plan<'a>(folder: &Folder, request: &Request<'a>) -> Result<Plan<'a>, Vec<Erro
             Ok(Kind::Missing) => {}
             Ok(Kind::Symlink) => errors.push(Error::Symlink(show())),
             Ok(kind @ (Kind::Dir | Kind::Special)) => errors.push(Error::NotAFile { path: show(), kind: kind.noun() }),
+            // `--force` takes the file over whatever it holds: no need to read it.
+            Ok(Kind::File) if request.force => {
+                plan.aside.insert(file.path.to_owned());
+            }
             Ok(Kind::File) => {
                 match fsx::read_regular(&at, MAX_FILE_BYTES).map(|b| fsx::hash(&b)) {
                     Ok(current) => {
                         let listed = old.files.get(file.path);
                         let ours = listed.is_some_and(|e| e.hash == current) || current == hash;
-                        if !ours && !request.force {
+                        if !ours {
                             errors.push(match listed {
                                 Some(_) => Error::Changed(show()),
                                 None => Error::Foreign { path: show(), manifest: MANIFEST },
                             });
                         }
                     }
-                    // Too large or unreadable: not something we wrote, unless forced.
-                    Err(_) if request.force => {}
+                    // Too large or unreadable: not something we wrote.
                     Err(_) => errors.push(Error::Foreign { path: show(), manifest: MANIFEST }),
                 }
                 plan.aside.insert(file.path.to_owned());

@@ -88,11 +88,10 @@ pub fn read(source: &Source) -> Result<Read, Diagnostics> {
     let mut v = validate::Validator::new(walk);
     let config = v.convert(&file);
     let acknowledgements = v.acknowledgements(&file);
+    v.diags.sort();
     if v.diags.has_errors() {
-        v.diags.sort();
         return Err(v.diags);
     }
-    v.diags.sort();
     Ok(Read { config, warnings: v.diags, locations: v.locations, acknowledgements })
 }
 
