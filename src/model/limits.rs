@@ -185,7 +185,7 @@ impl Sizer<'_> {
 #[derive(Debug, Clone, Copy)]
 struct Size(usize);
 
-impl iam_json::Tree for Size {
+impl iam_json::Tree<'_> for Size {
     fn string(s: &str) -> Self {
         Size(string_size(s))
     }
@@ -194,7 +194,7 @@ impl iam_json::Tree for Size {
         Size(list_size(items.into_iter().map(|s| s.0)))
     }
 
-    fn map(entries: Vec<(String, Self)>) -> Self {
+    fn map(entries: Vec<(&str, Self)>) -> Self {
         Size(object_size(entries.iter().map(|(key, value)| entry_size(key, value.0))))
     }
 }
