@@ -84,18 +84,3 @@ fn conditions<'a, N: Tree<'a>>(conditions: &'a [Condition], text: &dyn Fn(&'a Te
         .collect();
     N::map(operators)
 }
-
-impl Tree<'_> for serde_json::Value {
-    fn string(s: &str) -> Self {
-        serde_json::Value::String(s.to_owned())
-    }
-
-    fn list(items: Vec<Self>) -> Self {
-        serde_json::Value::Array(items)
-    }
-
-    /// Keys given twice keep the last value, as a JSON reader would.
-    fn map(entries: Vec<(&str, Self)>) -> Self {
-        serde_json::Value::Object(entries.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
-    }
-}

@@ -239,6 +239,22 @@ mod tests {
     use crate::model::Effect;
     use serde_json::Value;
 
+    /// The document as a JSON reader sees it, to compare sizes with (the tests' only use).
+    impl iam_json::Tree<'_> for Value {
+        fn string(s: &str) -> Self {
+            Value::String(s.to_owned())
+        }
+
+        fn list(items: Vec<Self>) -> Self {
+            Value::Array(items)
+        }
+
+        /// Keys given twice keep the last value, as a JSON reader would.
+        fn map(entries: Vec<(&str, Self)>) -> Self {
+            Value::Object(entries.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
+        }
+    }
+
     /// A text with every deploy-time value at its longest, as the sizer counts it.
     fn longest(sizer: &Sizer<'_>, t: &Text) -> String {
         t.0.iter()
