@@ -4,7 +4,7 @@
 use super::{Node, indent};
 
 /// A JSON string literal, escaped as serde_json escapes it.
-pub fn string(s: &str, out: &mut String) {
+fn string(s: &str, out: &mut String) {
     out.push('"');
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
@@ -35,7 +35,7 @@ pub fn string(s: &str, out: &mut String) {
 }
 
 /// `node` as pretty JSON whose first line is already indented to `level`.
-pub fn value(node: &Node<'_>, level: usize, out: &mut String) {
+pub(super) fn value(node: &Node<'_>, level: usize, out: &mut String) {
     match node {
         Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Node::Str(s) => string(s, out),

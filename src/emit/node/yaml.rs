@@ -7,7 +7,7 @@
 use super::{Node, indent};
 
 /// A top-level node and a final newline.
-pub fn document(node: &Node<'_>, out: &mut String) {
+pub(super) fn document(node: &Node<'_>, out: &mut String) {
     match node {
         Node::Map(entries) if !entries.is_empty() => {
             for (key, v) in entries {
@@ -59,7 +59,7 @@ fn rest(v: &Node<'_>, level: usize, out: &mut String) {
 }
 
 /// `- item` at `level`: a map's first entry on the dash's line, the others under it.
-pub fn list_item(item: &Node<'_>, level: usize, out: &mut String) {
+fn list_item(item: &Node<'_>, level: usize, out: &mut String) {
     indent(level, out);
     out.push_str("- ");
     match item {
