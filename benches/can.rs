@@ -9,24 +9,14 @@
 #![allow(clippy::expect_used, reason = "a benchmark: a broken input is a bug to stop on")]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+
+mod common;
+use common::median;
 
 use hyperpod_iam::access::Deployment;
 use hyperpod_iam::access::tasks::{self, Tasks};
 use hyperpod_iam::model;
 use hyperpod_iam::spec::{self, Source};
-
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
-}
 
 fn teams(n: usize) -> Source {
     let mut text = String::from(

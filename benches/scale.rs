@@ -6,24 +6,13 @@
 #![allow(clippy::expect_used, reason = "a benchmark: a broken input is a bug to stop on")]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+
+mod common;
+use common::median;
 
 use hyperpod_iam::app;
 use hyperpod_iam::emit::{Registry, Render};
 use hyperpod_iam::spec::Source;
-
-/// The median of `runs` timings of `f`.
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
-}
 
 fn check(source: &Source) {
     let (model, diags) = app::check_spec(source);

@@ -8,17 +8,17 @@ use crate::model::{PolicyDocument, Text};
 
 use super::node::Node;
 
-impl Tree for Node<'_> {
-    fn string(s: &str) -> Self {
-        Node::Str(Cow::Owned(s.to_owned()))
+impl<'a> Tree<'a> for Node<'a> {
+    fn string(s: &'a str) -> Self {
+        Node::Str(Cow::Borrowed(s))
     }
 
     fn list(items: Vec<Self>) -> Self {
         Node::List(items)
     }
 
-    fn map(entries: Vec<(String, Self)>) -> Self {
-        Node::Map(entries.into_iter().map(|(key, value)| (Cow::Owned(key), value)).collect())
+    fn map(entries: Vec<(&'a str, Self)>) -> Self {
+        Node::Map(entries.into_iter().map(|(key, value)| (Cow::Borrowed(key), value)).collect())
     }
 }
 

@@ -5,59 +5,60 @@
 
 use super::{Actions, Condition, POLICY_VERSION, PolicyDocument, Principal, Resources, Statement, Text};
 
-/// A JSON-shaped tree whose maps keep the order they are built in.
-pub trait Tree: Sized {
-    fn string(s: &str) -> Self;
+/// A JSON-shaped tree whose maps keep the order they are built in. Keys and strings are
+/// borrowed from the document (or `'static`), so a tree that borrows them allocates none.
+pub trait Tree<'a>: Sized {
+    fn string(s: &'a str) -> Self;
     fn list(items: Vec<Self>) -> Self;
-    fn map(entries: Vec<(String, Self)>) -> Self;
+    fn map(entries: Vec<(&'a str, Self)>) -> Self;
 }
 
 /// `{"Version": ..., "Statement": [...]}`.
-pub fn document<'a, N: Tree>(doc: &'a PolicyDocument, text: &dyn Fn(&'a Text) -> N) -> N {
+pub fn document<'a, N: Tree<'a>>(doc: &'a PolicyDocument, text: &dyn Fn(&'a Text) -> N) -> N {
     let statements = doc.statements.iter().map(|s| statement(s, text)).collect();
-    N::map(vec![("Version".to_owned(), N::string(POLICY_VERSION)), ("Statement".to_owned(), N::list(statements))])
+    N::map(vec![("Version", N::string(POLICY_VERSION)), ("Statement", N::list(statements))])
 }
 
-fn texts<'a, N: Tree>(list: &'a [Text], text: &dyn Fn(&'a Text) -> N) -> N {
+fn texts<'a, N: Tree<'a>>(list: &'a [Text], text: &dyn Fn(&'a Text) -> N) -> N {
     N::list(list.iter().map(text).collect())
 }
 
-fn strings<N: Tree>(list: &[String]) -> N {
+fn strings<'a, N: Tree<'a>>(list: &'a [String]) -> N {
     N::list(list.iter().map(|s| N::string(s)).collect())
 }
 
 /// One statement, keys in the order people write them.
-pub fn statement<'a, N: Tree>(s: &'a Statement, text: &dyn Fn(&'a Text) -> N) -> N {
+pub fn statement<'a, N: Tree<'a>>(s: &'a Statement, text: &dyn Fn(&'a Text) -> N) -> N {
     let mut entries = Vec::new();
     if let Some(sid) = &s.sid {
-        entries.push(("Sid".to_owned(), N::string(sid)));
+        entries.push(("Sid", N::string(sid)));
     }
-    entries.push(("Effect".to_owned(), N::string(s.effect.as_str())));
+    entries.push(("Effect", N::string(s.effect.as_str())));
     if let Some(p) = &s.principal {
         let principal = match p {
-            Principal::Service(services) => ("Service".to_owned(), strings(services)),
-            Principal::Aws(arns) => ("AWS".to_owned(), texts(arns, text)),
+            Principal::Service(services) => ("Service", strings(services)),
+            Principal::Aws(arns) => ("AWS", texts(arns, text)),
         };
-        entries.push(("Principal".to_owned(), N::map(vec![principal])));
+        entries.push(("Principal", N::map(vec![principal])));
     }
     entries.push(match &s.actions {
-        Actions::Action(a) => ("Action".to_owned(), strings(a)),
-        Actions::NotAction(a) => ("NotAction".to_owned(), strings(a)),
+        Actions::Action(a) => ("Action", strings(a)),
+        Actions::NotAction(a) => ("NotAction", strings(a)),
     });
     match &s.resources {
-        Some(Resources::Resource(r)) => entries.push(("Resource".to_owned(), texts(r, text))),
-        Some(Resources::NotResource(r)) => entries.push(("NotResource".to_owned(), texts(r, text))),
+        Some(Resources::Resource(r)) => entries.push(("Resource", texts(r, text))),
+        Some(Resources::NotResource(r)) => entries.push(("NotResource", texts(r, text))),
         None => {}
     }
     if !s.conditions.is_empty() {
-        entries.push(("Condition".to_owned(), conditions(&s.conditions, text)));
+        entries.push(("Condition", conditions(&s.conditions, text)));
     }
     N::map(entries)
 }
 
 /// `{"StringEquals": {"key": [values]}}`, operators and keys in first-seen order; a single value
 /// is written as a scalar.
-fn conditions<'a, N: Tree>(conditions: &'a [Condition], text: &dyn Fn(&'a Text) -> N) -> N {
+fn conditions<'a, N: Tree<'a>>(conditions: &'a [Condition], text: &dyn Fn(&'a Text) -> N) -> N {
     let mut by_operator: Vec<(&str, Vec<&Condition>)> = Vec::new();
     for c in conditions {
         match by_operator.iter_mut().find(|(op, _)| *op == c.operator) {
@@ -75,26 +76,11 @@ fn conditions<'a, N: Tree>(conditions: &'a [Condition], text: &dyn Fn(&'a Text) 
                         [one] => text(one),
                         many => texts(many, text),
                     };
-                    (c.key.clone(), value)
+                    (c.key.as_str(), value)
                 })
                 .collect();
-            (op.to_owned(), N::map(keys))
+            (op, N::map(keys))
         })
         .collect();
     N::map(operators)
-}
-
-impl Tree for serde_json::Value {
-    fn string(s: &str) -> Self {
-        serde_json::Value::String(s.to_owned())
-    }
-
-    fn list(items: Vec<Self>) -> Self {
-        serde_json::Value::Array(items)
-    }
-
-    /// Keys given twice keep the last value, as a JSON reader would.
-    fn map(entries: Vec<(String, Self)>) -> Self {
-        serde_json::Value::Object(entries.into_iter().collect())
-    }
 }

@@ -185,7 +185,7 @@ impl Sizer<'_> {
 #[derive(Debug, Clone, Copy)]
 struct Size(usize);
 
-impl iam_json::Tree for Size {
+impl iam_json::Tree<'_> for Size {
     fn string(s: &str) -> Self {
         Size(string_size(s))
     }
@@ -194,7 +194,7 @@ impl iam_json::Tree for Size {
         Size(list_size(items.into_iter().map(|s| s.0)))
     }
 
-    fn map(entries: Vec<(String, Self)>) -> Self {
+    fn map(entries: Vec<(&str, Self)>) -> Self {
         Size(object_size(entries.iter().map(|(key, value)| entry_size(key, value.0))))
     }
 }
@@ -238,6 +238,22 @@ mod tests {
     use super::*;
     use crate::model::Effect;
     use serde_json::Value;
+
+    /// The document as a JSON reader sees it, to compare sizes with (the tests' only use).
+    impl iam_json::Tree<'_> for Value {
+        fn string(s: &str) -> Self {
+            Value::String(s.to_owned())
+        }
+
+        fn list(items: Vec<Self>) -> Self {
+            Value::Array(items)
+        }
+
+        /// Keys given twice keep the last value, as a JSON reader would.
+        fn map(entries: Vec<(&str, Self)>) -> Self {
+            Value::Object(entries.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
+        }
+    }
 
     /// A text with every deploy-time value at its longest, as the sizer counts it.
     fn longest(sizer: &Sizer<'_>, t: &Text) -> String {

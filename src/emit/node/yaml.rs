@@ -1,0 +1,304 @@
+//! The one YAML writer: block style, a sequence indented under its key, strings on one line,
+//! plain where a YAML 1.1 reader reads them back as the same string and double-quoted elsewhere
+//! (the rules and the layout of serde-saphyr's `prefer_block_scalars: false,
+//! compact_list_indent: false`, which this writer replaced for speed; the golden files hold its
+//! output).
+
+use super::{Node, indent};
+
+/// A top-level node and a final newline.
+pub(super) fn document(node: &Node<'_>, out: &mut String) {
+    match node {
+        Node::Map(entries) if !entries.is_empty() => {
+            for (key, v) in entries {
+                entry(key, v, 0, out);
+            }
+        }
+        Node::List(items) if !items.is_empty() => {
+            for item in items {
+                list_item(item, 0, out);
+            }
+        }
+        scalar => {
+            inline(scalar, out);
+            out.push('\n');
+        }
+    }
+}
+
+/// `key: value` at `level`, ending with a newline; a non-empty map or list goes on the
+/// following lines, one level deeper.
+pub fn entry(key: &str, v: &Node<'_>, level: usize, out: &mut String) {
+    indent(level, out);
+    key_scalar(key, out);
+    out.push(':');
+    rest(v, level, out);
+}
+
+/// What follows `key:` or `- ` of a map entry at `level`.
+fn rest(v: &Node<'_>, level: usize, out: &mut String) {
+    match v {
+        Node::Map(entries) if !entries.is_empty() => {
+            out.push('\n');
+            for (key, v) in entries {
+                entry(key, v, level + 1, out);
+            }
+        }
+        Node::List(items) if !items.is_empty() => {
+            out.push('\n');
+            for item in items {
+                list_item(item, level + 1, out);
+            }
+        }
+        scalar => {
+            out.push(' ');
+            inline(scalar, out);
+            out.push('\n');
+        }
+    }
+}
+
+/// `- item` at `level`: a map's first entry on the dash's line, the others under it.
+fn list_item(item: &Node<'_>, level: usize, out: &mut String) {
+    indent(level, out);
+    out.push_str("- ");
+    match item {
+        Node::Map(entries) if !entries.is_empty() => {
+            for (i, (key, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    indent(level + 1, out);
+                }
+                key_scalar(key, out);
+                out.push(':');
+                rest(v, level + 1, out);
+            }
+        }
+        Node::List(items) if !items.is_empty() => {
+            for (i, nested) in items.iter().enumerate() {
+                if i == 0 {
+                    // `- - x`: the nested list starts on the dash's line.
+                    let mut line = String::new();
+                    list_item(nested, level + 1, &mut line);
+                    out.push_str(line.trim_start());
+                } else {
+                    list_item(nested, level + 1, out);
+                }
+            }
+        }
+        scalar => {
+            inline(scalar, out);
+            out.push('\n');
+        }
+    }
+}
+
+/// A scalar, or an empty collection (`[]`, `{}`), on the current line.
+fn inline(node: &Node<'_>, out: &mut String) {
+    match node {
+        Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Node::Str(s) if plain_value(s) => out.push_str(s),
+        Node::Str(s) => quoted(s, out),
+        Node::List(_) => out.push_str("[]"),
+        Node::Map(_) => out.push_str("{}"),
+        Node::Json(text) => out.push_str(text),
+    }
+}
+
+fn key_scalar(key: &str, out: &mut String) {
+    if plain_key(key) { out.push_str(key) } else { quoted(key, out) }
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// A double-quoted scalar with YAML's escapes.
+fn quoted(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\0' => out.push_str("\\0"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            '\u{FEFF}' => out.push_str("\\uFEFF"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if u32::from(c) <= 0xFF && c.is_control() => out.push_str(&format!("\\x{:02X}", u32::from(c))),
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Whether a reader would take the plain scalar `s` for something other than the string:
+/// null, a YAML 1.1 boolean (`y`, `on`, ...), a number (decimal, octal, hex, binary,
+/// base 60, with `_`), a date, or a merge key.
+fn ambiguous(s: &str) -> bool {
+    const WORDS: [&str; 18] = [
+        "", "~", "null", "true", "false", "yes", "no", "y", "n", "on", "off", "nan", "inf", "+inf", "-inf", ".inf",
+        "-.inf", "+.inf",
+    ];
+    (s.len() <= 5 && WORDS.iter().any(|w| s.eq_ignore_ascii_case(w)))
+        || s.eq_ignore_ascii_case(".nan")
+        || matches!(s, "<<" | "=")
+        || (s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '_'))
+            && (numeric(s) || timestamp(s)))
+}
+
+fn digits(s: &str, radix: u32, underscores: bool) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_digit(radix) || (underscores && c == '_'))
+}
+
+/// Number syntax of YAML 1.1 and 1.2, generously (a string that merely looks numeric is
+/// quoted, which costs nothing).
+fn numeric(s: &str) -> bool {
+    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '_')) {
+        return false;
+    }
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if let Some(rest) = unsigned.strip_prefix("0x").or_else(|| unsigned.strip_prefix("0X")) {
+        return digits(rest, 16, true);
+    }
+    if let Some(rest) = ["0b", "0B", "0o", "0O"].iter().find_map(|p| unsigned.strip_prefix(p)) {
+        let rest = rest.strip_prefix(['+', '-']).unwrap_or(rest);
+        return digits(rest, 8, true);
+    }
+    // Base 60 (`1:30`, `190:20:30.15`).
+    if unsigned.contains(':') {
+        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let mut parts = whole.split(':');
+        let first = parts.next().unwrap_or_default();
+        return digits(first, 10, true)
+            && parts.all(|p| (1..=2).contains(&p.len()) && digits(p, 10, false))
+            && (fraction.is_empty() || digits(fraction, 10, true));
+    }
+    let mantissa = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => {
+            if !digits(e.strip_prefix(['+', '-']).unwrap_or(e), 10, true) {
+                return false;
+            }
+            m
+        }
+        None => unsigned,
+    };
+    match mantissa.split_once('.') {
+        Some((whole, fraction)) => {
+            (whole.is_empty() || digits(whole, 10, true))
+                && fraction.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+                && !(whole.is_empty() && fraction.is_empty())
+        }
+        None => digits(mantissa, 10, true),
+    }
+}
+
+/// `2012-10-17`, `2001-12-14t21:59:43.10-05:00` and the like.
+fn timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let run = |from: usize| b[from.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let year = run(0);
+    if year != 4 || b.get(4) != Some(&b'-') {
+        return false;
+    }
+    let month = run(5);
+    if !(1..=2).contains(&month) || b.get(5 + month) != Some(&b'-') {
+        return false;
+    }
+    let day = run(6 + month);
+    (1..=2).contains(&day)
+}
+
+fn starts_document_marker(s: &str) -> bool {
+    s.strip_prefix("---")
+        .or_else(|| s.strip_prefix("..."))
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_whitespace()))
+}
+
+fn comment_start(s: &str) -> bool {
+    s.match_indices('#').any(|(i, _)| s[..i].chars().next_back().is_some_and(char::is_whitespace))
+}
+
+/// The bytes that mean nothing to YAML inside a plain scalar that starts with a letter
+/// (`#` only after a space, `: ` only together).
+const QUIET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_'
+                    | b'.'
+                    | b'/'
+                    | b':'
+                    | b'*'
+                    | b'$'
+                    | b'{'
+                    | b'}'
+                    | b'('
+                    | b')'
+                    | b'@'
+                    | b'='
+                    | b'+'
+                    | b','
+                    | b' '
+                    | b'#'
+            );
+        c += 1;
+    }
+    table
+};
+
+/// Whether a string value can be written plain.
+fn plain_value(s: &str) -> bool {
+    let b = s.as_bytes();
+    // Most values (names, ARNs, actions, descriptions) start with a letter and hold only
+    // characters that mean nothing to YAML there: one pass over the bytes decides them.
+    if b.first().is_some_and(u8::is_ascii_alphabetic) && !matches!(b.last(), Some(b' ' | b':')) {
+        let mut prev = 0;
+        let quiet = b.iter().all(|&c| {
+            let ok = QUIET[usize::from(c)] && !(prev == b':' && c == b' ') && !(prev == b' ' && c == b'#');
+            prev = c;
+            ok
+        });
+        if quiet {
+            return b.len() > 5 || !ambiguous(s);
+        }
+    }
+    if ambiguous(s) || starts_document_marker(s) {
+        return false;
+    }
+    if b.first().is_some_and(u8::is_ascii_whitespace) || b.last().is_some_and(u8::is_ascii_whitespace) {
+        return false;
+    }
+    match b {
+        [b'-' | b'?', second, ..] if second.is_ascii_whitespace() => return false,
+        [b'-' | b'?']
+        | [
+            b',' | b':' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%'
+            | b'@' | b'`',
+            ..,
+        ] => return false,
+        _ => {}
+    }
+    if s.contains(": ") || s.trim().ends_with(':') {
+        return false;
+    }
+    !s.chars().any(needs_escape) && !comment_start(s)
+}
+
+/// Whether a map key can be written plain: as a value, and without `:` or the characters a
+/// flow collection would read as structure.
+fn plain_key(s: &str) -> bool {
+    !s.bytes().any(|c| matches!(c, b':' | b',' | b'[' | b']' | b'{' | b'}')) && plain_value(s)
+}
