@@ -78,6 +78,29 @@ pub trait Emitter: Send + Sync {
     fn emit_in(&self, render: &Render<'_>) -> Result<Vec<Artifact>, EmitError> {
         self.emit(render.model())
     }
+    /// [`Emitter::emit_in`], each file handed to `sink` as soon as it is made, so that a render
+    /// never holds all its files in memory; the same files in the same order. An emitter of
+    /// several files overrides it to make them one at a time.
+    fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
+        for artifact in self.emit_in(render)? {
+            sink.file(&artifact.path, &artifact.contents);
+        }
+        Ok(())
+    }
+}
+
+/// Where [`Emitter::emit_to`] puts the files it makes, one at a time: the output folder's
+/// staging, or a list in memory. A sink keeps its own failures (a full disk) for whoever reads
+/// it afterwards.
+pub trait Sink {
+    /// One whole file: its path relative to the output folder, and its bytes.
+    fn file(&mut self, path: &str, contents: &str);
+}
+
+impl Sink for Vec<Artifact> {
+    fn file(&mut self, path: &str, contents: &str) {
+        self.push(Artifact { path: path.to_owned(), contents: contents.to_owned() });
+    }
 }
 
 /// One model rendered by several emitters: the model, and what is derived from it once for all
