@@ -11,7 +11,7 @@ use crate::check::{Code, Diagnostic, Diagnostics, lint, report};
 use crate::cli::{
     CheckArgs, Cli, Command, EmitterDirs, InitArgs, InitOrchestrator, ModelArgs, RenderArgs, ReportFormat,
 };
-use crate::emit::{Artifact, Emitter, ModelDocument, Registry, Render, Sink};
+use crate::emit::{Artifact, Chunks, EmitError, Emitter, ModelDocument, Registry, Render, Sink};
 use crate::input::{self, InputError};
 use crate::model::Model;
 use crate::output;
@@ -306,6 +306,20 @@ struct Staged<'w> {
 impl Sink for Staged<'_> {
     fn file(&mut self, path: &str, contents: &str) {
         self.writer.add(self.emitter, path, contents.as_bytes());
+    }
+
+    fn stream(
+        &mut self,
+        path: &str,
+        write: &mut dyn FnMut(&mut Chunks<'_>) -> Result<(), EmitError>,
+    ) -> Result<(), EmitError> {
+        let mut file = self.writer.create(self.emitter, path);
+        let mut to = |text: &str| file.write(text.as_bytes());
+        let mut chunks = Chunks::new(Some(&mut to));
+        write(&mut chunks)?;
+        chunks.finish();
+        self.writer.close(file);
+        Ok(())
     }
 }
 

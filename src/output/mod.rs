@@ -21,6 +21,7 @@ mod switch;
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
@@ -216,30 +217,61 @@ impl Writer {
     /// Stages one file that `emitter` made, and checks the place it goes to. A refusal is kept
     /// for [`Writer::commit`], which then writes nothing.
     pub fn add(&mut self, emitter: &str, path: &str, contents: &[u8]) {
+        let mut file = self.create(emitter, path);
+        file.write(contents);
+        self.close(file);
+    }
+
+    /// Starts staging a file that `emitter` makes, to be written in pieces and given back to
+    /// [`Writer::close`]. A path refused is kept for [`Writer::commit`]; its bytes go nowhere.
+    pub fn create(&mut self, emitter: &str, path: &str) -> NewFileWriter {
+        let mut file = NewFileWriter {
+            emitter: emitter.to_owned(),
+            path: path.to_owned(),
+            refused: true,
+            to: fsx::Hashing::new(Box::new(std::io::sink())),
+            shown: PathBuf::new(),
+            error: None,
+        };
         if !manifest::is_plain(emitter) {
             self.errors.push(Error::BadName(emitter.escape_debug().to_string()));
-            return;
+            return file;
         }
         if let Err(e) = check_new_path(&self.plan.files, emitter, path) {
             self.errors.push(e);
+            return file;
+        }
+        file.refused = false;
+        if let Some(staging) = self.staging.as_mut()
+            && !self.broken
+        {
+            match staging.new_file(path) {
+                Ok((staged, shown)) => {
+                    file.to.inner = Box::new(staged);
+                    file.shown = shown;
+                }
+                Err(e) => file.error = Some(e),
+            }
+        }
+        file
+    }
+
+    /// Ends a file begun by [`Writer::create`]: records its hash and checks the place it goes to.
+    pub fn close(&mut self, file: NewFileWriter) {
+        if file.refused {
             return;
         }
-        let hash = match self.staging.as_mut() {
-            Some(staging) if !self.broken => match staging.add(path, contents) {
-                Ok(hash) => hash,
-                Err(e) => {
-                    self.broken = true;
-                    self.errors.push(e);
-                    return;
-                }
-            },
-            _ => fsx::hash(contents),
-        };
-        if let Err(e) = self.check_place(path, &hash) {
+        if let Some(e) = file.error {
+            self.broken = true;
+            self.errors.push(e);
+            return;
+        }
+        let hash = file.to.finish();
+        if let Err(e) = self.check_place(&file.path, &hash) {
             self.errors.push(e);
         }
-        self.written.push(path.to_owned());
-        self.plan.files.insert(path.to_owned(), Entry { emitter: emitter.to_owned(), hash });
+        self.plan.files.insert(file.path.clone(), Entry { emitter: file.emitter, hash });
+        self.written.push(file.path);
     }
 
     /// What is at `path` now may be replaced by a file of this hash: a missing name, or a file
@@ -330,6 +362,31 @@ impl Drop for Writer {
             if std::fs::remove_dir(dir).is_err() {
                 break;
             }
+        }
+    }
+}
+
+/// A file being staged (see [`Writer::create`]), hashed as it is written; the first write error is
+/// kept for [`Writer::close`].
+pub struct NewFileWriter {
+    emitter: String,
+    path: String,
+    /// Refused before staging: nothing is written, nothing recorded.
+    refused: bool,
+    to: fsx::Hashing<Box<dyn Write>>,
+    /// The staged file, as messages show it.
+    shown: PathBuf,
+    error: Option<Error>,
+}
+
+impl NewFileWriter {
+    /// Appends bytes to the file.
+    pub fn write(&mut self, bytes: &[u8]) {
+        if self.error.is_some() || self.refused {
+            return;
+        }
+        if let Err(e) = self.to.write_all(bytes) {
+            self.error = Some(Error::io("write", &self.shown)(e));
         }
     }
 }

@@ -22,7 +22,6 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::hash::{BuildHasher, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::fsx::{self, Kind};
@@ -86,19 +85,19 @@ impl Staging {
         fsx::write_new(&at, bytes).and_then(|()| fsx::sync_file(&at)).map_err(Error::io("write", self.shown.join(rel)))
     }
 
-    /// Writes a new file into `new/` (flushed by [`apply`], with all the others) and returns its hash.
-    pub(crate) fn add(&mut self, path: &str, bytes: &[u8]) -> Result<String, Error> {
+    /// Creates a new file in `new/` (flushed by [`apply`], with all the others), and how
+    /// messages show it.
+    pub(crate) fn new_file(&mut self, path: &str) -> Result<(fs::File, PathBuf), Error> {
         let at = self.path(NEW).join(path);
-        let shown = || self.shown.join(NEW).join(path);
         if let Some(parent) = at.parent()
             && !self.dirs.contains(parent)
         {
             fs::create_dir_all(parent).map_err(Error::io("create", self.shown.join(NEW)))?;
             self.dirs.insert(parent.to_path_buf());
         }
-        let mut file = fsx::Hashing::new(fsx::create_new(&at).map_err(Error::io("write", shown()))?);
-        file.write_all(bytes).map_err(Error::io("write", shown()))?;
-        Ok(file.finish())
+        let shown = self.shown.join(NEW).join(path);
+        let file = fsx::create_new(&at).map_err(Error::io("write", &shown))?;
+        Ok((file, shown))
     }
 
     pub(crate) fn remove(&self) -> Result<(), Error> {

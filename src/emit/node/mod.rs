@@ -151,10 +151,15 @@ pub fn to_yaml(node: &Node<'_>) -> Result<String, EmitError> {
 pub fn to_yaml_documents(nodes: &[Node<'_>]) -> Result<String, EmitError> {
     let mut out = String::new();
     for node in nodes {
-        out.push_str("---\n");
-        yaml::document(node, &mut out);
+        yaml_document(node, &mut out);
     }
     Ok(out)
+}
+
+/// One YAML document of several: `---`, then the document (as [`to_yaml_documents`] writes each).
+pub fn yaml_document(node: &Node<'_>, out: &mut String) {
+    out.push_str("---\n");
+    yaml::document(node, out);
 }
 
 /// Two spaces per level, for both writers.
