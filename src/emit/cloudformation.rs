@@ -30,7 +30,7 @@ use crate::model::{AccessScope, Index, ManagedPolicy, Model, Part, Role, RoleId,
 
 use super::node::{Node, key_value_tags, yaml};
 use super::policy;
-use super::{Artifact, EmitError, Emitter};
+use super::{Artifact, EmitError, Emitter, Render, Sink};
 
 /// Outputs in one template.
 pub const TEMPLATE_OUTPUTS_MAX: usize = 200;
@@ -53,17 +53,29 @@ impl Emitter for CloudFormation {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        let ix = model.index();
-        let names = model.role_names();
-        let whole = Stack { stem: String::new(), roles: model.roles.iter().collect(), service_linked_role: true };
-        if whole.fits_by_count(model, &ix) {
-            let contents = whole.write(model, &ix, &names, None)?;
-            if contents.len() <= TEMPLATE_BYTES_MAX {
-                return Ok(vec![Artifact { path: "cloudformation.yaml".to_owned(), contents }]);
-            }
-        }
-        split(model, &ix, &names)
+        let mut files = Vec::new();
+        write(model, &mut files)?;
+        Ok(files)
     }
+
+    fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
+        write(render.model(), sink)
+    }
+}
+
+/// The one template, or the stacks, each handed to `sink` as soon as it is written.
+fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
+    let ix = model.index();
+    let names = model.role_names();
+    let whole = Stack { stem: String::new(), roles: model.roles.iter().collect(), service_linked_role: true };
+    if whole.fits_by_count(model, &ix) {
+        let contents = whole.write(model, &ix, &names, None)?;
+        if contents.len() <= TEMPLATE_BYTES_MAX {
+            sink.file("cloudformation.yaml", &contents);
+            return Ok(());
+        }
+    }
+    split(model, &ix, &names, sink)
 }
 
 /// The logical id of a role's resource: `admin-platform` + `Role` → `AdminPlatformRole`.
@@ -206,7 +218,12 @@ impl<'a> Stack<'a> {
 }
 
 /// The stacks of a spec past one template's limits, as files of `cloudformation/`.
-fn split(model: &Model, ix: &Index<'_>, names: &BTreeMap<RoleId, String>) -> Result<Vec<Artifact>, EmitError> {
+fn split(
+    model: &Model,
+    ix: &Index<'_>,
+    names: &BTreeMap<RoleId, String>,
+    sink: &mut dyn Sink,
+) -> Result<(), EmitError> {
     let is_core = |r: &&Role| matches!(r.kind, RoleKind::Admin | RoleKind::Execution);
     let core: Vec<Vec<&Role>> = model.roles.iter().filter(is_core).map(|r| vec![r]).collect();
     // A team: the roles of one `scientists[]` entry (its own and its pod role), in spec order.
@@ -234,7 +251,6 @@ fn split(model: &Model, ix: &Index<'_>, names: &BTreeMap<RoleId, String>) -> Res
         stacks.push(Stack { stem: format!("teams-{:03}", i + 1), roles, service_linked_role: false });
     }
 
-    let mut artifacts = Vec::with_capacity(stacks.len() + 1);
     for stack in &stacks {
         let contents = stack.write(model, ix, names, Some(&stack.stem))?;
         if contents.len() > TEMPLATE_BYTES_MAX {
@@ -244,10 +260,10 @@ fn split(model: &Model, ix: &Index<'_>, names: &BTreeMap<RoleId, String>) -> Res
                 contents.len()
             )));
         }
-        artifacts.push(Artifact { path: format!("cloudformation/{}.yaml", stack.stem), contents });
+        sink.file(&format!("cloudformation/{}.yaml", stack.stem), &contents);
     }
-    artifacts.push(Artifact { path: "cloudformation/deploy.sh".to_owned(), contents: deploy_script(model, &stacks) });
-    Ok(artifacts)
+    sink.file("cloudformation/deploy.sh", &deploy_script(model, &stacks));
+    Ok(())
 }
 
 /// Packs groups of roles, in order, into stacks of at most `per_stack` groups that each fit a
