@@ -106,7 +106,8 @@ impl Texts<'_> {
         let mut sub = String::new();
         for part in &t.0 {
             match part {
-                Part::Lit(s) => sub.push_str(&s.replace("${", "${!")),
+                Part::Lit(s) if s.contains("${") => sub.push_str(&s.replace("${", "${!")),
+                Part::Lit(s) => sub.push_str(s),
                 Part::Partition => sub.push_str("${AWS::Partition}"),
                 Part::Region => sub.push_str("${AWS::Region}"),
                 Part::Account => sub.push_str("${AWS::AccountId}"),

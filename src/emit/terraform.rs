@@ -87,7 +87,8 @@ enum Place {
 /// A literal string as a Terraform template: `${` → `$${`, `%{` → `%%{`. A `$` at the very end
 /// that an interpolation follows would read as the escape `$${`, so it is written `${"$"}`.
 fn template(lit: &str, interpolation_follows: bool) -> String {
-    let mut out = lit.replace("${", "$${").replace("%{", "%%{");
+    // Most literals hold no `{`: copied once rather than through two replacements.
+    let mut out = if lit.contains('{') { lit.replace("${", "$${").replace("%{", "%%{") } else { lit.to_owned() };
     if interpolation_follows && out.ends_with('$') {
         out.pop();
         out.push_str("${\"$\"}");
