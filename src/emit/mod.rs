@@ -1,7 +1,9 @@
 //! Emitters: backends that render a checked model into the files of one format.
 //!
-//! An emitter is pure: it returns [`Artifact`]s and never writes, reads the environment or the
-//! clock; only the command line writes, and it writes all or nothing.
+//! An emitter is pure: it returns [`Artifact`]s, or hands them one at a time to a [`Sink`]
+//! ([`Emitter::emit_to`], large files in pieces), and never writes, reads the environment or the
+//! clock; only the command line writes, staging each file as it comes, and it writes all or
+//! nothing.
 //!
 //! The [`Registry`] is open: the built-in emitters are added by one call, and anything else that
 //! implements [`Emitter`] (a [`TemplateEmitter`] from a user's folder) by [`Registry::register`],
