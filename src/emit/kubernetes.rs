@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{self, Model, ObjectMeta, PolicyRule, RbacRole, RoleBinding};
 
-use super::node::{Node, yaml_document};
+use super::node::yaml::Stream;
 use super::{Artifact, EmitError, Emitter, Render, Sink};
 
 /// The file this emitter writes.
@@ -69,7 +69,8 @@ fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
             ));
         }
         each_document(k, &mut |doc| {
-            yaml_document(&doc, &mut out.text);
+            out.text.push_str("---\n");
+            doc.write(&mut Stream::map_at(0, &mut out.text));
             out.spill();
         });
         Ok(())
@@ -78,19 +79,19 @@ fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
 
 /// Every object of the model, each once, in the order they apply.
 #[cfg(test)]
-fn documents(k: &model::Kubernetes) -> Vec<Node<'_>> {
+fn documents(k: &model::Kubernetes) -> Vec<Doc<'_>> {
     let mut docs = Vec::new();
     each_document(k, &mut |doc| docs.push(doc));
     docs
 }
 
 /// Every object of the model, each once, in the order they apply, one at a time.
-fn each_document<'k>(k: &'k model::Kubernetes, each: &mut dyn FnMut(Node<'k>)) {
+fn each_document<'k>(k: &'k model::Kubernetes, each: &mut dyn FnMut(Doc<'k>)) {
     for ns in &k.namespaces {
-        each(object("v1", "Namespace", &ns.meta));
+        each(Doc::Object("v1", "Namespace", &ns.meta));
     }
     for sa in &k.service_accounts {
-        each(object("v1", "ServiceAccount", &sa.meta));
+        each(Doc::Object("v1", "ServiceAccount", &sa.meta));
     }
     // The RoleBindings to each Role, by (namespace, role name), in model order.
     let mut to_role: BTreeMap<(Option<&str>, &str), Vec<usize>> = BTreeMap::new();
@@ -101,59 +102,125 @@ fn each_document<'k>(k: &'k model::Kubernetes, each: &mut dyn FnMut(Node<'k>)) {
     }
     let mut bound = vec![false; k.role_bindings.len()];
     for role in &k.roles {
-        each(rbac_role("Role", role));
+        each(Doc::Role("Role", role));
         for &i in to_role.remove(&(role.meta.namespace.as_deref(), role.meta.name.as_str())).unwrap_or_default().iter()
         {
-            each(rbac_binding("RoleBinding", &k.role_bindings[i]));
+            each(Doc::Binding("RoleBinding", &k.role_bindings[i]));
             bound[i] = true;
         }
     }
     for role in &k.cluster_roles {
-        each(rbac_role("ClusterRole", role));
+        each(Doc::Role("ClusterRole", role));
     }
     // A RoleBinding to a ClusterRole follows the ClusterRoles; our model makes none today.
     for (rb, _) in k.role_bindings.iter().zip(&bound).filter(|(_, b)| !**b) {
-        each(rbac_binding("RoleBinding", rb));
+        each(Doc::Binding("RoleBinding", rb));
     }
     for b in &k.cluster_role_bindings {
-        each(rbac_binding("ClusterRoleBinding", b));
+        each(Doc::Binding("ClusterRoleBinding", b));
     }
 }
 
-/// `apiVersion`, `kind` and `metadata`, in the order `kubectl` prints them.
-fn object<'a>(api_version: &'a str, kind: &'a str, meta: &'a ObjectMeta) -> Node<'a> {
-    let mut metadata = Node::map().with("name", &meta.name).with_opt("namespace", meta.namespace.as_deref());
-    if !meta.labels.is_empty() {
-        metadata
-            .insert("labels", Node::Map(meta.labels.iter().map(|(k, v)| (k.as_str().into(), Node::from(v))).collect()));
+/// One object of `rbac.yaml`, by kind, written straight from the model.
+enum Doc<'k> {
+    /// `apiVersion`, `kind` and `metadata` only.
+    Object(&'static str, &'static str, &'k ObjectMeta),
+    /// A Role or ClusterRole.
+    Role(&'static str, &'k RbacRole),
+    /// A RoleBinding or ClusterRoleBinding.
+    Binding(&'static str, &'k RoleBinding),
+}
+
+impl Doc<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Doc::Object(_, kind, _) | Doc::Role(kind, _) | Doc::Binding(kind, _) => kind,
+        }
     }
-    Node::map().with("apiVersion", api_version).with("kind", kind).with("metadata", metadata)
+
+    fn meta(&self) -> &ObjectMeta {
+        match self {
+            Doc::Object(_, _, meta) => meta,
+            Doc::Role(_, role) => &role.meta,
+            Doc::Binding(_, b) => &b.meta,
+        }
+    }
+
+    /// The object's keys, in the order `kubectl` prints them.
+    fn write(&self, s: &mut Stream<'_>) {
+        let api_version = match self {
+            Doc::Object(api_version, ..) => api_version,
+            Doc::Role(..) | Doc::Binding(..) => RBAC_API_VERSION,
+        };
+        s.entry("apiVersion", api_version);
+        s.entry("kind", self.kind());
+        let meta = self.meta();
+        s.key("metadata");
+        s.map();
+        s.entry("name", &meta.name);
+        if let Some(namespace) = &meta.namespace {
+            s.entry("namespace", namespace);
+        }
+        if !meta.labels.is_empty() {
+            s.key("labels");
+            s.map();
+            for (k, v) in &meta.labels {
+                s.entry(k, v);
+            }
+            s.end();
+        }
+        s.end();
+        match self {
+            Doc::Object(..) => {}
+            Doc::Role(_, role) => {
+                s.key("rules");
+                s.list();
+                for r in &role.rules {
+                    rule(r, s);
+                }
+                s.end();
+            }
+            Doc::Binding(_, b) => {
+                s.key("roleRef");
+                s.map();
+                s.entry("apiGroup", &b.role_ref.api_group);
+                s.entry("kind", &b.role_ref.kind);
+                s.entry("name", &b.role_ref.name);
+                s.end();
+                s.key("subjects");
+                s.list();
+                for subject in &b.subjects {
+                    s.map();
+                    s.entry("apiGroup", &subject.api_group);
+                    s.entry("kind", &subject.kind);
+                    s.entry("name", &subject.name);
+                    s.end();
+                }
+                s.end();
+            }
+        }
+    }
 }
 
-fn rbac_role<'a>(kind: &'a str, role: &'a RbacRole) -> Node<'a> {
-    object(RBAC_API_VERSION, kind, &role.meta).with("rules", Node::List(role.rules.iter().map(rule).collect()))
-}
-
-fn rule(r: &PolicyRule) -> Node<'_> {
-    let mut node =
-        Node::map().with("apiGroups", Node::strings(&r.api_groups)).with("resources", Node::strings(&r.resources));
+fn rule(r: &PolicyRule, s: &mut Stream<'_>) {
+    s.map();
+    strings("apiGroups", &r.api_groups, s);
+    strings("resources", &r.resources, s);
     if !r.resource_names.is_empty() {
-        node.insert("resourceNames", Node::strings(&r.resource_names));
+        strings("resourceNames", &r.resource_names, s);
     }
-    node.with("verbs", Node::strings(&r.verbs))
+    strings("verbs", &r.verbs, s);
+    s.end();
 }
 
-fn rbac_binding<'a>(kind: &'a str, b: &'a RoleBinding) -> Node<'a> {
-    let role_ref = Node::map()
-        .with("apiGroup", &b.role_ref.api_group)
-        .with("kind", &b.role_ref.kind)
-        .with("name", &b.role_ref.name);
-    let subjects = b
-        .subjects
-        .iter()
-        .map(|s| Node::map().with("apiGroup", &s.api_group).with("kind", &s.kind).with("name", &s.name))
-        .collect();
-    object(RBAC_API_VERSION, kind, &b.meta).with("roleRef", role_ref).with("subjects", Node::List(subjects))
+/// `key:` and a list of strings.
+fn strings(key: &str, items: &[String], s: &mut Stream<'_>) {
+    s.key(key);
+    s.list();
+    for item in items {
+        s.str(item);
+    }
+    s.end();
 }
 
 #[cfg(test)]
@@ -171,13 +238,8 @@ mod tests {
         - { name: cv, trustedPrincipals: ['111122223333'], namespace: vision }\n\
         executionRoles: [{ name: w }]\n";
 
-    fn kind_and_name(doc: &Node) -> (String, String) {
-        let Node::Map(entries) = doc else { panic!("not a map") };
-        let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-        let Some(Node::Str(kind)) = get("kind") else { panic!("no kind") };
-        let Some(Node::Map(meta)) = get("metadata") else { panic!("no metadata") };
-        let Some((_, Node::Str(name))) = meta.iter().find(|(k, _)| k == "name") else { panic!("no name") };
-        (kind.into_owned(), name.to_string())
+    fn kind_and_name(doc: &Doc) -> (String, String) {
+        (doc.kind().to_owned(), doc.meta().name.clone())
     }
 
     #[test]
