@@ -11,7 +11,7 @@ use crate::check::{Code, Diagnostic, Diagnostics, lint, report};
 use crate::cli::{
     CheckArgs, Cli, Command, EmitterDirs, InitArgs, InitOrchestrator, ModelArgs, RenderArgs, ReportFormat,
 };
-use crate::emit::{Artifact, Emitter, ModelDocument, Registry, Render};
+use crate::emit::{Artifact, Chunks, EmitError, Emitter, ModelDocument, Registry, Render, Sink};
 use crate::input::{self, InputError};
 use crate::model::Model;
 use crate::output;
@@ -219,11 +219,13 @@ pub fn select<'r>(
 
 /// Renders a model through the selected emitters, all in memory: each file with the emitter that
 /// made it. One [`Render`] for [`select`] and this, so that what the emitters share is built once.
+/// (`render` into a folder stages each file as it is made instead.)
 pub fn emit_all(emitters: &[&dyn Emitter], render: &Render<'_>) -> Result<Vec<(String, Artifact)>, Failure> {
     let mut artifacts = Vec::new();
     for emitter in emitters {
-        let files = emitter
-            .emit_in(render)
+        let mut files = Vec::new();
+        emitter
+            .emit_to(render, &mut files)
             .map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
         artifacts.extend(files.into_iter().map(|file| (emitter.name().to_owned(), file)));
     }
@@ -243,12 +245,10 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let registry = registry(&args.emitters)?;
     let shared = Render::new(&model);
     let selection = select(&registry, &shared, &args.formats)?;
-    let artifacts = emit_all(&selection.emitters, &shared)?;
-    // What the emitters shared (the template context, as large as the model) is not needed to write.
-    drop(shared);
     let notes: Vec<String> = selection.skipped.iter().map(|(name, why)| format!("skipped {name}: {why}")).collect();
 
     if args.out.as_os_str() == "-" {
+        let artifacts = emit_all(&selection.emitters, &shared)?;
         let [(_, artifact)] = artifacts.as_slice() else {
             return Err(Failure::new(
                 Exit::Usage,
@@ -268,15 +268,21 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // The formats this run speaks for: the ones it renders, and the ones `all` found do not apply.
     let scope: Vec<&str> =
         selection.emitters.iter().map(|e| e.name()).chain(selection.skipped.iter().map(|(n, _)| n.as_str())).collect();
-    let files = artifacts
-        .iter()
-        .map(|(emitter, a)| output::NewFile { emitter, path: &a.path, contents: a.contents.as_bytes() })
-        .collect();
-    let request = output::Request { out: &args.out, spec: &model.name, files, scope, force: args.force };
-    let outcome = output::write(&request).map_err(|errors| Failure {
+    let refused = |errors: Vec<output::Error>| Failure {
         exit: Exit::Runtime,
         lines: errors.iter().map(|e| format!("error: {e}")).collect(),
-    })?;
+    };
+    // Each file is staged as soon as it is made and dropped: the render is never all in memory.
+    let mut writer = output::Writer::open(&args.out, &model.name, args.force).map_err(refused)?;
+    for emitter in &selection.emitters {
+        let mut staged = Staged { writer: &mut writer, emitter: emitter.name() };
+        emitter
+            .emit_to(&shared, &mut staged)
+            .map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
+    }
+    // What the emitters shared (the template context, as large as the model) is not needed to switch.
+    drop(shared);
+    let outcome = writer.commit(&scope).map_err(refused)?;
     let shown = |path: &str| args.out.join(path).display().to_string();
     let mut lines = outcome.recovered.iter().map(|note| format!("note: {note}")).collect::<Vec<_>>();
     lines.extend(outcome.written.iter().map(|path| format!("wrote {}", shown(path))));
@@ -289,6 +295,32 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         let _ = writeln!(console.stderr, "{line}");
     }
     Ok(())
+}
+
+/// The files of one emitter, staged into the output folder as they come.
+struct Staged<'w> {
+    writer: &'w mut output::Writer,
+    emitter: &'w str,
+}
+
+impl Sink for Staged<'_> {
+    fn file(&mut self, path: &str, contents: &str) {
+        self.writer.add(self.emitter, path, contents.as_bytes());
+    }
+
+    fn stream(
+        &mut self,
+        path: &str,
+        write: &mut dyn FnMut(&mut Chunks<'_>) -> Result<(), EmitError>,
+    ) -> Result<(), EmitError> {
+        let mut file = self.writer.create(self.emitter, path);
+        let mut to = |text: &str| file.write(text.as_bytes());
+        let mut chunks = Chunks::new(Some(&mut to));
+        write(&mut chunks)?;
+        chunks.finish();
+        self.writer.close(file);
+        Ok(())
+    }
 }
 
 fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {

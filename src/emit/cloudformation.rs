@@ -23,14 +23,16 @@
 //! policy naming a role that does not exist yet, so each stack deploys on its own, and no stack
 //! is pinned by another's imports. The core stacks go first because HyperPod needs them first.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::limits::CLOUDFORMATION_RESOURCES_MAX;
 use crate::model::{AccessScope, Index, ManagedPolicy, Model, Part, Role, RoleId, RoleKind, Text, names};
 
-use super::node::{Node, key_value_tags, yaml};
+use super::node::Node;
+use super::node::yaml::{self, Stream};
 use super::policy;
-use super::{Artifact, EmitError, Emitter};
+use super::{Artifact, EmitError, Emitter, Render, Sink};
 
 /// Outputs in one template.
 pub const TEMPLATE_OUTPUTS_MAX: usize = 200;
@@ -53,17 +55,29 @@ impl Emitter for CloudFormation {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        let ix = model.index();
-        let names = model.role_names();
-        let whole = Stack { stem: String::new(), roles: model.roles.iter().collect(), service_linked_role: true };
-        if whole.fits_by_count(model, &ix) {
-            let contents = whole.write(model, &ix, &names, None)?;
-            if contents.len() <= TEMPLATE_BYTES_MAX {
-                return Ok(vec![Artifact { path: "cloudformation.yaml".to_owned(), contents }]);
-            }
-        }
-        split(model, &ix, &names)
+        let mut files = Vec::new();
+        write(model, &mut files)?;
+        Ok(files)
     }
+
+    fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
+        write(render.model(), sink)
+    }
+}
+
+/// The one template, or the stacks, each handed to `sink` as soon as it is written.
+fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
+    let ix = model.index();
+    let names = model.role_names();
+    let whole = Stack { stem: String::new(), roles: model.roles.iter().collect(), service_linked_role: true };
+    if whole.fits_by_count(model, &ix) {
+        let contents = whole.write(model, &ix, &names, None)?;
+        if contents.len() <= TEMPLATE_BYTES_MAX {
+            sink.file("cloudformation.yaml", &contents);
+            return Ok(());
+        }
+    }
+    split(model, &ix, &names, sink)
 }
 
 /// The logical id of a role's resource: `admin-platform` + `Role` → `AdminPlatformRole`.
@@ -82,19 +96,44 @@ impl Texts<'_> {
     /// else `Fn::GetAtt` for a lone role ARN of this template, else `Fn::Sub` with pseudo
     /// parameters, `${Role.Arn}`, a role of another stack by the ARN its name gives, and
     /// `${!var}` for IAM policy variables (and for any literal `${`).
-    fn text(&self, t: &Text) -> Node<'static> {
+    fn text<'t>(&self, t: &'t Text) -> Node<'t> {
+        match self.resolve(t) {
+            Written::Plain(literal) => Node::from(literal),
+            Written::GetAtt(id) => Node::map().with("Fn::GetAtt", Node::strings([id, "Arn".to_owned()])),
+            Written::Sub(sub) => Node::map().with("Fn::Sub", sub),
+        }
+    }
+
+    /// [`Texts::text`] written as the value of `s`.
+    fn write(&self, t: &Text, s: &mut Stream<'_>) {
+        match self.resolve(t) {
+            Written::Plain(literal) => s.str(&literal),
+            Written::GetAtt(id) => get_att(&id, s),
+            Written::Sub(sub) => {
+                s.map();
+                s.entry("Fn::Sub", &sub);
+                s.end();
+            }
+        }
+    }
+
+    fn resolve<'t>(&self, t: &'t Text) -> Written<'t> {
+        if let [Part::Lit(literal)] = t.0.as_slice() {
+            return Written::Plain(Cow::Borrowed(literal));
+        }
         if let Some(literal) = t.as_literal() {
-            return Node::from(literal);
+            return Written::Plain(Cow::Owned(literal));
         }
         if let [Part::RoleArn(id)] = t.0.as_slice()
             && self.is_local(id)
         {
-            return Node::map().with("Fn::GetAtt", Node::strings([logical(id, "Role"), "Arn".to_owned()]));
+            return Written::GetAtt(logical(id, "Role"));
         }
         let mut sub = String::new();
         for part in &t.0 {
             match part {
-                Part::Lit(s) => sub.push_str(&s.replace("${", "${!")),
+                Part::Lit(s) if s.contains("${") => sub.push_str(&s.replace("${", "${!")),
+                Part::Lit(s) => sub.push_str(s),
                 Part::Partition => sub.push_str("${AWS::Partition}"),
                 Part::Region => sub.push_str("${AWS::Region}"),
                 Part::Account => sub.push_str("${AWS::AccountId}"),
@@ -103,10 +142,14 @@ impl Texts<'_> {
                     let name = self.names.get(id).map_or(id.0.as_str(), String::as_str);
                     sub.push_str(&format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{name}"));
                 }
-                Part::PolicyVar(v) => sub.push_str(&format!("${{!{v}}}")),
+                Part::PolicyVar(v) => {
+                    sub.push_str("${!");
+                    sub.push_str(v);
+                    sub.push('}');
+                }
             }
         }
-        Node::map().with("Fn::Sub", sub)
+        Written::Sub(sub)
     }
 
     fn is_local(&self, id: &RoleId) -> bool {
@@ -114,8 +157,46 @@ impl Texts<'_> {
     }
 }
 
-fn reference(logical_id: String) -> Node<'static> {
-    Node::map().with("Ref", logical_id)
+/// A [`Text`] as one template writes it.
+enum Written<'t> {
+    Plain(Cow<'t, str>),
+    /// `Fn::GetAtt` of the ARN of the role with this logical id.
+    GetAtt(String),
+    Sub(String),
+}
+
+/// `{Fn::GetAtt: [logical_id, Arn]}` as the value of `s`.
+fn get_att(logical_id: &str, s: &mut Stream<'_>) {
+    s.map();
+    s.key("Fn::GetAtt");
+    s.list();
+    s.str(logical_id);
+    s.str("Arn");
+    s.end();
+    s.end();
+}
+
+/// `{Ref: logical_id}` as the value of `s`.
+fn reference(logical_id: &str, s: &mut Stream<'_>) {
+    s.map();
+    s.entry("Ref", logical_id);
+    s.end();
+}
+
+/// `Tags` as IAM and CloudFormation write them, `[{Key, Value}]` in key order; nothing for none.
+fn tags(tags: &BTreeMap<String, String>, s: &mut Stream<'_>) {
+    if tags.is_empty() {
+        return;
+    }
+    s.key("Tags");
+    s.list();
+    for (k, v) in tags {
+        s.map();
+        s.entry("Key", k);
+        s.entry("Value", v);
+        s.end();
+    }
+    s.end();
 }
 
 /// The roles of one template, with everything each brings along.
@@ -174,39 +255,54 @@ impl<'a> Stack<'a> {
         }
         if let (true, Some(slr)) = (self.service_linked_role, &model.service_linked_role) {
             // Other clusters of the account use it too: deleting or replacing the stack keeps it.
-            resources.add(
-                "HyperPodServiceLinkedRole",
-                Node::map()
-                    .with("Type", "AWS::IAM::ServiceLinkedRole")
-                    .with("DeletionPolicy", "Retain")
-                    .with("UpdateReplacePolicy", "Retain")
-                    .with(
-                        "Properties",
-                        Node::map().with("AWSServiceName", &slr.aws_service_name).with("Description", &slr.description),
-                    ),
-            )?;
+            let mut s = resources.add("HyperPodServiceLinkedRole", "AWS::IAM::ServiceLinkedRole")?;
+            s.entry("DeletionPolicy", "Retain");
+            s.entry("UpdateReplacePolicy", "Retain");
+            s.key("Properties");
+            s.map();
+            s.entry("AWSServiceName", &slr.aws_service_name);
+            s.entry("Description", &slr.description);
+            s.end();
         }
         let mut out = resources.finish();
         if !self.roles.is_empty() {
             out.push_str("Outputs:\n");
         }
+        let mut s = Stream::map_at(1, &mut out);
+        let mut key = String::new();
+        let mut description = String::new();
         for role in &self.roles {
             let id = logical(&role.id, "Role");
-            let arn = Node::map()
-                .with("Description", format!("ARN of {}", role.role_name))
-                .with("Value", Node::map().with("Fn::GetAtt", Node::strings([id.as_str(), "Arn"])));
-            yaml::entry(&format!("{id}Arn"), &arn, 1, &mut out);
-            let name = Node::map()
-                .with("Description", format!("Name of {}", role.role_name))
-                .with("Value", reference(id.clone()));
-            yaml::entry(&format!("{id}Name"), &name, 1, &mut out);
+            for (what, suffix) in [("ARN of ", "Arn"), ("Name of ", "Name")] {
+                key.clear();
+                key.push_str(&id);
+                key.push_str(suffix);
+                s.key(&key);
+                s.map();
+                description.clear();
+                description.push_str(what);
+                description.push_str(&role.role_name);
+                s.entry("Description", &description);
+                s.key("Value");
+                if suffix == "Arn" {
+                    get_att(&id, &mut s)
+                } else {
+                    reference(&id, &mut s)
+                }
+                s.end();
+            }
         }
         Ok(out)
     }
 }
 
 /// The stacks of a spec past one template's limits, as files of `cloudformation/`.
-fn split(model: &Model, ix: &Index<'_>, names: &BTreeMap<RoleId, String>) -> Result<Vec<Artifact>, EmitError> {
+fn split(
+    model: &Model,
+    ix: &Index<'_>,
+    names: &BTreeMap<RoleId, String>,
+    sink: &mut dyn Sink,
+) -> Result<(), EmitError> {
     let is_core = |r: &&Role| matches!(r.kind, RoleKind::Admin | RoleKind::Execution);
     let core: Vec<Vec<&Role>> = model.roles.iter().filter(is_core).map(|r| vec![r]).collect();
     // A team: the roles of one `scientists[]` entry (its own and its pod role), in spec order.
@@ -234,7 +330,6 @@ fn split(model: &Model, ix: &Index<'_>, names: &BTreeMap<RoleId, String>) -> Res
         stacks.push(Stack { stem: format!("teams-{:03}", i + 1), roles, service_linked_role: false });
     }
 
-    let mut artifacts = Vec::with_capacity(stacks.len() + 1);
     for stack in &stacks {
         let contents = stack.write(model, ix, names, Some(&stack.stem))?;
         if contents.len() > TEMPLATE_BYTES_MAX {
@@ -244,10 +339,10 @@ fn split(model: &Model, ix: &Index<'_>, names: &BTreeMap<RoleId, String>) -> Res
                 contents.len()
             )));
         }
-        artifacts.push(Artifact { path: format!("cloudformation/{}.yaml", stack.stem), contents });
+        sink.file(&format!("cloudformation/{}.yaml", stack.stem), &contents);
     }
-    artifacts.push(Artifact { path: "cloudformation/deploy.sh".to_owned(), contents: deploy_script(model, &stacks) });
-    Ok(artifacts)
+    sink.file("cloudformation/deploy.sh", &deploy_script(model, &stacks));
+    Ok(())
 }
 
 /// Packs groups of roles, in order, into stacks of at most `per_stack` groups that each fit a
@@ -325,15 +420,20 @@ struct Resources {
 }
 
 impl Resources {
-    fn add(&mut self, logical_id: &str, resource: Node<'_>) -> Result<(), EmitError> {
+    /// Starts resource `logical_id` of type `kind`: the returned stream is inside its map, after
+    /// `Type`, for the rest of its keys.
+    fn add(&mut self, logical_id: &str, kind: &str) -> Result<Stream<'_>, EmitError> {
         if !self.seen.insert(logical_id.to_owned()) {
             return Err(EmitError::NameCollision(logical_id.to_owned()));
         }
         if self.seen.len() == 1 {
             self.out.push_str("Resources:\n");
         }
-        yaml::entry(logical_id, &resource, 1, &mut self.out);
-        Ok(())
+        let mut s = Stream::map_at(1, &mut self.out);
+        s.key(logical_id);
+        s.map();
+        s.entry("Type", kind);
+        Ok(s)
     }
 
     /// The template so far, with `Resources: {}` if nothing was added.
@@ -346,7 +446,7 @@ impl Resources {
 }
 
 /// `Metadata.checkov.skip` for the findings a policy causes on purpose, each with its reason.
-fn checkov_skips(policy: &ManagedPolicy) -> Option<Node<'_>> {
+fn checkov_skips(policy: &ManagedPolicy, s: &mut Stream<'_>) {
     let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for waiver in policy.document.statements.iter().flat_map(|s| &s.waivers) {
         let list = reasons.entry(&waiver.check).or_default();
@@ -354,11 +454,24 @@ fn checkov_skips(policy: &ManagedPolicy) -> Option<Node<'_>> {
             list.push(&waiver.reason);
         }
     }
-    (!reasons.is_empty()).then(|| {
-        let skips =
-            reasons.into_iter().map(|(id, why)| Node::map().with("id", id).with("comment", why.join("; "))).collect();
-        Node::map().with("checkov", Node::map().with("skip", Node::List(skips)))
-    })
+    if reasons.is_empty() {
+        return;
+    }
+    s.key("Metadata");
+    s.map();
+    s.key("checkov");
+    s.map();
+    s.key("skip");
+    s.list();
+    for (id, why) in reasons {
+        s.map();
+        s.entry("id", id);
+        s.entry("comment", &why.join("; "));
+        s.end();
+    }
+    s.end();
+    s.end();
+    s.end();
 }
 
 fn role_resources<'a>(
@@ -368,81 +481,111 @@ fn role_resources<'a>(
     texts: &Texts<'_>,
     resources: &mut Resources,
 ) -> Result<(), EmitError> {
-    let text = |t: &Text| texts.text(t);
+    let text = |t: &'a Text| texts.text(t);
     let role_id = logical(&role.id, "Role");
-    let mut props = Node::map()
-        .with("RoleName", &role.role_name)
-        .with("Description", &role.description)
-        .with("AssumeRolePolicyDocument", policy::document(&role.trust, &text));
+    let mut s = resources.add(&role_id, "AWS::IAM::Role")?;
+    s.key("Properties");
+    s.map();
+    s.entry("RoleName", &role.role_name);
+    s.entry("Description", &role.description);
+    s.key("AssumeRolePolicyDocument");
+    s.node(&policy::document(&role.trust, &text));
     if !role.managed_policy_arns.is_empty() {
-        props.insert("ManagedPolicyArns", Node::List(role.managed_policy_arns.iter().map(&text).collect()));
+        s.key("ManagedPolicyArns");
+        s.list();
+        for arn in &role.managed_policy_arns {
+            texts.write(arn, &mut s);
+        }
+        s.end();
     }
-    props = props
-        .with_opt("PermissionsBoundary", role.permissions_boundary.as_ref().map(&text))
-        .with_opt("Tags", key_value_tags(&model.tags));
-    resources.add(&role_id, Node::map().with("Type", "AWS::IAM::Role").with("Properties", props))?;
+    if let Some(boundary) = &role.permissions_boundary {
+        s.key("PermissionsBoundary");
+        texts.write(boundary, &mut s);
+    }
+    tags(&model.tags, &mut s);
+    s.end();
 
     for (i, p) in ix.policies_of(&role.id).iter().enumerate() {
         let suffix = if i == 0 { "Policy".to_owned() } else { format!("Policy{}", i + 1) };
-        let roles = Node::List(p.roles.iter().map(|r| reference(logical(r, "Role"))).collect());
-        resources.add(
-            &logical(&role.id, &suffix),
-            Node::map().with("Type", "AWS::IAM::ManagedPolicy").with_opt("Metadata", checkov_skips(p)).with(
-                "Properties",
-                Node::map()
-                    .with("ManagedPolicyName", &p.policy_name)
-                    .with("Description", &p.description)
-                    .with("PolicyDocument", policy::document(&p.document, &text))
-                    .with("Roles", roles),
-            ),
-        )?;
+        let mut s = resources.add(&logical(&role.id, &suffix), "AWS::IAM::ManagedPolicy")?;
+        checkov_skips(p, &mut s);
+        s.key("Properties");
+        s.map();
+        s.entry("ManagedPolicyName", &p.policy_name);
+        s.entry("Description", &p.description);
+        s.key("PolicyDocument");
+        s.node(&policy::document(&p.document, &text));
+        s.key("Roles");
+        s.list();
+        for r in &p.roles {
+            reference(&logical(r, "Role"), &mut s);
+        }
+        s.end();
+        s.end();
     }
 
     let cluster_name = model.cluster.eks_cluster_name.as_deref().unwrap_or_default();
+    let arn = Text(vec![Part::RoleArn(role.id.clone())]);
     for entry in ix.access_entries_of(&role.id) {
-        let mut props = Node::map()
-            .with("ClusterName", cluster_name)
-            .with("PrincipalArn", text(&Text(vec![Part::RoleArn(role.id.clone())])))
-            .with("Type", entry.entry_type.as_str());
+        let mut s = resources.add(&logical(&role.id, "AccessEntry"), "AWS::EKS::AccessEntry")?;
+        s.key("Properties");
+        s.map();
+        s.entry("ClusterName", cluster_name);
+        s.key("PrincipalArn");
+        texts.write(&arn, &mut s);
+        s.entry("Type", entry.entry_type.as_str());
         if !entry.kubernetes_groups.is_empty() {
-            props.insert("KubernetesGroups", Node::strings(&entry.kubernetes_groups));
+            s.key("KubernetesGroups");
+            strings(&entry.kubernetes_groups, &mut s);
         }
         if !entry.access_policies.is_empty() {
-            let policies = entry
-                .access_policies
-                .iter()
-                .map(|p| {
-                    let scope = match &p.scope {
-                        AccessScope::Cluster => Node::map().with("Type", "cluster"),
-                        AccessScope::Namespace(ns) => {
-                            Node::map().with("Type", "namespace").with("Namespaces", Node::strings(ns))
-                        }
-                    };
-                    Node::map().with("PolicyArn", text(&p.policy_arn)).with("AccessScope", scope)
-                })
-                .collect();
-            props.insert("AccessPolicies", Node::List(policies));
+            s.key("AccessPolicies");
+            s.list();
+            for p in &entry.access_policies {
+                s.map();
+                s.key("PolicyArn");
+                texts.write(&p.policy_arn, &mut s);
+                s.key("AccessScope");
+                s.map();
+                match &p.scope {
+                    AccessScope::Cluster => s.entry("Type", "cluster"),
+                    AccessScope::Namespace(ns) => {
+                        s.entry("Type", "namespace");
+                        s.key("Namespaces");
+                        strings(ns, &mut s);
+                    }
+                }
+                s.end();
+                s.end();
+            }
+            s.end();
         }
-        props = props.with_opt("Tags", key_value_tags(&model.tags));
-        resources.add(
-            &logical(&role.id, "AccessEntry"),
-            Node::map().with("Type", "AWS::EKS::AccessEntry").with("Properties", props),
-        )?;
+        tags(&model.tags, &mut s);
+        s.end();
     }
 
     for assoc in ix.pod_identity_of(&role.id) {
-        let props = Node::map()
-            .with("ClusterName", cluster_name)
-            .with("Namespace", &assoc.namespace)
-            .with("ServiceAccount", &assoc.service_account)
-            .with("RoleArn", text(&Text(vec![Part::RoleArn(role.id.clone())])))
-            .with_opt("Tags", key_value_tags(&model.tags));
-        resources.add(
-            &logical(&role.id, "PodIdentityAssociation"),
-            Node::map().with("Type", "AWS::EKS::PodIdentityAssociation").with("Properties", props),
-        )?;
+        let mut s = resources.add(&logical(&role.id, "PodIdentityAssociation"), "AWS::EKS::PodIdentityAssociation")?;
+        s.key("Properties");
+        s.map();
+        s.entry("ClusterName", cluster_name);
+        s.entry("Namespace", &assoc.namespace);
+        s.entry("ServiceAccount", &assoc.service_account);
+        s.key("RoleArn");
+        texts.write(&arn, &mut s);
+        tags(&model.tags, &mut s);
+        s.end();
     }
     Ok(())
+}
+
+/// A list of strings as the value of `s`.
+fn strings(items: &[String], s: &mut Stream<'_>) {
+    s.list();
+    for item in items {
+        s.str(item);
+    }
+    s.end();
 }
 
 #[cfg(test)]
@@ -453,19 +596,18 @@ mod tests {
     fn texts_render_as_plain_getatt_or_sub() {
         let names = BTreeMap::from([(RoleId("exec-compute".into()), "t-exec-compute".to_owned())]);
         let all = Texts { local: None, names: &names };
-        let text = |t: &Text| all.text(t);
-        assert_eq!(text(&Text::lit("*")), Node::Str("*".into()));
+        assert_eq!(all.text(&Text::lit("*")), Node::Str("*".into()));
         let arn = Text(vec![Part::RoleArn(RoleId("exec-compute".into()))]);
-        assert_eq!(text(&arn), Node::map().with("Fn::GetAtt", Node::strings(["ExecComputeRole", "Arn"])));
+        assert_eq!(all.text(&arn), Node::map().with("Fn::GetAtt", Node::strings(["ExecComputeRole", "Arn"])));
         let session = Text::pattern("arn:{P}:ssm:{R}:{A}:session/${aws:userid}-*");
         assert_eq!(
-            text(&session),
+            all.text(&session),
             Node::map()
                 .with("Fn::Sub", "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:session/${!aws:userid}-*")
         );
         // Literal with a policy variable needs no Fn::Sub and no escape.
         let literal = Text::pattern("arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*");
-        assert_eq!(text(&literal), Node::Str("arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*".into()));
+        assert_eq!(all.text(&literal), Node::Str("arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*".into()));
         // A role of another stack: the ARN its fixed name gives.
         let elsewhere = Texts { local: Some(BTreeSet::new()), names: &names };
         assert_eq!(

@@ -1,7 +1,9 @@
 //! Emitters: backends that render a checked model into the files of one format.
 //!
-//! An emitter is pure: it returns [`Artifact`]s and never writes, reads the environment or the
-//! clock; only the command line writes, and it writes all or nothing.
+//! An emitter is pure: it returns [`Artifact`]s, or hands them one at a time to a [`Sink`]
+//! ([`Emitter::emit_to`], large files in pieces), and never writes, reads the environment or the
+//! clock; only the command line writes, staging each file as it comes, and it writes all or
+//! nothing.
 //!
 //! The [`Registry`] is open: the built-in emitters are added by one call, and anything else that
 //! implements [`Emitter`] (a [`TemplateEmitter`] from a user's folder) by [`Registry::register`],
@@ -77,6 +79,97 @@ pub trait Emitter: Send + Sync {
     /// [`Emitter::emit`] within a render of several emitters; the same files.
     fn emit_in(&self, render: &Render<'_>) -> Result<Vec<Artifact>, EmitError> {
         self.emit(render.model())
+    }
+    /// [`Emitter::emit_in`], each file handed to `sink` as soon as it is made, so that a render
+    /// never holds all its files in memory; the same files in the same order. An emitter of
+    /// several files overrides it to make them one at a time.
+    fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
+        for artifact in self.emit_in(render)? {
+            sink.file(&artifact.path, &artifact.contents);
+        }
+        Ok(())
+    }
+}
+
+/// Where [`Emitter::emit_to`] puts the files it makes, one at a time: the output folder's
+/// staging, or a list in memory. A sink keeps its own failures (a full disk) for whoever reads
+/// it afterwards.
+pub trait Sink {
+    /// One whole file: its path relative to the output folder, and its text.
+    fn file(&mut self, path: &str, contents: &str);
+    /// A file written in pieces by `write` (see [`Chunks`]), so that a large file need not be
+    /// held whole; by default it is gathered and given to [`Sink::file`].
+    fn stream(
+        &mut self,
+        path: &str,
+        write: &mut dyn FnMut(&mut Chunks<'_>) -> Result<(), EmitError>,
+    ) -> Result<(), EmitError> {
+        self.file(path, &Chunks::whole(write)?);
+        Ok(())
+    }
+}
+
+impl Sink for Vec<Artifact> {
+    fn file(&mut self, path: &str, contents: &str) {
+        self.push(Artifact { path: path.to_owned(), contents: contents.to_owned() });
+    }
+
+    fn stream(
+        &mut self,
+        path: &str,
+        write: &mut dyn FnMut(&mut Chunks<'_>) -> Result<(), EmitError>,
+    ) -> Result<(), EmitError> {
+        // Kept, not copied.
+        self.push(Artifact { path: path.to_owned(), contents: Chunks::whole(write)? });
+        Ok(())
+    }
+}
+
+/// The text of a file being written in pieces: an emitter appends to [`Chunks::text`] (the YAML
+/// and JSON writers of [`node`] write into a `String`) and calls [`Chunks::spill`] after each
+/// whole piece (a resource, a document), which hands the text on to where it goes once it holds
+/// [`Chunks::SIZE`] bytes, so that the buffer stays small and is reused.
+pub struct Chunks<'s> {
+    pub text: String,
+    to: Option<&'s mut dyn FnMut(&str)>,
+}
+
+impl<'s> Chunks<'s> {
+    /// How many bytes are gathered before they are handed on.
+    pub const SIZE: usize = 64 * 1024;
+
+    /// Text handed on to `to`, or, with `None`, gathered whole (see [`Chunks::finish`]).
+    pub fn new(to: Option<&'s mut dyn FnMut(&str)>) -> Chunks<'s> {
+        let capacity = if to.is_some() { 2 * Self::SIZE } else { 0 };
+        Chunks { text: String::with_capacity(capacity), to }
+    }
+
+    /// The whole text `write` writes, gathered.
+    pub fn whole(write: &mut dyn FnMut(&mut Chunks<'_>) -> Result<(), EmitError>) -> Result<String, EmitError> {
+        let mut chunks = Chunks::new(None);
+        write(&mut chunks)?;
+        Ok(chunks.finish())
+    }
+
+    /// Hands the text on if it holds [`Chunks::SIZE`] bytes or more.
+    pub fn spill(&mut self) {
+        if self.text.len() >= Self::SIZE
+            && let Some(to) = &mut self.to
+        {
+            to(&self.text);
+            self.text.clear();
+        }
+    }
+
+    /// Hands the rest on; returns the whole text when there is nowhere to hand it.
+    pub fn finish(mut self) -> String {
+        match &mut self.to {
+            Some(to) => {
+                to(&self.text);
+                String::new()
+            }
+            None => self.text,
+        }
     }
 }
 
@@ -271,6 +364,25 @@ mod tests {
         let origins: Vec<String> = registry.entries().map(|(_, o)| o.to_string()).collect();
         assert_eq!(origins[0], "the program using the library");
         assert_eq!(origins[4], "built-in template, emitters/access-report");
+    }
+
+    #[test]
+    fn chunks_hand_on_whole_pieces_once_full_and_the_rest_at_the_end() {
+        let mut handed = Vec::new();
+        let mut to = |text: &str| handed.push(text.len());
+        let mut chunks = Chunks::new(Some(&mut to));
+        chunks.text.push_str(&"x".repeat(Chunks::SIZE - 1));
+        chunks.spill();
+        chunks.text.push_str("yy");
+        chunks.spill();
+        chunks.text.push('z');
+        chunks.spill();
+        assert_eq!(chunks.finish(), "", "everything was handed on");
+        assert_eq!(handed, [Chunks::SIZE + 1, 1]);
+        let mut whole = Chunks::new(None);
+        whole.text.push_str(&"x".repeat(Chunks::SIZE + 1));
+        whole.spill();
+        assert_eq!(whole.finish().len(), Chunks::SIZE + 1, "with nowhere to go, the text is kept whole");
     }
 
     #[test]

@@ -41,8 +41,8 @@ use crate::model::{
 
 use crate::model::text::is_policy_variable;
 
-use super::node::{Node, json, to_json};
-use super::{Artifact, EmitError, Emitter};
+use super::node::{Node, json};
+use super::{Artifact, Chunks, EmitError, Emitter, Render, Sink};
 
 /// The Terraform emitter.
 pub struct Terraform;
@@ -57,10 +57,18 @@ impl Emitter for Terraform {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        let config = Config::new(model).build()?;
-        Ok(vec![Artifact { path: "main.tf.json".to_owned(), contents: to_json(&config)? }])
+        let mut files = Vec::new();
+        files.stream(FILE, &mut |out| Config::new(model).write(out))?;
+        Ok(files)
+    }
+
+    fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
+        sink.stream(FILE, &mut |out| Config::new(render.model()).write(out))
     }
 }
+
+/// The file this emitter writes.
+const FILE: &str = "main.tf.json";
 
 const PARTITION: &str = "${data.aws_partition.current.partition}";
 const REGION: &str = "${data.aws_region.current.region}";
@@ -79,7 +87,8 @@ enum Place {
 /// A literal string as a Terraform template: `${` → `$${`, `%{` → `%%{`. A `$` at the very end
 /// that an interpolation follows would read as the escape `$${`, so it is written `${"$"}`.
 fn template(lit: &str, interpolation_follows: bool) -> String {
-    let mut out = lit.replace("${", "$${").replace("%{", "%%{");
+    // Most literals hold no `{`: copied once rather than through two replacements.
+    let mut out = if lit.contains('{') { lit.replace("${", "$${").replace("%{", "%%{") } else { lit.to_owned() };
     if interpolation_follows && out.ends_with('$') {
         out.pop();
         out.push_str("${\"$\"}");
@@ -127,37 +136,69 @@ fn managed_suffix(arn: &Text) -> String {
     }
 }
 
-/// `resource` or `data` blocks, grouped by type in order of first use, refusing an address given
-/// twice. Each block is written as JSON as soon as it is added (at its depth in the
-/// configuration, `"<block>": {"<type>": {"<name>": ...}}`), so no tree of the configuration is
-/// held.
-#[derive(Default)]
-struct Blocks {
-    /// Per type, its blocks written so far, without the closing brace.
-    types: Vec<(String, String)>,
+/// A top-level entry of the configuration (`data`, `resource`, `output`) written as its entries
+/// come, straight into the file: its key is written with its first entry (an empty section is
+/// left out), and `resource` and `data` blocks are grouped by type, refusing an address given
+/// twice. A type's blocks are made one after another, so each type is written whole before the
+/// next starts; no tree of the configuration is held.
+struct Section {
+    key: &'static str,
+    /// Whether the key and its first entry are written.
+    open: bool,
+    /// The type whose blocks are being written, and the ones written before it.
+    kind: Option<String>,
+    done: BTreeSet<String>,
     seen: BTreeSet<String>,
 }
 
-impl Blocks {
+impl Section {
     /// The depth of a block's name in the configuration.
     const DEPTH: usize = 3;
 
-    fn add(&mut self, kind: &str, name: &str, body: Node<'_>) -> Result<(), EmitError> {
+    fn new(key: &'static str) -> Section {
+        Section { key, open: false, kind: None, done: BTreeSet::new(), seen: BTreeSet::new() }
+    }
+
+    /// Starts an entry of the section (the section itself first, if needed).
+    fn next_entry(&mut self, out: &mut String) {
+        out.push_str(",\n");
+        if !self.open {
+            json::key_of(self.key, 1, out);
+            out.push_str("{\n");
+            self.open = true;
+        }
+    }
+
+    /// An entry that is not a block: `"current": {}` of a data source, an output.
+    fn entry(&mut self, out: &mut Chunks<'_>, name: &str, body: &Node<'_>) {
+        self.next_entry(&mut out.text);
+        json::entry(name, body, Self::DEPTH - 1, &mut out.text);
+        out.spill();
+    }
+
+    fn add(&mut self, out: &mut Chunks<'_>, kind: &str, name: &str, body: Node<'_>) -> Result<(), EmitError> {
         let address = format!("{kind}.{name}");
         if !self.seen.insert(address.clone()) {
             return Err(EmitError::NameCollision(address));
         }
-        let i = match self.types.iter().position(|(t, _)| t == kind) {
-            Some(i) => {
-                self.types[i].1.push_str(",\n");
-                i
+        let text = &mut out.text;
+        if self.kind.as_deref() == Some(kind) {
+            text.push_str(",\n");
+        } else {
+            if let Some(done) = self.kind.take() {
+                json::close(Self::DEPTH - 1, '}', text);
+                self.done.insert(done);
             }
-            None => {
-                self.types.push((kind.to_owned(), String::from("{\n")));
-                self.types.len() - 1
+            if self.done.contains(kind) {
+                return Err(EmitError::Serialize(format!("the `{kind}` blocks are not made one after another")));
             }
-        };
-        json::entry(name, &body, Self::DEPTH, &mut self.types[i].1);
+            self.next_entry(text);
+            json::key_of(kind, Self::DEPTH - 1, text);
+            text.push_str("{\n");
+            self.kind = Some(kind.to_owned());
+        }
+        json::entry(name, &body, Self::DEPTH, text);
+        out.spill();
         Ok(())
     }
 
@@ -173,15 +214,47 @@ impl Blocks {
         candidate
     }
 
-    /// The types and their blocks, as entries of the `resource` or `data` map.
-    fn entries(self) -> Vec<(String, Node<'static>)> {
-        let close = format!("\n{}}}", "  ".repeat(Self::DEPTH - 1));
-        self.types.into_iter().map(|(kind, written)| (kind, Node::Json(written + &close))).collect()
+    /// Closes the open type and the section, if any.
+    fn finish(self, out: &mut Chunks<'_>) {
+        if self.kind.is_some() {
+            json::close(Self::DEPTH - 1, '}', &mut out.text);
+        }
+        if self.open {
+            json::close(1, '}', &mut out.text);
+        }
     }
+}
 
-    fn node(self) -> Node<'static> {
-        Node::Map(self.entries().into_iter().map(|(k, v)| (k.into(), v)).collect())
+/// Whether the texts this emitter writes use the partition, the region and the account: the data
+/// sources that give them are declared before the first text is written. (The role ARNs a text
+/// may hold use none of them.)
+fn symbols(model: &Model) -> [bool; 3] {
+    let mut used = [false; 3];
+    let mut see = |t: &Text| {
+        for part in &t.0 {
+            match part {
+                Part::Partition => used[0] = true,
+                Part::Region => used[1] = true,
+                Part::Account => used[2] = true,
+                _ => {}
+            }
+        }
+    };
+    let documents = model.roles.iter().map(|r| &r.trust).chain(model.policies.iter().map(|p| &p.document));
+    for statement in documents.flat_map(|d| &d.statements) {
+        if let Some(Principal::Aws(arns)) = &statement.principal {
+            arns.iter().for_each(&mut see);
+        }
+        if let Some(Resources::Resource(r) | Resources::NotResource(r)) = &statement.resources {
+            r.iter().for_each(&mut see);
+        }
+        statement.conditions.iter().flat_map(|c| &c.values).for_each(&mut see);
     }
+    for role in &model.roles {
+        role.permissions_boundary.iter().chain(&role.managed_policy_arns).for_each(&mut see);
+    }
+    model.access_entries.iter().flat_map(|e| &e.access_policies).map(|p| &p.policy_arn).for_each(&mut see);
+    used
 }
 
 /// One rendering: the model, and the deploy-time values its texts referred to so far.
@@ -262,38 +335,77 @@ impl<'m> Config<'m> {
         Ok(Node::List(list.iter().map(|t| self.text(t, place).map(Node::from)).collect::<Result<_, _>>()?))
     }
 
-    fn build(mut self) -> Result<Node<'static>, EmitError> {
+    /// Writes the configuration, each block as soon as it is built.
+    fn write(&mut self, out: &mut Chunks<'_>) -> Result<(), EmitError> {
         let model = self.model;
-        let mut resources = Blocks::default();
-        let mut documents = Blocks::default();
+        let comment = format!(
+            "IAM for SageMaker HyperPod ({}, {}), generated by hyperpod-iam from one spec; run terraform init, then terraform plan",
+            model.name,
+            model.orchestrator.as_str()
+        );
+        let providers = Node::map().with(
+            "required_providers",
+            Node::map().with("aws", Node::map().with("source", "hashicorp/aws").with("version", ">= 6.0")),
+        );
+        let header = [
+            ("//", Node::from(comment)),
+            ("terraform", providers),
+            ("variable", Node::map().with("tags", self.tags_variable())),
+        ];
+        // The sections that follow start with `,` (see `Section`).
+        for (i, (key, node)) in header.iter().enumerate() {
+            out.text.push_str(if i == 0 { "{\n" } else { ",\n" });
+            json::entry(key, node, 1, &mut out.text);
+        }
 
+        let mut data = Section::new("data");
+        let used = symbols(model);
+        for (used, kind) in used.into_iter().zip(["aws_partition", "aws_region", "aws_caller_identity"]) {
+            if used {
+                data.entry(out, kind, &Node::map().with("current", Node::map()));
+            }
+        }
+        for role in &model.roles {
+            data.add(
+                out,
+                "aws_iam_policy_document",
+                &format!("{}_trust", role_addr(&role.id)),
+                self.document(&role.trust)?,
+            )?;
+        }
+        for policy in &model.policies {
+            let document = format!("{}_policy", names::snake(&policy.id));
+            data.add(out, "aws_iam_policy_document", &document, self.document(&policy.document)?)?;
+        }
+        data.finish(out);
+
+        let mut resources = Section::new("resource");
         for role in &model.roles {
             let addr = role_addr(&role.id);
-            let trust = format!("{addr}_trust");
-            documents.add("aws_iam_policy_document", &trust, self.document(&role.trust)?)?;
-            resources.add("aws_iam_role", &addr, self.role(role, &trust)?)?;
+            let body = self.role(role, &format!("{addr}_trust"))?;
+            resources.add(out, "aws_iam_role", &addr, body)?;
         }
         for policy in &model.policies {
             let addr = names::snake(&policy.id);
-            let document = format!("{addr}_policy");
-            documents.add("aws_iam_policy_document", &document, self.document(&policy.document)?)?;
             resources.add(
+                out,
                 "aws_iam_policy",
                 &addr,
                 Node::map()
                     .with("name", Self::lit(&policy.policy_name))
                     .with("description", Self::lit(&policy.description))
-                    .with("policy", format!("${{data.aws_iam_policy_document.{document}.json}}"))
+                    .with("policy", format!("${{data.aws_iam_policy_document.{addr}_policy.json}}"))
                     .with("tags", TAGS),
             )?;
         }
         for role in &model.roles {
-            self.attachments(role, &mut resources)?;
+            self.attachments(role, &mut resources, out)?;
         }
-        self.eks(&mut resources)?;
+        self.eks(&mut resources, out)?;
         if let Some(slr) = &model.service_linked_role {
             let addr = names::snake(slr.aws_service_name.split('.').next().unwrap_or(&slr.aws_service_name));
             resources.add(
+                out,
                 "aws_iam_service_linked_role",
                 &addr,
                 Node::map()
@@ -302,7 +414,9 @@ impl<'m> Config<'m> {
                     .with("tags", TAGS),
             )?;
         }
-        let mut outputs = Node::map();
+        resources.finish(out);
+
+        let mut outputs = Section::new("output");
         let mut output_names = BTreeSet::new();
         for role in &model.roles {
             let addr = role_addr(&role.id);
@@ -312,52 +426,18 @@ impl<'m> Config<'m> {
                 if !output_names.insert(name.clone()) {
                     return Err(EmitError::NameCollision(format!("output.{name}")));
                 }
-                outputs.insert(
-                    name,
-                    Node::map()
-                        .with("description", format!("{what} of {}", role.role_name))
-                        .with("value", format!("${{aws_iam_role.{addr}.{attribute}}}")),
-                );
+                let body = Node::map()
+                    .with("description", format!("{what} of {}", role.role_name))
+                    .with("value", format!("${{aws_iam_role.{addr}.{attribute}}}"));
+                outputs.entry(out, &name, &body);
             }
         }
-
-        let symbols =
-            [(self.partition, "aws_partition"), (self.region, "aws_region"), (self.account, "aws_caller_identity")];
-        let mut data: Vec<(String, Node)> = symbols
-            .into_iter()
-            .filter(|(used, _)| *used)
-            .map(|(_, kind)| (kind.to_owned(), Node::map().with("current", Node::map())))
-            .collect();
-        data.extend(documents.entries());
-
-        let mut config = Node::map()
-            .with(
-                "//",
-                format!(
-                    "IAM for SageMaker HyperPod ({}, {}), generated by hyperpod-iam from one spec; run terraform init, then terraform plan",
-                    model.name,
-                    model.orchestrator.as_str()
-                ),
-            )
-            .with(
-                "terraform",
-                Node::map().with(
-                    "required_providers",
-                    Node::map().with("aws", Node::map().with("source", "hashicorp/aws").with("version", ">= 6.0")),
-                ),
-            )
-            .with("variable", Node::map().with("tags", self.tags_variable()));
-        // Every spec has roles, so none of these is empty; an empty block would still be valid.
-        for (key, node) in [
-            ("data", Node::Map(data.into_iter().map(|(k, v)| (k.into(), v)).collect())),
-            ("resource", resources.node()),
-            ("output", outputs),
-        ] {
-            if node != Node::map() {
-                config.insert(key, node);
-            }
+        outputs.finish(out);
+        out.text.push_str("\n}\n");
+        if [self.partition, self.region, self.account] != used {
+            return Err(EmitError::Serialize("the data sources declared are not the ones the texts use".to_owned()));
         }
-        Ok(config)
+        Ok(())
     }
 
     fn tags_variable(&self) -> Node<'static> {
@@ -387,7 +467,7 @@ impl<'m> Config<'m> {
     }
 
     /// One attachment per customer policy of this output, then one per managed policy ARN.
-    fn attachments(&mut self, role: &Role, resources: &mut Blocks) -> Result<(), EmitError> {
+    fn attachments(&mut self, role: &Role, resources: &mut Section, out: &mut Chunks<'_>) -> Result<(), EmitError> {
         let addr = role_addr(&role.id);
         let role_name = format!("${{aws_iam_role.{addr}.name}}");
         for policy in self.index.policies_of(&role.id).to_vec() {
@@ -400,6 +480,7 @@ impl<'m> Config<'m> {
                 }
             };
             resources.add(
+                out,
                 "aws_iam_role_policy_attachment",
                 &format!("{addr}_{suffix}"),
                 Node::map()
@@ -412,6 +493,7 @@ impl<'m> Config<'m> {
             let name =
                 resources.free_name("aws_iam_role_policy_attachment", &format!("{addr}_{}", managed_suffix(arn)));
             resources.add(
+                out,
                 "aws_iam_role_policy_attachment",
                 &name,
                 Node::map().with("role", role_name.clone()).with("policy_arn", policy_arn),
@@ -421,7 +503,7 @@ impl<'m> Config<'m> {
     }
 
     /// Access entries, their access policies, and Pod Identity associations.
-    fn eks(&mut self, resources: &mut Blocks) -> Result<(), EmitError> {
+    fn eks(&mut self, resources: &mut Section, out: &mut Chunks<'_>) -> Result<(), EmitError> {
         let model = self.model;
         let cluster = Self::lit(model.cluster.eks_cluster_name.as_deref().unwrap_or_default());
         for entry in &model.access_entries {
@@ -436,7 +518,7 @@ impl<'m> Config<'m> {
                     Node::List(entry.kubernetes_groups.iter().map(|g| Self::lit(g)).collect()),
                 );
             }
-            resources.add("aws_eks_access_entry", &role_addr(&entry.role), body.with("tags", TAGS))?;
+            resources.add(out, "aws_eks_access_entry", &role_addr(&entry.role), body.with("tags", TAGS))?;
         }
         for entry in &model.access_entries {
             let addr = role_addr(&entry.role);
@@ -449,6 +531,7 @@ impl<'m> Config<'m> {
                 };
                 let policy_arn = self.text(&policy.policy_arn, Place::Argument)?;
                 resources.add(
+                    out,
                     "aws_eks_access_policy_association",
                     &format!("{addr}_{}", words(&policy.name)),
                     Node::map()
@@ -463,6 +546,7 @@ impl<'m> Config<'m> {
         for assoc in &model.pod_identity_associations {
             let role_arn = self.text(&Text(vec![Part::RoleArn(assoc.role.clone())]), Place::Argument)?;
             resources.add(
+                out,
                 "aws_eks_pod_identity_association",
                 &role_addr(&assoc.role),
                 Node::map()
@@ -590,11 +674,48 @@ mod tests {
 
     #[test]
     fn a_name_given_twice_is_refused() {
-        let mut blocks = Blocks::default();
-        blocks.add("aws_iam_role", "a", Node::map()).unwrap();
+        let mut out = Chunks::new(None);
+        let mut blocks = Section::new("resource");
+        blocks.add(&mut out, "aws_iam_role", "a", Node::map()).unwrap();
         assert_eq!(
-            blocks.add("aws_iam_role", "a", Node::map()),
+            blocks.add(&mut out, "aws_iam_role", "a", Node::map()),
             Err(EmitError::NameCollision("aws_iam_role.a".to_owned()))
         );
+    }
+
+    #[test]
+    fn a_section_is_written_as_its_entries_come_and_left_out_when_empty() {
+        let mut out = Chunks::new(None);
+        Section::new("data").finish(&mut out);
+        assert_eq!(out.text, "", "an empty section is left out");
+        let mut section = Section::new("resource");
+        section.add(&mut out, "aws_iam_role", "a", Node::map()).unwrap();
+        section.add(&mut out, "aws_iam_role", "b", Node::map()).unwrap();
+        section.add(&mut out, "aws_iam_policy", "c", Node::map()).unwrap();
+        assert_eq!(
+            section.add(&mut out, "aws_iam_role", "d", Node::map()),
+            Err(EmitError::Serialize("the `aws_iam_role` blocks are not made one after another".to_owned())),
+            "a type's blocks are written together or not at all"
+        );
+        section.finish(&mut out);
+        let expected = ",\n  \"resource\": {\n    \"aws_iam_role\": {\n      \"a\": {},\n      \"b\": {}\n    },\n    \"aws_iam_policy\": {\n      \"c\": {}\n    }\n  }";
+        assert_eq!(out.text, expected);
+    }
+
+    #[test]
+    fn the_data_sources_declared_are_the_ones_the_texts_use() {
+        let mut seen = [false; 3];
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/examples")).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let source = crate::spec::Source { name: path.display().to_string(), text };
+            let Ok(model) = crate::spec::load(&source) else { continue };
+            let mut config = Config::new(&model);
+            config.write(&mut Chunks::new(None)).unwrap();
+            let used = symbols(&model);
+            assert_eq!([config.partition, config.region, config.account], used, "{}", path.display());
+            seen = [seen[0] | used[0], seen[1] | used[1], seen[2] | used[2]];
+        }
+        assert!(seen.contains(&true), "some example uses a deploy-time value");
     }
 }

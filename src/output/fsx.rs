@@ -60,9 +60,9 @@ impl Kind {
     }
 }
 
-/// Reads a regular file that lstat has just seen, refusing when the handle opened is another
-/// inode (a link or another file swapped in between) and when it holds more than `limit` bytes.
-pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+/// Opens a regular file that lstat has just seen, refusing when the handle opened is another
+/// inode (a link or another file swapped in between); returns it with its size.
+fn open_regular(path: &Path) -> io::Result<(File, u64)> {
     let seen = fs::symlink_metadata(path)?;
     if !seen.file_type().is_file() {
         return Err(io::Error::other("not a regular file"));
@@ -72,6 +72,13 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     if (opened.dev(), opened.ino()) != (seen.dev(), seen.ino()) || !opened.is_file() {
         return Err(io::Error::other("it was replaced while being opened"));
     }
+    Ok((file, opened.len()))
+}
+
+/// Reads a regular file that lstat has just seen (see [`open_regular`]), refusing one that holds
+/// more than `limit` bytes.
+pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let (file, _) = open_regular(path)?;
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -80,9 +87,62 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// [`hash`] of a regular file that lstat has just seen (see [`open_regular`]), read in pieces
+/// rather than whole; refused past `limit` bytes.
+pub fn hash_regular(path: &Path, limit: u64) -> io::Result<String> {
+    let (file, len) = open_regular(path)?;
+    if len > limit {
+        return Err(io::Error::other(format!("it is larger than {limit} bytes")));
+    }
+    let mut hasher = Hashing::new(io::sink());
+    let copied = io::copy(&mut file.take(limit.saturating_add(1)), &mut hasher)?;
+    if copied > limit {
+        return Err(io::Error::other(format!("it is larger than {limit} bytes")));
+    }
+    Ok(hasher.finish())
+}
+
+/// A writer that hashes what goes through it.
+pub struct Hashing<W> {
+    pub inner: W,
+    digest: Sha256,
+}
+
+impl<W: Write> Hashing<W> {
+    pub fn new(inner: W) -> Hashing<W> {
+        Hashing { inner, digest: Sha256::new() }
+    }
+
+    /// [`hash`] of every byte written.
+    pub fn finish(self) -> String {
+        hex(&self.digest.finalize())
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.digest.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf)?;
+        self.digest.update(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// `sha256:` and the lowercase hex SHA-256 of the bytes: how the manifest records a file.
 pub fn hash(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
     let mut text = String::with_capacity(7 + 64);
     text.push_str("sha256:");
     for byte in digest.iter() {
@@ -101,7 +161,12 @@ pub fn is_hash(text: &str) -> bool {
 
 /// Creates a file that did not exist (never through a link) and writes it; [`sync_file`] flushes it.
 pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    File::options().write(true).create_new(true).open(path)?.write_all(bytes)
+    create_new(path)?.write_all(bytes)
+}
+
+/// Creates a file that did not exist, never through a link.
+pub fn create_new(path: &Path) -> io::Result<File> {
+    File::options().write(true).create_new(true).open(path)
 }
 
 /// Flushes a file's content to disk. Done after all files are written rather than one by one, so
@@ -130,6 +195,11 @@ mod tests {
         assert!(is_hash(&hash(b"x")));
         assert!(!is_hash("sha256:E3B0"));
         assert!(!is_hash(&hash(b"x").replace("sha256:", "md5:")));
+        let mut hashing = Hashing::new(Vec::new());
+        hashing.write_all(b"a").unwrap();
+        write!(hashing, "bc").unwrap();
+        assert_eq!(hashing.inner, b"abc");
+        assert_eq!(hashing.finish(), hash(b"abc"), "the hash of the bytes that went through");
     }
 
     #[test]
@@ -146,6 +216,9 @@ mod tests {
         assert_eq!(fs::read_to_string(dir.join("target")).unwrap(), "secret");
         assert!(read_regular(&dir.join("target"), 3).is_err(), "over the limit");
         assert_eq!(read_regular(&dir.join("target"), 6).unwrap(), b"secret");
+        assert!(hash_regular(&dir.join("link"), 100).is_err());
+        assert!(hash_regular(&dir.join("target"), 5).is_err(), "over the limit");
+        assert_eq!(hash_regular(&dir.join("target"), 6).unwrap(), hash(b"secret"));
         fs::remove_dir_all(&dir).unwrap();
     }
 }

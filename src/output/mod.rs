@@ -2,12 +2,15 @@
 //!
 //! The folder is resolved once and locked (an advisory `flock` on the folder itself, waited for a
 //! bounded time). What an earlier run left half-done is finished first: a staging folder of a
-//! killed run is rolled back or cleaned up. Then the plan is checked before anything is written:
-//! every path is a plain relative path ([`check_artifact_path`]), no symbolic link sits on the
-//! way, and every file to overwrite or remove is one the manifest says we wrote, with the very
-//! content we wrote, unless `--force` takes it over. Only then are the files staged (fsync'd)
-//! and switched in, with the manifest renamed in last as the commit point; a failure before that
-//! restores the previous files, and a kill is undone by the next run. See `switch.rs`.
+//! killed run is rolled back or cleaned up. Files are then staged as they are rendered, one at a
+//! time (a [`Writer`]), each hashed as it is written, so that a render's bytes never all sit in
+//! memory: every path must be a plain relative path ([`check_artifact_path`]) with no symbolic
+//! link on the way, and every file to overwrite or remove one the manifest says we wrote, with
+//! the very content we wrote, unless `--force` takes it over. Only when every file passed is the
+//! staging sealed (fsync'd) and switched in, with the manifest renamed in last as the commit
+//! point; a refusal removes the staging folder and leaves the output folder as it was, a failure
+//! during the switch restores the previous files, and a kill is undone by the next run. See
+//! `switch.rs`.
 
 mod error;
 mod fsx;
@@ -16,7 +19,10 @@ mod lock;
 mod manifest;
 mod switch;
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 pub use error::Error;
@@ -25,6 +31,7 @@ pub use manifest::{MANIFEST, MAX_MANIFEST_BYTES};
 use crate::emit::check_artifact_path;
 use fsx::Kind;
 use manifest::{Entry, Manifest};
+use switch::Staging;
 
 /// One file to write: the emitter that made it, its path below the output folder, its bytes.
 #[derive(Debug, Clone, Copy)]
@@ -34,7 +41,7 @@ pub struct NewFile<'a> {
     pub contents: &'a [u8],
 }
 
-/// A render to write.
+/// A render to write, all its files at hand (see [`Writer`] to write them as they are made).
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
     /// `--out` as the user wrote it.
@@ -52,7 +59,7 @@ pub struct Request<'a> {
 /// What a successful write did, paths relative to the output folder.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
-    /// In the order of the request.
+    /// In the order the files were given.
     pub written: Vec<String>,
     /// Files an earlier run wrote that this one no longer generates, removed.
     pub removed: Vec<String>,
@@ -78,23 +85,15 @@ impl Folder {
     }
 }
 
-/// Writes a render all or nothing; on refusal returns every reason, each naming its file.
+/// Writes a render all or nothing; on refusal returns every reason, each naming its file. The
+/// paths are all checked before the folder is even created.
 pub fn write(request: &Request<'_>) -> Result<Outcome, Vec<Error>> {
     check_paths(request)?;
-    let shown = request.out.to_path_buf();
-    std::fs::create_dir_all(&shown).map_err(|e| vec![Error::io("create", &shown)(e)])?;
-    let root = std::fs::canonicalize(&shown).map_err(|e| vec![Error::io("resolve", &shown)(e)])?;
-    let folder = Folder { root, shown };
-    let _lock = lock::acquire(&folder).map_err(|e| vec![e])?;
-    let recovered = switch::recover(&folder).map_err(|e| vec![e])?;
-    let plan = plan(&folder, request)?;
-    switch::apply(&folder, &plan).map_err(|e| vec![e])?;
-    Ok(Outcome {
-        written: request.files.iter().map(|f| f.path.to_owned()).collect(),
-        removed: plan.removed,
-        released: plan.released,
-        recovered,
-    })
+    let mut writer = Writer::open(request.out, request.spec, request.force)?;
+    for file in &request.files {
+        writer.add(file.emitter, file.path, file.contents);
+    }
+    writer.commit(&request.scope)
 }
 
 /// Every path is writable and no two collide (the same path twice, or `iam` beside `iam/x`);
@@ -104,34 +103,42 @@ fn check_paths(request: &Request<'_>) -> Result<(), Vec<Error>> {
     let names = std::iter::once(request.spec).chain(request.files.iter().map(|f| f.emitter));
     let bad: BTreeSet<&str> = names.filter(|n| !manifest::is_plain(n)).collect();
     errors.extend(bad.into_iter().map(|n| Error::BadName(n.escape_debug().to_string())));
-    let mut seen = BTreeSet::new();
+    let mut seen = BTreeMap::new();
     for file in &request.files {
-        match check_artifact_path(file.path) {
-            Err(source) => errors.push(Error::BadPath { emitter: file.emitter.to_owned(), source }),
-            Ok(()) if !seen.insert(file.path) => errors.push(Error::Collision(file.path.to_owned())),
-            Ok(()) => {}
-        }
-    }
-    for path in &seen {
-        let mut prefix = String::new();
-        for segment in path.split('/') {
-            if !prefix.is_empty() && seen.contains(prefix.as_str()) {
-                errors.push(Error::Collision(prefix.clone()));
-            }
-            if !prefix.is_empty() {
-                prefix.push('/');
-            }
-            prefix.push_str(segment);
+        match check_new_path(&seen, file.emitter, file.path) {
+            Err(e) => errors.push(e),
+            Ok(()) => _ = seen.insert(file.path, ()),
         }
     }
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
-/// What the switch does, decided before anything is written.
+/// A path that may join the ones already `seen`: writable, and neither one of them, nor a
+/// folder of one of them, nor a file in a folder that is one of them.
+fn check_new_path<K: Borrow<str> + Ord, V>(seen: &BTreeMap<K, V>, emitter: &str, path: &str) -> Result<(), Error> {
+    check_artifact_path(path).map_err(|source| Error::BadPath { emitter: emitter.to_owned(), source })?;
+    if seen.contains_key(path) {
+        return Err(Error::Collision(path.to_owned()));
+    }
+    for (at, _) in path.match_indices('/') {
+        if seen.contains_key(&path[..at]) {
+            return Err(Error::Collision(path[..at].to_owned()));
+        }
+    }
+    // A seen path below this one starts with `path/`, and sorts right after `path/`.
+    let folder = format!("{path}/");
+    let below = (Bound::Excluded(folder.as_str()), Bound::Unbounded);
+    if seen.range::<str, _>(below).next().is_some_and(|(next, _)| next.borrow().starts_with(&folder)) {
+        return Err(Error::Collision(path.to_owned()));
+    }
+    Ok(())
+}
+
+/// What the switch does, decided as the files come and before anything is switched.
 #[derive(Debug, Default)]
-pub(crate) struct Plan<'a> {
-    /// New files, by path: bytes and the manifest entry.
-    pub files: BTreeMap<&'a str, (&'a [u8], Entry)>,
+pub(crate) struct Plan {
+    /// New files, by path, with their manifest entry.
+    pub files: BTreeMap<String, Entry>,
     /// Folders to create, parents first.
     pub mkdirs: BTreeSet<String>,
     /// Existing files to move aside: overwritten ones and ones no longer generated.
@@ -141,99 +148,261 @@ pub(crate) struct Plan<'a> {
     pub manifest: Manifest,
 }
 
-fn plan<'a>(folder: &Folder, request: &Request<'a>) -> Result<Plan<'a>, Vec<Error>> {
-    let old = read_manifest(folder).map_err(|e| vec![e])?;
-    let mut errors = Vec::new();
-    let mut plan = Plan::default();
-    let other_spec = old.as_ref().is_some_and(|m| m.spec != request.spec);
-    if let Some(old) = &old
-        && other_spec
-        && !request.force
-    {
-        errors.push(Error::OtherSpec {
-            out: folder.shown.clone(),
-            old: old.spec.clone(),
-            new: request.spec.to_owned(),
-        });
-    }
-    let old = old.unwrap_or_default();
-    for file in &request.files {
-        let hash = fsx::hash(file.contents);
-        if let Err(e) = parents(folder, file.path, &mut plan.mkdirs) {
-            errors.push(e);
-            continue;
+/// A render being written into an output folder, file by file, holding the folder's lock: each
+/// [`Writer::add`] stages one file (its bytes can be dropped right after) and checks what it
+/// would replace; [`Writer::commit`] switches them all in, or, when any file was refused, removes
+/// the staging folder and returns every reason. Dropped without a commit, it removes its
+/// staging folder (and the output folder if it made it and it is empty).
+pub struct Writer {
+    folder: Folder,
+    spec: String,
+    force: bool,
+    old: Manifest,
+    other_spec: bool,
+    recovered: Vec<String>,
+    plan: Plan,
+    /// In the order given.
+    written: Vec<String>,
+    errors: Vec<Error>,
+    /// Set after an I/O error while staging: nothing more is staged.
+    broken: bool,
+    staging: Option<Staging>,
+    /// The folders `open` created for `--out`, innermost first.
+    created: Vec<PathBuf>,
+    _lock: lock::Lock,
+}
+
+impl Writer {
+    /// Creates (if needed), resolves and locks the output folder, finishes what an earlier run
+    /// left, reads the manifest and opens a staging folder.
+    pub fn open(out: &Path, spec: &str, force: bool) -> Result<Writer, Vec<Error>> {
+        if !manifest::is_plain(spec) {
+            return Err(vec![Error::BadName(spec.escape_debug().to_string())]);
         }
-        let at = folder.at(file.path);
-        let show = || folder.show(file.path);
-        let kind = Kind::of(&at).map_err(Error::io("inspect", show()));
-        match kind {
-            Err(e) => errors.push(e),
-            Ok(Kind::Missing) => {}
-            Ok(Kind::Symlink) => errors.push(Error::Symlink(show())),
-            Ok(kind @ (Kind::Dir | Kind::Special)) => errors.push(Error::NotAFile { path: show(), kind: kind.noun() }),
-            // `--force` takes the file over whatever it holds: no need to read it.
-            Ok(Kind::File) if request.force => {
-                plan.aside.insert(file.path.to_owned());
+        let shown = out.to_path_buf();
+        let created: Vec<PathBuf> =
+            shown.ancestors().take_while(|p| !p.as_os_str().is_empty() && !p.exists()).map(Path::to_path_buf).collect();
+        std::fs::create_dir_all(&shown).map_err(|e| vec![Error::io("create", &shown)(e)])?;
+        let root = std::fs::canonicalize(&shown).map_err(|e| vec![Error::io("resolve", &shown)(e)])?;
+        let folder = Folder { root, shown };
+        let lock = lock::acquire(&folder).map_err(|e| vec![e])?;
+        let recovered = switch::recover(&folder).map_err(|e| vec![e])?;
+        let old = read_manifest(&folder).map_err(|e| vec![e])?;
+        let mut errors = Vec::new();
+        let other_spec = old.as_ref().is_some_and(|m| m.spec != spec);
+        if let Some(old) = &old
+            && other_spec
+            && !force
+        {
+            errors.push(Error::OtherSpec { out: folder.shown.clone(), old: old.spec.clone(), new: spec.to_owned() });
+        }
+        let staging = Staging::create(&folder).map_err(|e| vec![e])?;
+        Ok(Writer {
+            folder,
+            spec: spec.to_owned(),
+            force,
+            old: old.unwrap_or_default(),
+            other_spec,
+            recovered,
+            plan: Plan::default(),
+            written: Vec::new(),
+            errors,
+            broken: false,
+            staging: Some(staging),
+            created,
+            _lock: lock,
+        })
+    }
+
+    /// Stages one file that `emitter` made, and checks the place it goes to. A refusal is kept
+    /// for [`Writer::commit`], which then writes nothing.
+    pub fn add(&mut self, emitter: &str, path: &str, contents: &[u8]) {
+        let mut file = self.create(emitter, path);
+        file.write(contents);
+        self.close(file);
+    }
+
+    /// Starts staging a file that `emitter` makes, to be written in pieces and given back to
+    /// [`Writer::close`]. A path refused is kept for [`Writer::commit`]; its bytes go nowhere.
+    pub fn create(&mut self, emitter: &str, path: &str) -> NewFileWriter {
+        let mut file = NewFileWriter {
+            emitter: emitter.to_owned(),
+            path: path.to_owned(),
+            refused: true,
+            to: fsx::Hashing::new(Box::new(std::io::sink())),
+            shown: PathBuf::new(),
+            error: None,
+        };
+        if !manifest::is_plain(emitter) {
+            self.errors.push(Error::BadName(emitter.escape_debug().to_string()));
+            return file;
+        }
+        if let Err(e) = check_new_path(&self.plan.files, emitter, path) {
+            self.errors.push(e);
+            return file;
+        }
+        file.refused = false;
+        if let Some(staging) = self.staging.as_mut()
+            && !self.broken
+        {
+            match staging.new_file(path) {
+                Ok((staged, shown)) => {
+                    file.to.inner = Box::new(staged);
+                    file.shown = shown;
+                }
+                Err(e) => file.error = Some(e),
             }
-            Ok(Kind::File) => {
-                match fsx::read_regular(&at, MAX_FILE_BYTES).map(|b| fsx::hash(&b)) {
+        }
+        file
+    }
+
+    /// Ends a file begun by [`Writer::create`]: records its hash and checks the place it goes to.
+    pub fn close(&mut self, file: NewFileWriter) {
+        if file.refused {
+            return;
+        }
+        if let Some(e) = file.error {
+            self.broken = true;
+            self.errors.push(e);
+            return;
+        }
+        let hash = file.to.finish();
+        if let Err(e) = self.check_place(&file.path, &hash) {
+            self.errors.push(e);
+        }
+        self.plan.files.insert(file.path.clone(), Entry { emitter: file.emitter, hash });
+        self.written.push(file.path);
+    }
+
+    /// What is at `path` now may be replaced by a file of this hash: a missing name, or a file
+    /// we wrote (or that already holds these bytes), or anything but a folder under `--force`.
+    fn check_place(&mut self, path: &str, hash: &str) -> Result<(), Error> {
+        let folder = &self.folder;
+        parents(folder, path, &mut self.plan.mkdirs)?;
+        let at = folder.at(path);
+        let show = || folder.show(path);
+        match Kind::of(&at).map_err(Error::io("inspect", show()))? {
+            Kind::Missing => return Ok(()),
+            Kind::Symlink => return Err(Error::Symlink(show())),
+            kind @ (Kind::Dir | Kind::Special) => return Err(Error::NotAFile { path: show(), kind: kind.noun() }),
+            // `--force` takes the file over whatever it holds: no need to read it.
+            Kind::File if self.force => {}
+            Kind::File => {
+                self.plan.aside.insert(path.to_owned());
+                return match fsx::hash_regular(&at, MAX_FILE_BYTES) {
                     Ok(current) => {
-                        let listed = old.files.get(file.path);
-                        let ours = listed.is_some_and(|e| e.hash == current) || current == hash;
-                        if !ours {
-                            errors.push(match listed {
-                                Some(_) => Error::Changed(show()),
-                                None => Error::Foreign { path: show(), manifest: MANIFEST },
-                            });
+                        let listed = self.old.files.get(path);
+                        if listed.is_some_and(|e| e.hash == current) || current == hash {
+                            Ok(())
+                        } else if listed.is_some() {
+                            Err(Error::Changed(show()))
+                        } else {
+                            Err(Error::Foreign { path: show(), manifest: MANIFEST })
                         }
                     }
                     // Too large or unreadable: not something we wrote.
-                    Err(_) => errors.push(Error::Foreign { path: show(), manifest: MANIFEST }),
-                }
-                plan.aside.insert(file.path.to_owned());
+                    Err(_) => Err(Error::Foreign { path: show(), manifest: MANIFEST }),
+                };
             }
         }
-        plan.files.insert(file.path, (file.contents, Entry { emitter: file.emitter.to_owned(), hash }));
+        self.plan.aside.insert(path.to_owned());
+        Ok(())
     }
 
-    plan.manifest.spec = request.spec.to_owned();
-    for (path, entry) in old.files {
-        if plan.files.contains_key(path.as_str()) {
-            continue;
-        }
-        // Another spec's output is replaced whole; otherwise only the formats this run renders.
-        if !other_spec && !request.scope.contains(&entry.emitter.as_str()) {
-            plan.manifest.files.insert(path, entry);
-            continue;
-        }
-        match stale(folder, &path, &entry) {
-            Ok(Stale::Gone) => {}
-            Ok(Stale::Ours) => {
-                plan.aside.insert(path.clone());
-                plan.removed.push(path);
+    /// Decides what becomes of the files an earlier run wrote that this one did not make (those
+    /// of the emitters in `scope`, or all of them for another spec's output), then seals the
+    /// staging folder and switches it in; or, on any refusal, returns every reason.
+    pub fn commit(mut self, scope: &[&str]) -> Result<Outcome, Vec<Error>> {
+        self.plan.manifest.spec = self.spec.clone();
+        for (path, entry) in std::mem::take(&mut self.old.files) {
+            if self.plan.files.contains_key(path.as_str()) {
+                continue;
             }
-            Ok(Stale::Changed) if request.force => plan.released.push(path),
-            Ok(Stale::Changed) => errors.push(Error::ChangedStale(folder.show(&path))),
-            Err(e) => errors.push(e),
+            // Another spec's output is replaced whole; otherwise only the formats this run renders.
+            if !self.other_spec && !scope.contains(&entry.emitter.as_str()) {
+                self.plan.manifest.files.insert(path, entry);
+                continue;
+            }
+            match stale(&self.folder, &path, &entry) {
+                Ok(Stale::Gone) => {}
+                Ok(Stale::Ours) => {
+                    self.plan.aside.insert(path.clone());
+                    self.plan.removed.push(path);
+                }
+                Ok(Stale::Changed) if self.force => self.plan.released.push(path),
+                Ok(Stale::Changed) => self.errors.push(Error::ChangedStale(self.folder.show(&path))),
+                Err(e) => self.errors.push(e),
+            }
         }
+        if !self.errors.is_empty() {
+            return Err(std::mem::take(&mut self.errors));
+        }
+        let files = self.plan.files.iter().map(|(path, entry)| (path.clone(), entry.clone()));
+        self.plan.manifest.files.extend(files);
+        let Some(staging) = self.staging.take() else { return Err(Vec::new()) };
+        switch::apply(&self.folder, staging, &self.plan).map_err(|e| vec![e])?;
+        self.created.clear();
+        let plan = std::mem::take(&mut self.plan);
+        Ok(Outcome {
+            written: std::mem::take(&mut self.written),
+            removed: plan.removed,
+            released: plan.released,
+            recovered: std::mem::take(&mut self.recovered),
+        })
     }
-    plan.manifest.files.extend(plan.files.iter().map(|(path, (_, entry))| ((*path).to_owned(), entry.clone())));
-    if errors.is_empty() { Ok(plan) } else { Err(errors) }
 }
 
-/// Files larger than this are never ours (the largest file of a 3,000-team render is about 4 MB).
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let Some(staging) = self.staging.take() {
+            let _ = staging.remove();
+        }
+        // Only folders this run made, and only while empty.
+        for dir in &self.created {
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// A file being staged (see [`Writer::create`]), hashed as it is written; the first write error is
+/// kept for [`Writer::close`].
+pub struct NewFileWriter {
+    emitter: String,
+    path: String,
+    /// Refused before staging: nothing is written, nothing recorded.
+    refused: bool,
+    to: fsx::Hashing<Box<dyn Write>>,
+    /// The staged file, as messages show it.
+    shown: PathBuf,
+    error: Option<Error>,
+}
+
+impl NewFileWriter {
+    /// Appends bytes to the file.
+    pub fn write(&mut self, bytes: &[u8]) {
+        if self.error.is_some() || self.refused {
+            return;
+        }
+        if let Err(e) = self.to.write_all(bytes) {
+            self.error = Some(Error::io("write", &self.shown)(e));
+        }
+    }
+}
+
+/// Files larger than this are never ours (the largest file of a 5,000-team render is about 20 MB).
 const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The folders on the way to `rel`, outermost first, each with what it is; a symbolic link
 /// among them is refused.
 fn folders_on_the_way(folder: &Folder, rel: &str) -> Result<Vec<(String, Kind)>, Error> {
-    let segments: Vec<&str> = rel.split('/').collect();
     let mut folders = Vec::new();
-    for depth in 1..segments.len() {
-        let dir = segments[..depth].join("/");
-        match Kind::of(&folder.at(&dir)).map_err(Error::io("inspect", folder.show(&dir)))? {
-            Kind::Symlink => return Err(Error::Symlink(folder.show(&dir))),
-            kind => folders.push((dir, kind)),
+    for (at, _) in rel.match_indices('/') {
+        let dir = &rel[..at];
+        match Kind::of(&folder.at(dir)).map_err(Error::io("inspect", folder.show(dir)))? {
+            Kind::Symlink => return Err(Error::Symlink(folder.show(dir))),
+            kind => folders.push((dir.to_owned(), kind)),
         }
     }
     Ok(folders)
@@ -267,8 +436,8 @@ fn stale(folder: &Folder, rel: &str, entry: &Entry) -> Result<Stale, Error> {
     let at = folder.at(rel);
     match Kind::of(&at).map_err(Error::io("inspect", folder.show(rel)))? {
         Kind::Missing => Ok(Stale::Gone),
-        Kind::File => match fsx::read_regular(&at, MAX_FILE_BYTES) {
-            Ok(bytes) if fsx::hash(&bytes) == entry.hash => Ok(Stale::Ours),
+        Kind::File => match fsx::hash_regular(&at, MAX_FILE_BYTES) {
+            Ok(hash) if hash == entry.hash => Ok(Stale::Ours),
             _ => Ok(Stale::Changed),
         },
         _ => Ok(Stale::Changed),
@@ -290,4 +459,25 @@ fn read_manifest(folder: &Folder) -> Result<Option<Manifest>, Error> {
     let damaged = |line, why: String| Error::DamagedManifest { path: show.clone(), line, why };
     let text = String::from_utf8(bytes).map_err(|_| damaged(1, "not UTF-8 text".to_owned()))?;
     Manifest::parse(&text).map(Some).map_err(|d| damaged(d.line, d.why))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_path_collides_with_a_seen_one_its_folders_and_its_files() {
+        let seen: BTreeMap<String, ()> = ["iam/a.json", "main.tf.json", "x"].map(|p| (p.to_owned(), ())).into();
+        let collision = |path: &str| match check_new_path(&seen, "e", path) {
+            Err(Error::Collision(p)) => Some(p),
+            _ => None,
+        };
+        assert_eq!(collision("main.tf.json").as_deref(), Some("main.tf.json"));
+        assert_eq!(collision("iam").as_deref(), Some("iam"), "a file where a folder is");
+        assert_eq!(collision("x/y.json").as_deref(), Some("x"), "a file below a file");
+        assert_eq!(collision("iam/b.json"), None);
+        assert_eq!(collision("ia"), None);
+        assert_eq!(collision("iam.json"), None);
+        assert!(matches!(check_new_path(&seen, "e", "../x"), Err(Error::BadPath { .. })));
+    }
 }

@@ -68,8 +68,20 @@ pub(super) fn value(node: &Node<'_>, level: usize, out: &mut String) {
 
 /// `"key": value` at `level`, without the separator.
 pub fn entry(key: &str, v: &Node<'_>, level: usize, out: &mut String) {
+    key_of(key, level, out);
+    value(v, level, out);
+}
+
+/// `"key": ` at `level`: an entry whose value the caller writes, piece by piece.
+pub fn key_of(key: &str, level: usize, out: &mut String) {
     indent(level, out);
     string(key, out);
     out.push_str(": ");
-    value(v, level, out);
+}
+
+/// The line break and indent before the closing brace or bracket of a value at `level`.
+pub fn close(level: usize, brace: char, out: &mut String) {
+    out.push('\n');
+    indent(level, out);
+    out.push(brace);
 }

@@ -151,10 +151,15 @@ pub fn to_yaml(node: &Node<'_>) -> Result<String, EmitError> {
 pub fn to_yaml_documents(nodes: &[Node<'_>]) -> Result<String, EmitError> {
     let mut out = String::new();
     for node in nodes {
-        out.push_str("---\n");
-        yaml::document(node, &mut out);
+        yaml_document(node, &mut out);
     }
     Ok(out)
+}
+
+/// One YAML document of several: `---`, then the document (as [`to_yaml_documents`] writes each).
+pub fn yaml_document(node: &Node<'_>, out: &mut String) {
+    out.push_str("---\n");
+    yaml::document(node, out);
 }
 
 /// Two spaces per level, for both writers.
@@ -293,6 +298,49 @@ mod tests {
             ]),
         );
         map
+    }
+
+    #[test]
+    fn the_yaml_stream_writes_what_the_tree_writer_writes() {
+        let Node::Map(entries) = corpus() else { panic!("not a map") };
+        for level in [0, 1, 3] {
+            let (mut tree, mut streamed) = (String::new(), String::new());
+            let mut stream = yaml::Stream::map_at(level, &mut streamed);
+            for (key, v) in &entries {
+                yaml::entry(key, v, level, &mut tree);
+                stream.key(key);
+                stream.node(v);
+            }
+            assert_eq!(streamed, tree, "level {level}");
+        }
+        // Calls instead of a tree: nested lists and maps, each first entry on the dash's line.
+        let node = Node::map().with(
+            "a",
+            Node::List(vec![
+                Node::List(vec![Node::map().with("b", "c").with("d", Node::List(vec![])), Node::from("e")]),
+                Node::map().with("f", Node::map()),
+            ]),
+        );
+        let mut streamed = String::new();
+        let mut s = yaml::Stream::map_at(0, &mut streamed);
+        s.key("a");
+        s.list();
+        s.list();
+        s.map();
+        s.entry("b", "c");
+        s.key("d");
+        s.list();
+        s.end();
+        s.end();
+        s.str("e");
+        s.end();
+        s.map();
+        s.key("f");
+        s.map();
+        s.end();
+        s.end();
+        s.end();
+        assert_eq!(streamed, to_yaml(&node).unwrap());
     }
 
     #[test]

@@ -92,6 +92,154 @@ fn list_item(item: &Node<'_>, level: usize, out: &mut String) {
     }
 }
 
+/// Where the next value of a [`Stream`] goes: after `key:` or after `- `, at an indent level.
+#[derive(Clone, Copy)]
+enum At {
+    Key(usize),
+    Dash(usize),
+}
+
+/// A map or list a [`Stream`] has open.
+struct Open {
+    list: bool,
+    /// The indent level of its entries.
+    level: usize,
+    /// No entry yet: its first one breaks the line (after a key) or stays on the dash's line.
+    empty: bool,
+    /// What it is the value of.
+    at: At,
+}
+
+/// The YAML writer fed value by value, straight from the model, with no [`Node`] built first:
+/// the same bytes as [`entry`] writes for the tree the same calls describe.
+pub struct Stream<'o> {
+    out: &'o mut String,
+    open: Vec<Open>,
+    at: At,
+}
+
+impl<'o> Stream<'o> {
+    /// Entries of a map at `level` whose lines begin here (as [`entry`] at `level` writes them).
+    pub fn map_at(level: usize, out: &'o mut String) -> Stream<'o> {
+        let base = Open { list: false, level, empty: false, at: At::Key(level) };
+        Stream { out, open: vec![base], at: At::Key(level) }
+    }
+
+    /// Before an entry of the innermost open collection: a line break or indent, as its layout
+    /// wants; the level of the entry.
+    fn before_entry(&mut self) -> (bool, usize) {
+        let Some(top) = self.open.last_mut() else { return (false, 0) };
+        let (list, level) = (top.list, top.level);
+        if top.empty {
+            top.empty = false;
+            if let At::Key(_) = top.at {
+                self.out.push('\n');
+                indent(level, self.out);
+            }
+        } else {
+            indent(level, self.out);
+        }
+        (list, level)
+    }
+
+    /// `key:` of the innermost open map; its value comes next.
+    pub fn key(&mut self, key: &str) {
+        let (_, level) = self.before_entry();
+        key_scalar(key, self.out);
+        self.out.push(':');
+        self.at = At::Key(level);
+    }
+
+    /// Where a value goes: after the last key, or a new item of the innermost open list.
+    fn value_at(&mut self) -> At {
+        if self.open.last().is_some_and(|top| top.list) {
+            let (_, level) = self.before_entry();
+            self.out.push_str("- ");
+            self.at = At::Dash(level);
+        }
+        self.at
+    }
+
+    /// A string value.
+    pub fn str(&mut self, s: &str) {
+        if let At::Key(_) = self.value_at() {
+            self.out.push(' ');
+        }
+        if plain_value(s) {
+            self.out.push_str(s)
+        } else {
+            quoted(s, self.out)
+        }
+        self.out.push('\n');
+    }
+
+    /// `key: value`, a string value.
+    pub fn entry(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.str(value);
+    }
+
+    fn open(&mut self, list: bool) {
+        let at = self.value_at();
+        let (At::Key(level) | At::Dash(level)) = at;
+        self.open.push(Open { list, level: level + 1, empty: true, at });
+    }
+
+    /// Opens a map value, closed by [`Stream::end`].
+    pub fn map(&mut self) {
+        self.open(false);
+    }
+
+    /// Opens a list value, closed by [`Stream::end`].
+    pub fn list(&mut self) {
+        self.open(true);
+    }
+
+    /// Closes the innermost open map or list (`{}` or `[]` if it got no entry).
+    pub fn end(&mut self) {
+        if self.open.len() <= 1 {
+            return;
+        }
+        if let Some(closed) = self.open.pop()
+            && closed.empty
+        {
+            if let At::Key(_) = closed.at {
+                self.out.push(' ');
+            }
+            self.out.push_str(if closed.list { "[]\n" } else { "{}\n" });
+        }
+    }
+
+    /// A value given as a tree.
+    pub fn node(&mut self, node: &Node<'_>) {
+        match node {
+            Node::Str(s) => self.str(s),
+            Node::Map(entries) => {
+                self.map();
+                for (key, v) in entries {
+                    self.key(key);
+                    self.node(v);
+                }
+                self.end();
+            }
+            Node::List(items) => {
+                self.list();
+                for item in items {
+                    self.node(item);
+                }
+                self.end();
+            }
+            scalar => {
+                if let At::Key(_) = self.value_at() {
+                    self.out.push(' ');
+                }
+                inline(scalar, self.out);
+                self.out.push('\n');
+            }
+        }
+    }
+}
+
 /// A scalar, or an empty collection (`[]`, `{}`), on the current line.
 fn inline(node: &Node<'_>, out: &mut String) {
     match node {
