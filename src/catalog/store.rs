@@ -1,4 +1,5 @@
-//! Reading the embedded data file: its header and index eagerly, each service line lazily.
+//! Reading the embedded data file: its header and index eagerly, each service line lazily, and
+//! of a service line each action's entry only when the action is looked up.
 //!
 //! The layout is described in the header of `data/catalog.txt` and produced by
 //! `scripts/gen-catalog.py`. Strings are borrowed from the embedded text, never copied.
@@ -20,6 +21,8 @@ pub(crate) enum DataError {
     },
     #[error("catalog line of service `{prefix}` is not where the index says")]
     Misplaced { prefix: &'static str },
+    #[error("catalog line of service `{prefix}` does not start with its list of actions")]
+    Layout { prefix: &'static str },
     #[error("catalog line of service `{prefix}`: index {index} out of range")]
     Index { prefix: &'static str, index: usize },
 }
@@ -66,16 +69,21 @@ impl std::fmt::Display for AccessLevel {
 }
 
 /// One service, as stored on its line.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub(crate) struct Service<'a> {
     /// Sorted by lower-case name.
-    #[serde(borrow, rename = "a")]
-    pub actions: Vec<Action<'a>>,
-    #[serde(borrow, rename = "r")]
+    pub actions: Vec<Entry<'a>>,
     pub resource_types: Vec<ResourceTypeData<'a>>,
-    #[serde(borrow, rename = "k")]
     pub condition_keys: Vec<&'a str>,
+}
+
+/// An action's name and its entry on the line, decoded into an [`Action`] on first use: a
+/// look-up decodes the actions it finds, not the hundreds of others of the service.
+#[derive(Debug)]
+pub(crate) struct Entry<'a> {
+    pub name: &'a str,
+    json: &'a str,
+    decoded: OnceLock<Option<Action<'a>>>,
 }
 
 /// An action: name, access level, resource types, indices into [`Service::condition_keys`] of
@@ -100,37 +108,127 @@ pub(crate) struct ResourceRef(pub u16, pub u8, pub Vec<u16>);
 pub(crate) struct ResourceTypeData<'a>(pub &'a str, pub &'a str, pub Vec<u16>);
 
 impl Service<'static> {
-    /// Parses a service's line, `<prefix>TAB<json>LF`.
+    /// Parses a service's line, `<prefix>TAB<json>LF`, but for the entries of its actions,
+    /// which are only delimited (see [`Entry`]).
     fn parse(prefix: &'static str, line: &'static str) -> Result<Self, DataError> {
         let json = line
             .strip_prefix(prefix)
             .and_then(|l| l.strip_prefix('\t'))
             .and_then(|l| l.strip_suffix('\n'))
             .ok_or(DataError::Misplaced { prefix })?;
-        let service: Self = serde_json::from_str(json).map_err(|source| DataError::Line { prefix, source })?;
-        let bad = |index: usize| DataError::Index { prefix, index };
-        let (types, keys) = (service.resource_types.len(), service.condition_keys.len());
-        let key_out_of_range = |list: &[u16]| list.iter().copied().find(|&i| usize::from(i) >= keys);
-        for Action(_, _, refs, action_keys, _) in &service.actions {
-            for ResourceRef(i, _, ref_keys) in refs {
-                if usize::from(*i) >= types {
-                    return Err(bad((*i).into()));
-                }
-                if let Some(k) = key_out_of_range(ref_keys) {
-                    return Err(bad(k.into()));
-                }
-            }
-            if let Some(k) = key_out_of_range(action_keys) {
-                return Err(bad(k.into()));
+        let (entries, mut rest) = entries(json).ok_or(DataError::Layout { prefix })?;
+        let actions = entries.into_iter().map(|(name, json)| Entry { name, json, decoded: OnceLock::new() }).collect();
+        // Then `,"r":[...]` and `,"k":[...]`, in either order, and the closing brace.
+        let (mut resource_types, mut condition_keys) = (None, None);
+        while rest != "}" {
+            let field = rest.strip_prefix(',').ok_or(DataError::Layout { prefix })?;
+            if let Some(value) = field.strip_prefix(r#""r":"#) {
+                let (list, after) = value_at(prefix, value)?;
+                resource_types = Some(list);
+                rest = after;
+            } else if let Some(value) = field.strip_prefix(r#""k":"#) {
+                let (list, after) = value_at(prefix, value)?;
+                condition_keys = Some(list);
+                rest = after;
+            } else {
+                return Err(DataError::Layout { prefix });
             }
         }
+        let (Some(resource_types), Some(condition_keys)) = (resource_types, condition_keys) else {
+            return Err(DataError::Layout { prefix });
+        };
+        let service = Service { actions, resource_types, condition_keys };
+        let keys = service.condition_keys.len();
         for ResourceTypeData(_, _, type_keys) in &service.resource_types {
-            if let Some(k) = key_out_of_range(type_keys) {
-                return Err(bad(k.into()));
+            if let Some(k) = type_keys.iter().find(|&&i| usize::from(i) >= keys) {
+                return Err(DataError::Index { prefix, index: (*k).into() });
             }
         }
         Ok(service)
     }
+
+    /// Decodes an action's entry and checks its indices into the service's lists.
+    fn decode(&self, prefix: &'static str, json: &'static str) -> Result<Action<'static>, DataError> {
+        let action: Action<'static> =
+            serde_json::from_str(json).map_err(|source| DataError::Line { prefix, source })?;
+        let bad = |index: u16| DataError::Index { prefix, index: index.into() };
+        let (types, keys) = (self.resource_types.len(), self.condition_keys.len());
+        let key_out_of_range = |list: &[u16]| list.iter().copied().find(|&i| usize::from(i) >= keys);
+        let Action(_, _, refs, action_keys, _) = &action;
+        for ResourceRef(i, _, ref_keys) in refs {
+            if usize::from(*i) >= types {
+                return Err(bad(*i));
+            }
+            if let Some(k) = key_out_of_range(ref_keys) {
+                return Err(bad(k));
+            }
+        }
+        if let Some(k) = key_out_of_range(action_keys) {
+            return Err(bad(k));
+        }
+        Ok(action)
+    }
+
+    /// The action of an entry of this service, decoded on first use; `None` for an entry that
+    /// does not decode (which the tests rule out for the embedded data), read as unknown.
+    pub fn action<'s>(&'s self, prefix: &'static str, entry: &'s Entry<'static>) -> Option<&'s Action<'static>> {
+        entry.decoded.get_or_init(|| self.decode(prefix, entry.json).ok()).as_ref()
+    }
+}
+
+/// The JSON value that starts `text`, and the text after it.
+fn value_at<T: Deserialize<'static>>(prefix: &'static str, text: &'static str) -> Result<(T, &'static str), DataError> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<T>();
+    let value = match stream.next() {
+        Some(value) => value.map_err(|source| DataError::Line { prefix, source })?,
+        None => return Err(DataError::Layout { prefix }),
+    };
+    let after = text.get(stream.byte_offset()..).ok_or(DataError::Layout { prefix })?;
+    Ok((value, after))
+}
+
+/// The entries of the action list that opens a service's line, `{"a":[[...],[...]],...`, each
+/// with its name (the entry's first string) and its text, and the rest of the line; `None` if
+/// the line is not so laid out. Only brackets outside strings count, so a string may hold any
+/// character.
+fn entries(json: &str) -> Option<(Vec<(&str, &str)>, &str)> {
+    let list = json.strip_prefix(r#"{"a":["#)?;
+    let mut found = Vec::new();
+    let (mut depth, mut in_string, mut escaped, mut start) = (0usize, false, false, 0usize);
+    for (i, b) in list.bytes().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' => {
+                if depth == 0 {
+                    start = i;
+                }
+                depth += 1;
+            }
+            b']' if depth == 0 => return Some((found, list.get(i + 1..)?)),
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    let entry = list.get(start..=i)?;
+                    let name = entry.strip_prefix(r#"[""#)?.split('"').next()?;
+                    if name.contains('\\') {
+                        return None;
+                    }
+                    found.push((name, entry));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A service's place in the data: found by the index, parsed on first use.
@@ -155,9 +253,14 @@ impl Slot {
         self.parsed.get_or_init(|| Service::parse(self.prefix, self.line()).unwrap_or_default())
     }
 
+    /// The whole line parsed, every action's entry decoded: the first error, if any.
     #[cfg(test)]
     pub fn try_parse(&self) -> Result<Service<'static>, DataError> {
-        Service::parse(self.prefix, self.line())
+        let service = Service::parse(self.prefix, self.line())?;
+        for entry in &service.actions {
+            service.decode(self.prefix, entry.json)?;
+        }
+        Ok(service)
     }
 }
 
