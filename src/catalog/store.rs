@@ -116,12 +116,13 @@ impl Service<'static> {
             .and_then(|l| l.strip_prefix('\t'))
             .and_then(|l| l.strip_suffix('\n'))
             .ok_or(DataError::Misplaced { prefix })?;
-        let (entries, mut rest) = entries(json).ok_or(DataError::Layout { prefix })?;
+        let layout = || DataError::Layout { prefix };
+        let (entries, mut rest) = entries(json).ok_or_else(layout)?;
         let actions = entries.into_iter().map(|(name, json)| Entry { name, json, decoded: OnceLock::new() }).collect();
         // Then `,"r":[...]` and `,"k":[...]`, in either order, and the closing brace.
         let (mut resource_types, mut condition_keys) = (None, None);
         while rest != "}" {
-            let field = rest.strip_prefix(',').ok_or(DataError::Layout { prefix })?;
+            let field = rest.strip_prefix(',').ok_or_else(layout)?;
             if let Some(value) = field.strip_prefix(r#""r":"#) {
                 let (list, after) = value_at(prefix, value)?;
                 resource_types = Some(list);
@@ -131,11 +132,11 @@ impl Service<'static> {
                 condition_keys = Some(list);
                 rest = after;
             } else {
-                return Err(DataError::Layout { prefix });
+                return Err(layout());
             }
         }
         let (Some(resource_types), Some(condition_keys)) = (resource_types, condition_keys) else {
-            return Err(DataError::Layout { prefix });
+            return Err(layout());
         };
         let service = Service { actions, resource_types, condition_keys };
         let keys = service.condition_keys.len();
@@ -194,22 +195,20 @@ fn value_at<T: Deserialize<'static>>(prefix: &'static str, text: &'static str) -
 fn entries(json: &str) -> Option<(Vec<(&str, &str)>, &str)> {
     let list = json.strip_prefix(r#"{"a":["#)?;
     let mut found = Vec::new();
-    let (mut depth, mut in_string, mut escaped, mut start) = (0usize, false, false, 0usize);
-    for (i, b) in list.bytes().enumerate() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let (mut depth, mut start, mut name) = (0usize, 0usize, None);
+    let mut i = 0;
+    while let Some(&b) = list.as_bytes().get(i) {
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                let end = string_end(list, i + 1)?;
+                if depth == 1 && i == start + 1 {
+                    name = Some(list.get(i + 1..end)?);
+                }
+                i = end;
+            }
             b'[' => {
                 if depth == 0 {
-                    start = i;
+                    (start, name) = (i, None);
                 }
                 depth += 1;
             }
@@ -217,18 +216,29 @@ fn entries(json: &str) -> Option<(Vec<(&str, &str)>, &str)> {
             b']' => {
                 depth -= 1;
                 if depth == 0 {
-                    let entry = list.get(start..=i)?;
-                    let name = entry.strip_prefix(r#"[""#)?.split('"').next()?;
-                    if name.contains('\\') {
-                        return None;
-                    }
-                    found.push((name, entry));
+                    let name = name.filter(|n: &&str| !n.contains('\\'))?;
+                    found.push((name, list.get(start..=i)?));
                 }
             }
             _ => {}
         }
+        i += 1;
     }
     None
+}
+
+/// Where the JSON string whose text starts at `from` ends: the index of the first quote not
+/// escaped by a backslash (jumped to, not walked to, since strings are most of a line).
+fn string_end(s: &str, from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let quote = at + s.get(at..)?.find('"')?;
+        let backslashes = s.get(from..quote)?.bytes().rev().take_while(|&b| b == b'\\').count();
+        if backslashes % 2 == 0 {
+            return Some(quote);
+        }
+        at = quote + 1;
+    }
 }
 
 /// A service's place in the data: found by the index, parsed on first use.
@@ -319,4 +329,23 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
         return Err(header("the index does not add up to the data".into()));
     }
     Ok(Index { version, date, slots })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entries;
+
+    /// Brackets and escaped quotes inside strings do not end an entry or the list.
+    #[test]
+    fn entries_are_delimited_outside_strings() {
+        let line = r#"{"a":[["A","R",[],[],["x]\"[y\\"]],["B","W",[[0,1,[]]],[],[]]],"r":[],"k":[]}"#;
+        let (found, rest) = entries(line).expect("laid out");
+        let names: Vec<&str> = found.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(found[0].1, r#"["A","R",[],[],["x]\"[y\\"]]"#);
+        assert_eq!(rest, r#","r":[],"k":[]}"#);
+        assert!(entries(r#"{"a":[[1]]}"#).is_none(), "an entry must start with its name");
+        assert!(entries(r#"{"a":[["A"]"#).is_none(), "an unclosed list");
+        assert!(entries(r#"{"r":[],"a":[]}"#).is_none(), "the actions come first");
+    }
 }
