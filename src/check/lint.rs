@@ -448,18 +448,15 @@ impl Linter<'_> {
         let Some(k) = &model.kubernetes else { return };
         let roles = k.roles.iter().map(|r| ("roles", r)).chain(k.cluster_roles.iter().map(|r| ("clusterRoles", r)));
         for (i, (kind, role)) in roles.enumerate() {
-            let base = format!("kubernetes.{kind}[{}]", if kind == "roles" { i } else { i - k.roles.len() });
+            let index = if kind == "roles" { i } else { i - k.roles.len() };
             for (j, rule) in role.rules.iter().enumerate() {
-                let at = format!("{base}.rules[{j}]");
+                // Formatted only for a finding.
+                let at = || format!("kubernetes.{kind}[{index}].rules[{j}]");
                 for verb in &rule.verbs {
                     if verb != "*" && !KUBERNETES_VERBS.contains(&verb.as_str()) {
                         self.report(
-                            Diagnostic::new(
-                                Code::K8sUnknownVerb,
-                                at.clone(),
-                                format!("`{verb}` is not a Kubernetes verb"),
-                            )
-                            .suggest(super::did_you_mean(verb, KUBERNETES_VERBS.iter().copied())),
+                            Diagnostic::new(Code::K8sUnknownVerb, at(), format!("`{verb}` is not a Kubernetes verb"))
+                                .suggest(super::did_you_mean(verb, KUBERNETES_VERBS.iter().copied())),
                         );
                     }
                 }
@@ -467,7 +464,7 @@ impl Linter<'_> {
                 if star {
                     self.report(Diagnostic::new(
                         Code::K8sWildcard,
-                        at.clone(),
+                        at(),
                         format!("`*` in a rule of `{}` grants what Kubernetes adds later; name verbs, resources and API groups", role.meta.name),
                     ));
                 }
@@ -475,7 +472,7 @@ impl Linter<'_> {
                 if kind == "clusterRoles" && team && rule.resources.iter().any(|r| NAMESPACED.contains(&r.as_str())) {
                     self.report(Diagnostic::new(
                         Code::K8sNamespacedInClusterRole,
-                        at,
+                        at(),
                         format!("ClusterRole `{}` is meant for one team but grants namespaced resources in every namespace; use a Role in the team's namespace", role.meta.name),
                     ));
                 }
