@@ -49,32 +49,39 @@ const fn many(class: Class) -> Step {
 }
 
 /// Splits `s` at each `${...}`: literal text, and the names of the placeholders.
-fn pieces(s: &str) -> Vec<Result<&str, &str>> {
-    let mut out = Vec::new();
+fn pieces(s: &str) -> impl Iterator<Item = Result<&str, &str>> {
     let mut rest = s;
-    while let Some(start) = rest.find("${") {
-        let Some(len) = rest[start + 2..].find('}') else {
-            break;
-        };
-        if start > 0 {
-            out.push(Ok(&rest[..start]));
+    // A placeholder found after literal text, given out on the next call.
+    let mut pending: Option<&str> = None;
+    std::iter::from_fn(move || {
+        if let Some(name) = pending.take() {
+            return Some(Err(name));
         }
-        out.push(Err(&rest[start + 2..start + 2 + len]));
+        if rest.is_empty() {
+            return None;
+        }
+        let placeholder = rest.find("${").and_then(|start| Some((start, rest[start + 2..].find('}')?)));
+        let Some((start, len)) = placeholder else {
+            return Some(Ok(std::mem::take(&mut rest)));
+        };
+        let text = &rest[..start];
+        let name = &rest[start + 2..start + 2 + len];
         rest = &rest[start + 3 + len..];
-    }
-    if !rest.is_empty() {
-        out.push(Ok(rest));
-    }
-    out
+        if text.is_empty() {
+            Some(Err(name))
+        } else {
+            pending = Some(name);
+            Some(Ok(text))
+        }
+    })
 }
 
 fn arn_steps(arn: &str) -> Vec<Step> {
-    let pieces = pieces(arn);
     // Literal colons: those of the pieces' text, not of policy variables.
-    let colons = pieces.iter().map(|p| p.map_or(0, |t| t.matches(':').count())).sum::<usize>();
+    let colons = pieces(arn).map(|p| p.map_or(0, |t| t.matches(':').count())).sum::<usize>();
     let mut seen = 0;
-    let mut steps = Vec::new();
-    for piece in pieces {
+    let mut steps = Vec::with_capacity(arn.len());
+    for piece in pieces(arn) {
         match piece {
             Err(escaped @ ("*" | "?" | "$")) => steps.extend(escaped.chars().map(|c| one(Class::Char(c)))),
             Err(_variable) => steps.push(many(field_class(seen, colons))),
@@ -102,11 +109,11 @@ fn field_class(seen: usize, colons: usize) -> Class {
 fn format_steps(format: &str) -> Vec<Step> {
     // The resource part starts after the fifth `:` (placeholders hold no `:`).
     let resource_start = format.match_indices(':').nth(4).map(|(i, _)| i + 1);
-    let pieces = pieces(format);
-    let mut steps = Vec::new();
+    let mut pieces = pieces(format).peekable();
+    let mut steps = Vec::with_capacity(format.len());
     let mut at = 0;
-    for (i, piece) in pieces.iter().enumerate() {
-        match *piece {
+    while let Some(piece) = pieces.next() {
+        match piece {
             Ok(text) => {
                 steps.extend(text.chars().map(|c| match c {
                     '*' => many(Class::Any),
@@ -115,7 +122,7 @@ fn format_steps(format: &str) -> Vec<Step> {
                 at += text.len();
             }
             Err(name) => {
-                let last = i + 1 == pieces.len();
+                let last = pieces.peek().is_none();
                 let whole_resource = Some(at) == resource_start;
                 let class = match (last, whole_resource) {
                     (true, true) => Class::NotColonOrSlash,
@@ -130,34 +137,140 @@ fn format_steps(format: &str) -> Vec<Step> {
     steps
 }
 
-/// Whether some string matches both step sequences: a search over pairs of positions.
+/// Whether some string matches both step sequences: whether `(a.len(), b.len())` can be reached
+/// from `(0, 0)` over pairs of positions `(i, j)`. A step of either side that meets the other's
+/// consumes a character on both (moving past each side's step unless it is a run); a run may
+/// also be left without consuming. Every move keeps or raises both positions, and a move that
+/// keeps `i` raises `j`, so the pairs are found row by row (one `i` each), and a row left to right.
 fn overlap(a: &[Step], b: &[Step]) -> bool {
-    let width = b.len() + 1;
-    let mut seen = vec![false; (a.len() + 1) * width];
-    let mut todo = vec![(0, 0)];
-    while let Some((i, j)) = todo.pop() {
-        let cell = &mut seen[i * width + j];
-        if *cell {
-            continue;
+    if b.len() < 128 { overlap_bits(a, b) } else { overlap_rows(a, b) }
+}
+
+/// [`overlap`] with a row held in the bits of a `u128`, `b` being shorter than 128 steps: the
+/// moves of a row are a few operations on the whole row, so the cost is one pass over `b` to
+/// know which of its steps meet which characters, and a few operations per step of `a`.
+fn overlap_bits(a: &[Step], b: &[Step]) -> bool {
+    // Which steps of `b` are runs, and which admit each ASCII character, each wildcard class.
+    let (mut runs, mut any, mut not_colon, mut not_colon_or_slash) = (0u128, 0u128, 0u128, 0u128);
+    let mut ascii = [0u128; 128];
+    for (j, step) in b.iter().enumerate() {
+        let bit = 1u128 << j;
+        if step.many {
+            runs |= bit;
         }
-        *cell = true;
-        let (x, y) = (a.get(i), b.get(j));
-        match (x, y) {
-            (None, None) => return true,
-            (Some(x), Some(y)) if x.class.meets(y.class) => {
-                let next = (if x.many { i } else { i + 1 }, if y.many { j } else { j + 1 });
-                if next != (i, j) {
-                    todo.push(next);
+        match step.class {
+            Class::Char(c) if c.is_ascii() => ascii[c as usize] |= bit,
+            Class::Char(_) => {}
+            Class::Any => any |= bit,
+            Class::NotColon => not_colon |= bit,
+            Class::NotColonOrSlash => not_colon_or_slash |= bit,
+        }
+    }
+    let literal = |c: char| -> u128 {
+        if c.is_ascii() {
+            return ascii[c as usize];
+        }
+        let same = b.iter().enumerate().filter(|(_, s)| s.class == Class::Char(c));
+        same.fold(0, |mask, (j, _)| mask | (1u128 << j))
+    };
+    let all = (1u128 << b.len()) - 1;
+    let (colons, slashes) = (ascii[usize::from(b':')], ascii[usize::from(b'/')]);
+    // The steps of `b` that meet a step of class `x` (see [`Class::meets`]).
+    let meets = |x: Class| -> u128 {
+        match x {
+            Class::Char(c) => {
+                let mut mask = literal(c) | any;
+                if c != ':' {
+                    mask |= not_colon;
+                    if c != '/' {
+                        mask |= not_colon_or_slash;
+                    }
+                }
+                mask
+            }
+            Class::Any => all,
+            Class::NotColon => all & !colons,
+            Class::NotColonOrSlash => all & !colons & !slashes,
+        }
+    };
+    // Raises the row by the moves that keep `i`: from `j` in `along` to `j + 1`, repeatedly.
+    let close = |mut row: u128, along: u128| loop {
+        let grown = row | ((row & along) << 1);
+        if grown == row {
+            return row;
+        }
+        row = grown;
+    };
+    let mut row = 1u128;
+    for x in a {
+        let hits = meets(x.class);
+        row = if x.many {
+            // Consuming within the run keeps `i`; leaving it keeps `j`.
+            close(row, runs | (hits & !runs))
+        } else {
+            let hit = close(row, runs) & hits;
+            ((hit & !runs) << 1) | (hit & runs)
+        };
+        if row == 0 {
+            return false;
+        }
+    }
+    close(row, runs) & (1u128 << b.len()) != 0
+}
+
+/// [`overlap`] for a `b` of any length, each row a `Vec<bool>` scanned over the span between its
+/// first and last reachable pair.
+fn overlap_rows(a: &[Step], b: &[Step]) -> bool {
+    let width = b.len() + 1;
+    let mut row = vec![false; width];
+    let mut next = vec![false; width];
+    row[0] = true;
+    let (mut lo, mut hi) = (0, 0);
+    for i in 0..=a.len() {
+        let x = a.get(i);
+        // The span of the next row, empty while nothing reaches it.
+        let (mut next_lo, mut next_hi) = (width, 0);
+        let mut reach = |j: usize, next: &mut [bool]| {
+            next[j] = true;
+            next_lo = next_lo.min(j);
+            next_hi = next_hi.max(j);
+        };
+        let mut j = lo;
+        while j <= hi {
+            if row[j] {
+                let y = b.get(j);
+                if x.is_none() && y.is_none() {
+                    return true;
+                }
+                if let (Some(x), Some(y)) = (x, y)
+                    && x.class.meets(y.class)
+                {
+                    let step_j = j + usize::from(!y.many);
+                    if x.many {
+                        if step_j != j {
+                            row[step_j] = true;
+                            hi = hi.max(step_j);
+                        }
+                    } else {
+                        reach(step_j, &mut next);
+                    }
+                }
+                if x.is_some_and(|s| s.many) {
+                    reach(j, &mut next);
+                }
+                if y.is_some_and(|s| s.many) {
+                    row[j + 1] = true;
+                    hi = hi.max(j + 1);
                 }
             }
-            _ => {}
+            j += 1;
         }
-        if x.is_some_and(|s| s.many) {
-            todo.push((i + 1, j));
+        if next_lo > next_hi {
+            return false;
         }
-        if y.is_some_and(|s| s.many) {
-            todo.push((i, j + 1));
-        }
+        row[lo..=hi].fill(false);
+        std::mem::swap(&mut row, &mut next);
+        (lo, hi) = (next_lo, next_hi);
     }
     false
 }
@@ -247,6 +360,47 @@ mod tests {
         // `${*}` is a literal star, which a bucket name cannot hold but the format allows.
         assert!(m("arn:aws:s3:::a${*}b", BUCKET));
         assert!(!m("arn:aws:s3:::a${*}b", "arn:${Partition}:s3:::ab"));
+    }
+
+    #[test]
+    fn pieces_split_text_and_placeholders() {
+        let all = |s| super::pieces(s).collect::<Vec<_>>();
+        assert_eq!(all("a${B}c${D}"), [Ok("a"), Err("B"), Ok("c"), Err("D")]);
+        assert_eq!(all("${A}${B}"), [Err("A"), Err("B")]);
+        assert_eq!(all("a${B"), [Ok("a${B")]);
+        assert_eq!(all(""), Vec::<Result<&str, &str>>::new());
+    }
+
+    #[test]
+    fn runs_on_both_sides() {
+        // Both sides hold runs, met in every order.
+        assert!(m("arn:aws:logs:*:*:log-group:*", "arn:${Partition}:logs:${Region}:${Account}:log-group:*:x"));
+        assert!(m("arn:aws:s3:::*/x", OBJECT));
+        assert!(!m("arn:aws:s3:::*/x", BUCKET));
+        assert!(m("arn:aws:s3:::a*b*c", BUCKET));
+        assert!(!m("arn:aws:s3:::*:", BUCKET));
+    }
+
+    #[test]
+    fn the_row_search_and_the_bit_search_agree() {
+        use super::{Class, Step, overlap_bits, overlap_rows};
+        let classes =
+            [Class::Char('a'), Class::Char(':'), Class::Char('/'), Class::Any, Class::NotColon, Class::NotColonOrSlash];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % 1024).unwrap_or(0) % n
+        };
+        for _ in 0..20_000 {
+            let (la, lb) = (next(7), next(7));
+            let mut steps = |len: usize| -> Vec<Step> {
+                (0..len).map(|_| Step { class: classes[next(classes.len())], many: next(3) == 0 }).collect()
+            };
+            let (a, b) = (steps(la), steps(lb));
+            assert_eq!(overlap_bits(&a, &b), overlap_rows(&a, &b), "{a:?} {b:?}");
+        }
     }
 
     #[test]

@@ -126,12 +126,13 @@ impl Catalog {
 
     fn action_in<'a>(&'a self, slot: &'a Slot, name: &str) -> Option<ActionInfo<'a>> {
         let service = slot.service();
-        let i = service.actions.binary_search_by(|a| text::cmp_ignore_case(a.0, name)).ok()?;
-        Some(ActionInfo { prefix: slot.prefix, service, action: service.actions.get(i)? })
+        let i = service.actions.binary_search_by(|a| text::cmp_ignore_case(a.name, name)).ok()?;
+        let action = service.action(slot.prefix, service.actions.get(i)?)?;
+        Some(ActionInfo { prefix: slot.prefix, service, action })
     }
 
     fn closest_action_in<'a>(&'a self, slot: &'a Slot, name: &str) -> Option<ActionInfo<'a>> {
-        let best = text::closest(name, slot.service().actions.iter().map(|a| a.0))?;
+        let best = text::closest(name, slot.service().actions.iter().map(|a| a.name))?;
         self.action_in(slot, best)
     }
 
@@ -197,8 +198,8 @@ impl Catalog {
         slot.service()
             .actions
             .iter()
-            .filter(|a| text::glob_matches(name, a.0))
-            .map(|a| format!("{}:{}", slot.prefix, a.0))
+            .filter(|a| text::glob_matches(name, a.name))
+            .map(|a| format!("{}:{}", slot.prefix, a.name))
             .collect()
     }
 
@@ -248,6 +249,12 @@ impl<'a> ActionInfo<'a> {
     /// The resource types of this action whose ARN format `arn` matches.
     pub fn resource_types_for_arn(&self, arn: &str) -> Vec<ResourceType<'a>> {
         self.resource_types().filter(|t| t.matches_arn(arn)).collect()
+    }
+
+    /// Whether some resource type of this action matches `arn`: [`Self::resource_types_for_arn`]
+    /// is not empty.
+    pub fn takes_arn(&self, arn: &str) -> bool {
+        self.resource_types().any(|t| t.matches_arn(arn))
     }
 
     /// The condition keys of the action itself, such as `iam:PassedToService`, sorted.

@@ -1,4 +1,5 @@
-//! Reading the embedded data file: its header and index eagerly, each service line lazily.
+//! Reading the embedded data file: its header and index eagerly, each service line lazily, and
+//! of a service line each action's entry only when the action is looked up.
 //!
 //! The layout is described in the header of `data/catalog.txt` and produced by
 //! `scripts/gen-catalog.py`. Strings are borrowed from the embedded text, never copied.
@@ -20,6 +21,8 @@ pub(crate) enum DataError {
     },
     #[error("catalog line of service `{prefix}` is not where the index says")]
     Misplaced { prefix: &'static str },
+    #[error("catalog line of service `{prefix}` does not start with its list of actions")]
+    Layout { prefix: &'static str },
     #[error("catalog line of service `{prefix}`: index {index} out of range")]
     Index { prefix: &'static str, index: usize },
 }
@@ -66,16 +69,21 @@ impl std::fmt::Display for AccessLevel {
 }
 
 /// One service, as stored on its line.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub(crate) struct Service<'a> {
     /// Sorted by lower-case name.
-    #[serde(borrow, rename = "a")]
-    pub actions: Vec<Action<'a>>,
-    #[serde(borrow, rename = "r")]
+    pub actions: Vec<Entry<'a>>,
     pub resource_types: Vec<ResourceTypeData<'a>>,
-    #[serde(borrow, rename = "k")]
     pub condition_keys: Vec<&'a str>,
+}
+
+/// An action's name and its entry on the line, decoded into an [`Action`] on first use: a
+/// look-up decodes the actions it finds, not the hundreds of others of the service.
+#[derive(Debug)]
+pub(crate) struct Entry<'a> {
+    pub name: &'a str,
+    json: &'a str,
+    decoded: OnceLock<Option<Action<'a>>>,
 }
 
 /// An action: name, access level, resource types, indices into [`Service::condition_keys`] of
@@ -100,36 +108,136 @@ pub(crate) struct ResourceRef(pub u16, pub u8, pub Vec<u16>);
 pub(crate) struct ResourceTypeData<'a>(pub &'a str, pub &'a str, pub Vec<u16>);
 
 impl Service<'static> {
-    /// Parses a service's line, `<prefix>TAB<json>LF`.
+    /// Parses a service's line, `<prefix>TAB<json>LF`, but for the entries of its actions,
+    /// which are only delimited (see [`Entry`]).
     fn parse(prefix: &'static str, line: &'static str) -> Result<Self, DataError> {
         let json = line
             .strip_prefix(prefix)
             .and_then(|l| l.strip_prefix('\t'))
             .and_then(|l| l.strip_suffix('\n'))
             .ok_or(DataError::Misplaced { prefix })?;
-        let service: Self = serde_json::from_str(json).map_err(|source| DataError::Line { prefix, source })?;
-        let bad = |index: usize| DataError::Index { prefix, index };
-        let (types, keys) = (service.resource_types.len(), service.condition_keys.len());
-        let key_out_of_range = |list: &[u16]| list.iter().copied().find(|&i| usize::from(i) >= keys);
-        for Action(_, _, refs, action_keys, _) in &service.actions {
-            for ResourceRef(i, _, ref_keys) in refs {
-                if usize::from(*i) >= types {
-                    return Err(bad((*i).into()));
-                }
-                if let Some(k) = key_out_of_range(ref_keys) {
-                    return Err(bad(k.into()));
-                }
-            }
-            if let Some(k) = key_out_of_range(action_keys) {
-                return Err(bad(k.into()));
+        let layout = || DataError::Layout { prefix };
+        let (entries, mut rest) = entries(json).ok_or_else(layout)?;
+        let actions = entries.into_iter().map(|(name, json)| Entry { name, json, decoded: OnceLock::new() }).collect();
+        // Then `,"r":[...]` and `,"k":[...]`, in either order, and the closing brace.
+        let (mut resource_types, mut condition_keys) = (None, None);
+        while rest != "}" {
+            let field = rest.strip_prefix(',').ok_or_else(layout)?;
+            if let Some(value) = field.strip_prefix(r#""r":"#) {
+                let (list, after) = value_at(prefix, value)?;
+                resource_types = Some(list);
+                rest = after;
+            } else if let Some(value) = field.strip_prefix(r#""k":"#) {
+                let (list, after) = value_at(prefix, value)?;
+                condition_keys = Some(list);
+                rest = after;
+            } else {
+                return Err(layout());
             }
         }
+        let (Some(resource_types), Some(condition_keys)) = (resource_types, condition_keys) else {
+            return Err(layout());
+        };
+        let service = Service { actions, resource_types, condition_keys };
+        let keys = service.condition_keys.len();
         for ResourceTypeData(_, _, type_keys) in &service.resource_types {
-            if let Some(k) = key_out_of_range(type_keys) {
-                return Err(bad(k.into()));
+            if let Some(k) = type_keys.iter().find(|&&i| usize::from(i) >= keys) {
+                return Err(DataError::Index { prefix, index: (*k).into() });
             }
         }
         Ok(service)
+    }
+
+    /// Decodes an action's entry and checks its indices into the service's lists.
+    fn decode(&self, prefix: &'static str, json: &'static str) -> Result<Action<'static>, DataError> {
+        let action: Action<'static> =
+            serde_json::from_str(json).map_err(|source| DataError::Line { prefix, source })?;
+        let bad = |index: u16| DataError::Index { prefix, index: index.into() };
+        let (types, keys) = (self.resource_types.len(), self.condition_keys.len());
+        let key_out_of_range = |list: &[u16]| list.iter().copied().find(|&i| usize::from(i) >= keys);
+        let Action(_, _, refs, action_keys, _) = &action;
+        for ResourceRef(i, _, ref_keys) in refs {
+            if usize::from(*i) >= types {
+                return Err(bad(*i));
+            }
+            if let Some(k) = key_out_of_range(ref_keys) {
+                return Err(bad(k));
+            }
+        }
+        if let Some(k) = key_out_of_range(action_keys) {
+            return Err(bad(k));
+        }
+        Ok(action)
+    }
+
+    /// The action of an entry of this service, decoded on first use; `None` for an entry that
+    /// does not decode (which the tests rule out for the embedded data), read as unknown.
+    pub fn action<'s>(&'s self, prefix: &'static str, entry: &'s Entry<'static>) -> Option<&'s Action<'static>> {
+        entry.decoded.get_or_init(|| self.decode(prefix, entry.json).ok()).as_ref()
+    }
+}
+
+/// The JSON value that starts `text`, and the text after it.
+fn value_at<T: Deserialize<'static>>(prefix: &'static str, text: &'static str) -> Result<(T, &'static str), DataError> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<T>();
+    let value = match stream.next() {
+        Some(value) => value.map_err(|source| DataError::Line { prefix, source })?,
+        None => return Err(DataError::Layout { prefix }),
+    };
+    let after = text.get(stream.byte_offset()..).ok_or(DataError::Layout { prefix })?;
+    Ok((value, after))
+}
+
+/// The entries of the action list that opens a service's line, `{"a":[[...],[...]],...`, each
+/// with its name (the entry's first string) and its text, and the rest of the line; `None` if
+/// the line is not so laid out. Only brackets outside strings count, so a string may hold any
+/// character.
+fn entries(json: &str) -> Option<(Vec<(&str, &str)>, &str)> {
+    let list = json.strip_prefix(r#"{"a":["#)?;
+    let mut found = Vec::new();
+    let (mut depth, mut start, mut name) = (0usize, 0usize, None);
+    let mut i = 0;
+    while let Some(&b) = list.as_bytes().get(i) {
+        match b {
+            b'"' => {
+                let end = string_end(list, i + 1)?;
+                if depth == 1 && i == start + 1 {
+                    name = Some(list.get(i + 1..end)?);
+                }
+                i = end;
+            }
+            b'[' => {
+                if depth == 0 {
+                    (start, name) = (i, None);
+                }
+                depth += 1;
+            }
+            b']' if depth == 0 => return Some((found, list.get(i + 1..)?)),
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    let name = name.filter(|n: &&str| !n.contains('\\'))?;
+                    found.push((name, list.get(start..=i)?));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Where the JSON string whose text starts at `from` ends: the index of the first quote not
+/// escaped by a backslash (jumped to, not walked to, since strings are most of a line).
+fn string_end(s: &str, from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let quote = at + s.get(at..)?.find('"')?;
+        let backslashes = s.get(from..quote)?.bytes().rev().take_while(|&b| b == b'\\').count();
+        if backslashes % 2 == 0 {
+            return Some(quote);
+        }
+        at = quote + 1;
     }
 }
 
@@ -155,9 +263,14 @@ impl Slot {
         self.parsed.get_or_init(|| Service::parse(self.prefix, self.line()).unwrap_or_default())
     }
 
+    /// The whole line parsed, every action's entry decoded: the first error, if any.
     #[cfg(test)]
     pub fn try_parse(&self) -> Result<Service<'static>, DataError> {
-        Service::parse(self.prefix, self.line())
+        let service = Service::parse(self.prefix, self.line())?;
+        for entry in &service.actions {
+            service.decode(self.prefix, entry.json)?;
+        }
+        Ok(service)
     }
 }
 
@@ -216,4 +329,23 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
         return Err(header("the index does not add up to the data".into()));
     }
     Ok(Index { version, date, slots })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entries;
+
+    /// Brackets and escaped quotes inside strings do not end an entry or the list.
+    #[test]
+    fn entries_are_delimited_outside_strings() {
+        let line = r#"{"a":[["A","R",[],[],["x]\"[y\\"]],["B","W",[[0,1,[]]],[],[]]],"r":[],"k":[]}"#;
+        let (found, rest) = entries(line).expect("laid out");
+        let names: Vec<&str> = found.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(found[0].1, r#"["A","R",[],[],["x]\"[y\\"]]"#);
+        assert_eq!(rest, r#","r":[],"k":[]}"#);
+        assert!(entries(r#"{"a":[[1]]}"#).is_none(), "an entry must start with its name");
+        assert!(entries(r#"{"a":[["A"]"#).is_none(), "an unclosed list");
+        assert!(entries(r#"{"r":[],"a":[]}"#).is_none(), "the actions come first");
+    }
 }

@@ -24,7 +24,7 @@ fn the_embedded_data_reads_whole() {
     for slot in &index.slots {
         let service = slot.try_parse().unwrap_or_else(|e| panic!("{e}"));
         assert!(
-            service.actions.windows(2).all(|w| text::cmp_ignore_case(w[0].0, w[1].0).is_lt()),
+            service.actions.windows(2).all(|w| text::cmp_ignore_case(w[0].name, w[1].name).is_lt()),
             "{}: actions not sorted",
             slot.prefix
         );

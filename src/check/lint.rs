@@ -72,11 +72,28 @@ impl Linter<'_> {
     }
 
     fn policies(&mut self, model: &Model, ix: &Index<'_>) {
+        let sizer = Sizer { spec_name: &model.name };
+        // The last statement of each Sid linted without a finding: the lint of a statement
+        // depends on nothing but the statement, so an equal one has no finding either. Most
+        // generated statements are the same for every team of a persona.
+        let mut clean: BTreeMap<Option<&str>, &Statement> = BTreeMap::new();
+        // Likewise the last statement of each Sid measured, with its size.
+        let mut measured: BTreeMap<Option<&str>, (&Statement, usize)> = BTreeMap::new();
         for role in &model.roles {
-            let mut sids: BTreeMap<&str, String> = BTreeMap::new();
+            // Sid → the origin of the statement that used it first (`None`: a generated one).
+            let mut sids: BTreeMap<&str, Option<&str>> = BTreeMap::new();
             for policy in ix.policies_of(&role.id) {
-                let sizer = Sizer { spec_name: &model.name };
-                let size = sizer.document_size(&policy.document.statements);
+                let size = sizer.document_size_of(policy.document.statements.iter().map(|s| {
+                    let key = s.sid.as_deref();
+                    match measured.get(&key) {
+                        Some((seen, size)) if *seen == s => *size,
+                        _ => {
+                            let size = sizer.statement_size(s);
+                            measured.insert(key, (s, size));
+                            size
+                        }
+                    }
+                }));
                 if size > limits::MANAGED_POLICY_MAX {
                     // Only a statement too large on its own makes a split part pass the limit.
                     let largest = policy.document.statements.iter().max_by_key(|s| sizer.statement_size(s));
@@ -92,23 +109,31 @@ impl Linter<'_> {
                 }
                 for s in &policy.document.statements {
                     // Generated statements are reported at their role.
-                    let path = s.origin.clone().unwrap_or_else(|| role.origin.clone());
+                    let path = s.origin.as_deref().unwrap_or(&role.origin);
                     if let Some(sid) = &s.sid {
                         if let Some(first) = sids.get(sid.as_str()) {
+                            let first = match first {
+                                Some(origin) => format!("`{origin}`"),
+                                None => "a statement hyperpod-iam generates".to_owned(),
+                            };
                             self.report(Diagnostic::new(
                                 Code::DuplicateSid,
                                 format!("{path}.Sid"),
                                 format!("Sid `{sid}` is already used in this role's policy by {first}"),
                             ));
                         } else {
-                            let owner = match &s.origin {
-                                Some(origin) => format!("`{origin}`"),
-                                None => "a statement hyperpod-iam generates".to_owned(),
-                            };
-                            sids.insert(sid, owner);
+                            sids.insert(sid, s.origin.as_deref());
                         }
                     }
-                    self.statement(s, &path);
+                    let key = s.sid.as_deref();
+                    if clean.get(&key).is_some_and(|seen| *seen == s) {
+                        continue;
+                    }
+                    let before = self.diags.items.len();
+                    self.statement(s, path);
+                    if self.diags.items.len() == before {
+                        clean.insert(key, s);
+                    }
                 }
             }
         }
@@ -160,21 +185,18 @@ impl Linter<'_> {
     fn actions(&mut self, path: &str, key: &str, actions: &[String], allow: bool) -> Vec<ActionInfo<'static>> {
         let mut known: Vec<ActionInfo<'static>> = Vec::new();
         for (i, action) in actions.iter().enumerate() {
-            let at = format!("{path}.{}", item(key, i));
+            // Formatted only for a finding.
+            let at = || format!("{path}.{}", item(key, i));
             let prefix = action.split(':').next().unwrap_or_default();
             let unknown_service = |suggestion: Option<&str>| {
-                Diagnostic::new(
-                    Code::UnknownService,
-                    at.clone(),
-                    format!("`{prefix}` is not a service prefix IAM knows"),
-                )
-                .suggest(suggestion.map(|s| action.replacen(prefix, s, 1)))
+                Diagnostic::new(Code::UnknownService, at(), format!("`{prefix}` is not a service prefix IAM knows"))
+                    .suggest(suggestion.map(|s| action.replacen(prefix, s, 1)))
             };
             if action == "*" {
                 if allow && key == "Action" {
                     self.report(Diagnostic::new(
                         Code::ActionStar,
-                        at,
+                        at(),
                         "`Action: \"*\"` grants every action of every service; name the actions",
                     ));
                 }
@@ -188,7 +210,7 @@ impl Linter<'_> {
                 } else {
                     self.report(Diagnostic::new(
                         Code::WildcardMatchesNothing,
-                        at,
+                        at(),
                         format!("`{action}` matches no action"),
                     ));
                 }
@@ -199,7 +221,7 @@ impl Linter<'_> {
                     ActionLookup::UnknownAction { suggestion } => self.report(
                         Diagnostic::new(
                             Code::UnknownAction,
-                            at,
+                            at(),
                             format!("`{action}` is not an action of `{prefix}`; IAM accepts it and grants nothing"),
                         )
                         .suggest(suggestion.map(|s| s.full_name())),
@@ -214,7 +236,7 @@ impl Linter<'_> {
     fn resources(&mut self, s: &Statement, path: &str, resolved: &[String], known: &[ActionInfo<'static>]) {
         let (allow, rkey) = (s.effect == Effect::Allow, "Resource");
         for (i, arn) in resolved.iter().enumerate() {
-            let at = format!("{path}.{}", item(rkey, i));
+            let at = || format!("{path}.{}", item(rkey, i));
             if arn == "*" {
                 // Grants that are unscoped on purpose carry their reason as a waiver.
                 if !allow || !s.waivers.is_empty() {
@@ -229,7 +251,7 @@ impl Linter<'_> {
                 if !scopable.is_empty() {
                     self.report(Diagnostic::new(
                         Code::ResourceStar,
-                        at,
+                        at(),
                         format!(
                             "`Resource: \"*\"` grants {} on every resource, but {} a resource ARN; scope it",
                             list_words(&scopable),
@@ -242,7 +264,7 @@ impl Linter<'_> {
             if !is_arn(arn) {
                 self.report(Diagnostic::new(
                     Code::MalformedArn,
-                    at,
+                    at(),
                     format!("`{arn}` is not an ARN: expected `arn:partition:service:region:account:resource`"),
                 ));
                 continue;
@@ -250,7 +272,7 @@ impl Linter<'_> {
             if known.is_empty() {
                 continue;
             }
-            if !known.iter().any(|a| !a.resource_types_for_arn(arn).is_empty()) {
+            if !known.iter().any(|a| a.takes_arn(arn)) {
                 let types: Vec<String> = known
                     .iter()
                     .take(4)
@@ -264,7 +286,7 @@ impl Linter<'_> {
                     .collect();
                 self.report(Diagnostic::new(
                     Code::ResourceTypeMismatch,
-                    at,
+                    at(),
                     format!(
                         "no action of the statement takes `{arn}`, so it grants nothing there ({})",
                         types.join("; ")
@@ -426,18 +448,15 @@ impl Linter<'_> {
         let Some(k) = &model.kubernetes else { return };
         let roles = k.roles.iter().map(|r| ("roles", r)).chain(k.cluster_roles.iter().map(|r| ("clusterRoles", r)));
         for (i, (kind, role)) in roles.enumerate() {
-            let base = format!("kubernetes.{kind}[{}]", if kind == "roles" { i } else { i - k.roles.len() });
+            let index = if kind == "roles" { i } else { i - k.roles.len() };
             for (j, rule) in role.rules.iter().enumerate() {
-                let at = format!("{base}.rules[{j}]");
+                // Formatted only for a finding.
+                let at = || format!("kubernetes.{kind}[{index}].rules[{j}]");
                 for verb in &rule.verbs {
                     if verb != "*" && !KUBERNETES_VERBS.contains(&verb.as_str()) {
                         self.report(
-                            Diagnostic::new(
-                                Code::K8sUnknownVerb,
-                                at.clone(),
-                                format!("`{verb}` is not a Kubernetes verb"),
-                            )
-                            .suggest(super::did_you_mean(verb, KUBERNETES_VERBS.iter().copied())),
+                            Diagnostic::new(Code::K8sUnknownVerb, at(), format!("`{verb}` is not a Kubernetes verb"))
+                                .suggest(super::did_you_mean(verb, KUBERNETES_VERBS.iter().copied())),
                         );
                     }
                 }
@@ -445,7 +464,7 @@ impl Linter<'_> {
                 if star {
                     self.report(Diagnostic::new(
                         Code::K8sWildcard,
-                        at.clone(),
+                        at(),
                         format!("`*` in a rule of `{}` grants what Kubernetes adds later; name verbs, resources and API groups", role.meta.name),
                     ));
                 }
@@ -453,7 +472,7 @@ impl Linter<'_> {
                 if kind == "clusterRoles" && team && rule.resources.iter().any(|r| NAMESPACED.contains(&r.as_str())) {
                     self.report(Diagnostic::new(
                         Code::K8sNamespacedInClusterRole,
-                        at,
+                        at(),
                         format!("ClusterRole `{}` is meant for one team but grants namespaced resources in every namespace; use a Role in the team's namespace", role.meta.name),
                     ));
                 }
@@ -588,6 +607,28 @@ mod tests {
         assert_eq!(codes_of(&diags), [Code::K8sUnknownVerb, Code::K8sWildcard, Code::K8sNamespacedInClusterRole]);
         assert_eq!(diags.items[0].suggestion, None, "`describe` is close to no verb");
         assert_eq!(diags.items[2].path, "kubernetes.clusterRoles[1].rules[0]");
+    }
+
+    /// Equal statements are linted once when clean, but a finding is reported in every role
+    /// that has it.
+    #[test]
+    fn an_equal_statement_is_reported_in_every_role() {
+        let (mut m, map) = model(EKS);
+        let Some(first) = m.policies.first().and_then(|p| p.document.statements.first()).cloned() else {
+            panic!("a generated statement")
+        };
+        let bad = Statement {
+            sid: Some("Bad".into()),
+            actions: Actions::Action(vec!["s3:GetObjekt".into()]),
+            ..first.clone()
+        };
+        for policy in &mut m.policies {
+            policy.document.statements.push(bad.clone());
+            policy.document.statements.push(Statement { sid: Some("Again".into()), ..first.clone() });
+        }
+        let diags = lint(&m, &map);
+        assert_eq!(codes_of(&diags), vec![Code::UnknownAction; m.policies.len()], "{diags}");
+        assert!(m.policies.len() > 1);
     }
 
     #[test]

@@ -97,14 +97,18 @@ impl Diagnostic {
     /// `file:line:col: error[HP002]: path: message (did you mean `x`?)`, one line, with control
     /// and bidirectional characters escaped so that no spec value can forge a line on a terminal.
     pub fn render(&self, file: &str) -> String {
-        let mut out = String::from(file);
+        use std::fmt::Write as _;
+        let text = self.text();
+        let mut out = String::with_capacity(file.len() + text.len() + 40);
+        out.push_str(file);
         if let Some(loc) = self.location {
-            out.push_str(&format!(":{}:{}", loc.line, loc.column));
+            let _ = write!(out, ":{}:{}", loc.line, loc.column);
         }
         let label = if self.acknowledged.is_some() { "acknowledged" } else { self.severity.as_str() };
-        out.push_str(&format!(": {label}[{}]: ", self.code));
-        out.push_str(&self.text());
-        escape_controls(&out)
+        let _ = write!(out, ": {label}[{}]: ", self.code);
+        out.push_str(&text);
+        // Most lines are printable ASCII, with nothing to escape: they are kept as built.
+        if out.bytes().all(|b| (b' '..=b'~').contains(&b)) { out } else { escape_controls(&out) }
     }
 }
 

@@ -102,13 +102,16 @@ pub fn build(config: &Config) -> Model {
     let exec_ids: Vec<RoleId> =
         config.execution_roles.iter().map(|e| names::role_id(RoleKind::Execution, &e.name)).collect();
     let eks = orchestrator == Orchestrator::Eks;
+    // Each table is resolved against the spec once, not once per entry.
+    let (admin_table, scientist_table) = (b.prepare(permissions::ADMIN), b.prepare(permissions::SCIENTIST));
+    let (pod_table, execution_table) = (b.prepare(permissions::POD), b.prepare(permissions::EXECUTION));
 
     for (i, admin) in config.admins.iter().enumerate() {
         let mut managed = Vec::new();
         if config.options.console_access {
             managed.push(b.aws_managed(permissions::CONSOLE_MANAGED_POLICY));
         }
-        let statements = b.grants(permissions::ADMIN, &Scope { exec_ids: &exec_ids, ..Scope::default() });
+        let statements = b.grants(&admin_table, &Scope { exec_ids: &exec_ids, ..Scope::default() });
         let id = b.add_role(
             &mut model,
             RoleKind::Admin,
@@ -137,7 +140,7 @@ pub fn build(config: &Config) -> Model {
     let mut kubernetes = Kubernetes::default();
     for (i, team) in config.scientists.iter().enumerate() {
         let role_name = names::role_name_of(&config.name, &names::role_id(RoleKind::Scientist, &team.name));
-        let statements = b.grants(permissions::SCIENTIST, &Scope { role_name: &role_name, ..Scope::default() });
+        let statements = b.grants(&scientist_table, &Scope { role_name: &role_name, ..Scope::default() });
         let id = b.add_role(
             &mut model,
             RoleKind::Scientist,
@@ -165,7 +168,7 @@ pub fn build(config: &Config) -> Model {
                         labels: b.labels(Some(&team.name)),
                     },
                 });
-                let statements = b.grants(permissions::POD, &Scope { buckets: &pod.s3_buckets, ..Scope::default() });
+                let statements = b.grants(&pod_table, &Scope { buckets: &pod.s3_buckets, ..Scope::default() });
                 let pod_id = b.add_role(
                     &mut model,
                     RoleKind::Pod,
@@ -195,7 +198,7 @@ pub fn build(config: &Config) -> Model {
     }
 
     for (i, exec) in config.execution_roles.iter().enumerate() {
-        let statements = b.grants(permissions::EXECUTION, &Scope { buckets: &exec.s3_buckets, ..Scope::default() });
+        let statements = b.grants(&execution_table, &Scope { buckets: &exec.s3_buckets, ..Scope::default() });
         let groups = if exec.instance_groups.is_empty() {
             String::new()
         } else {
@@ -312,39 +315,77 @@ impl Builder<'_> {
         }
     }
 
-    /// The statements of a persona table that apply to this spec. A row whose resource list
-    /// comes out empty (no buckets) is left out.
-    fn grants(&self, table: &[Grant], scope: &Scope<'_>) -> Vec<Statement> {
+    /// The rows of a persona table that apply to this spec, each with what does not depend on
+    /// the entry already built: the statement without its resources, every resource that is
+    /// the same for all entries, and the statement's size when all of them are.
+    fn prepare(&self, table: &'static [Grant]) -> Vec<Row> {
+        let no_scope = Scope::default();
+        let sizer = Sizer { spec_name: &self.config.name };
         table
             .iter()
             .filter(|g| self.applies(g.when))
-            .filter_map(|g| {
-                let resources: Vec<Text> = g.resources.iter().flat_map(|r| self.resources(*r, scope)).collect();
+            .map(|g| {
+                let resources: Vec<Result<Vec<Text>, Res>> = g
+                    .resources
+                    .iter()
+                    .map(|r| if r.depends_on_entry() { Err(*r) } else { Ok(self.resources(*r, &no_scope)) })
+                    .collect();
+                let mut row = Row { statement: self.statement(g), resources, size: None };
+                if let Some(fixed) = row.resources.iter().map(|r| r.as_ref().ok()).collect::<Option<Vec<_>>>() {
+                    let whole = Statement {
+                        resources: Some(Resources::Resource(fixed.into_iter().flatten().cloned().collect())),
+                        ..row.statement.clone()
+                    };
+                    row.size = Some(sizer.statement_size(&whole));
+                }
+                row
+            })
+            .collect()
+    }
+
+    /// The statement of a table row, without its resources.
+    fn statement(&self, g: &Grant) -> Statement {
+        Statement {
+            sid: Some(g.sid.to_owned()),
+            effect: Effect::Allow,
+            principal: None,
+            actions: Actions::Action(g.actions.iter().map(|a| (*a).to_owned()).collect()),
+            resources: None,
+            conditions: g
+                .condition
+                .iter()
+                .map(|(op, key, values)| Condition {
+                    operator: (*op).to_owned(),
+                    key: (*key).to_owned(),
+                    values: values.iter().map(|v| Text::pattern(v)).collect(),
+                })
+                .collect(),
+            waivers: g
+                .waivers
+                .iter()
+                .map(|(check, reason)| Waiver { check: (*check).to_owned(), reason: (*reason).to_owned() })
+                .collect(),
+            origin: None,
+        }
+    }
+
+    /// The statements of a prepared persona table for one entry. A row whose resource list
+    /// comes out empty (no buckets) is left out.
+    fn grants(&self, table: &[Row], scope: &Scope<'_>) -> Vec<(Statement, Option<usize>)> {
+        table
+            .iter()
+            .filter_map(|row| {
+                let mut resources: Vec<Text> = Vec::new();
+                for r in &row.resources {
+                    match r {
+                        Ok(fixed) => resources.extend(fixed.iter().cloned()),
+                        Err(res) => resources.extend(self.resources(*res, scope)),
+                    }
+                }
                 if resources.is_empty() {
                     return None;
                 }
-                Some(Statement {
-                    sid: Some(g.sid.to_owned()),
-                    effect: Effect::Allow,
-                    principal: None,
-                    actions: Actions::Action(g.actions.iter().map(|a| (*a).to_owned()).collect()),
-                    resources: Some(Resources::Resource(resources)),
-                    conditions: g
-                        .condition
-                        .iter()
-                        .map(|(op, key, values)| Condition {
-                            operator: (*op).to_owned(),
-                            key: (*key).to_owned(),
-                            values: values.iter().map(|v| Text::pattern(v)).collect(),
-                        })
-                        .collect(),
-                    waivers: g
-                        .waivers
-                        .iter()
-                        .map(|(check, reason)| Waiver { check: (*check).to_owned(), reason: (*reason).to_owned() })
-                        .collect(),
-                    origin: None,
-                })
+                Some((Statement { resources: Some(Resources::Resource(resources)), ..row.statement.clone() }, row.size))
             })
             .collect()
     }
@@ -397,15 +438,15 @@ impl Builder<'_> {
         description: String,
         trust: PolicyDocument,
         mut managed: Vec<Text>,
-        mut statements: Vec<Statement>,
+        mut statements: Vec<(Statement, Option<usize>)>,
         extras: &Extras,
     ) -> RoleId {
         let id = names::role_id(kind, entry);
         let role_name = names::role_name_of(&self.config.name, &id);
         managed.extend(extras.managed_policy_arns.iter().map(|arn| self.user_arn(arn)));
-        statements.extend(extras.statements.iter().map(|s| self.pin_statement(s)));
+        statements.extend(extras.statements.iter().map(|s| (self.pin_statement(s), None)));
         // One customer managed policy per role, split when it would pass IAM's size limit.
-        let chunks = Sizer { spec_name: &self.config.name }.split(statements);
+        let chunks = Sizer { spec_name: &self.config.name }.split_known(statements);
         let count = chunks.len();
         for (i, statements) in chunks.into_iter().enumerate() {
             let suffix = if i == 0 { String::new() } else { format!("-{}", i + 1) };
@@ -503,6 +544,23 @@ impl Builder<'_> {
     }
 }
 
+/// A row of a persona table, prepared for one spec ([`Builder::prepare`]).
+struct Row {
+    /// Without resources.
+    statement: Statement,
+    /// Each resource of the row: built already, or to build for each entry.
+    resources: Vec<Result<Vec<Text>, Res>>,
+    /// The statement's size ([`Sizer::statement_size`]) when no resource depends on the entry.
+    size: Option<usize>,
+}
+
+impl Res {
+    /// Whether the resource differs from one entry of a persona to another.
+    fn depends_on_entry(self) -> bool {
+        matches!(self, Res::OwnAccessEntry | Res::ExecutionRoles | Res::Buckets | Res::BucketObjects)
+    }
+}
+
 const RBAC_API_GROUP: &str = "rbac.authorization.k8s.io";
 
 /// What a persona table's rows are resolved against, beside the spec itself.
@@ -547,5 +605,39 @@ fn trust(sid: &str, principal: Principal, actions: &[&str]) -> PolicyDocument {
             waivers: Vec::new(),
             origin: None,
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{self, Source};
+
+    /// The size a prepared row carries is the size of the statement it makes, for every table
+    /// and every example spec.
+    #[test]
+    fn prepared_sizes_are_the_statements_sizes() {
+        let mut checked = 0;
+        for entry in std::fs::read_dir("examples").expect("examples") {
+            let path = entry.expect("entry").path();
+            if !path.extension().is_some_and(|e| e == "yaml" || e == "json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            let Ok(read) = spec::read(&Source { name: path.display().to_string(), text }) else { continue };
+            let config = read.config;
+            let b = Builder { config: &config, orchestrator: config.orchestrator.unwrap_or(Orchestrator::Slurm) };
+            let sizer = Sizer { spec_name: &config.name };
+            for (_, table) in permissions::TABLES {
+                let rows = b.prepare(table);
+                for (statement, size) in b.grants(&rows, &Scope::default()) {
+                    if let Some(size) = size {
+                        assert_eq!(size, sizer.statement_size(&statement), "{statement:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 20, "{checked}");
     }
 }

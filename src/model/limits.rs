@@ -62,9 +62,14 @@ impl Sizer<'_> {
 
     /// The size of a whole document.
     pub fn document_size(&self, statements: &[Statement]) -> usize {
+        self.document_size_of(statements.iter().map(|s| self.statement_size(s)))
+    }
+
+    /// The size of a document whose statements have these sizes ([`Self::statement_size`]).
+    pub fn document_size_of(&self, sizes: impl IntoIterator<Item = usize>) -> usize {
         let empty = iam_json::document(&PolicyDocument::default(), &|t: &Text| Size(self.text_size(t))).0;
-        let body: usize = statements.iter().map(|s| self.statement_size(s)).sum();
-        empty + body + statements.len().saturating_sub(1)
+        let (count, body) = sizes.into_iter().fold((0usize, 0usize), |(n, sum), size| (n + 1, sum + size));
+        empty + body + count.saturating_sub(1)
     }
 
     /// Splits statements, in order, into as few documents under [`MANAGED_POLICY_MAX`] as a
@@ -73,16 +78,37 @@ impl Sizer<'_> {
     /// grant the same; one that still cannot fit (a single huge ARN, a `NotResource` list) gets
     /// a document of its own, which the lint then reports.
     pub fn split(&self, statements: Vec<Statement>) -> Vec<Vec<Statement>> {
+        self.split_known(statements.into_iter().map(|s| (s, None)).collect())
+    }
+
+    /// [`Self::split`], given the size of each statement that is already known (as
+    /// [`Self::statement_size`] measures it): the others are measured here, each once.
+    pub fn split_known(&self, statements: Vec<(Statement, Option<usize>)>) -> Vec<Vec<Statement>> {
         let overhead = self.document_size(&[]);
-        let mut sids: BTreeSet<String> = statements.iter().filter_map(|s| s.sid.clone()).collect();
-        let mut fitted = Vec::new();
-        for s in statements {
-            fitted.extend(self.cut(s, MANAGED_POLICY_MAX - overhead, &mut sids));
+        let room = MANAGED_POLICY_MAX - overhead;
+        let sizes: Vec<usize> =
+            statements.iter().map(|(s, known)| known.unwrap_or_else(|| self.statement_size(s))).collect();
+        // The Sids that cut pieces must not take, needed only when a statement is too large on
+        // its own.
+        let mut sids: BTreeSet<String> = if sizes.iter().any(|&size| size > room) {
+            statements.iter().filter_map(|(s, _)| s.sid.clone()).collect()
+        } else {
+            BTreeSet::new()
+        };
+        let mut fitted: Vec<(Statement, usize)> = Vec::with_capacity(statements.len());
+        for ((s, _), size) in statements.into_iter().zip(sizes) {
+            if size <= room {
+                fitted.push((s, size));
+                continue;
+            }
+            fitted.extend(self.cut(s, room, &mut sids).into_iter().map(|piece| {
+                let size = self.statement_size(&piece);
+                (piece, size)
+            }));
         }
         let mut chunks: Vec<Vec<Statement>> = Vec::new();
         let mut used = overhead;
-        for s in fitted {
-            let size = self.statement_size(&s);
+        for (s, size) in fitted {
             match chunks.last_mut() {
                 Some(chunk) if used + 1 + size <= MANAGED_POLICY_MAX => {
                     chunk.push(s);

@@ -94,7 +94,9 @@ impl Text {
                 Part::Account => out.push_str(r.account),
                 Part::RoleArn(id) => {
                     let name = r.role_names.get(id)?;
-                    out.push_str(&format!("arn:{}:iam::{}:role/{}", r.partition, r.account, name));
+                    for piece in ["arn:", r.partition, ":iam::", r.account, ":role/", name] {
+                        out.push_str(piece);
+                    }
                 }
                 Part::PolicyVar(v) => {
                     out.push_str("${");

@@ -65,13 +65,27 @@ impl serde_saphyr::MessageFormatter for Capture {
 }
 
 /// Reads the spec into the input schema. After [`structure`] passes, what is left to fail here
-/// is rare (a value out of a number's range, the reader's size budget).
+/// is rare (a value out of a number's range, the reader's size budget), so the spec is read
+/// without tracking the field path, and read again, tracking it, only to report a failure.
 pub fn parse(source: &Source) -> Result<SpecFile, Diagnostic> {
-    let path = RefCell::new(String::new());
-    let options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! { max_nodes: 200_000, max_depth: 64, },
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::FirstWins,
+    let options = || {
+        serde_saphyr::options! {
+            budget: serde_saphyr::budget! { max_nodes: 200_000, max_depth: 64, },
+            duplicate_keys: serde_saphyr::DuplicateKeyPolicy::FirstWins,
+        }
     };
+    let fast = serde_saphyr::with_deserializer_from_str_with_options(&source.text, options(), |de| {
+        <SpecFile as serde::Deserialize>::deserialize(de)
+    });
+    match fast {
+        Ok(file) => Ok(file),
+        Err(_) => parse_tracked(source, options()),
+    }
+}
+
+/// [`parse`], tracking the path of the field being read, for its error.
+fn parse_tracked(source: &Source, options: serde_saphyr::Options) -> Result<SpecFile, Diagnostic> {
+    let path = RefCell::new(String::new());
     let result = serde_saphyr::with_deserializer_from_str_with_options(&source.text, options, |de| {
         serde_path_to_error::deserialize::<_, SpecFile>(de).map_err(|e| {
             *path.borrow_mut() = e.path().to_string();
