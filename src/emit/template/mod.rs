@@ -24,13 +24,14 @@
 
 mod document;
 mod filters;
+mod view;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use minijinja::value::{Serde, Value};
+use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -71,10 +72,9 @@ pub struct TemplateContext {
 impl TemplateContext {
     pub fn new(document: &ModelDocument<'_>) -> Result<TemplateContext, EmitError> {
         let json_bytes = json_len(document).map_err(|e| EmitError::Serialize(e.to_string()))?;
-        let value = Value::from(Serde(document));
-        let lookups =
-            filters::Lookups::new(document.model, &value).map_err(|e| EmitError::Serialize(bare_message(&e)))?;
-        Ok(TemplateContext { document: value, json_bytes, lookups })
+        let doc = view::Doc::new(document);
+        let lookups = filters::Lookups::new(&doc);
+        Ok(TemplateContext { document: Value::from_object(view::Root(doc)), json_bytes, lookups })
     }
 }
 
