@@ -31,6 +31,12 @@ fn every_builtin_template_emitter_loads() {
     for (folder, emitter) in builtin_folders().zip(loaded) {
         let emitter = emitter.unwrap_or_else(|e| panic!("emitters/{folder}: {e}"));
         assert_eq!(emitter.name(), folder, "a built-in emitter is named as its folder");
+        // Built-in templates compile on first use: compile them here, and their `when`.
+        assert!(emitter.env.get().is_none(), "emitters/{folder} compiles on first use");
+        let env = emitter.env().unwrap_or_else(|e| panic!("emitters/{folder}: {e}"));
+        if let Some(when) = &emitter.when {
+            env.compile_expression(&when.test).unwrap_or_else(|e| panic!("emitters/{folder}: {e}"));
+        }
     }
 }
 
