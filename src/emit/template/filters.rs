@@ -18,7 +18,8 @@ use serde::Deserialize;
 
 use crate::model::{ManagedPolicy, Part as ModelPart, Role, RoleBinding};
 
-use super::view::{Doc, Expose, Node, TextView};
+use super::rows;
+use super::view::{self, Doc, Expose, Node, TextView};
 
 /// Role id → IAM role name.
 type RoleNames = Arc<BTreeMap<String, String>>;
@@ -120,6 +121,18 @@ pub fn register_model(env: &mut Environment<'_>, lookups: &Lookups) {
             })
             .collect()
     });
+    let (doc, names) = (Arc::clone(&lookups.doc), Arc::clone(&lookups.names));
+    env.add_function("policy_rows", move |policy: &Value, by_level: bool| -> Result<String, Error> {
+        let found =
+            view::policy(policy).ok_or_else(|| invalid("`policy_rows` takes a policy (an item of `policies`)"))?;
+        let text = TextWriter::spec(&doc.model().target, &names);
+        rows::policy_rows(found, by_level.then(|| doc.access_levels()), &text)
+    });
+    env.add_function("rule_rows", |kind: &str, role: &Value| -> Result<String, Error> {
+        let found = view::rbac_role(role)
+            .ok_or_else(|| invalid("`rule_rows` takes a Role or ClusterRole (an item of `kubernetes.roles`)"))?;
+        Ok(rows::rule_rows(kind, found))
+    });
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -220,9 +233,19 @@ fn md(value: &Value) -> String {
 /// span can sit in a table cell, line breaks as spaces.
 fn code(value: &Value) -> String {
     let s = as_text(value);
+    let mut out = String::with_capacity(s.len() + 4);
+    write_code(&s, &mut out);
+    out
+}
+
+/// [`code`], appended to `out`: the Rust helpers that write whole table rows use it.
+pub(super) fn write_code(s: &str, out: &mut String) {
     if s.trim().is_empty() {
         // An empty span is not a code span in Markdown: show the quotes.
-        return format!("`\"{}\"`", s.replace(['\r', '\n'], " "));
+        out.push_str("`\"");
+        out.extend(s.chars().map(|c| if matches!(c, '\r' | '\n') { ' ' } else { c }));
+        out.push_str("\"`");
+        return;
     }
     let mut longest = 0;
     let mut run = 0;
@@ -231,9 +254,8 @@ fn code(value: &Value) -> String {
         longest = longest.max(run);
     }
     let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
-    let mut out = String::with_capacity(s.len() + 2 * (longest + 1 + pad.len()) + 4);
     let fence = |out: &mut String| (0..=longest).for_each(|_| out.push('`'));
-    fence(&mut out);
+    fence(out);
     out.push_str(pad);
     for c in s.chars() {
         match c {
@@ -243,8 +265,7 @@ fn code(value: &Value) -> String {
         }
     }
     out.push_str(pad);
-    fence(&mut out);
-    out
+    fence(out);
 }
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or leading or
@@ -283,6 +304,19 @@ enum PartRef<'a> {
     PolicyVar(&'a str),
 }
 
+impl<'a> PartRef<'a> {
+    fn of(part: &'a ModelPart) -> PartRef<'a> {
+        match part {
+            ModelPart::Lit(s) => PartRef::Lit(s),
+            ModelPart::Partition => PartRef::Partition,
+            ModelPart::Region => PartRef::Region,
+            ModelPart::Account => PartRef::Account,
+            ModelPart::RoleArn(id) => PartRef::RoleArn(&id.0),
+            ModelPart::PolicyVar(var) => PartRef::PolicyVar(var),
+        }
+    }
+}
+
 /// Calls `each` with every part of a `Text` of the model document (a list of parts) or of a plain
 /// string (one literal part), in order.
 ///
@@ -296,14 +330,7 @@ fn each_part(value: &Value, mut each: impl FnMut(PartRef<'_>) -> Result<(), Erro
     }
     if let Some(text) = value.downcast_object_ref::<TextView>().and_then(TextView::text) {
         for part in &text.0 {
-            each(match part {
-                ModelPart::Lit(s) => PartRef::Lit(s),
-                ModelPart::Partition => PartRef::Partition,
-                ModelPart::Region => PartRef::Region,
-                ModelPart::Account => PartRef::Account,
-                ModelPart::RoleArn(id) => PartRef::RoleArn(&id.0),
-                ModelPart::PolicyVar(var) => PartRef::PolicyVar(var),
-            })?;
+            each(PartRef::of(part))?;
         }
         return Ok(());
     }
@@ -427,38 +454,70 @@ fn text(state: &State<'_, '_>, names: &RoleNames, value: &Value, style: Option<&
             .ok_or_else(|| invalid(format!("`text`: unknown style `{name}`; known styles: {}", Style::NAMES)))?,
     };
     let pins = Pins::of(state);
+    let pinned = ["partition", "region", "account"].map(|field| pins.get(field));
+    let writer = TextWriter { style, pins: pinned.each_ref().map(|v| v.as_ref().and_then(Value::as_str)), names };
     let mut out = String::new();
-    let symbol = |which: usize, field: &str, out: &mut String| -> Result<(), Error> {
-        if let Some(value) = pins.get(field) {
-            style.literal(value.as_str().unwrap_or_default(), out);
+    each_part(value, |part| writer.part(part, &mut out))?;
+    Ok(out)
+}
+
+/// What writing a text takes: the style, the values the spec pins (partition, region, account)
+/// and the role names.
+pub(super) struct TextWriter<'a> {
+    style: Style,
+    pins: [Option<&'a str>; 3],
+    names: &'a BTreeMap<String, String>,
+}
+
+impl<'a> TextWriter<'a> {
+    /// `text`'s default style (`spec`), for the pins of a model's target.
+    pub(super) fn spec(target: &'a crate::model::Target, names: &'a BTreeMap<String, String>) -> TextWriter<'a> {
+        let pins = [target.partition.as_deref(), target.region.as_deref(), target.account.as_deref()];
+        TextWriter { style: Style::Spec, pins, names }
+    }
+
+    /// A text of the model, appended to `out`.
+    pub(super) fn text(&self, text: &crate::model::Text, out: &mut String) -> Result<(), Error> {
+        for part in &text.0 {
+            self.part(PartRef::of(part), out)?;
+        }
+        Ok(())
+    }
+
+    /// Partition, region or account (`which` 0, 1, 2): pinned, literally, else as the style writes it.
+    fn symbol(&self, which: usize, out: &mut String) -> Result<(), Error> {
+        const FIELDS: [&str; 3] = ["partition", "region", "account"];
+        if let Some(value) = self.pins.get(which).copied().flatten() {
+            self.style.literal(value, out);
         } else {
-            let written = style.symbol(which).ok_or_else(|| {
+            let field = FIELDS.get(which).copied().unwrap_or_default();
+            let written = self.style.symbol(which).ok_or_else(|| {
                 invalid(format!("`text(\"literal\")`: the spec does not pin `{field}`, so the value is not literal"))
             })?;
             out.push_str(written);
         }
         Ok(())
-    };
-    each_part(value, |part| {
+    }
+
+    fn part(&self, part: PartRef<'_>, out: &mut String) -> Result<(), Error> {
         match part {
-            PartRef::Lit(s) => style.literal(s, &mut out),
-            PartRef::Partition => symbol(0, "partition", &mut out)?,
-            PartRef::Region => symbol(1, "region", &mut out)?,
-            PartRef::Account => symbol(2, "account", &mut out)?,
+            PartRef::Lit(s) => self.style.literal(s, out),
+            PartRef::Partition => self.symbol(0, out)?,
+            PartRef::Region => self.symbol(1, out)?,
+            PartRef::Account => self.symbol(2, out)?,
             PartRef::RoleArn(id) => {
                 out.push_str("arn:");
-                symbol(0, "partition", &mut out)?;
+                self.symbol(0, out)?;
                 out.push_str(":iam::");
-                symbol(2, "account", &mut out)?;
+                self.symbol(2, out)?;
                 out.push_str(":role/");
-                let name = names.get(id).ok_or_else(|| invalid(format!("`text`: no role has id `{id}`")))?;
-                style.literal(name, &mut out);
+                let name = self.names.get(id).ok_or_else(|| invalid(format!("`text`: no role has id `{id}`")))?;
+                self.style.literal(name, out);
             }
-            PartRef::PolicyVar(var) => style.policy_var(var, &mut out),
+            PartRef::PolicyVar(var) => self.style.policy_var(var, out),
         }
         Ok(())
-    })?;
-    Ok(out)
+    }
 }
 
 /// `value is symbolic`: a text of the model holds a deploy-time value that the spec does not pin.

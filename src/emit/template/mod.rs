@@ -24,6 +24,7 @@
 
 mod document;
 mod filters;
+mod rows;
 mod view;
 
 use std::borrow::Cow;

@@ -33,6 +33,8 @@ pub struct Doc {
     model: Model,
     /// `(key, value)` in the document's order; `None` for the keys that are views of the model.
     small: Vec<(&'static str, Option<Value>)>,
+    /// The document's `accessLevels`, for `policy_rows`.
+    access_levels: std::collections::BTreeMap<String, String>,
 }
 
 /// The document's keys, in the order it serializes them (`modelVersion`, the model's fields,
@@ -77,11 +79,15 @@ impl Doc {
                 (key, value)
             })
             .collect();
-        Arc::new(Doc { model: m.clone(), small })
+        Arc::new(Doc { model: m.clone(), small, access_levels: document.access_levels.clone() })
     }
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    pub fn access_levels(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.access_levels
     }
 }
 
@@ -192,6 +198,17 @@ impl<T: Fields> Object for MapView<T> {
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         self.0.read().map_or(Enumerator::Empty, |this| Enumerator::Str(this.keys()))
     }
+}
+
+/// The policy a value shows, if it is a view of one (an item of `policies`).
+pub fn policy(value: &Value) -> Option<&ManagedPolicy> {
+    value.downcast_object_ref::<MapView<ManagedPolicy>>()?.0.read()
+}
+
+/// The Role or ClusterRole a value shows, if it is a view of one (an item of
+/// `kubernetes.roles` or `kubernetes.clusterRoles`).
+pub fn rbac_role(value: &Value) -> Option<&RbacRole> {
+    value.downcast_object_ref::<MapView<RbacRole>>()?.0.read()
 }
 
 /// A list of the model, seen as a sequence.
