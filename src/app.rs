@@ -232,7 +232,8 @@ pub fn emit_all(emitters: &[&dyn Emitter], render: &Render<'_>) -> Result<Vec<(S
 
 fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
-    let model = load(&source, console)?;
+    // Shared with the template context, which reads the model instead of copying it.
+    let model = std::sync::Arc::new(load(&source, console)?);
     if args.spec.is_none() {
         let _ = writeln!(
             console.stderr,
@@ -241,7 +242,7 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         );
     }
     let registry = registry(&args.emitters)?;
-    let shared = Render::new(&model);
+    let shared = Render::shared(&model);
     let selection = select(&registry, &shared, &args.formats)?;
     let artifacts = emit_all(&selection.emitters, &shared)?;
     // What the emitters shared (the template context, as large as the model) is not needed to write.

@@ -31,7 +31,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -72,9 +72,20 @@ pub struct TemplateContext {
 }
 
 impl TemplateContext {
+    /// The context of a document: its model is copied, for the views to own.
     pub fn new(document: &ModelDocument<'_>) -> Result<TemplateContext, EmitError> {
+        TemplateContext::with(document, Arc::new(document.model.clone()))
+    }
+
+    /// The context of a model's document ([`ModelDocument::new`]), sharing the model.
+    pub fn of(model: Arc<Model>) -> Result<TemplateContext, EmitError> {
+        TemplateContext::with(&ModelDocument::new(&model), Arc::clone(&model))
+    }
+
+    /// `model` is `document.model`, shared.
+    fn with(document: &ModelDocument<'_>, model: Arc<Model>) -> Result<TemplateContext, EmitError> {
         let json_bytes = json_len(document).map_err(|e| EmitError::Serialize(e.to_string()))?;
-        let doc = view::Doc::new(document);
+        let doc = view::Doc::new(document, model);
         let lookups = filters::Lookups::new(&doc);
         Ok(TemplateContext { document: Value::from_object(view::Root(doc)), json_bytes, lookups })
     }

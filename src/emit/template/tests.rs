@@ -94,6 +94,24 @@ fn a_render_shares_one_template_context_and_changes_no_output() {
     }
 }
 
+/// A render over a shared model lends it to the template context instead of copying it, and
+/// renders the same files.
+#[test]
+fn a_shared_render_lends_the_model_to_the_template_context() {
+    let emitters: Vec<TemplateEmitter> = builtin().into_iter().map(Result::unwrap).collect();
+    for (name, model) in examples() {
+        let model = std::sync::Arc::new(model);
+        let render = Render::shared(&model);
+        render.template_context().unwrap();
+        assert!(std::sync::Arc::strong_count(&model) > 1, "{name}: the context holds the model itself");
+        for emitter in emitters.iter().filter(|e| e.applies(&model).is_ok()) {
+            assert_eq!(emitter.emit_in(&render).unwrap(), emitter.emit(&model).unwrap(), "{name}: {}", emitter.name());
+        }
+        drop(render);
+        assert_eq!(std::sync::Arc::strong_count(&model), 1, "{name}: and gives it back");
+    }
+}
+
 /// Template output paths pass the writer's own check (`emit::check_artifact_path`) when the
 /// folder loads, so a bad one is refused before anything renders.
 #[test]

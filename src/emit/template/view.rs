@@ -30,7 +30,7 @@ use super::ModelDocument;
 /// What every view reads: the model, and the document's values that are not views.
 #[derive(Debug)]
 pub struct Doc {
-    model: Model,
+    model: Arc<Model>,
     /// `(key, value)` in the document's order; `None` for the keys that are views of the model.
     small: Vec<(&'static str, Option<Value>)>,
     /// The document's `accessLevels`, for `policy_rows`.
@@ -57,10 +57,10 @@ const DOCUMENT_KEYS: &[&str] = &[
 ];
 
 impl Doc {
-    /// The views' shared state for a document: a copy of its model (a view must own what it
-    /// reads), the small values converted.
-    pub fn new(document: &ModelDocument<'_>) -> Arc<Doc> {
-        let m = document.model;
+    /// The views' shared state for a document: its model, shared (a view must own what it
+    /// reads; `model` is `document.model`), the small values converted.
+    pub fn new(document: &ModelDocument<'_>, model: Arc<Model>) -> Arc<Doc> {
+        let m = &*model;
         let small = DOCUMENT_KEYS
             .iter()
             .map(|&key| {
@@ -79,7 +79,7 @@ impl Doc {
                 (key, value)
             })
             .collect();
-        Arc::new(Doc { model: m.clone(), small, access_levels: document.access_levels.clone() })
+        Arc::new(Doc { model, small, access_levels: document.access_levels.clone() })
     }
 
     pub fn model(&self) -> &Model {
