@@ -234,7 +234,8 @@ pub fn emit_all(emitters: &[&dyn Emitter], render: &Render<'_>) -> Result<Vec<(S
 
 fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
-    let model = load(&source, console)?;
+    // Shared with the template context, which reads the model instead of copying it.
+    let model = std::sync::Arc::new(load(&source, console)?);
     if args.spec.is_none() {
         let _ = writeln!(
             console.stderr,
@@ -243,7 +244,7 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         );
     }
     let registry = registry(&args.emitters)?;
-    let shared = Render::new(&model);
+    let shared = Render::shared(&model);
     let selection = select(&registry, &shared, &args.formats)?;
     let notes: Vec<String> = selection.skipped.iter().map(|(name, why)| format!("skipped {name}: {why}")).collect();
 

@@ -21,6 +21,7 @@ mod terraform;
 use std::cell::OnceCell;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 use thiserror::Error;
@@ -180,12 +181,20 @@ impl<'s> Chunks<'s> {
 /// a render from about 3.0 s of CPU to 2.4 s (BENCHMARKS.md).
 pub struct Render<'m> {
     model: &'m Model,
+    /// The model as the template context can share it; `None`: the context copies it.
+    shared: Option<&'m Arc<Model>>,
     template: OnceCell<Result<TemplateContext, EmitError>>,
 }
 
 impl<'m> Render<'m> {
     pub fn new(model: &'m Model) -> Render<'m> {
-        Render { model, template: OnceCell::new() }
+        Render { model, shared: None, template: OnceCell::new() }
+    }
+
+    /// A render whose template context shares the model instead of copying it (as large as the
+    /// model at thousands of teams).
+    pub fn shared(model: &'m Arc<Model>) -> Render<'m> {
+        Render { model, shared: Some(model), template: OnceCell::new() }
     }
 
     pub fn model(&self) -> &'m Model {
@@ -194,7 +203,9 @@ impl<'m> Render<'m> {
 
     /// The template emitters' context, built on first use.
     pub fn template_context(&self) -> Result<&TemplateContext, &EmitError> {
-        self.template.get_or_init(|| TemplateContext::new(&ModelDocument::new(self.model))).as_ref()
+        self.template
+            .get_or_init(|| TemplateContext::of(self.shared.map_or_else(|| Arc::new(self.model.clone()), Arc::clone)))
+            .as_ref()
     }
 }
 

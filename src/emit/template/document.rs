@@ -1,7 +1,7 @@
 //! The model as a public, versioned document: what `hyperpod-iam model` prints and what every
 //! template receives as its context.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -37,10 +37,14 @@ impl<'m> ModelDocument<'m> {
     /// The document with access levels from another source (`lookup` gives an action's level).
     pub fn with_access_levels(model: &'m Model, lookup: impl Fn(&str) -> Option<String>) -> ModelDocument<'m> {
         let mut access_levels = BTreeMap::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
         let documents = model.roles.iter().map(|r| &r.trust).chain(model.policies.iter().map(|p| &p.document));
         for statement in documents.flat_map(|d| &d.statements) {
+            // The same actions recur in every team's policy: look each one up once.
             for action in statement.actions.list() {
-                if let Some(level) = lookup(action) {
+                if seen.insert(action.as_str())
+                    && let Some(level) = lookup(action)
+                {
                     access_levels.insert(action.clone(), level);
                 }
             }

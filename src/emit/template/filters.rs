@@ -8,6 +8,7 @@
 //! Look-ups by id (`role`, `policies_of`, `bindings_of`) are functions built for each model from
 //! an index, so that a template that walks every role stays linear in the size of the model.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -15,7 +16,10 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 use serde::Deserialize;
 
-use crate::model::Model;
+use crate::model::{ManagedPolicy, Part as ModelPart, Role, RoleBinding};
+
+use super::rows;
+use super::view::{self, Doc, Expose, Node, TextView};
 
 /// Role id → IAM role name.
 type RoleNames = Arc<BTreeMap<String, String>>;
@@ -39,50 +43,52 @@ fn register_text(env: &mut Environment<'_>, names: RoleNames) {
 
 /// The look-ups by id of one model: `text`'s role names, `role(id)`, `policies_of(role_id)`
 /// and `bindings_of(group)`. Built once per model and shared by every template emitter (cloning
-/// is a few reference counts); the values are the ones of the model document, not copies.
-#[derive(Debug, Clone, Default)]
+/// is a few reference counts); they give views of the model (see [`view`]), not copies.
+#[derive(Debug, Clone)]
 pub struct Lookups {
+    doc: Arc<Doc>,
     names: RoleNames,
-    roles: Arc<BTreeMap<String, Value>>,
-    policies: Arc<BTreeMap<String, Vec<Value>>>,
-    bindings: Arc<BTreeMap<String, Vec<Value>>>,
+    /// Role id → index in `roles`.
+    roles: Arc<BTreeMap<String, usize>>,
+    /// Role id → indexes in `policies`.
+    policies: Arc<BTreeMap<String, Vec<usize>>>,
+    /// Group → the bindings that name it: `(false, i)` is `roleBindings[i]`, `(true, i)`
+    /// `clusterRoleBindings[i]`.
+    bindings: Arc<BTreeMap<String, Vec<(bool, usize)>>>,
 }
 
 impl Lookups {
-    /// The look-ups of `model`, whose model document is `document` (a minijinja value).
-    pub fn new(model: &Model, document: &Value) -> Result<Lookups, Error> {
-        let items = |value: &Value, field: &str| -> Result<Vec<Value>, Error> {
-            Ok(value.get_attr(field)?.try_iter()?.collect())
-        };
+    /// The look-ups of the model that `doc` holds.
+    pub fn new(doc: &Arc<Doc>) -> Lookups {
+        let model = doc.model();
         let names: BTreeMap<String, String> =
             model.roles.iter().map(|r| (r.id.0.clone(), r.role_name.clone())).collect();
-        let roles: BTreeMap<String, Value> =
-            model.roles.iter().map(|r| r.id.0.clone()).zip(items(document, "roles")?).collect();
+        let roles: BTreeMap<String, usize> = model.roles.iter().enumerate().map(|(i, r)| (r.id.0.clone(), i)).collect();
 
-        let mut policies: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        for (policy, value) in model.policies.iter().zip(items(document, "policies")?) {
+        let mut policies: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, policy) in model.policies.iter().enumerate() {
             for role in &policy.roles {
-                policies.entry(role.0.clone()).or_default().push(value.clone());
+                policies.entry(role.0.clone()).or_default().push(i);
             }
         }
 
-        let mut bindings: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut bindings: BTreeMap<String, Vec<(bool, usize)>> = BTreeMap::new();
         if let Some(k) = &model.kubernetes {
-            let kubernetes = document.get_attr("kubernetes")?;
-            let values =
-                items(&kubernetes, "roleBindings")?.into_iter().chain(items(&kubernetes, "clusterRoleBindings")?);
-            for (binding, value) in k.role_bindings.iter().chain(&k.cluster_role_bindings).zip(values) {
+            let namespaced = k.role_bindings.iter().enumerate().map(|(i, b)| ((false, i), b));
+            let cluster = k.cluster_role_bindings.iter().enumerate().map(|(i, b)| ((true, i), b));
+            for (at, binding) in namespaced.chain(cluster) {
                 for subject in binding.subjects.iter().filter(|s| s.kind == "Group") {
-                    bindings.entry(subject.name.clone()).or_default().push(value.clone());
+                    bindings.entry(subject.name.clone()).or_default().push(at);
                 }
             }
         }
-        Ok(Lookups {
+        Lookups {
+            doc: Arc::clone(doc),
             names: Arc::new(names),
             roles: Arc::new(roles),
             policies: Arc::new(policies),
             bindings: Arc::new(bindings),
-        })
+        }
     }
 }
 
@@ -92,17 +98,40 @@ impl Lookups {
 pub fn register_model(env: &mut Environment<'_>, lookups: &Lookups) {
     register_text(env, Arc::clone(&lookups.names));
 
-    let roles = Arc::clone(&lookups.roles);
+    let (doc, roles) = (Arc::clone(&lookups.doc), Arc::clone(&lookups.roles));
     env.add_function("role", move |id: &str| -> Result<Value, Error> {
-        roles.get(id).cloned().ok_or_else(|| invalid(format!("`role`: no role has id `{id}`")))
+        let i = *roles.get(id).ok_or_else(|| invalid(format!("`role`: no role has id `{id}`")))?;
+        Ok(Role::expose(Node::at(&doc, move |m| m.roles.get(i))))
     });
-    let policies = Arc::clone(&lookups.policies);
+    let (doc, policies) = (Arc::clone(&lookups.doc), Arc::clone(&lookups.policies));
     env.add_function("policies_of", move |id: &str| -> Value {
-        Value::from(policies.get(id).cloned().unwrap_or_default())
+        let found = policies.get(id).map_or(&[][..], Vec::as_slice);
+        found.iter().map(|&i| ManagedPolicy::expose(Node::at(&doc, move |m| m.policies.get(i)))).collect()
     });
-    let bindings = Arc::clone(&lookups.bindings);
+    let (doc, bindings) = (Arc::clone(&lookups.doc), Arc::clone(&lookups.bindings));
     env.add_function("bindings_of", move |group: &str| -> Value {
-        Value::from(bindings.get(group).cloned().unwrap_or_default())
+        let found = bindings.get(group).map_or(&[][..], Vec::as_slice);
+        found
+            .iter()
+            .map(|&(cluster, i)| {
+                RoleBinding::expose(Node::at(&doc, move |m| {
+                    let k = m.kubernetes.as_ref()?;
+                    if cluster { k.cluster_role_bindings.get(i) } else { k.role_bindings.get(i) }
+                }))
+            })
+            .collect()
+    });
+    let (doc, names) = (Arc::clone(&lookups.doc), Arc::clone(&lookups.names));
+    env.add_function("policy_rows", move |policy: &Value, by_level: bool| -> Result<String, Error> {
+        let found =
+            view::policy(policy).ok_or_else(|| invalid("`policy_rows` takes a policy (an item of `policies`)"))?;
+        let text = TextWriter::spec(&doc.model().target, &names);
+        rows::policy_rows(found, by_level.then(|| doc.access_levels()), &text)
+    });
+    env.add_function("rule_rows", |kind: &str, role: &Value| -> Result<String, Error> {
+        let found = view::rbac_role(role)
+            .ok_or_else(|| invalid("`rule_rows` takes a Role or ClusterRole (an item of `kubernetes.roles`)"))?;
+        Ok(rows::rule_rows(kind, found))
     });
 }
 
@@ -115,24 +144,43 @@ fn invalid(message: impl Into<String>) -> Error {
 /// double-quoted (JSON's string syntax is valid YAML).
 /// Sequences and maps are written in flow style (`[a, "b c"]`, `{k: v}`), each item so quoted.
 fn yaml(value: &Value) -> Result<String, Error> {
+    let mut out = String::new();
+    write_yaml(value, &mut out)?;
+    Ok(out)
+}
+
+/// [`yaml`], appended to `out`: one buffer for a whole flow collection.
+fn write_yaml(value: &Value, out: &mut String) -> Result<(), Error> {
     match value.kind() {
         ValueKind::String => match value.as_str() {
-            Some(s) if is_plain_yaml(s) => Ok(s.to_owned()),
-            _ => json(value),
+            Some(s) if is_plain_yaml(s) => out.push_str(s),
+            _ => write_json(value, out)?,
         },
         ValueKind::Seq | ValueKind::Iterable => {
-            let items: Vec<String> = value.try_iter()?.map(|v| yaml(&v)).collect::<Result<_, _>>()?;
-            Ok(format!("[{}]", items.join(", ")))
+            out.push('[');
+            for (i, item) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_yaml(&item, out)?;
+            }
+            out.push(']');
         }
         ValueKind::Map => {
-            let mut items = Vec::new();
-            for key in value.try_iter()? {
-                items.push(format!("{}: {}", yaml(&key)?, yaml(&value.get_item(&key)?)?));
+            out.push('{');
+            for (i, key) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_yaml(&key, out)?;
+                out.push_str(": ");
+                write_yaml(&value.get_item(&key)?, out)?;
             }
-            Ok(format!("{{{}}}", items.join(", ")))
+            out.push('}');
         }
-        _ => json(value),
+        _ => write_json(value, out)?,
     }
+    Ok(())
 }
 
 /// Whether a string may be written as a plain YAML scalar: it starts with a letter, holds only
@@ -140,8 +188,8 @@ fn yaml(value: &Value) -> Result<String, Error> {
 fn is_plain_yaml(s: &str) -> bool {
     const WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
     s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/'))
-        && !WORDS.contains(&s.to_ascii_lowercase().as_str())
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/'))
+        && !WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
 /// Compact JSON. Map keys keep the model's order, which is fixed.
@@ -149,11 +197,25 @@ fn json(value: &Value) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|e| invalid(format!("cannot write JSON: {e}")))
 }
 
+/// [`json`], appended to `out`.
+fn write_json(value: &Value, out: &mut String) -> Result<(), Error> {
+    out.push_str(&json(value)?);
+    Ok(())
+}
+
+/// The string a text filter reads: a string value as it is, anything else as it prints.
+fn as_text(value: &Value) -> Cow<'_, str> {
+    match value.as_str() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(value.to_string()),
+    }
+}
+
 /// Markdown inline text: every character Markdown could read as syntax is backslash-escaped, and
 /// a line break becomes a space, so a value stays on its line and in its table cell.
 fn md(value: &Value) -> String {
-    let s = value.to_string();
-    let mut out = String::with_capacity(s.len());
+    let s = as_text(value);
+    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '!' | '&' => {
@@ -170,35 +232,57 @@ fn md(value: &Value) -> String {
 /// A Markdown code span: fenced with more backticks than the value holds, `|` escaped so the
 /// span can sit in a table cell, line breaks as spaces.
 fn code(value: &Value) -> String {
-    let s = value.to_string().replace(['\r', '\n'], " ").replace('|', "\\|");
+    let s = as_text(value);
+    let mut out = String::with_capacity(s.len() + 4);
+    write_code(&s, &mut out);
+    out
+}
+
+/// [`code`], appended to `out`: the Rust helpers that write whole table rows use it.
+pub(super) fn write_code(s: &str, out: &mut String) {
     if s.trim().is_empty() {
         // An empty span is not a code span in Markdown: show the quotes.
-        return format!("`\"{s}\"`");
+        out.push_str("`\"");
+        out.extend(s.chars().map(|c| if matches!(c, '\r' | '\n') { ' ' } else { c }));
+        out.push_str("\"`");
+        return;
     }
     let mut longest = 0;
     let mut run = 0;
-    for c in s.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
+    for c in s.bytes() {
+        run = if c == b'`' { run + 1 } else { 0 };
         longest = longest.max(run);
     }
-    let fence = "`".repeat(longest + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
-    format!("{fence}{pad}{s}{pad}{fence}")
+    let fence = |out: &mut String| (0..=longest).for_each(|_| out.push('`'));
+    fence(out);
+    out.push_str(pad);
+    for c in s.chars() {
+        match c {
+            '\r' | '\n' => out.push(' '),
+            '|' => out.push_str("\\|"),
+            _ => out.push(c),
+        }
+    }
+    out.push_str(pad);
+    fence(out);
 }
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or leading or
 /// trailing space, with quotes doubled.
 fn csv(value: &Value) -> String {
-    let s = value.to_string();
+    let s = as_text(value);
     if s.contains([',', '"', '\r', '\n']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s
+        s.into_owned()
     }
 }
 
-/// One part of a model `Text`, as the model document writes it.
+/// One part of a model `Text`, as the model document writes it: read by serde only to say what
+/// is wrong with a value that is not a list of parts.
 #[derive(Debug, Deserialize)]
+#[expect(dead_code, reason = "only the deserializer's error is used")]
 #[serde(tag = "kind", content = "value", rename_all = "camelCase")]
 enum Part {
     Lit(String),
@@ -209,37 +293,74 @@ enum Part {
     PolicyVar(String),
 }
 
-/// A `Text` of the model document (a list of parts) or a plain string, as parts.
-fn parts(value: &Value) -> Result<Vec<Part>, Error> {
+/// One part of a `Text` as [`each_part`] reads it, borrowed from the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PartRef<'a> {
+    Lit(&'a str),
+    Partition,
+    Region,
+    Account,
+    RoleArn(&'a str),
+    PolicyVar(&'a str),
+}
+
+impl<'a> PartRef<'a> {
+    fn of(part: &'a ModelPart) -> PartRef<'a> {
+        match part {
+            ModelPart::Lit(s) => PartRef::Lit(s),
+            ModelPart::Partition => PartRef::Partition,
+            ModelPart::Region => PartRef::Region,
+            ModelPart::Account => PartRef::Account,
+            ModelPart::RoleArn(id) => PartRef::RoleArn(&id.0),
+            ModelPart::PolicyVar(var) => PartRef::PolicyVar(var),
+        }
+    }
+}
+
+/// Calls `each` with every part of a `Text` of the model document (a list of parts) or of a plain
+/// string (one literal part), in order.
+///
+/// Reads straight from the value, borrowing its strings: `text` runs for every ARN of every
+/// statement, and going through serde's deserializer (or copying each part) cost more than the
+/// rest of the access report. A value that is not a list of parts goes to the deserializer, for
+/// its message.
+fn each_part(value: &Value, mut each: impl FnMut(PartRef<'_>) -> Result<(), Error>) -> Result<(), Error> {
     if let Some(s) = value.as_str() {
-        return Ok(vec![Part::Lit(s.to_owned())]);
+        return each(PartRef::Lit(s));
+    }
+    if let Some(text) = value.downcast_object_ref::<TextView>().and_then(TextView::text) {
+        for part in &text.0 {
+            each(PartRef::of(part))?;
+        }
+        return Ok(());
     }
     if value.kind() != ValueKind::Seq {
         return Err(invalid(format!("`text` takes a text of the model or a string, not {}", value.kind())));
     }
-    // Read straight from the value: `text` runs for every ARN of every statement, and going
-    // through serde's deserializer cost more than the rest of the access report. Anything this
-    // does not know goes to the deserializer, for its message.
-    if let Some(parts) = value.try_iter().ok().and_then(|items| items.map(|item| part(&item)).collect()) {
-        return Ok(parts);
+    for item in value.try_iter()? {
+        let kind = item.get_attr("kind").unwrap_or_default();
+        let text = item.get_attr("value").unwrap_or_default();
+        let part = match (kind.as_str(), text.as_str()) {
+            (Some("lit"), Some(s)) => PartRef::Lit(s),
+            (Some("partition"), _) => PartRef::Partition,
+            (Some("region"), _) => PartRef::Region,
+            (Some("account"), _) => PartRef::Account,
+            (Some("roleArn"), Some(id)) => PartRef::RoleArn(id),
+            (Some("policyVar"), Some(var)) => PartRef::PolicyVar(var),
+            _ => return Err(not_parts(value)),
+        };
+        each(part)?;
     }
-    Vec::<Part>::deserialize(value.clone())
-        .map_err(|e| invalid(format!("`text` takes a text of the model (a list of parts): {e}")))
+    Ok(())
 }
 
-/// One part as the model document writes it (`{kind, value}`), or `None` if it is not one.
-fn part(item: &Value) -> Option<Part> {
-    let kind = item.get_attr("kind").ok()?;
-    let value = || item.get_attr("value").ok().and_then(|v| v.as_str().map(str::to_owned));
-    Some(match kind.as_str()? {
-        "lit" => Part::Lit(value()?),
-        "partition" => Part::Partition,
-        "region" => Part::Region,
-        "account" => Part::Account,
-        "roleArn" => Part::RoleArn(value()?),
-        "policyVar" => Part::PolicyVar(value()?),
-        _ => return None,
-    })
+/// The deserializer's message for a value that is not a list of parts.
+fn not_parts(value: &Value) -> Error {
+    let message = match Vec::<Part>::deserialize(value.clone()) {
+        Err(e) => e.to_string(),
+        Ok(_) => "an item is not a part".to_owned(),
+    };
+    invalid(format!("`text` takes a text of the model (a list of parts): {message}"))
 }
 
 /// How `text` writes the symbolic values that the spec does not pin.
@@ -307,11 +428,20 @@ impl Style {
     }
 }
 
-/// The value the spec pins for `target.<field>`, if any.
-fn pinned(state: &State<'_, '_>, field: &str) -> Option<String> {
-    let target = state.lookup("target")?;
-    let value = target.get_attr(field).ok()?;
-    value.as_str().map(str::to_owned)
+/// The values the spec pins (`target.partition`, `.region`, `.account`), read from the
+/// context once per call.
+struct Pins(Option<Value>);
+
+impl Pins {
+    fn of(state: &State<'_, '_>) -> Pins {
+        Pins(state.lookup("target"))
+    }
+
+    /// The value the spec pins for `target.<field>`, if any.
+    fn get(&self, field: &str) -> Option<Value> {
+        let value = self.0.as_ref()?.get_attr(field).ok()?;
+        value.as_str().is_some().then_some(value)
+    }
 }
 
 /// `value|text(style)`: a text of the model with its deploy-time values in a target's syntax
@@ -323,59 +453,90 @@ fn text(state: &State<'_, '_>, names: &RoleNames, value: &Value, style: Option<&
         Some(name) => Style::parse(name)
             .ok_or_else(|| invalid(format!("`text`: unknown style `{name}`; known styles: {}", Style::NAMES)))?,
     };
+    let pins = Pins::of(state);
+    let pinned = ["partition", "region", "account"].map(|field| pins.get(field));
+    let writer = TextWriter { style, pins: pinned.each_ref().map(|v| v.as_ref().and_then(Value::as_str)), names };
     let mut out = String::new();
-    let symbol = |which: usize, field: &str, out: &mut String| -> Result<(), Error> {
-        if let Some(value) = pinned(state, field) {
-            style.literal(&value, out);
+    each_part(value, |part| writer.part(part, &mut out))?;
+    Ok(out)
+}
+
+/// What writing a text takes: the style, the values the spec pins (partition, region, account)
+/// and the role names.
+pub(super) struct TextWriter<'a> {
+    style: Style,
+    pins: [Option<&'a str>; 3],
+    names: &'a BTreeMap<String, String>,
+}
+
+impl<'a> TextWriter<'a> {
+    /// `text`'s default style (`spec`), for the pins of a model's target.
+    pub(super) fn spec(target: &'a crate::model::Target, names: &'a BTreeMap<String, String>) -> TextWriter<'a> {
+        let pins = [target.partition.as_deref(), target.region.as_deref(), target.account.as_deref()];
+        TextWriter { style: Style::Spec, pins, names }
+    }
+
+    /// A text of the model, appended to `out`.
+    pub(super) fn text(&self, text: &crate::model::Text, out: &mut String) -> Result<(), Error> {
+        for part in &text.0 {
+            self.part(PartRef::of(part), out)?;
+        }
+        Ok(())
+    }
+
+    /// Partition, region or account (`which` 0, 1, 2): pinned, literally, else as the style writes it.
+    fn symbol(&self, which: usize, out: &mut String) -> Result<(), Error> {
+        const FIELDS: [&str; 3] = ["partition", "region", "account"];
+        if let Some(value) = self.pins.get(which).copied().flatten() {
+            self.style.literal(value, out);
         } else {
-            let written = style.symbol(which).ok_or_else(|| {
+            let field = FIELDS.get(which).copied().unwrap_or_default();
+            let written = self.style.symbol(which).ok_or_else(|| {
                 invalid(format!("`text(\"literal\")`: the spec does not pin `{field}`, so the value is not literal"))
             })?;
             out.push_str(written);
         }
         Ok(())
-    };
-    for part in parts(value)? {
-        match part {
-            Part::Lit(s) => style.literal(&s, &mut out),
-            Part::Partition => symbol(0, "partition", &mut out)?,
-            Part::Region => symbol(1, "region", &mut out)?,
-            Part::Account => symbol(2, "account", &mut out)?,
-            Part::RoleArn(id) => {
-                out.push_str("arn:");
-                symbol(0, "partition", &mut out)?;
-                out.push_str(":iam::");
-                symbol(2, "account", &mut out)?;
-                out.push_str(":role/");
-                let name = names.get(&id).ok_or_else(|| invalid(format!("`text`: no role has id `{id}`")))?;
-                style.literal(name, &mut out);
-            }
-            Part::PolicyVar(var) => style.policy_var(&var, &mut out),
-        }
     }
-    Ok(out)
+
+    fn part(&self, part: PartRef<'_>, out: &mut String) -> Result<(), Error> {
+        match part {
+            PartRef::Lit(s) => self.style.literal(s, out),
+            PartRef::Partition => self.symbol(0, out)?,
+            PartRef::Region => self.symbol(1, out)?,
+            PartRef::Account => self.symbol(2, out)?,
+            PartRef::RoleArn(id) => {
+                out.push_str("arn:");
+                self.symbol(0, out)?;
+                out.push_str(":iam::");
+                self.symbol(2, out)?;
+                out.push_str(":role/");
+                let name = self.names.get(id).ok_or_else(|| invalid(format!("`text`: no role has id `{id}`")))?;
+                self.style.literal(name, out);
+            }
+            PartRef::PolicyVar(var) => self.style.policy_var(var, out),
+        }
+        Ok(())
+    }
 }
 
 /// `value is symbolic`: a text of the model holds a deploy-time value that the spec does not pin.
 fn symbolic(state: &State<'_, '_>, value: &Value) -> Result<bool, Error> {
-    for part in parts(value)? {
-        let field = match part {
-            Part::Partition => "partition",
-            Part::Region => "region",
-            Part::Account => "account",
-            Part::RoleArn(_) => {
-                if pinned(state, "partition").is_none() || pinned(state, "account").is_none() {
-                    return Ok(true);
-                }
-                continue;
-            }
-            Part::Lit(_) | Part::PolicyVar(_) => continue,
-        };
-        if pinned(state, field).is_none() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let pins = Pins::of(state);
+    let mut found = false;
+    each_part(value, |part| {
+        let unpinned = |field: &str| pins.get(field).is_none();
+        found = found
+            || match part {
+                PartRef::Partition => unpinned("partition"),
+                PartRef::Region => unpinned("region"),
+                PartRef::Account => unpinned("account"),
+                PartRef::RoleArn(_) => unpinned("partition") || unpinned("account"),
+                PartRef::Lit(_) | PartRef::PolicyVar(_) => false,
+            };
+        Ok(())
+    })?;
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -466,17 +627,20 @@ mod tests {
             {"kind": "lit", "value": "a:"}, {"kind": "partition"}, {"kind": "region"}, {"kind": "account"},
             {"kind": "policyVar", "value": "aws:userid"}
         ]));
-        assert!(matches!(
-            super::parts(&parts).unwrap().as_slice(),
-            [Part::Lit(l), Part::Partition, Part::Region, Part::Account, Part::PolicyVar(v)] if l == "a:" && v == "aws:userid"
-        ));
+        let mut read = Vec::new();
+        super::each_part(&parts, |part| {
+            read.push(format!("{part:?}"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(read, ["Lit(\"a:\")", "Partition", "Region", "Account", "PolicyVar(\"aws:userid\")"]);
         for bad in [
             serde_json::json!([{"kind": "bogus"}]),
             serde_json::json!([{"kind": "lit"}]),
             serde_json::json!([{"kind": "lit", "value": 3}]),
             serde_json::json!(["lit"]),
         ] {
-            let err = super::parts(&value(bad.clone())).unwrap_err().to_string();
+            let err = super::each_part(&value(bad.clone()), |_| Ok(())).unwrap_err().to_string();
             assert!(err.contains("`text` takes a text of the model (a list of parts): "), "{bad}: {err}");
         }
     }

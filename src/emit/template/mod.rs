@@ -24,13 +24,16 @@
 
 mod document;
 mod filters;
+mod rows;
+mod view;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
-use minijinja::value::{Serde, Value};
+use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -69,12 +72,22 @@ pub struct TemplateContext {
 }
 
 impl TemplateContext {
+    /// The context of a document: its model is copied, for the views to own.
     pub fn new(document: &ModelDocument<'_>) -> Result<TemplateContext, EmitError> {
+        TemplateContext::with(document, Arc::new(document.model.clone()))
+    }
+
+    /// The context of a model's document ([`ModelDocument::new`]), sharing the model.
+    pub fn of(model: Arc<Model>) -> Result<TemplateContext, EmitError> {
+        TemplateContext::with(&ModelDocument::new(&model), Arc::clone(&model))
+    }
+
+    /// `model` is `document.model`, shared.
+    fn with(document: &ModelDocument<'_>, model: Arc<Model>) -> Result<TemplateContext, EmitError> {
         let json_bytes = json_len(document).map_err(|e| EmitError::Serialize(e.to_string()))?;
-        let value = Value::from(Serde(document));
-        let lookups =
-            filters::Lookups::new(document.model, &value).map_err(|e| EmitError::Serialize(bare_message(&e)))?;
-        Ok(TemplateContext { document: value, json_bytes, lookups })
+        let doc = view::Doc::new(document, model);
+        let lookups = filters::Lookups::new(&doc);
+        Ok(TemplateContext { document: Value::from_object(view::Root(doc)), json_bytes, lookups })
     }
 }
 
@@ -97,7 +110,7 @@ pub fn json_len(value: &impl serde::Serialize) -> Result<usize, serde_json::Erro
 
 /// Why an emitter folder could not be loaded. Each message starts with the file (and line) at
 /// fault.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum LoadError {
     #[error("{path}: cannot read: {message}")]
     Read { path: String, message: String },
@@ -136,7 +149,12 @@ pub struct TemplateEmitter {
     /// The `when` expression, the reason it gives when false, and where the manifest has it.
     when: Option<When>,
     outputs: Vec<Output>,
-    env: Environment<'static>,
+    /// The templates, compiled: when the folder loads for a user's folder (so that a syntax
+    /// error stops the run before anything renders), on first use for a built-in one (a test
+    /// compiles every one of them), so that a run pays only for the emitters it uses.
+    env: OnceLock<Result<Environment<'static>, LoadError>>,
+    /// The `.j2` files of the folder: `(file name, source)`.
+    templates: Vec<(String, String)>,
     /// The folder, as shown in messages (`emitters/access-report`).
     folder: String,
 }
@@ -200,10 +218,48 @@ fn bare_message(e: &minijinja::Error) -> String {
     }
 }
 
+/// When a folder's templates are compiled: when it loads (a user's folder) or on first use (a
+/// built-in one, which a test compiles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    Now,
+    OnFirstUse,
+}
+
+/// The syntax every template is read with: a block tag alone on its line leaves no line
+/// behind; a file's last newline stays.
+fn syntax() -> Result<minijinja::syntax::SyntaxConfig, minijinja::Error> {
+    minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true).build()
+}
+
+/// The environment of a folder: strict, no auto-escaping, the filters, and every template.
+fn compile(folder: &str, templates: &[(String, String)]) -> Result<Environment<'static>, LoadError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    let syntax =
+        syntax().map_err(|e| LoadError::Template { file: folder.to_owned(), line: 1, message: bare_message(&e) })?;
+    env.set_syntax(syntax);
+    filters::register(&mut env);
+    // Every `.j2` file of the folder is a template, so that one may import another's macros.
+    for (name, source) in templates {
+        env.add_template_owned(name.clone(), source.clone()).map_err(|e| LoadError::Template {
+            file: format!("{folder}/{name}"),
+            line: e.line().unwrap_or(1),
+            message: bare_message(&e),
+        })?;
+    }
+    Ok(env)
+}
+
 impl TemplateEmitter {
     /// Builds an emitter from a folder's files: `files` are `(file name, contents)`, `folder` is
     /// how messages name the folder.
     pub fn from_files(folder: &str, files: &[(&str, &str)]) -> Result<TemplateEmitter, LoadError> {
+        TemplateEmitter::from_files_checked(folder, files, Check::Now)
+    }
+
+    fn from_files_checked(folder: &str, files: &[(&str, &str)], check: Check) -> Result<TemplateEmitter, LoadError> {
         let manifest_file = format!("{folder}/{MANIFEST}");
         let text = files
             .iter()
@@ -238,29 +294,12 @@ impl TemplateEmitter {
             return Err(at(line, column, "`files` is empty: an emitter writes at least one file".to_owned()));
         }
 
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| AutoEscape::None);
-        // A block tag alone on its line leaves no line behind; a file's last newline stays.
-        let syntax = minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .keep_trailing_newline(true)
-            .build()
-            .map_err(|e| LoadError::Template { file: folder.to_owned(), line: 1, message: bare_message(&e) })?;
-        env.set_syntax(syntax);
-        filters::register(&mut env);
-
-        // Every `.j2` file of the folder is a template, so that one may import another's macros.
-        let mut templates = Vec::new();
-        for (name, source) in files.iter().filter(|(n, _)| n.ends_with(".j2")) {
-            env.add_template_owned((*name).to_owned(), (*source).to_owned()).map_err(|e| LoadError::Template {
-                file: format!("{folder}/{name}"),
-                line: e.line().unwrap_or(1),
-                message: bare_message(&e),
-            })?;
-            templates.push(*name);
-        }
+        let templates: Vec<(String, String)> =
+            files.iter().filter(|(n, _)| n.ends_with(".j2")).map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
+        let env = match check {
+            Check::Now => OnceLock::from(Ok(compile(folder, &templates)?)),
+            Check::OnFirstUse => OnceLock::new(),
+        };
         let mut outputs: Vec<Output> = Vec::new();
         for file in &manifest.files.value {
             super::check_artifact_path(&file.path.value).map_err(|e| spanned(&file.path, e.to_string()))?;
@@ -268,7 +307,7 @@ impl TemplateEmitter {
                 return Err(spanned(&file.path, format!("two files are both written to `{}`", file.path.value)));
             }
             let name = &file.template.value;
-            if !templates.contains(&name.as_str()) {
+            if !templates.iter().any(|(n, _)| n == name) {
                 return Err(spanned(&file.template, format!("no template `{name}` in `{folder}`")));
             }
             outputs.push(Output { path: file.path.value.clone(), template: name.clone() });
@@ -277,7 +316,9 @@ impl TemplateEmitter {
         let when = match manifest.when {
             None => None,
             Some(w) => {
-                env.compile_expression(&w.test.value).map_err(|e| spanned(&w.test, bare_message(&e)))?;
+                if let Some(Ok(env)) = env.get() {
+                    env.compile_expression(&w.test.value).map_err(|e| spanned(&w.test, bare_message(&e)))?;
+                }
                 let at = format!("{manifest_file}:{}:{}", w.test.referenced.line(), w.test.referenced.column());
                 Some(When { test: w.test.value, reason: w.reason, at })
             }
@@ -289,8 +330,14 @@ impl TemplateEmitter {
             when,
             outputs,
             env,
+            templates,
             folder: folder.to_owned(),
         })
+    }
+
+    /// The environment with every template of the folder, compiled on first use.
+    fn env(&self) -> Result<&Environment<'static>, &LoadError> {
+        self.env.get_or_init(|| compile(&self.folder, &self.templates)).as_ref()
     }
 
     /// Loads the emitter folder `dir` (the one holding `emitter.yaml`).
@@ -344,7 +391,10 @@ pub fn load_folder(dir: &Path) -> Result<Vec<TemplateEmitter>, LoadError> {
 
 /// The built-in template emitters, embedded from `emitters/`.
 pub fn builtin() -> Vec<Result<TemplateEmitter, LoadError>> {
-    BUILTIN.iter().map(|(name, files)| TemplateEmitter::from_files(&format!("emitters/{name}"), files)).collect()
+    BUILTIN
+        .iter()
+        .map(|(name, files)| TemplateEmitter::from_files_checked(&format!("emitters/{name}"), files, Check::OnFirstUse))
+        .collect()
 }
 
 /// The names of the built-in template emitters' folders.
@@ -381,7 +431,8 @@ impl Emitter for TemplateEmitter {
         if let Some(when) = &self.when {
             let failed = |message: String| format!("{}: `when` cannot be evaluated: {message}", when.at);
             let context = render.template_context().map_err(|e| failed(e.to_string()))?;
-            let expression = self.env.compile_expression(&when.test).map_err(|e| failed(bare_message(&e)))?;
+            let env = self.env().map_err(|e| failed(e.to_string()))?;
+            let expression = env.compile_expression(&when.test).map_err(|e| failed(bare_message(&e)))?;
             let holds = expression.eval(&context.document).map_err(|e| failed(bare_message(&e)))?;
             if holds.is_undefined() {
                 return Err(format!("{}: `when` cannot be evaluated: undefined value: `{}`", when.at, when.test));
@@ -413,7 +464,13 @@ impl TemplateEmitter {
 
     /// Renders a prepared context; each file with the fuel its template used.
     pub fn render_context(&self, context: &TemplateContext) -> Result<Vec<(Artifact, u64)>, EmitError> {
-        let mut env = self.env.clone();
+        let env = self.env().map_err(|e| match e {
+            LoadError::Template { file, line, message } => {
+                EmitError::Template { file: file.clone(), line: *line, message: message.clone() }
+            }
+            other => EmitError::Template { file: self.folder.clone(), line: 1, message: other.to_string() },
+        })?;
+        let mut env = env.clone();
         env.set_fuel(Some(fuel_limit(context.json_bytes)));
         filters::register_model(&mut env, &context.lookups);
         let mut artifacts = Vec::with_capacity(self.outputs.len());

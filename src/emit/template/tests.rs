@@ -31,6 +31,12 @@ fn every_builtin_template_emitter_loads() {
     for (folder, emitter) in builtin_folders().zip(loaded) {
         let emitter = emitter.unwrap_or_else(|e| panic!("emitters/{folder}: {e}"));
         assert_eq!(emitter.name(), folder, "a built-in emitter is named as its folder");
+        // Built-in templates compile on first use: compile them here, and their `when`.
+        assert!(emitter.env.get().is_none(), "emitters/{folder} compiles on first use");
+        let env = emitter.env().unwrap_or_else(|e| panic!("emitters/{folder}: {e}"));
+        if let Some(when) = &emitter.when {
+            env.compile_expression(&when.test).unwrap_or_else(|e| panic!("emitters/{folder}: {e}"));
+        }
     }
 }
 
@@ -85,6 +91,24 @@ fn a_render_shares_one_template_context_and_changes_no_output() {
             }
         }
         assert!(std::ptr::eq(first, render.template_context().unwrap()), "{name}: built once");
+    }
+}
+
+/// A render over a shared model lends it to the template context instead of copying it, and
+/// renders the same files.
+#[test]
+fn a_shared_render_lends_the_model_to_the_template_context() {
+    let emitters: Vec<TemplateEmitter> = builtin().into_iter().map(Result::unwrap).collect();
+    for (name, model) in examples() {
+        let model = std::sync::Arc::new(model);
+        let render = Render::shared(&model);
+        render.template_context().unwrap();
+        assert!(std::sync::Arc::strong_count(&model) > 1, "{name}: the context holds the model itself");
+        for emitter in emitters.iter().filter(|e| e.applies(&model).is_ok()) {
+            assert_eq!(emitter.emit_in(&render).unwrap(), emitter.emit(&model).unwrap(), "{name}: {}", emitter.name());
+        }
+        drop(render);
+        assert_eq!(std::sync::Arc::strong_count(&model), 1, "{name}: and gives it back");
     }
 }
 
@@ -262,5 +286,47 @@ executionRoles:
     assert_eq!(
         row,
         "odd-admin-ops,Deny,NOT s3:Get*,\"NOT arn:${AWS::Partition}:s3:::odd|bucket,1/*\",\"aws:PrincipalTag/team StringLike a,b or c\""
+    );
+}
+
+/// The templates' context reads the model through views (`view`), not a copy of it as a value
+/// tree: what a template can see must be exactly the model document, key for key, in the same
+/// order, with `none` where the JSON has `null` and no key where the JSON leaves one out.
+#[test]
+fn the_views_show_exactly_the_model_document() {
+    for (name, model) in examples() {
+        let document = ModelDocument::new(&model);
+        let context = TemplateContext::new(&document).unwrap();
+        let through_views = serde_json::to_string(&context.document).unwrap();
+        assert_eq!(through_views, serde_json::to_string(&document).unwrap(), "{name}");
+    }
+}
+
+/// What templates ask of a view beyond reading it: truthiness, length, `is defined` on a key
+/// that serde leaves out, indexing, iterating a map's keys, and a look-up function's result.
+#[test]
+fn views_answer_tests_lengths_and_lookups_as_values_do() {
+    let models: BTreeMap<String, Model> = examples().into_iter().collect();
+    let model = &models["ml-research.yaml"];
+    let document = ModelDocument::new(model);
+    let context = TemplateContext::new(&document).unwrap();
+    let tree = Value::from(minijinja::value::Serde(&document));
+    let template = "{{ roles|length }} {{ roles[0].roleName }} {{ roles[-1].kind }} \
+        {{ roles[0].trust.statements[0].waivers is defined }} {{ roles[0].permissionsBoundary is none }} \
+        {{ roles[0]|list|join(',') }} {{ kubernetes.roles[0].rules[0].verbs|join('/') }} \
+        {{ 'x' if policies[0].document.statements[0].resources else 'y' }} {{ accessEntries|map(attribute='role')|join(',') }} \
+        {{ roles|selectattr('kind', 'equalto', 'scientist')|map(attribute='entry')|join(',') }} \
+        {{ roles[0].trust.statements[0].principal.service is defined }} {{ target.partition is none }}";
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let through_views = env.render_str(template, &context.document).unwrap();
+    assert_eq!(through_views, env.render_str(template, &tree).unwrap());
+
+    filters::register_model(&mut env, &context.lookups);
+    let lookups = "{{ role('admin-platform').roleName }} {{ policies_of('scientist-nlp')|map(attribute='policyName')|join(',') }} \
+        {{ bindings_of('ml-research-scientist-nlp')|map(attribute='meta.name')|join(',') }}";
+    assert_eq!(
+        env.render_str(lookups, &context.document).unwrap(),
+        "ml-research-admin-platform ml-research-scientist-nlp-policy ml-research-scientist-nlp"
     );
 }

@@ -1,0 +1,293 @@
+//! Table rows written in Rust for the templates: `policy_rows(policy, by_level)` and
+//! `rule_rows(kind, role)`. A minijinja loop costs thousands of instructions per row (each
+//! filter call, attribute and concatenation is a call through the engine), which made ACCESS.md
+//! most of a render at thousands of teams; the template keeps the document's shape and calls
+//! these once per policy or role.
+
+use std::collections::BTreeMap;
+
+use minijinja::Error;
+
+use crate::model::{Actions, ManagedPolicy, RbacRole, Resources, Statement};
+
+use super::filters::{TextWriter, write_code};
+
+/// The access levels in the order ACCESS.md lists them; any other level (and an action whose
+/// level is not known, written `unknown`) comes after them.
+const LEVELS: [&str; 5] = ["List", "Read", "Write", "Permissions management", "Tagging"];
+
+/// The rows of a policy's table, one per action and resource:
+/// `| effect | action | resource | condition |` in the statements' order, or with `by_level`
+/// `| access level | effect | action | resource | condition |`, grouped by level in [`LEVELS`]'
+/// order (statement order within a level).
+pub fn policy_rows(
+    policy: &ManagedPolicy,
+    levels: Option<&BTreeMap<String, String>>,
+    text: &TextWriter<'_>,
+) -> Result<String, Error> {
+    // One text per level, then the rest: the rows of each action are appended to their level's.
+    let mut tables: [String; LEVELS.len() + 1] = Default::default();
+    let mut resources = Vec::new();
+    let mut conditions = String::new();
+    for st in &policy.document.statements {
+        cells(st, text, &mut resources, &mut conditions)?;
+        let except = if matches!(st.actions, Actions::NotAction(_)) { "every action except " } else { "" };
+        let nowhere = if matches!(st.resources, Some(Resources::NotResource(_))) { "everything except " } else { "" };
+        for action in st.actions.list() {
+            let (out, level) = match levels {
+                None => (tables.last_mut(), None),
+                Some(levels) => {
+                    let level = levels.get(action).map_or("unknown", String::as_str);
+                    let at = LEVELS.iter().position(|l| *l == level).unwrap_or(LEVELS.len());
+                    (tables.get_mut(at), Some(level))
+                }
+            };
+            let Some(out) = out else { continue };
+            for resource in &resources {
+                out.push_str("| ");
+                if let Some(level) = level {
+                    out.push_str(level);
+                    out.push_str(" | ");
+                }
+                out.push_str(st.effect.as_str());
+                out.push_str(" | ");
+                out.push_str(except);
+                write_code(action, out);
+                out.push_str(" | ");
+                out.push_str(nowhere);
+                out.push_str(resource);
+                out.push_str(" | ");
+                out.push_str(&conditions);
+                out.push_str(" |\n");
+            }
+        }
+    }
+    Ok(tables.concat())
+}
+
+/// A statement's resources as code spans (`(none)` for a statement that names none) and its
+/// conditions (`key operator value or value; ...`, `none` without any).
+fn cells(
+    st: &Statement,
+    text: &TextWriter<'_>,
+    resources: &mut Vec<String>,
+    conditions: &mut String,
+) -> Result<(), Error> {
+    resources.clear();
+    let mut scratch = String::new();
+    match &st.resources {
+        None => resources.push("`(none)`".to_owned()),
+        Some(r) => {
+            for resource in r.list() {
+                scratch.clear();
+                text.text(resource, &mut scratch)?;
+                let mut cell = String::with_capacity(scratch.len() + 2);
+                write_code(&scratch, &mut cell);
+                resources.push(cell);
+            }
+        }
+    }
+    conditions.clear();
+    for (i, c) in st.conditions.iter().enumerate() {
+        if i > 0 {
+            conditions.push_str("; ");
+        }
+        write_code(&c.key, conditions);
+        conditions.push(' ');
+        conditions.push_str(&c.operator);
+        conditions.push(' ');
+        for (j, value) in c.values.iter().enumerate() {
+            if j > 0 {
+                conditions.push_str(" or ");
+            }
+            scratch.clear();
+            text.text(value, &mut scratch)?;
+            write_code(&scratch, conditions);
+        }
+    }
+    if st.conditions.is_empty() {
+        conditions.push_str("none");
+    }
+    Ok(())
+}
+
+/// The rows of a Role (`kind` `Role`) or ClusterRole's rules for ACCESS.md's Kubernetes table:
+/// `| kind | name | where | API group | resources | verbs |`, where is `namespace `ns`` for a
+/// Role and `cluster-wide` for anything else; the core API group (`""`) is written `core`.
+pub fn rule_rows(kind: &str, role: &RbacRole) -> String {
+    let mut head = format!("| {kind} | ");
+    write_code(&role.meta.name, &mut head);
+    if kind == "Role" {
+        head.push_str(" | namespace ");
+        write_code(role.meta.namespace.as_deref().unwrap_or("none"), &mut head);
+        head.push_str(" | ");
+    } else {
+        head.push_str(" | cluster-wide | ");
+    }
+    let mut out = String::new();
+    for rule in &role.rules {
+        out.push_str(&head);
+        for (i, group) in rule.api_groups.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            if group.is_empty() { out.push_str("core") } else { write_code(group, &mut out) }
+        }
+        out.push_str(" | ");
+        write_code(&rule.resources.join(", "), &mut out);
+        out.push_str(" | ");
+        write_code(&rule.verbs.join(", "), &mut out);
+        out.push_str(" |\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Condition, Effect, ObjectMeta, Part, PolicyDocument, PolicyRule, RoleId, Target, Text};
+
+    fn lit(s: &str) -> Text {
+        Text(vec![Part::Lit(s.to_owned())])
+    }
+
+    fn statement(
+        effect: Effect,
+        actions: Actions,
+        resources: Option<Resources>,
+        conditions: Vec<Condition>,
+    ) -> Statement {
+        Statement {
+            sid: None,
+            effect,
+            principal: None,
+            actions,
+            resources,
+            conditions,
+            waivers: Vec::new(),
+            origin: None,
+        }
+    }
+
+    fn policy(statements: Vec<Statement>) -> ManagedPolicy {
+        ManagedPolicy {
+            id: "p".to_owned(),
+            policy_name: "p".to_owned(),
+            description: String::new(),
+            document: PolicyDocument { statements },
+            roles: Vec::new(),
+        }
+    }
+
+    /// `|`, backticks, line breaks, non-ASCII, an empty value, Deny, NotAction, NotResource,
+    /// symbolic parts and role ARNs: each cell escaped as `code` escapes it.
+    fn tricky() -> ManagedPolicy {
+        let arn = Text(vec![
+            Part::Lit("arn:".to_owned()),
+            Part::Partition,
+            Part::Lit(":s3:::b|`x`\nÿ/".to_owned()),
+            Part::PolicyVar("aws:userid".to_owned()),
+        ]);
+        policy(vec![
+            statement(
+                Effect::Allow,
+                Actions::Action(vec!["s3:Get*".to_owned(), "iam:PassRole".to_owned()]),
+                Some(Resources::Resource(vec![arn, Text(vec![Part::RoleArn(RoleId("r".to_owned()))])])),
+                vec![
+                    Condition {
+                        operator: "StringEquals".to_owned(),
+                        key: "aws:Tag/é|`".to_owned(),
+                        values: vec![lit("a\r\nb"), lit(" ")],
+                    },
+                    Condition { operator: "Bool".to_owned(), key: "aws:SecureTransport".to_owned(), values: vec![] },
+                ],
+            ),
+            statement(
+                Effect::Deny,
+                Actions::NotAction(vec!["`iam:*".to_owned()]),
+                Some(Resources::NotResource(vec![lit("*")])),
+                vec![],
+            ),
+            statement(Effect::Allow, Actions::Action(vec!["sts:AssumeRole".to_owned()]), None, vec![]),
+            statement(
+                Effect::Allow,
+                Actions::Action(vec!["s3:List".to_owned()]),
+                Some(Resources::Resource(vec![])),
+                vec![],
+            ),
+        ])
+    }
+
+    #[test]
+    fn policy_rows_escape_every_cell_as_code_does() {
+        let target = Target { partition: None, region: None, account: Some("111122223333".to_owned()) };
+        let names = BTreeMap::from([("r".to_owned(), "role-ü".to_owned())]);
+        let text = TextWriter::spec(&target, &names);
+        let conditions = "`` aws:Tag/é\\|` `` StringEquals `a  b` or `\" \"`; `aws:SecureTransport` Bool ";
+        let want = [
+            format!(
+                "| Allow | `s3:Get*` | ``arn:${{AWS::Partition}}:s3:::b\\|`x` ÿ/${{aws:userid}}`` | {conditions} |"
+            ),
+            format!("| Allow | `s3:Get*` | `arn:${{AWS::Partition}}:iam::111122223333:role/role-ü` | {conditions} |"),
+            format!(
+                "| Allow | `iam:PassRole` | ``arn:${{AWS::Partition}}:s3:::b\\|`x` ÿ/${{aws:userid}}`` | {conditions} |"
+            ),
+            format!(
+                "| Allow | `iam:PassRole` | `arn:${{AWS::Partition}}:iam::111122223333:role/role-ü` | {conditions} |"
+            ),
+            "| Deny | every action except `` `iam:* `` | everything except `*` | none |".to_owned(),
+            "| Allow | `sts:AssumeRole` | `(none)` | none |".to_owned(),
+        ];
+        let plain = policy_rows(&tricky(), None, &text).unwrap();
+        assert_eq!(plain.lines().collect::<Vec<_>>(), want, "{plain}");
+        assert!(plain.ends_with(" |\n"));
+    }
+
+    #[test]
+    fn policy_rows_group_by_level_in_the_report_order() {
+        let target = Target { partition: Some("aws".to_owned()), region: None, account: None };
+        let names = BTreeMap::from([("r".to_owned(), "r".to_owned())]);
+        let text = TextWriter::spec(&target, &names);
+        let levels = BTreeMap::from([
+            ("s3:Get*".to_owned(), "Read".to_owned()),
+            ("iam:PassRole".to_owned(), "Permissions management".to_owned()),
+            ("sts:AssumeRole".to_owned(), "Odd".to_owned()),
+            ("s3:List".to_owned(), "List".to_owned()),
+        ]);
+        let rows = policy_rows(&tricky(), Some(&levels), &text).unwrap();
+        let firsts: Vec<&str> = rows.lines().map(|l| l.split(" | ").next().unwrap_or_default()).collect();
+        // `s3:List` names an empty resource list: no row. An unknown level goes last, as it is.
+        assert_eq!(
+            firsts,
+            ["| Read", "| Read", "| Permissions management", "| Permissions management", "| unknown", "| Odd"]
+        );
+        assert!(rows.contains("| Read | Allow | `s3:Get*` | ``arn:aws:s3:::b\\|`x` ÿ/${aws:userid}`` |"), "{rows}");
+    }
+
+    #[test]
+    fn rule_rows_write_core_groups_and_join_lists_in_one_span() {
+        let rule = |groups: &[&str], resources: &[&str]| PolicyRule {
+            api_groups: groups.iter().map(|s| (*s).to_owned()).collect(),
+            resources: resources.iter().map(|s| (*s).to_owned()).collect(),
+            resource_names: Vec::new(),
+            verbs: vec!["get".to_owned(), "li|st".to_owned()],
+        };
+        let meta = |namespace: Option<&str>| ObjectMeta {
+            name: "ç`r".to_owned(),
+            namespace: namespace.map(str::to_owned),
+            labels: BTreeMap::new(),
+        };
+        let role = RbacRole { meta: meta(Some("ns\n1")), rules: vec![rule(&["", "apps"], &["pods", "pods/log"])] };
+        assert_eq!(
+            rule_rows("Role", &role),
+            "| Role | ``ç`r`` | namespace `ns 1` | core, `apps` | `pods, pods/log` | `get, li\\|st` |\n"
+        );
+        let cluster = RbacRole { meta: meta(None), rules: vec![rule(&[""], &["nodes"]), rule(&["x"], &[""])] };
+        assert_eq!(
+            rule_rows("ClusterRole", &cluster),
+            "| ClusterRole | ``ç`r`` | cluster-wide | core | `nodes` | `get, li\\|st` |\n\
+             | ClusterRole | ``ç`r`` | cluster-wide | `x` | `\"\"` | `get, li\\|st` |\n"
+        );
+        assert_eq!(rule_rows("Role", &RbacRole { meta: meta(None), rules: vec![] }), "");
+    }
+}
