@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::rc::Rc;
 
 use serde::Deserialize;
 
@@ -188,7 +189,8 @@ impl Persona {
 
     /// A request line with its `{PLACEHOLDER}`s filled in.
     pub fn fill(&self, s: &str) -> Result<String, String> {
-        let mut out = String::new();
+        // Room for the values, most of them short: growing the string costs more than the room.
+        let mut out = String::with_capacity(s.len() + 64);
         let mut rest = s;
         while let Some(start) = rest.find('{') {
             out.push_str(&rest[..start]);
@@ -444,12 +446,14 @@ pub fn object_exists(deployment: &Deployment, persona: &Persona, line: &str) -> 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     pub expect: Expect,
-    /// The entry's label: its task id or what a must-not is about.
-    pub label: String,
+    /// The entry's label: its task id or what a must-not is about (shared by the checks of the
+    /// entry).
+    pub label: Rc<str>,
     /// `aws`, `k8s`, `assume` or `object`.
     pub kind: &'static str,
-    /// The request line with its placeholders filled in.
-    pub request: String,
+    /// The request line with its placeholders filled in (shared by the personas that fill it
+    /// the same).
+    pub request: Rc<str>,
     pub answer: Answer,
 }
 
@@ -506,7 +510,7 @@ struct Line<'t> {
 /// One entry of the checks, read once for every persona of its kind.
 struct Planned<'t> {
     expect: Expect,
-    label: String,
+    label: Rc<str>,
     when: When<'t>,
     requests: Vec<Line<'t>>,
     objects: &'t [String],
@@ -537,7 +541,7 @@ fn plan(sections: &Sections) -> Vec<Planned<'_>> {
                 .collect();
             Planned {
                 expect,
-                label: entry.label(),
+                label: entry.label().into(),
                 when: parse_when(entry.when.as_deref()),
                 requests,
                 objects: &entry.object,
@@ -550,7 +554,7 @@ fn plan(sections: &Sections) -> Vec<Planned<'_>> {
 /// filled line and the question.
 struct Filled<'p> {
     values: Vec<&'p str>,
-    request: String,
+    request: Rc<str>,
     question: Question,
 }
 
@@ -597,6 +601,7 @@ fn run_one<'p>(
     let role = deployment
         .role(&persona.role_name)
         .map_err(|e| TasksError::Check { at: persona.id(), message: e.to_string() })?;
+    let role = ready.of_role(role);
     // Room for every check of the kind: growing one by one costs more than the unused room.
     let mut checks = Vec::with_capacity(plan.iter().map(|e| e.requests.len() + e.objects.len()).sum());
     let value = |name: &str| persona.vars.get(name).map(String::as_str);
@@ -618,20 +623,21 @@ fn run_one<'p>(
                     let words =
                         line.tokens.iter().map(|t| persona.fill_cow(t)).collect::<Result<Vec<_>, _>>().map_err(err)?;
                     let words: Vec<&str> = words.iter().map(|t| t.as_ref()).collect();
-                    // The question names the first persona's role; `ask_role` asks it of `role`.
+                    // The question names the first persona's role; `role.ask` asks it of `role`.
                     let question = (line.make)(&persona.role_name, &words).map_err(err)?;
                     let values = line.vars.iter().filter_map(|n| value(n)).collect();
-                    last.insert(Filled { values, request: words.join(" "), question })
+                    last.insert(Filled { values, request: words.join(" ").into(), question })
                 }
             };
-            let answer = ready.ask_role(role, &filled.question);
-            let (kind, request) = (line.kind, filled.request.clone());
-            checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind, request, answer });
+            let answer = role.ask(&filled.question);
+            let (kind, request) = (line.kind, Rc::clone(&filled.request));
+            checks.push(Check { expect: entry.expect, label: Rc::clone(&entry.label), kind, request, answer });
         }
         for line in entry.objects {
             let request = persona.fill(line).map_err(err)?;
             let answer = object_exists(deployment, persona, &request);
-            checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind: "object", request, answer });
+            let (label, request) = (Rc::clone(&entry.label), request.into());
+            checks.push(Check { expect: entry.expect, label, kind: "object", request, answer });
         }
     }
     Ok(PersonaRun { persona: persona.clone(), checks })

@@ -268,7 +268,7 @@ impl<'r> Table<'r> {
             .iter()
             .flat_map(|run| &run.checks)
             .map(|check| {
-                let key = (check.expect, check.label.as_str());
+                let key = (check.expect, &*check.label);
                 *numbers.entry(key).or_insert_with(|| {
                     keys.push(key);
                     keys.len() - 1
