@@ -471,3 +471,94 @@ fn matrix_json(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String 
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::access::Answer;
+    use crate::access::tasks::Persona;
+
+    fn run(kind: &'static str, entry: &str, checks: &[(Expect, &str, Verdict)]) -> PersonaRun {
+        let persona = Persona {
+            kind,
+            entry: entry.to_owned(),
+            role_name: format!("role-{entry}"),
+            facts: BTreeSet::new(),
+            vars: BTreeMap::new(),
+        };
+        let checks = checks
+            .iter()
+            .map(|(expect, label, verdict)| Check {
+                expect: *expect,
+                label: Rc::from(*label),
+                kind: "aws",
+                request: Rc::from("s3:GetObject *"),
+                answer: Answer { verdict: verdict.clone(), explanation: Vec::new() },
+            })
+            .collect();
+        PersonaRun { persona, checks }
+    }
+
+    /// Rows by section in order of first appearance; a cell shows the first unmet answer
+    /// (marked `!`), else what was expected, `unknown` when a must-not was answered so, `-`
+    /// when no check of the row applies; columns as wide as their widest cell.
+    #[test]
+    fn the_table_shows_each_row_and_persona_once() {
+        let runs = [
+            run(
+                "admin",
+                "p1",
+                &[
+                    (Expect::Cannot, "x|y", Verdict::No),
+                    (Expect::Can, "a", Verdict::Yes),
+                    (Expect::Can, "b", Verdict::No),
+                ],
+            ),
+            run(
+                "scientist",
+                "p2",
+                &[
+                    (Expect::Can, "b", Verdict::Yes),
+                    (Expect::NotGranted, "c", Verdict::Unknown(vec!["managed policy m".to_owned()])),
+                    (Expect::Can, "a", Verdict::Yes),
+                    (Expect::Can, "a", Verdict::If(vec!["k".to_owned()])),
+                    (Expect::Can, "a", Verdict::No),
+                ],
+            ),
+        ];
+        let source = crate::spec::Source::example();
+        let model = crate::model::build(&crate::spec::read(&source).unwrap().config);
+        let env = tasks::environment(&model);
+        let text = matrix_text(&model, &env, &runs);
+        let body: Vec<&str> = text.lines().skip(2).collect();
+        assert_eq!(
+            body,
+            [
+                "task  expect       admin/p1  scientist/p2",
+                "a     can          yes       if!",
+                "b     can          no!       yes",
+                "x|y   cannot       no        -",
+                "c     not granted  -         unknown",
+                "",
+                "8 checks of 2 personas, 3 not met (`!`); `-`: no check of the row applies; `unknown`: decided by \
+                 a managed policy or permissions boundary attached by ARN, whose document is not in the spec",
+            ]
+        );
+        let markdown = matrix_markdown(&model, &env, &runs);
+        let body: Vec<&str> = markdown.lines().skip(2).take(6).collect();
+        assert_eq!(
+            body,
+            [
+                "| task | expect | admin/p1 | scientist/p2 |",
+                "|---|---|---|---|",
+                "| a | can | yes | if! |",
+                "| b | can | no! | yes |",
+                "| x\\|y | cannot | no | - |",
+                "| c | not granted | - | unknown |",
+            ]
+        );
+    }
+}
