@@ -502,9 +502,30 @@ struct Line<'t> {
     kind: &'static str,
     tokens: Vec<&'t str>,
     make: Make,
-    /// The placeholder names of the tokens, in order: a persona whose values of these are those
-    /// of the persona before gets the same filled line and question.
-    vars: Vec<&'t str>,
+    /// The placeholders of the tokens, in order, by their number in [`Names`]: a persona whose
+    /// values of these are those of the persona before gets the same filled line and question.
+    vars: Vec<usize>,
+}
+
+/// The placeholder names of every request line, numbered: a persona's values are looked up
+/// once per persona ([`Names::values`]), not once per line.
+#[derive(Default)]
+struct Names<'t>(BTreeMap<&'t str, usize>);
+
+impl<'t> Names<'t> {
+    fn number(&mut self, name: &'t str) -> usize {
+        let next = self.0.len();
+        *self.0.entry(name).or_insert(next)
+    }
+
+    /// A persona's value of each name, by number.
+    fn values<'p>(&self, persona: &'p Persona) -> Vec<Option<&'p str>> {
+        let mut values = vec![None; self.0.len()];
+        for (name, &n) in &self.0 {
+            values[n] = persona.vars.get(*name).map(String::as_str);
+        }
+        values
+    }
 }
 
 /// One entry of the checks, read once for every persona of its kind.
@@ -527,17 +548,20 @@ fn placeholders(line: &str) -> Vec<&str> {
     names
 }
 
-fn line(kind: &'static str, make: Make) -> impl Fn(&String) -> Line<'_> {
-    move |l| Line { kind, tokens: l.split_whitespace().collect(), make, vars: placeholders(l) }
-}
-
-fn plan(sections: &Sections) -> Vec<Planned<'_>> {
+fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Vec<Planned<'t>> {
     sections
         .entries()
         .map(|(expect, entry)| {
-            let requests = (entry.aws.iter().map(line("aws", aws_tokens)))
-                .chain(entry.k8s.iter().map(line("k8s", k8s_tokens)))
-                .chain(entry.assume.iter().map(line("assume", assume_tokens)))
+            let lines = (entry.aws.iter().map(|l| (l, "aws", aws_tokens as Make)))
+                .chain(entry.k8s.iter().map(|l| (l, "k8s", k8s_tokens as Make)))
+                .chain(entry.assume.iter().map(|l| (l, "assume", assume_tokens as Make)));
+            let requests = lines
+                .map(|(l, kind, make)| Line {
+                    kind,
+                    tokens: l.split_whitespace().collect(),
+                    make,
+                    vars: placeholders(l).into_iter().map(|name| names.number(name)).collect(),
+                })
                 .collect();
             Planned {
                 expect,
@@ -574,8 +598,9 @@ pub fn run(
     explain: bool,
 ) -> Result<Vec<PersonaRun>, TasksError> {
     let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
+    let mut names = Names::default();
     let plans: BTreeMap<&str, Vec<Planned<'_>>> =
-        tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections))).collect();
+        tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections, &mut names))).collect();
     let mut recent: BTreeMap<&str, Recent<'_>> = plans
         .iter()
         .map(|(kind, plan)| (*kind, plan.iter().map(|p| p.requests.iter().map(|_| None).collect()).collect()))
@@ -586,7 +611,7 @@ pub fn run(
             let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
                 return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
             };
-            run_one(plan, recent, deployment, &ready, persona)
+            run_one(plan, recent, &names, deployment, &ready, persona)
         })
         .collect()
 }
@@ -594,6 +619,7 @@ pub fn run(
 fn run_one<'p>(
     plan: &[Planned<'_>],
     recent: &mut Recent<'p>,
+    names: &Names<'_>,
     deployment: &Deployment,
     ready: &super::Prepared<'_>,
     persona: &'p Persona,
@@ -604,7 +630,7 @@ fn run_one<'p>(
     let role = ready.of_role(role);
     // Room for every check of the kind: growing one by one costs more than the unused room.
     let mut checks = Vec::with_capacity(plan.iter().map(|e| e.requests.len() + e.objects.len()).sum());
-    let value = |name: &str| persona.vars.get(name).map(String::as_str);
+    let values = names.values(persona);
     for (entry, recent) in plan.iter().zip(recent.iter_mut()) {
         if !when_holds(&entry.when, &persona.facts) {
             continue;
@@ -615,7 +641,8 @@ fn run_one<'p>(
         };
         for (line, last) in entry.requests.iter().zip(recent.iter_mut()) {
             let same = last.as_ref().is_some_and(|f| {
-                f.values.len() == line.vars.len() && f.values.iter().zip(&line.vars).all(|(v, n)| value(n) == Some(v))
+                f.values.len() == line.vars.len()
+                    && f.values.iter().zip(&line.vars).all(|(v, n)| values.get(*n).copied().flatten() == Some(*v))
             });
             let filled = match last {
                 Some(filled) if same => filled,
@@ -625,7 +652,7 @@ fn run_one<'p>(
                     let words: Vec<&str> = words.iter().map(|t| t.as_ref()).collect();
                     // The question names the first persona's role; `role.ask` asks it of `role`.
                     let question = (line.make)(&persona.role_name, &words).map_err(err)?;
-                    let values = line.vars.iter().filter_map(|n| value(n)).collect();
+                    let values = line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()).collect();
                     last.insert(Filled { values, request: words.join(" ").into(), question })
                 }
             };
