@@ -6,7 +6,7 @@
 //! every check; the columns before it time those parts alone. `command` is the whole command
 //! in-process (`can --matrix SPEC`, the spec read from a file, the table written to memory), and
 //! `after load` is `command` less `spec+model`: what `can --matrix` adds to reading the spec,
-//! the figure the target is about. `benches/can.sh` times the whole process.
+//! the figure the target is about. `benches/run.sh can` times the whole process.
 
 #![allow(clippy::expect_used, reason = "a benchmark: a broken input is a bug to stop on")]
 
