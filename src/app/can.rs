@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -261,20 +262,32 @@ struct Table<'r> {
 
 impl<'r> Table<'r> {
     fn new(runs: &'r [PersonaRun]) -> Table<'r> {
-        // Each check's row, numbered in order of first appearance.
+        // Each check's row, numbered in order of first appearance. A check whose label is the
+        // very label (the same shared string) and section of the check at its place in the
+        // last run of its persona kind has that check's row: no look-up by text.
         let mut numbers: BTreeMap<(Expect, &str), usize> = BTreeMap::new();
         let mut keys: Vec<(Expect, &str)> = Vec::new();
-        let of_check: Vec<usize> = runs
-            .iter()
-            .flat_map(|run| &run.checks)
-            .map(|check| {
-                let key = (check.expect, &*check.label);
-                *numbers.entry(key).or_insert_with(|| {
-                    keys.push(key);
-                    keys.len() - 1
-                })
-            })
-            .collect();
+        let mut of_check: Vec<usize> = Vec::with_capacity(runs.iter().map(|r| r.checks.len()).sum());
+        let mut last_of_kind: BTreeMap<&str, (&[Check], usize)> = BTreeMap::new();
+        for run in runs {
+            let start = of_check.len();
+            let last = last_of_kind.insert(run.persona.kind, (&run.checks, start));
+            for (i, check) in run.checks.iter().enumerate() {
+                let same = last.and_then(|(checks, at)| {
+                    let before = checks.get(i)?;
+                    let same = before.expect == check.expect && Rc::ptr_eq(&before.label, &check.label);
+                    same.then(|| of_check.get(at + i).copied()).flatten()
+                });
+                let number = same.unwrap_or_else(|| {
+                    let key = (check.expect, &*check.label);
+                    *numbers.entry(key).or_insert_with(|| {
+                        keys.push(key);
+                        keys.len() - 1
+                    })
+                });
+                of_check.push(number);
+            }
+        }
         // Rows by section, in order of first appearance within each (a stable sort).
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by_key(|&n| keys[n].0);
