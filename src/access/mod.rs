@@ -377,7 +377,7 @@ impl Deployment {
         request: &Request,
         mut steps: Steps,
     ) -> Answer {
-        let decision = iam::decide(policies, request);
+        let decision = iam::decide_at(policies, request);
         steps.push(|| format!("{} {} on {}: {decision}", role.name, request.action, request.resource));
         let mut verdict = match &decision {
             Decision::Allowed(_) => Verdict::Yes,
@@ -399,7 +399,7 @@ impl Deployment {
                     verdict = Verdict::Unknown(vec![format!("permissions boundary {boundary}")]);
                 }
                 Some(doc) => {
-                    let limit = iam::decide(&[doc], request);
+                    let limit = iam::decide_at(&[doc], request);
                     steps.push(|| format!("permissions boundary {boundary}: {limit}"));
                     verdict = match (verdict, limit) {
                         (v, Decision::Allowed(_)) => v,
@@ -418,7 +418,7 @@ impl Deployment {
     }
 
     fn ask_assume(&self, role: &RoleAccess, request: &Request, mut steps: Steps) -> Answer {
-        let decision = iam::decide(&[&role.trust], request);
+        let decision = iam::decide_at(&[&role.trust], request);
         steps.push(|| {
             let who = match &request.caller {
                 Some(Caller::Service(s)) => format!("service {s}"),
