@@ -182,11 +182,6 @@ impl Persona {
         format!("{}/{}", self.kind, self.entry)
     }
 
-    /// [`Persona::fill`], borrowing what has no placeholder.
-    fn fill_cow<'s>(&self, s: &'s str) -> Result<std::borrow::Cow<'s, str>, String> {
-        if s.contains('{') { self.fill(s).map(std::borrow::Cow::Owned) } else { Ok(std::borrow::Cow::Borrowed(s)) }
-    }
-
     /// A request line with its `{PLACEHOLDER}`s filled in.
     pub fn fill(&self, s: &str) -> Result<String, String> {
         // Room for the values, most of them short: growing the string costs more than the room.
@@ -496,15 +491,98 @@ fn parse_when(when: Option<&str>) -> When<'_> {
 
 type Make = fn(&str, &[&str]) -> Result<Question, String>;
 
-/// One request line of an entry, read once: its tokens and the placeholders they name.
+/// A piece of a request line: as written, or a placeholder by its number in [`Names`] (and its
+/// name, for errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece<'t> {
+    Text(&'t str),
+    Var(usize, &'t str),
+}
+
+/// A token of a request line (or a whole `object` line), read once into pieces: a persona's
+/// values are bound into it ([`Template::fill_into`]) without reading it again. As
+/// [`Persona::fill`] reads it: `{NAME}` is a placeholder; a `{` without a `}` after it is an
+/// error, reported when a persona fills it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Template<'t> {
+    text: &'t str,
+    pieces: Vec<Piece<'t>>,
+    unclosed: bool,
+}
+
+impl<'t> Template<'t> {
+    fn read(text: &'t str, names: &mut Names<'t>) -> Template<'t> {
+        let mut pieces = Vec::new();
+        let mut rest = text;
+        let mut unclosed = false;
+        while let Some(start) = rest.find('{') {
+            pieces.push(Piece::Text(&rest[..start]));
+            let Some(end) = rest[start..].find('}').map(|e| start + e) else {
+                unclosed = true;
+                break;
+            };
+            let name = &rest[start + 1..end];
+            pieces.push(Piece::Var(names.number(name), name));
+            rest = &rest[end + 1..];
+        }
+        pieces.push(Piece::Text(rest));
+        pieces.retain(|p| *p != Piece::Text(""));
+        Template { text, pieces, unclosed }
+    }
+
+    /// The placeholders, by number, in order.
+    fn vars(&self) -> impl Iterator<Item = usize> + '_ {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Var(n, _) => Some(*n),
+            Piece::Text(_) => None,
+        })
+    }
+
+    /// Appends the text with `values` (by number) bound in; the errors of [`Persona::fill`].
+    fn fill_into(&self, out: &mut String, values: &[Option<&str>], kind: &str) -> Result<(), String> {
+        if self.unclosed {
+            return Err(format!("unclosed `{{` in `{}`", self.text));
+        }
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Var(n, name) => {
+                    out.push_str(values.get(*n).copied().flatten().ok_or_else(|| {
+                        format!("placeholder `{{{name}}}` in `{}` is not defined for {kind}", self.text)
+                    })?)
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One request line of an entry, read once: its tokens as templates.
 struct Line<'t> {
     /// `aws`, `k8s` or `assume`.
     kind: &'static str,
-    tokens: Vec<&'t str>,
+    tokens: Vec<Template<'t>>,
     make: Make,
     /// The placeholders of the tokens, in order, by their number in [`Names`]: a persona whose
     /// values of these are those of the persona before gets the same filled line and question.
     vars: Vec<usize>,
+}
+
+impl Line<'_> {
+    /// The line with `values` bound in, its tokens joined by one space, and where each token
+    /// ends in it.
+    fn fill(&self, values: &[Option<&str>], kind: &str) -> Result<(String, Vec<usize>), String> {
+        let mut line = String::with_capacity(self.tokens.iter().map(|t| t.text.len() + 1).sum::<usize>() + 64);
+        let mut ends = Vec::with_capacity(self.tokens.len());
+        for (i, token) in self.tokens.iter().enumerate() {
+            if i > 0 {
+                line.push(' ');
+            }
+            token.fill_into(&mut line, values, kind)?;
+            ends.push(line.len());
+        }
+        Ok((line, ends))
+    }
 }
 
 /// The placeholder names of every request line, numbered: a persona's values are looked up
@@ -534,18 +612,7 @@ struct Planned<'t> {
     label: Rc<str>,
     when: When<'t>,
     requests: Vec<Line<'t>>,
-    objects: &'t [String],
-}
-
-/// The `{NAME}` placeholders of a line, in order (an unclosed `{` is left to [`Persona::fill`]).
-fn placeholders(line: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = line;
-    while let Some((name, after)) = rest.split_once('{').and_then(|(_, open)| open.split_once('}')) {
-        names.push(name);
-        rest = after;
-    }
-    names
+    objects: Vec<Template<'t>>,
 }
 
 fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Vec<Planned<'t>> {
@@ -556,11 +623,10 @@ fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Vec<Planned<'t>> {
                 .chain(entry.k8s.iter().map(|l| (l, "k8s", k8s_tokens as Make)))
                 .chain(entry.assume.iter().map(|l| (l, "assume", assume_tokens as Make)));
             let requests = lines
-                .map(|(l, kind, make)| Line {
-                    kind,
-                    tokens: l.split_whitespace().collect(),
-                    make,
-                    vars: placeholders(l).into_iter().map(|name| names.number(name)).collect(),
+                .map(|(l, kind, make)| {
+                    let tokens: Vec<Template<'_>> = l.split_whitespace().map(|t| Template::read(t, names)).collect();
+                    let vars = tokens.iter().flat_map(Template::vars).collect();
+                    Line { kind, tokens, make, vars }
                 })
                 .collect();
             Planned {
@@ -568,7 +634,7 @@ fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Vec<Planned<'t>> {
                 label: entry.label().into(),
                 when: parse_when(entry.when.as_deref()),
                 requests,
-                objects: &entry.object,
+                objects: entry.object.iter().map(|l| Template::read(l, names)).collect(),
             }
         })
         .collect()
@@ -647,25 +713,55 @@ fn run_one<'p>(
             let filled = match last {
                 Some(filled) if same => filled,
                 _ => {
-                    let words =
-                        line.tokens.iter().map(|t| persona.fill_cow(t)).collect::<Result<Vec<_>, _>>().map_err(err)?;
-                    let words: Vec<&str> = words.iter().map(|t| t.as_ref()).collect();
+                    let (line_text, ends) = line.fill(&values, persona.kind).map_err(err)?;
+                    let mut start = 0;
+                    let words: Vec<&str> = ends
+                        .iter()
+                        .map(|&end| {
+                            let word = &line_text[start..end];
+                            start = end + 1;
+                            word
+                        })
+                        .collect();
                     // The question names the first persona's role; `role.ask` asks it of `role`.
                     let question = (line.make)(&persona.role_name, &words).map_err(err)?;
                     let values = line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()).collect();
-                    last.insert(Filled { values, request: words.join(" ").into(), question })
+                    last.insert(Filled { values, request: line_text.into(), question })
                 }
             };
             let answer = role.ask(&filled.question);
             let (kind, request) = (line.kind, Rc::clone(&filled.request));
             checks.push(Check { expect: entry.expect, label: Rc::clone(&entry.label), kind, request, answer });
         }
-        for line in entry.objects {
-            let request = persona.fill(line).map_err(err)?;
+        for line in &entry.objects {
+            let mut request = String::with_capacity(line.text.len() + 64);
+            line.fill_into(&mut request, &values, persona.kind).map_err(err)?;
             let answer = object_exists(deployment, persona, &request);
             let (label, request) = (Rc::clone(&entry.label), request.into());
             checks.push(Check { expect: entry.expect, label, kind: "object", request, answer });
         }
     }
     Ok(PersonaRun { persona: persona.clone(), checks })
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    /// A template read once and filled gives what [`Persona::fill`] gives, errors included.
+    #[test]
+    fn a_template_fills_as_persona_fill_does() {
+        let vars = BTreeMap::from([("NS", "team-a".to_owned()), ("ROLE", "r".to_owned()), ("A", "1".to_owned())]);
+        let persona =
+            Persona { kind: "scientist", entry: "a".into(), role_name: "r".into(), facts: BTreeSet::new(), vars };
+        let mut names = Names::default();
+        let lines = ["plain", "{NS}", "arn:{A}:role/{ROLE}-x", "{NS}{ROLE}", "a{MISSING}b", "open{NS", "{}", "x}{A}"];
+        let templates: Vec<Template<'_>> = lines.iter().map(|l| Template::read(l, &mut names)).collect();
+        let values = names.values(&persona);
+        for (line, template) in lines.iter().zip(&templates) {
+            let mut out = String::new();
+            let filled = template.fill_into(&mut out, &values, persona.kind).map(|()| out);
+            assert_eq!(filled, persona.fill(line), "{line}");
+        }
+    }
 }
