@@ -7,7 +7,7 @@
 //! values of the placeholders its checks use; [`run`] asks the engine every check of every
 //! persona.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::rc::Rc;
 
@@ -408,29 +408,54 @@ pub(super) fn k8s_tokens(role: &str, tokens: &[&str]) -> Result<Question, String
 
 /// An `object` line, `KIND NAMESPACE/NAME`: whether the deployment creates it.
 pub fn object_exists(deployment: &Deployment, persona: &Persona, line: &str) -> Answer {
-    let verdict = |ok: bool, why: String| Answer::new(if ok { Verdict::Yes } else { Verdict::No }, vec![why]);
-    let parsed = line.split_once(' ').and_then(|(kind, target)| Some((kind, target.split_once('/')?)));
-    let Some((kind, (ns, name))) = parsed else { return verdict(false, format!("object `{line}`: KIND NS/NAME")) };
-    match kind {
-        "ServiceAccount" => match &deployment.rbac {
-            None => verdict(false, "no rbac.yaml".to_owned()),
-            Some(rbac) => {
-                let found = rbac.service_accounts.iter().any(|(n, s)| n == ns && s == name);
-                let says = if found { "creates" } else { "creates no" };
-                verdict(found, format!("{} {says} ServiceAccount {ns}/{name}", rbac.source))
+    Objects::of(deployment).exists(deployment, persona, line)
+}
+
+/// The objects an `object` line may name, found once per run: the service accounts of
+/// `rbac.yaml` and the Pod Identity associations, as sets.
+struct Objects<'d> {
+    service_accounts: HashSet<(&'d str, &'d str)>,
+    /// Namespace, service account, role ARN and cluster.
+    pod_identities: HashSet<(&'d str, &'d str, &'d str, &'d str)>,
+}
+
+impl<'d> Objects<'d> {
+    fn of(deployment: &'d Deployment) -> Objects<'d> {
+        let service_accounts = deployment
+            .rbac
+            .iter()
+            .flat_map(|rbac| rbac.service_accounts.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            .collect();
+        let pod_identities = deployment
+            .pod_identities
+            .iter()
+            .map(|p| (p.namespace.as_str(), p.service_account.as_str(), p.role_arn.as_str(), p.cluster.as_str()))
+            .collect();
+        Objects { service_accounts, pod_identities }
+    }
+
+    fn exists(&self, deployment: &Deployment, persona: &Persona, line: &str) -> Answer {
+        let verdict = |ok: bool, why: String| Answer::new(if ok { Verdict::Yes } else { Verdict::No }, vec![why]);
+        let parsed = line.split_once(' ').and_then(|(kind, target)| Some((kind, target.split_once('/')?)));
+        let Some((kind, (ns, name))) = parsed else { return verdict(false, format!("object `{line}`: KIND NS/NAME")) };
+        match kind {
+            "ServiceAccount" => match &deployment.rbac {
+                None => verdict(false, "no rbac.yaml".to_owned()),
+                Some(rbac) => {
+                    let found = self.service_accounts.contains(&(ns, name));
+                    let says = if found { "creates" } else { "creates no" };
+                    verdict(found, format!("{} {says} ServiceAccount {ns}/{name}", rbac.source))
+                }
+            },
+            "PodIdentityAssociation" => {
+                let arn = deployment.roles.get(&persona.role_name).map_or("", |r| r.arn.as_str());
+                let eks = persona.vars.get("EKS").map_or("", String::as_str);
+                let found = self.pod_identities.contains(&(ns, name, arn, eks));
+                let says = if found { "a" } else { "no" };
+                verdict(found, format!("{says} Pod Identity association binds {ns}/{name} on {eks} to {arn}"))
             }
-        },
-        "PodIdentityAssociation" => {
-            let arn = deployment.roles.get(&persona.role_name).map_or("", |r| r.arn.as_str());
-            let eks = persona.vars.get("EKS").map_or("", String::as_str);
-            let found = deployment
-                .pod_identities
-                .iter()
-                .any(|p| p.namespace == ns && p.service_account == name && p.role_arn == arn && p.cluster == eks);
-            let says = if found { "a" } else { "no" };
-            verdict(found, format!("{says} Pod Identity association binds {ns}/{name} on {eks} to {arn}"))
+            other => verdict(false, format!("object kind `{other}` is not known")),
         }
-        other => verdict(false, format!("object kind `{other}` is not known")),
     }
 }
 
@@ -664,6 +689,7 @@ pub fn run(
     explain: bool,
 ) -> Result<Vec<PersonaRun>, TasksError> {
     let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
+    let objects = Objects::of(deployment);
     let mut names = Names::default();
     let plans: BTreeMap<&str, Vec<Planned<'_>>> =
         tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections, &mut names))).collect();
@@ -677,7 +703,7 @@ pub fn run(
             let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
                 return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
             };
-            run_one(plan, recent, &names, deployment, &ready, persona)
+            run_one(plan, recent, &names, (deployment, &objects), &ready, persona)
         })
         .collect()
 }
@@ -686,7 +712,7 @@ fn run_one<'p>(
     plan: &[Planned<'_>],
     recent: &mut Recent<'p>,
     names: &Names<'_>,
-    deployment: &Deployment,
+    (deployment, objects): (&Deployment, &Objects<'_>),
     ready: &super::Prepared<'_>,
     persona: &'p Persona,
 ) -> Result<PersonaRun, TasksError> {
@@ -736,7 +762,7 @@ fn run_one<'p>(
         for line in &entry.objects {
             let mut request = String::with_capacity(line.text.len() + 64);
             line.fill_into(&mut request, &values, persona.kind).map_err(err)?;
-            let answer = object_exists(deployment, persona, &request);
+            let answer = objects.exists(deployment, persona, &request);
             let (label, request) = (Rc::clone(&entry.label), request.into());
             checks.push(Check { expect: entry.expect, label, kind: "object", request, answer });
         }
