@@ -7,7 +7,7 @@
 //! values of the placeholders its checks use; [`run`] asks the engine every check of every
 //! persona.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
 
@@ -414,9 +414,9 @@ pub fn object_exists(deployment: &Deployment, persona: &Persona, line: &str) -> 
 /// The objects an `object` line may name, found once per run: the service accounts of
 /// `rbac.yaml` and the Pod Identity associations, as sets.
 struct Objects<'d> {
-    service_accounts: HashSet<(&'d str, &'d str)>,
+    service_accounts: BTreeSet<(&'d str, &'d str)>,
     /// Namespace, service account, role ARN and cluster.
-    pod_identities: HashSet<(&'d str, &'d str, &'d str, &'d str)>,
+    pod_identities: BTreeSet<(&'d str, &'d str, &'d str, &'d str)>,
 }
 
 impl<'d> Objects<'d> {
