@@ -5,6 +5,7 @@
 #
 #   benches/run.sh [RUNS]        RUNS per size, default 5 (CDK: CDK_RUNS, default 1, 0 skips it)
 #   FORMATS="cloudformation terraform" benches/run.sh    only these formats (default: every one)
+#   benches/run.sh can [RUNS]    `can --matrix` instead (the `can` section of BENCHMARKS.md, below)
 #
 # Prints a Markdown table: per size the median wall time, the median CPU time (user + system:
 # the machine is shared, and CPU time is what a busy neighbour disturbs least), the peak memory
@@ -17,6 +18,11 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mode=render
+if [[ "${1:-}" == can ]]; then
+    mode=can
+    shift
+fi
 runs="${1:-5}"
 cdk_runs="${CDK_RUNS:-1}"
 sizes=(1 10 100 1000 4998)
@@ -25,8 +31,11 @@ for f in ${FORMATS:-}; do
     formats+=(--format "$f")
 done
 
-cargo build --release --locked --quiet
-bin="$PWD/target/release/hyperpod-iam"
+# BIN: time that binary instead of building this checkout's (to compare with another build).
+if [[ -z "${BIN:-}" ]]; then
+    cargo build --release --locked --quiet
+fi
+bin="${BIN:-$PWD/target/release/hyperpod-iam}"
 [[ -x /usr/bin/time ]] || { echo "benches/run.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
 tmp="$(mktemp -d)"
@@ -77,6 +86,32 @@ size_of() { du -sb "$tmp/out" | cut -f1; }
 files_of() { find "$tmp/out" -type f ! -name '.*' | wc -l; }
 ms() { awk -v s="$1" 'BEGIN { printf (s < 0.1 ? "%.1f" : "%.0f"), s * 1000 }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# `benches/run.sh can`: the whole `hyperpod-iam can --matrix` process (every persona against
+# every check of the tasks data, the text table) for the built-in example and 1 to 5,000 teams,
+# beside `check` on the same spec (reading, checking and building the model, what every command
+# does first), so that the difference is what the matrix itself costs. `can --matrix` must exit
+# 0: every check met.
+if [[ "$mode" == can ]]; then
+    can_row() {
+        local label="$1" reps="$2"
+        shift 2
+        local wall cpu peak cwall ccpu cpeak
+        read -r wall cpu peak < <(time_runs "$runs" "$reps" "$bin" can --matrix "$@")
+        read -r cwall ccpu cpeak < <(time_runs "$runs" "$reps" "$bin" check "$@")
+        echo "| $label | $(ms "$wall") ms | $(ms "$cpu") ms | $(mb "$peak") MB | $(ms "$ccpu") ms | $(ms "$(awk -v a="$cpu" -v b="$ccpu" 'BEGIN { print a - b }')") ms |"
+    }
+    echo "hyperpod-iam can --matrix, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $runs runs per size"
+    echo
+    echo "| teams | wall | CPU | peak memory | CPU of \`check\` | CPU after loading (difference) |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    can_row "built-in example" 100
+    for n in 1 100 1000 4998; do
+        spec "$n"
+        can_row "$n" "$(reps_for "$n")" "$tmp/$n.yaml"
+    done
+    exit 0
+fi
 
 cdk=""
 if [[ "$cdk_runs" -gt 0 ]] && command -v node >/dev/null && command -v npm >/dev/null; then

@@ -13,7 +13,7 @@ use crate::cli::{
 };
 use crate::emit::{Artifact, Chunks, EmitError, Emitter, ModelDocument, Registry, Render, Sink};
 use crate::input::{self, InputError};
-use crate::model::Model;
+use crate::model::{self, Config, Model};
 use crate::output;
 use crate::spec::{self, Source};
 
@@ -127,14 +127,22 @@ pub fn check_spec(source: &Source) -> (Option<Model>, Diagnostics) {
 
 /// [`check_spec`], with acknowledgements from the command line besides the spec's own.
 pub fn check_spec_allowing(source: &Source, allow: &[Acknowledgement]) -> (Option<Model>, Diagnostics) {
-    match spec::load_all(source) {
-        Ok(loaded) => {
-            let mut diags = loaded.warnings;
-            diags.items.extend(lint::lint(&loaded.model, &loaded.locations).items);
+    let (read, diags) = read_and_check(source, allow);
+    (read.map(|(_, model)| model), diags)
+}
+
+/// [`check_spec_allowing`], keeping the spec as read beside its model (`can --matrix` needs
+/// both, and reading the spec twice cost as much as answering the matrix).
+fn read_and_check(source: &Source, allow: &[Acknowledgement]) -> (Option<(Config, Model)>, Diagnostics) {
+    match spec::read(source) {
+        Ok(read) => {
+            let model = model::build(&read.config);
+            let mut diags = read.warnings;
+            diags.items.extend(lint::lint(&model, &read.locations).items);
             diags.sort();
-            ack::apply(&mut diags, &loaded.acknowledgements);
+            ack::apply(&mut diags, &read.acknowledgements);
             ack::apply(&mut diags, allow);
-            (Some(loaded.model), diags)
+            (Some((read.config, model)), diags)
         }
         Err(diags) => (None, diags),
     }
@@ -142,14 +150,19 @@ pub fn check_spec_allowing(source: &Source, allow: &[Acknowledgement]) -> (Optio
 
 /// The model of a spec that reads and lints without error; warnings go to stderr.
 fn load(source: &Source, console: &mut Console<'_>) -> Result<Model, Failure> {
-    let (model, diags) = check_spec(source);
+    load_read(source, console).map(|(_, model)| model)
+}
+
+/// [`load`], with the spec as read beside its model.
+fn load_read(source: &Source, console: &mut Console<'_>) -> Result<(Config, Model), Failure> {
+    let (read, diags) = read_and_check(source, &[]);
     let lines: Vec<String> = diags.items.iter().map(|d| d.render(&source.name)).collect();
-    match model {
-        Some(model) if !diags.has_errors() => {
+    match read {
+        Some(read) if !diags.has_errors() => {
             for line in lines {
                 let _ = writeln!(console.stderr, "{line}");
             }
-            Ok(model)
+            Ok(read)
         }
         _ => Err(Failure { exit: Exit::Invalid, lines }),
     }

@@ -206,20 +206,21 @@ impl Tri {
     }
 }
 
-/// How a set of policies decides one request.
+/// How a set of policies decides one request; `L` says which statement decided (its label, or
+/// where it is: [`At`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub enum Decision<L = String> {
     /// Allowed by the labelled statement.
-    Allowed(String),
+    Allowed(L),
     /// Allowed by the labelled statement if every requirement holds.
-    AllowedIf(String, Vec<String>),
+    AllowedIf(L, Vec<String>),
     /// Explicitly denied by the labelled statement.
-    Denied(String),
+    Denied(L),
     /// No statement allows it.
     ImplicitlyDenied,
 }
 
-impl fmt::Display for Decision {
+impl<L: fmt::Display> fmt::Display for Decision<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Decision::Allowed(by) => write!(f, "allowed by {by}"),
@@ -230,24 +231,49 @@ impl fmt::Display for Decision {
     }
 }
 
+/// Where a deciding statement is: its label ([`Policy::label`]) is only written when shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct At<'p> {
+    policy: &'p Policy,
+    statement: usize,
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.policy.label(self.statement))
+    }
+}
+
 /// Evaluates a request against policies that apply together (a role's identity policies, or one
 /// trust policy): an explicit deny wins, then an allow, else an implicit deny. A deny that only
 /// may apply turns an allow into a conditional one.
 pub fn decide(policies: &[&Policy], request: &Request) -> Decision {
-    let mut allow: Option<(String, Tri)> = None;
+    match decide_at(policies, request) {
+        Decision::Allowed(at) => Decision::Allowed(at.to_string()),
+        Decision::AllowedIf(at, reqs) => Decision::AllowedIf(at.to_string(), reqs),
+        Decision::Denied(at) => Decision::Denied(at.to_string()),
+        Decision::ImplicitlyDenied => Decision::ImplicitlyDenied,
+    }
+}
+
+/// [`decide`], naming the deciding statement by where it is: its label is not formatted
+/// unless it is shown.
+pub(crate) fn decide_at<'p>(policies: &[&'p Policy], request: &Request) -> Decision<At<'p>> {
+    let mut allow: Option<(At<'p>, Tri)> = None;
     let mut maybe_denied: Vec<String> = Vec::new();
-    for policy in policies {
+    for &policy in policies {
         for (i, statement) in policy.statements.iter().enumerate() {
             let applies = statement_applies(statement, request);
+            let at = At { policy, statement: i };
             match (statement.effect, applies) {
                 (_, Tri::No) => {}
-                (Effect::Deny, Tri::Yes) => return Decision::Denied(policy.label(i)),
+                (Effect::Deny, Tri::Yes) => return Decision::Denied(at),
                 (Effect::Deny, Tri::If(reqs)) => {
                     maybe_denied.push(format!("not ({}: {})", policy.label(i), reqs.join(" and ")));
                 }
                 (Effect::Allow, Tri::Yes) => {
                     if !matches!(allow, Some((_, Tri::Yes))) {
-                        allow = Some((policy.label(i), Tri::Yes));
+                        allow = Some((at, Tri::Yes));
                     }
                 }
                 (Effect::Allow, Tri::If(reqs)) => {
@@ -257,7 +283,7 @@ pub fn decide(policies: &[&Policy], request: &Request) -> Decision {
                         Some(_) => false,
                     };
                     if fewer {
-                        allow = Some((policy.label(i), Tri::If(reqs)));
+                        allow = Some((at, Tri::If(reqs)));
                     }
                 }
             }

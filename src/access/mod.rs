@@ -176,8 +176,39 @@ pub struct Prepared<'a> {
     rbac: Option<kube::RbacIndex>,
     /// Each role's access entry, the Kubernetes user its sessions are and the
     /// ClusterRoleBindings that name that user, by role name.
-    users: BTreeMap<&'a str, (&'a AccessEntry, User, Vec<kube::Bound>)>,
+    users: BTreeMap<&'a str, RoleUser<'a>>,
     explain: bool,
+}
+
+/// A role's access entry, the Kubernetes user its sessions are, and the ClusterRoleBindings
+/// that name that user.
+type RoleUser<'a> = (&'a AccessEntry, User, Vec<kube::Bound>);
+
+/// One role of a [`Prepared`] deployment, with what every question about it needs looked up
+/// once ([`Prepared::of_role`]).
+pub(crate) struct RoleQuestions<'p> {
+    prepared: &'p Prepared<'p>,
+    role: &'p RoleAccess,
+    /// Its identity policies, the known documents of its managed ones after them.
+    policies: Vec<&'p Policy>,
+    /// Its managed policies whose documents are not known, as an answer names them.
+    unknown: Vec<String>,
+    user: Option<&'p RoleUser<'p>>,
+}
+
+impl RoleQuestions<'_> {
+    /// Answers a question about this role (the question's own role name is not read).
+    pub(crate) fn ask(&self, question: &Question) -> Answer {
+        let p = self.prepared;
+        let steps = Steps { on: p.explain, lines: Vec::new() };
+        match question {
+            Question::Iam { request, .. } => {
+                p.deployment.ask_iam(self.role, &self.policies, &self.unknown, request, steps)
+            }
+            Question::Assume { request, .. } => p.deployment.ask_assume(self.role, request, steps),
+            Question::Kube { request, .. } => p.ask_kube(self.role, self.user, request, steps),
+        }
+    }
 }
 
 /// The explanation of an answer as it is built: nothing is formatted when it is not wanted.
@@ -204,13 +235,14 @@ impl Prepared<'_> {
     /// Answers a question about `role`, already looked up (the question's own role name is not
     /// read again).
     pub(crate) fn ask_role(&self, role: &RoleAccess, question: &Question) -> Answer {
-        let d = self.deployment;
-        let steps = Steps { on: self.explain, lines: Vec::new() };
-        match question {
-            Question::Iam { request, .. } => d.ask_iam(role, request, steps),
-            Question::Assume { request, .. } => d.ask_assume(role, request, steps),
-            Question::Kube { request, .. } => self.ask_kube(role, request, steps),
-        }
+        self.of_role(role).ask(question)
+    }
+
+    /// `role`, already looked up, ready for many questions: what each would look up about the
+    /// role (its policies, its access entry and Kubernetes user) is found once.
+    pub(crate) fn of_role<'p>(&'p self, role: &'p RoleAccess) -> RoleQuestions<'p> {
+        let (policies, unknown) = self.deployment.policies_of(role);
+        RoleQuestions { prepared: self, role, policies, unknown, user: self.users.get(role.name.as_str()) }
     }
 
     /// Answers without explanations (every [`Answer::explanation`] empty): faster, for many
@@ -220,9 +252,15 @@ impl Prepared<'_> {
         self
     }
 
-    fn ask_kube(&self, role: &RoleAccess, request: &KubeRequest, mut steps: Steps) -> Answer {
+    fn ask_kube(
+        &self,
+        role: &RoleAccess,
+        user: Option<&RoleUser<'_>>,
+        request: &KubeRequest,
+        mut steps: Steps,
+    ) -> Answer {
         let d = self.deployment;
-        let Some((entry, user, cluster)) = self.users.get(role.name.as_str()) else {
+        let Some((entry, user, cluster)) = user else {
             steps.push(|| format!("{}: no EKS access entry, so no Kubernetes identity", role.arn));
             return Answer::new(Verdict::No, steps.lines);
         };
@@ -287,7 +325,11 @@ impl Deployment {
     pub fn ask(&self, question: &Question) -> Result<Answer, AskError> {
         let steps = || Steps { on: true, lines: Vec::new() };
         match question {
-            Question::Iam { role, request } => Ok(self.ask_iam(self.role(role)?, request, steps())),
+            Question::Iam { role, request } => {
+                let role = self.role(role)?;
+                let (policies, unknown) = self.policies_of(role);
+                Ok(self.ask_iam(role, &policies, &unknown, request, steps()))
+            }
             Question::Assume { role, request } => Ok(self.ask_assume(self.role(role)?, request, steps())),
             Question::Kube { .. } => self.prepare().ask(question),
         }
@@ -313,7 +355,9 @@ impl Deployment {
         self.roles.get(name).ok_or_else(|| AskError::UnknownRole(name.to_owned()))
     }
 
-    fn ask_iam(&self, role: &RoleAccess, request: &Request, mut steps: Steps) -> Answer {
+    /// The policies an IAM question about `role` is decided by: its own, then the known
+    /// documents of its managed policies; and the managed policies whose documents are not known.
+    fn policies_of<'d>(&'d self, role: &'d RoleAccess) -> (Vec<&'d Policy>, Vec<String>) {
         let mut policies: Vec<&Policy> = role.policies.iter().collect();
         let mut unknown = Vec::new();
         for arn in &role.managed_policy_arns {
@@ -322,7 +366,18 @@ impl Deployment {
                 None => unknown.push(format!("managed policy {arn}")),
             }
         }
-        let decision = iam::decide(&policies, request);
+        (policies, unknown)
+    }
+
+    fn ask_iam(
+        &self,
+        role: &RoleAccess,
+        policies: &[&Policy],
+        unknown: &[String],
+        request: &Request,
+        mut steps: Steps,
+    ) -> Answer {
+        let decision = iam::decide_at(policies, request);
         steps.push(|| format!("{} {} on {}: {decision}", role.name, request.action, request.resource));
         let mut verdict = match &decision {
             Decision::Allowed(_) => Verdict::Yes,
@@ -331,7 +386,7 @@ impl Deployment {
             Decision::ImplicitlyDenied if unknown.is_empty() => return Answer::new(Verdict::No, steps.lines),
             Decision::ImplicitlyDenied => {
                 steps.push(|| format!("not evaluated, could allow it: {}", unknown.join(", ")));
-                return Answer::new(Verdict::Unknown(unknown), steps.lines);
+                return Answer::new(Verdict::Unknown(unknown.to_vec()), steps.lines);
             }
         };
         if !unknown.is_empty() {
@@ -344,7 +399,7 @@ impl Deployment {
                     verdict = Verdict::Unknown(vec![format!("permissions boundary {boundary}")]);
                 }
                 Some(doc) => {
-                    let limit = iam::decide(&[doc], request);
+                    let limit = iam::decide_at(&[doc], request);
                     steps.push(|| format!("permissions boundary {boundary}: {limit}"));
                     verdict = match (verdict, limit) {
                         (v, Decision::Allowed(_)) => v,
@@ -363,7 +418,7 @@ impl Deployment {
     }
 
     fn ask_assume(&self, role: &RoleAccess, request: &Request, mut steps: Steps) -> Answer {
-        let decision = iam::decide(&[&role.trust], request);
+        let decision = iam::decide_at(&[&role.trust], request);
         steps.push(|| {
             let who = match &request.caller {
                 Some(Caller::Service(s)) => format!("service {s}"),

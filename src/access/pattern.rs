@@ -79,6 +79,11 @@ pub(crate) fn plain_matches(p: &str, s: &str, ignore_case: bool) -> bool {
     if !p.is_ascii() || !s.is_ascii() {
         return Pattern::plain(p).matches(s, ignore_case);
     }
+    // Without a wildcard a pattern matches only itself: most action names of a statement are
+    // rejected by their length alone.
+    if !p.bytes().any(|b| b == b'*' || b == b'?') {
+        return if ignore_case { p.eq_ignore_ascii_case(s) } else { p == s };
+    }
     let same = |a: &u8, b: &u8| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b };
     glob_by(p.as_bytes(), s.as_bytes(), |c| *c == b'*', |c, x| *c == b'?' || same(c, x))
 }
@@ -86,11 +91,11 @@ pub(crate) fn plain_matches(p: &str, s: &str, ignore_case: bool) -> bool {
 /// [`Pattern::matches_arn`] of a pattern without policy variables, without building a
 /// [`Pattern`].
 pub(crate) fn plain_matches_arn(p: &str, arn: &str) -> bool {
-    let mut parts = p.splitn(6, ':');
-    let mut values = arn.splitn(6, ':');
-    if p.split(':').count() < 6 {
+    if p.bytes().filter(|&b| b == b':').count() < 5 {
         return plain_matches(p, arn, false);
     }
+    let mut parts = p.splitn(6, ':');
+    let mut values = arn.splitn(6, ':');
     for _ in 0..6 {
         match (parts.next(), values.next()) {
             (Some(p), Some(v)) if plain_matches(p, v, false) => {}

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::rc::Rc;
 
 use serde::Deserialize;
 
@@ -181,14 +182,10 @@ impl Persona {
         format!("{}/{}", self.kind, self.entry)
     }
 
-    /// [`Persona::fill`], borrowing what has no placeholder.
-    fn fill_cow<'s>(&self, s: &'s str) -> Result<std::borrow::Cow<'s, str>, String> {
-        if s.contains('{') { self.fill(s).map(std::borrow::Cow::Owned) } else { Ok(std::borrow::Cow::Borrowed(s)) }
-    }
-
     /// A request line with its `{PLACEHOLDER}`s filled in.
     pub fn fill(&self, s: &str) -> Result<String, String> {
-        let mut out = String::new();
+        // Room for the values, most of them short: growing the string costs more than the room.
+        let mut out = String::with_capacity(s.len() + 64);
         let mut rest = s;
         while let Some(start) = rest.find('{') {
             out.push_str(&rest[..start]);
@@ -411,29 +408,54 @@ pub(super) fn k8s_tokens(role: &str, tokens: &[&str]) -> Result<Question, String
 
 /// An `object` line, `KIND NAMESPACE/NAME`: whether the deployment creates it.
 pub fn object_exists(deployment: &Deployment, persona: &Persona, line: &str) -> Answer {
-    let verdict = |ok: bool, why: String| Answer::new(if ok { Verdict::Yes } else { Verdict::No }, vec![why]);
-    let parsed = line.split_once(' ').and_then(|(kind, target)| Some((kind, target.split_once('/')?)));
-    let Some((kind, (ns, name))) = parsed else { return verdict(false, format!("object `{line}`: KIND NS/NAME")) };
-    match kind {
-        "ServiceAccount" => match &deployment.rbac {
-            None => verdict(false, "no rbac.yaml".to_owned()),
-            Some(rbac) => {
-                let found = rbac.service_accounts.iter().any(|(n, s)| n == ns && s == name);
-                let says = if found { "creates" } else { "creates no" };
-                verdict(found, format!("{} {says} ServiceAccount {ns}/{name}", rbac.source))
+    Objects::of(deployment).exists(deployment, persona, line)
+}
+
+/// The objects an `object` line may name, found once per run: the service accounts of
+/// `rbac.yaml` and the Pod Identity associations, as sets.
+struct Objects<'d> {
+    service_accounts: BTreeSet<(&'d str, &'d str)>,
+    /// Namespace, service account, role ARN and cluster.
+    pod_identities: BTreeSet<(&'d str, &'d str, &'d str, &'d str)>,
+}
+
+impl<'d> Objects<'d> {
+    fn of(deployment: &'d Deployment) -> Objects<'d> {
+        let service_accounts = deployment
+            .rbac
+            .iter()
+            .flat_map(|rbac| rbac.service_accounts.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            .collect();
+        let pod_identities = deployment
+            .pod_identities
+            .iter()
+            .map(|p| (p.namespace.as_str(), p.service_account.as_str(), p.role_arn.as_str(), p.cluster.as_str()))
+            .collect();
+        Objects { service_accounts, pod_identities }
+    }
+
+    fn exists(&self, deployment: &Deployment, persona: &Persona, line: &str) -> Answer {
+        let verdict = |ok: bool, why: String| Answer::new(if ok { Verdict::Yes } else { Verdict::No }, vec![why]);
+        let parsed = line.split_once(' ').and_then(|(kind, target)| Some((kind, target.split_once('/')?)));
+        let Some((kind, (ns, name))) = parsed else { return verdict(false, format!("object `{line}`: KIND NS/NAME")) };
+        match kind {
+            "ServiceAccount" => match &deployment.rbac {
+                None => verdict(false, "no rbac.yaml".to_owned()),
+                Some(rbac) => {
+                    let found = self.service_accounts.contains(&(ns, name));
+                    let says = if found { "creates" } else { "creates no" };
+                    verdict(found, format!("{} {says} ServiceAccount {ns}/{name}", rbac.source))
+                }
+            },
+            "PodIdentityAssociation" => {
+                let arn = deployment.roles.get(&persona.role_name).map_or("", |r| r.arn.as_str());
+                let eks = persona.vars.get("EKS").map_or("", String::as_str);
+                let found = self.pod_identities.contains(&(ns, name, arn, eks));
+                let says = if found { "a" } else { "no" };
+                verdict(found, format!("{says} Pod Identity association binds {ns}/{name} on {eks} to {arn}"))
             }
-        },
-        "PodIdentityAssociation" => {
-            let arn = deployment.roles.get(&persona.role_name).map_or("", |r| r.arn.as_str());
-            let eks = persona.vars.get("EKS").map_or("", String::as_str);
-            let found = deployment
-                .pod_identities
-                .iter()
-                .any(|p| p.namespace == ns && p.service_account == name && p.role_arn == arn && p.cluster == eks);
-            let says = if found { "a" } else { "no" };
-            verdict(found, format!("{says} Pod Identity association binds {ns}/{name} on {eks} to {arn}"))
+            other => verdict(false, format!("object kind `{other}` is not known")),
         }
-        other => verdict(false, format!("object kind `{other}` is not known")),
     }
 }
 
@@ -444,12 +466,14 @@ pub fn object_exists(deployment: &Deployment, persona: &Persona, line: &str) -> 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     pub expect: Expect,
-    /// The entry's label: its task id or what a must-not is about.
-    pub label: String,
+    /// The entry's label: its task id or what a must-not is about (shared by the checks of the
+    /// entry).
+    pub label: Rc<str>,
     /// `aws`, `k8s`, `assume` or `object`.
     pub kind: &'static str,
-    /// The request line with its placeholders filled in.
-    pub request: String,
+    /// The request line with its placeholders filled in (shared by the personas that fill it
+    /// the same).
+    pub request: Rc<str>,
     pub answer: Answer,
 }
 
@@ -492,55 +516,150 @@ fn parse_when(when: Option<&str>) -> When<'_> {
 
 type Make = fn(&str, &[&str]) -> Result<Question, String>;
 
-/// One request line of an entry, read once: its tokens and the placeholders they name.
+/// A piece of a request line: as written, or a placeholder by its number in [`Names`] (and its
+/// name, for errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece<'t> {
+    Text(&'t str),
+    Var(usize, &'t str),
+}
+
+/// A token of a request line (or a whole `object` line), read once into pieces: a persona's
+/// values are bound into it ([`Template::fill_into`]) without reading it again. As
+/// [`Persona::fill`] reads it: `{NAME}` is a placeholder; a `{` without a `}` after it is an
+/// error, reported when a persona fills it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Template<'t> {
+    text: &'t str,
+    pieces: Vec<Piece<'t>>,
+    unclosed: bool,
+}
+
+impl<'t> Template<'t> {
+    fn read(text: &'t str, names: &mut Names<'t>) -> Template<'t> {
+        let mut pieces = Vec::new();
+        let mut rest = text;
+        let mut unclosed = false;
+        while let Some(start) = rest.find('{') {
+            pieces.push(Piece::Text(&rest[..start]));
+            let Some(end) = rest[start..].find('}').map(|e| start + e) else {
+                unclosed = true;
+                break;
+            };
+            let name = &rest[start + 1..end];
+            pieces.push(Piece::Var(names.number(name), name));
+            rest = &rest[end + 1..];
+        }
+        pieces.push(Piece::Text(rest));
+        pieces.retain(|p| *p != Piece::Text(""));
+        Template { text, pieces, unclosed }
+    }
+
+    /// The placeholders, by number, in order.
+    fn vars(&self) -> impl Iterator<Item = usize> + '_ {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Var(n, _) => Some(*n),
+            Piece::Text(_) => None,
+        })
+    }
+
+    /// Appends the text with `values` (by number) bound in; the errors of [`Persona::fill`].
+    fn fill_into(&self, out: &mut String, values: &[Option<&str>], kind: &str) -> Result<(), String> {
+        if self.unclosed {
+            return Err(format!("unclosed `{{` in `{}`", self.text));
+        }
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Var(n, name) => {
+                    out.push_str(values.get(*n).copied().flatten().ok_or_else(|| {
+                        format!("placeholder `{{{name}}}` in `{}` is not defined for {kind}", self.text)
+                    })?)
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One request line of an entry, read once: its tokens as templates.
 struct Line<'t> {
     /// `aws`, `k8s` or `assume`.
     kind: &'static str,
-    tokens: Vec<&'t str>,
+    tokens: Vec<Template<'t>>,
     make: Make,
-    /// The placeholder names of the tokens, in order: a persona whose values of these are those
-    /// of the persona before gets the same filled line and question.
-    vars: Vec<&'t str>,
+    /// The placeholders of the tokens, in order, by their number in [`Names`]: a persona whose
+    /// values of these are those of the persona before gets the same filled line and question.
+    vars: Vec<usize>,
+}
+
+impl Line<'_> {
+    /// The line with `values` bound in, its tokens joined by one space, and where each token
+    /// ends in it.
+    fn fill(&self, values: &[Option<&str>], kind: &str) -> Result<(String, Vec<usize>), String> {
+        let mut line = String::with_capacity(self.tokens.iter().map(|t| t.text.len() + 1).sum::<usize>() + 64);
+        let mut ends = Vec::with_capacity(self.tokens.len());
+        for (i, token) in self.tokens.iter().enumerate() {
+            if i > 0 {
+                line.push(' ');
+            }
+            token.fill_into(&mut line, values, kind)?;
+            ends.push(line.len());
+        }
+        Ok((line, ends))
+    }
+}
+
+/// The placeholder names of every request line, numbered: a persona's values are looked up
+/// once per persona ([`Names::values`]), not once per line.
+#[derive(Default)]
+struct Names<'t>(BTreeMap<&'t str, usize>);
+
+impl<'t> Names<'t> {
+    fn number(&mut self, name: &'t str) -> usize {
+        let next = self.0.len();
+        *self.0.entry(name).or_insert(next)
+    }
+
+    /// A persona's value of each name, by number.
+    fn values<'p>(&self, persona: &'p Persona) -> Vec<Option<&'p str>> {
+        let mut values = vec![None; self.0.len()];
+        for (name, &n) in &self.0 {
+            values[n] = persona.vars.get(*name).map(String::as_str);
+        }
+        values
+    }
 }
 
 /// One entry of the checks, read once for every persona of its kind.
 struct Planned<'t> {
     expect: Expect,
-    label: String,
+    label: Rc<str>,
     when: When<'t>,
     requests: Vec<Line<'t>>,
-    objects: &'t [String],
+    objects: Vec<Template<'t>>,
 }
 
-/// The `{NAME}` placeholders of a line, in order (an unclosed `{` is left to [`Persona::fill`]).
-fn placeholders(line: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = line;
-    while let Some((name, after)) = rest.split_once('{').and_then(|(_, open)| open.split_once('}')) {
-        names.push(name);
-        rest = after;
-    }
-    names
-}
-
-fn line(kind: &'static str, make: Make) -> impl Fn(&String) -> Line<'_> {
-    move |l| Line { kind, tokens: l.split_whitespace().collect(), make, vars: placeholders(l) }
-}
-
-fn plan(sections: &Sections) -> Vec<Planned<'_>> {
+fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Vec<Planned<'t>> {
     sections
         .entries()
         .map(|(expect, entry)| {
-            let requests = (entry.aws.iter().map(line("aws", aws_tokens)))
-                .chain(entry.k8s.iter().map(line("k8s", k8s_tokens)))
-                .chain(entry.assume.iter().map(line("assume", assume_tokens)))
+            let lines = (entry.aws.iter().map(|l| (l, "aws", aws_tokens as Make)))
+                .chain(entry.k8s.iter().map(|l| (l, "k8s", k8s_tokens as Make)))
+                .chain(entry.assume.iter().map(|l| (l, "assume", assume_tokens as Make)));
+            let requests = lines
+                .map(|(l, kind, make)| {
+                    let tokens: Vec<Template<'_>> = l.split_whitespace().map(|t| Template::read(t, names)).collect();
+                    let vars = tokens.iter().flat_map(Template::vars).collect();
+                    Line { kind, tokens, make, vars }
+                })
                 .collect();
             Planned {
                 expect,
-                label: entry.label(),
+                label: entry.label().into(),
                 when: parse_when(entry.when.as_deref()),
                 requests,
-                objects: &entry.object,
+                objects: entry.object.iter().map(|l| Template::read(l, names)).collect(),
             }
         })
         .collect()
@@ -550,7 +669,7 @@ fn plan(sections: &Sections) -> Vec<Planned<'_>> {
 /// filled line and the question.
 struct Filled<'p> {
     values: Vec<&'p str>,
-    request: String,
+    request: Rc<str>,
     question: Question,
 }
 
@@ -570,8 +689,10 @@ pub fn run(
     explain: bool,
 ) -> Result<Vec<PersonaRun>, TasksError> {
     let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
+    let objects = Objects::of(deployment);
+    let mut names = Names::default();
     let plans: BTreeMap<&str, Vec<Planned<'_>>> =
-        tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections))).collect();
+        tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections, &mut names))).collect();
     let mut recent: BTreeMap<&str, Recent<'_>> = plans
         .iter()
         .map(|(kind, plan)| (*kind, plan.iter().map(|p| p.requests.iter().map(|_| None).collect()).collect()))
@@ -582,7 +703,7 @@ pub fn run(
             let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
                 return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
             };
-            run_one(plan, recent, deployment, &ready, persona)
+            run_one(plan, recent, &names, (deployment, &objects), &ready, persona)
         })
         .collect()
 }
@@ -590,16 +711,18 @@ pub fn run(
 fn run_one<'p>(
     plan: &[Planned<'_>],
     recent: &mut Recent<'p>,
-    deployment: &Deployment,
+    names: &Names<'_>,
+    (deployment, objects): (&Deployment, &Objects<'_>),
     ready: &super::Prepared<'_>,
     persona: &'p Persona,
 ) -> Result<PersonaRun, TasksError> {
     let role = deployment
         .role(&persona.role_name)
         .map_err(|e| TasksError::Check { at: persona.id(), message: e.to_string() })?;
+    let role = ready.of_role(role);
     // Room for every check of the kind: growing one by one costs more than the unused room.
     let mut checks = Vec::with_capacity(plan.iter().map(|e| e.requests.len() + e.objects.len()).sum());
-    let value = |name: &str| persona.vars.get(name).map(String::as_str);
+    let values = names.values(persona);
     for (entry, recent) in plan.iter().zip(recent.iter_mut()) {
         if !when_holds(&entry.when, &persona.facts) {
             continue;
@@ -610,29 +733,61 @@ fn run_one<'p>(
         };
         for (line, last) in entry.requests.iter().zip(recent.iter_mut()) {
             let same = last.as_ref().is_some_and(|f| {
-                f.values.len() == line.vars.len() && f.values.iter().zip(&line.vars).all(|(v, n)| value(n) == Some(v))
+                f.values.len() == line.vars.len()
+                    && f.values.iter().zip(&line.vars).all(|(v, n)| values.get(*n).copied().flatten() == Some(*v))
             });
             let filled = match last {
                 Some(filled) if same => filled,
                 _ => {
-                    let words =
-                        line.tokens.iter().map(|t| persona.fill_cow(t)).collect::<Result<Vec<_>, _>>().map_err(err)?;
-                    let words: Vec<&str> = words.iter().map(|t| t.as_ref()).collect();
-                    // The question names the first persona's role; `ask_role` asks it of `role`.
+                    let (line_text, ends) = line.fill(&values, persona.kind).map_err(err)?;
+                    let mut start = 0;
+                    let words: Vec<&str> = ends
+                        .iter()
+                        .map(|&end| {
+                            let word = &line_text[start..end];
+                            start = end + 1;
+                            word
+                        })
+                        .collect();
+                    // The question names the first persona's role; `role.ask` asks it of `role`.
                     let question = (line.make)(&persona.role_name, &words).map_err(err)?;
-                    let values = line.vars.iter().filter_map(|n| value(n)).collect();
-                    last.insert(Filled { values, request: words.join(" "), question })
+                    let values = line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()).collect();
+                    last.insert(Filled { values, request: line_text.into(), question })
                 }
             };
-            let answer = ready.ask_role(role, &filled.question);
-            let (kind, request) = (line.kind, filled.request.clone());
-            checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind, request, answer });
+            let answer = role.ask(&filled.question);
+            let (kind, request) = (line.kind, Rc::clone(&filled.request));
+            checks.push(Check { expect: entry.expect, label: Rc::clone(&entry.label), kind, request, answer });
         }
-        for line in entry.objects {
-            let request = persona.fill(line).map_err(err)?;
-            let answer = object_exists(deployment, persona, &request);
-            checks.push(Check { expect: entry.expect, label: entry.label.clone(), kind: "object", request, answer });
+        for line in &entry.objects {
+            let mut request = String::with_capacity(line.text.len() + 64);
+            line.fill_into(&mut request, &values, persona.kind).map_err(err)?;
+            let answer = objects.exists(deployment, persona, &request);
+            let (label, request) = (Rc::clone(&entry.label), request.into());
+            checks.push(Check { expect: entry.expect, label, kind: "object", request, answer });
         }
     }
     Ok(PersonaRun { persona: persona.clone(), checks })
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    /// A template read once and filled gives what [`Persona::fill`] gives, errors included.
+    #[test]
+    fn a_template_fills_as_persona_fill_does() {
+        let vars = BTreeMap::from([("NS", "team-a".to_owned()), ("ROLE", "r".to_owned()), ("A", "1".to_owned())]);
+        let persona =
+            Persona { kind: "scientist", entry: "a".into(), role_name: "r".into(), facts: BTreeSet::new(), vars };
+        let mut names = Names::default();
+        let lines = ["plain", "{NS}", "arn:{A}:role/{ROLE}-x", "{NS}{ROLE}", "a{MISSING}b", "open{NS", "{}", "x}{A}"];
+        let templates: Vec<Template<'_>> = lines.iter().map(|l| Template::read(l, &mut names)).collect();
+        let values = names.values(&persona);
+        for (line, template) in lines.iter().zip(&templates) {
+            let mut out = String::new();
+            let filled = template.fill_into(&mut out, &values, persona.kind).map(|()| out);
+            assert_eq!(filled, persona.fill(line), "{line}");
+        }
+    }
 }

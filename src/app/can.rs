@@ -1,18 +1,19 @@
 //! `hyperpod-iam can`: one question of one persona, or `--matrix`, every persona against the
 //! tasks of tasks.md, answered from the model by the access engine ([`crate::access`]).
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::rc::Rc;
 
 use serde::Serialize;
 
-use super::{Console, Exit, Failure, io_failure, load, source};
+use super::{Console, Exit, Failure, io_failure, load, load_read, source};
 use crate::access::tasks::{self, Check, Expect, PersonaRun, Tasks};
 use crate::access::{Deployment, Environment, KubeRequest, Question, Request, Verdict, read};
 use crate::catalog::{self, ActionLookup};
 use crate::cli::{CanArgs, MatrixFormat};
 use crate::emit::Registry;
 use crate::model::{Model, RoleKind};
-use crate::spec;
 
 pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // The first word is the spec when it could not be an action or a verb (`-`: stdin).
@@ -25,12 +26,11 @@ pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failu
         Exit::Runtime => Failure { exit: Exit::Io, ..f },
         _ => f,
     })?;
-    let model = load(&source, console)?;
     if args.matrix {
         if !words.is_empty() {
             return Err(usage(format!("`--matrix` takes no question, found `{}`", words.join(" "))));
         }
-        let config = spec::read(&source).map_err(|d| Failure::new(Exit::Invalid, d.to_string()))?.config;
+        let (config, model) = load_read(&source, console)?;
         let env = tasks::environment(&model);
         let deployment = Deployment::from_model(&model, &env);
         let personas = tasks::personas(&config, &model, &env);
@@ -46,6 +46,7 @@ pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failu
         let met = checks.iter().flat_map(|r| &r.checks).all(Check::met);
         return if met { Ok(()) } else { Err(Failure { exit: Exit::No, lines: Vec::new() }) };
     }
+    let model = load(&source, console)?;
     let Some(persona) = &args.persona else { return Err(usage("`--as KIND/NAME` says who asks")) };
     let role = role_of(&model, persona)?;
     let (answer, env) = match words {
@@ -182,18 +183,28 @@ fn where_deployed(model: &Model, env: &Environment) -> String {
 // ---------------------------------------------------------------------------------------------
 // The matrix
 
-/// One row of the matrix: a section and a label, with a cell per persona.
-struct Row {
-    expect: Expect,
-    label: String,
-    /// Per persona, in persona order: the cell, or `None` when no check of the row applies.
-    cells: Vec<Option<Cell>>,
-}
-
+/// One cell of the matrix: the checks of one persona for one row.
+#[derive(Clone, Copy)]
 struct Cell {
     /// `yes`, `no`, `if` or `unknown`.
     word: &'static str,
     met: bool,
+}
+
+impl Cell {
+    /// What the table shows: the word, marked `!` when not met; `-` when no check applies.
+    fn text(cell: Option<Cell>) -> &'static str {
+        match cell {
+            None => "-",
+            Some(Cell { word, met: true }) => word,
+            Some(Cell { word, met: false }) => match word {
+                "yes" => "yes!",
+                "no" => "no!",
+                "if" => "if!",
+                _ => "unknown!",
+            },
+        }
+    }
 }
 
 fn word(verdict: &Verdict) -> &'static str {
@@ -205,46 +216,129 @@ fn word(verdict: &Verdict) -> &'static str {
     }
 }
 
-/// The checks of one persona for one row as one cell: the first unmet answer, else what was
-/// expected (a must-not answered "unknown" somewhere shows so).
-fn cell(checks: &[&Check]) -> Option<Cell> {
-    let first = checks.first()?;
-    if let Some(bad) = checks.iter().find(|c| !c.met()) {
-        return Some(Cell { word: word(&bad.answer.verdict), met: false });
-    }
-    let word = match first.expect {
-        Expect::Can => "yes",
-        _ if checks.iter().any(|c| matches!(c.answer.verdict, Verdict::Unknown(_))) => "unknown",
-        _ => "no",
-    };
-    Some(Cell { word, met: true })
+/// The checks of one persona for one row, taken one at a time: the first unmet answer, else
+/// what was expected (a must-not answered "unknown" somewhere shows so).
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    any: bool,
+    unmet: Option<&'static str>,
+    unknown: bool,
 }
 
-/// Rows in order of first appearance, persona by persona.
-fn rows(runs: &[PersonaRun]) -> Vec<Row> {
-    let mut keys: Vec<(Expect, &str)> = Vec::new();
-    for run in runs {
-        for check in &run.checks {
-            if !keys.contains(&(check.expect, check.label.as_str())) {
-                keys.push((check.expect, check.label.as_str()));
+impl Tally {
+    fn add(&mut self, check: &Check) {
+        self.any = true;
+        if self.unmet.is_none() && !check.met() {
+            self.unmet = Some(word(&check.answer.verdict));
+        }
+        self.unknown |= matches!(check.answer.verdict, Verdict::Unknown(_));
+    }
+
+    fn cell(self, expect: Expect) -> Option<Cell> {
+        if !self.any {
+            return None;
+        }
+        if let Some(word) = self.unmet {
+            return Some(Cell { word, met: false });
+        }
+        let word = match expect {
+            Expect::Can => "yes",
+            _ if self.unknown => "unknown",
+            _ => "no",
+        };
+        Some(Cell { word, met: true })
+    }
+}
+
+/// The matrix, made in one pass over the checks: a row per (section, label) in order of first
+/// appearance, persona by persona, then by section; a cell per row and persona.
+struct Table<'r> {
+    /// The personas' `kind/entry`, the column headings after `task` and `expect`.
+    ids: Vec<String>,
+    rows: Vec<(Expect, &'r str)>,
+    /// Row by row, a cell per persona.
+    cells: Vec<Option<Cell>>,
+}
+
+impl<'r> Table<'r> {
+    fn new(runs: &'r [PersonaRun]) -> Table<'r> {
+        // Each check's row, numbered in order of first appearance. A check whose label is the
+        // very label (the same shared string) and section of the check at its place in the
+        // last run of its persona kind has that check's row: no look-up by text.
+        let mut numbers: BTreeMap<(Expect, &str), usize> = BTreeMap::new();
+        let mut keys: Vec<(Expect, &str)> = Vec::new();
+        let mut of_check: Vec<usize> = Vec::with_capacity(runs.iter().map(|r| r.checks.len()).sum());
+        let mut last_of_kind: BTreeMap<&str, (&[Check], usize)> = BTreeMap::new();
+        for run in runs {
+            let start = of_check.len();
+            let last = last_of_kind.insert(run.persona.kind, (&run.checks, start));
+            for (i, check) in run.checks.iter().enumerate() {
+                let same = last.and_then(|(checks, at)| {
+                    let before = checks.get(i)?;
+                    let same = before.expect == check.expect && Rc::ptr_eq(&before.label, &check.label);
+                    same.then(|| of_check.get(at + i).copied()).flatten()
+                });
+                let number = same.unwrap_or_else(|| {
+                    let key = (check.expect, &*check.label);
+                    *numbers.entry(key).or_insert_with(|| {
+                        keys.push(key);
+                        keys.len() - 1
+                    })
+                });
+                of_check.push(number);
             }
         }
+        // Rows by section, in order of first appearance within each (a stable sort).
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by_key(|&n| keys[n].0);
+        let mut row_of = vec![0; keys.len()];
+        for (row, &n) in order.iter().enumerate() {
+            row_of[n] = row;
+        }
+        let personas = runs.len();
+        let mut tallies = vec![Tally::default(); keys.len() * personas];
+        let mut numbered = of_check.iter();
+        for (p, run) in runs.iter().enumerate() {
+            for (check, n) in run.checks.iter().zip(numbered.by_ref()) {
+                tallies[row_of[*n] * personas + p].add(check);
+            }
+        }
+        let rows: Vec<(Expect, &str)> = order.iter().map(|&n| keys[n]).collect();
+        let cells = tallies
+            .chunks(personas.max(1))
+            .zip(&rows)
+            .flat_map(|(tallies, (expect, _))| tallies.iter().map(|t| t.cell(*expect)))
+            .collect();
+        Table { ids: runs.iter().map(|r| r.persona.id()).collect(), rows, cells }
     }
-    keys.sort_by_key(|(expect, _)| *expect);
-    keys.into_iter()
-        .map(|(expect, label)| Row {
-            expect,
-            label: label.to_owned(),
-            cells: runs
-                .iter()
-                .map(|run| {
-                    let of_row: Vec<&Check> =
-                        run.checks.iter().filter(|c| c.expect == expect && c.label == label).collect();
-                    cell(&of_row)
-                })
-                .collect(),
-        })
-        .collect()
+
+    /// Every line, heading first, as its cells.
+    fn lines(&self) -> impl Iterator<Item = impl Iterator<Item = &str>> {
+        let heading = ["task", "expect"].into_iter().chain(self.ids.iter().map(String::as_str));
+        let personas = self.ids.len();
+        let body = self.rows.iter().enumerate().map(move |(r, (expect, label))| {
+            let cells = self.cells[r * personas..(r + 1) * personas].iter().map(|c| Cell::text(*c));
+            [*label, expect.word()].into_iter().chain(cells)
+        });
+        std::iter::once(Either::Heading(heading)).chain(body.map(Either::Row))
+    }
+}
+
+/// The heading line or a row, as one type of iterator.
+enum Either<H, R> {
+    Heading(H),
+    Row(R),
+}
+
+impl<'a, H: Iterator<Item = &'a str>, R: Iterator<Item = &'a str>> Iterator for Either<H, R> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            Either::Heading(h) => h.next(),
+            Either::Row(r) => r.next(),
+        }
+    }
 }
 
 fn heading(model: &Model, env: &Environment) -> String {
@@ -257,28 +351,6 @@ fn summary(runs: &[PersonaRun]) -> (usize, usize) {
     (checks, unmet)
 }
 
-fn cell_text(cell: &Option<Cell>) -> String {
-    match cell {
-        None => "-".to_owned(),
-        Some(c) if c.met => c.word.to_owned(),
-        Some(c) => format!("{}!", c.word),
-    }
-}
-
-fn table(runs: &[PersonaRun]) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut header = vec!["task".to_owned(), "expect".to_owned()];
-    header.extend(runs.iter().map(|r| r.persona.id()));
-    let body = rows(runs)
-        .iter()
-        .map(|row| {
-            let mut line = vec![row.label.clone(), row.expect.word().to_owned()];
-            line.extend(row.cells.iter().map(cell_text));
-            line
-        })
-        .collect();
-    (header, body)
-}
-
 fn footer(runs: &[PersonaRun]) -> String {
     let (checks, unmet) = summary(runs);
     format!(
@@ -288,36 +360,63 @@ fn footer(runs: &[PersonaRun]) -> String {
     )
 }
 
+/// The table in aligned columns, two spaces apart, no trailing blanks: the column widths in one
+/// pass over the cells, then every line written straight into the output.
 fn matrix_text(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String {
-    let (header, body) = table(runs);
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for line in &body {
-        for (w, cell) in widths.iter_mut().zip(line) {
-            *w = (*w).max(cell.chars().count());
+    let table = Table::new(runs);
+    let mut widths: Vec<usize> = Vec::new();
+    for line in table.lines() {
+        for (i, cell) in line.enumerate() {
+            let n = cell.chars().count();
+            match widths.get_mut(i) {
+                Some(w) => *w = (*w).max(n),
+                None => widths.push(n),
+            }
         }
     }
-    let render = |cells: &[String]| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        format!("{}\n", padded.join("  ").trim_end())
-    };
     let mut out = format!("{}\n\n", heading(model, env));
-    out.push_str(&render(&header));
-    for line in &body {
-        out.push_str(&render(line));
+    for line in table.lines() {
+        let start = out.len();
+        for (i, (cell, width)) in line.zip(&widths).enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            out.push_str(cell);
+            let pad = width.saturating_sub(cell.chars().count());
+            out.extend(std::iter::repeat_n(' ', pad));
+        }
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
+        out.push('\n');
     }
     out.push_str(&format!("\n{}\n", footer(runs)));
     out
 }
 
 fn matrix_markdown(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String {
-    let (header, body) = table(runs);
-    let escape = |s: &String| s.replace('|', "\\|");
-    let line = |cells: &[String]| format!("| {} |\n", cells.iter().map(escape).collect::<Vec<_>>().join(" | "));
+    let table = Table::new(runs);
     let mut out = format!("**{}**\n\n", heading(model, env));
-    out.push_str(&line(&header));
-    out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
-    for row in &body {
-        out.push_str(&line(row));
+    for (n, line) in table.lines().enumerate() {
+        out.push('|');
+        for cell in line {
+            out.push(' ');
+            for piece in cell.split_inclusive('|') {
+                match piece.strip_suffix('|') {
+                    Some(before) => {
+                        out.push_str(before);
+                        out.push_str("\\|");
+                    }
+                    None => out.push_str(piece),
+                }
+            }
+            out.push_str(" |");
+        }
+        out.push('\n');
+        if n == 0 {
+            out.push('|');
+            out.push_str(&"---|".repeat(table.ids.len() + 2));
+            out.push('\n');
+        }
     }
     out.push_str(&format!("\n{}\n", footer(runs)));
     out
@@ -384,4 +483,95 @@ fn matrix_json(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String 
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::access::Answer;
+    use crate::access::tasks::Persona;
+
+    fn run(kind: &'static str, entry: &str, checks: &[(Expect, &str, Verdict)]) -> PersonaRun {
+        let persona = Persona {
+            kind,
+            entry: entry.to_owned(),
+            role_name: format!("role-{entry}"),
+            facts: BTreeSet::new(),
+            vars: BTreeMap::new(),
+        };
+        let checks = checks
+            .iter()
+            .map(|(expect, label, verdict)| Check {
+                expect: *expect,
+                label: Rc::from(*label),
+                kind: "aws",
+                request: Rc::from("s3:GetObject *"),
+                answer: Answer { verdict: verdict.clone(), explanation: Vec::new() },
+            })
+            .collect();
+        PersonaRun { persona, checks }
+    }
+
+    /// Rows by section in order of first appearance; a cell shows the first unmet answer
+    /// (marked `!`), else what was expected, `unknown` when a must-not was answered so, `-`
+    /// when no check of the row applies; columns as wide as their widest cell.
+    #[test]
+    fn the_table_shows_each_row_and_persona_once() {
+        let runs = [
+            run(
+                "admin",
+                "p1",
+                &[
+                    (Expect::Cannot, "x|y", Verdict::No),
+                    (Expect::Can, "a", Verdict::Yes),
+                    (Expect::Can, "b", Verdict::No),
+                ],
+            ),
+            run(
+                "scientist",
+                "p2",
+                &[
+                    (Expect::Can, "b", Verdict::Yes),
+                    (Expect::NotGranted, "c", Verdict::Unknown(vec!["managed policy m".to_owned()])),
+                    (Expect::Can, "a", Verdict::Yes),
+                    (Expect::Can, "a", Verdict::If(vec!["k".to_owned()])),
+                    (Expect::Can, "a", Verdict::No),
+                ],
+            ),
+        ];
+        let source = crate::spec::Source::example();
+        let model = crate::model::build(&crate::spec::read(&source).unwrap().config);
+        let env = tasks::environment(&model);
+        let text = matrix_text(&model, &env, &runs);
+        let body: Vec<&str> = text.lines().skip(2).collect();
+        assert_eq!(
+            body,
+            [
+                "task  expect       admin/p1  scientist/p2",
+                "a     can          yes       if!",
+                "b     can          no!       yes",
+                "x|y   cannot       no        -",
+                "c     not granted  -         unknown",
+                "",
+                "8 checks of 2 personas, 3 not met (`!`); `-`: no check of the row applies; `unknown`: decided by \
+                 a managed policy or permissions boundary attached by ARN, whose document is not in the spec",
+            ]
+        );
+        let markdown = matrix_markdown(&model, &env, &runs);
+        let body: Vec<&str> = markdown.lines().skip(2).take(6).collect();
+        assert_eq!(
+            body,
+            [
+                "| task | expect | admin/p1 | scientist/p2 |",
+                "|---|---|---|---|",
+                "| a | can | yes | if! |",
+                "| b | can | no! | yes |",
+                "| x\\|y | cannot | no | - |",
+                "| c | not granted | - | unknown |",
+            ]
+        );
+    }
 }

@@ -6,8 +6,23 @@ use super::*;
 #[test]
 fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
     use super::pattern::{Pattern, plain_matches, plain_matches_arn};
-    let patterns =
-        ["*", "s3:*", "s3:Get*", "s3:?etObject", "s3:*Object", "*:*", "s3:G*t*", "S3:GETOBJECT", "s3:", "", "é*"];
+    let patterns = [
+        "*",
+        "s3:*",
+        "s3:Get*",
+        "s3:?etObject",
+        "s3:*Object",
+        "*:*",
+        "s3:G*t*",
+        "S3:GETOBJECT",
+        "s3:GetObject",
+        "s3:GetObjec",
+        "s3:GetObjectt",
+        "s3:",
+        "",
+        "é*",
+        "é3",
+    ];
     let names = ["s3:GetObject", "s3:PutObject", "s3:getobject", "s3:", "", "sagemaker:GetObject", "é3"];
     for p in patterns {
         for n in names {
@@ -22,8 +37,19 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
     }
     let arns =
         ["arn:aws:s3:::b/k", "arn:aws:s3:::b/k:v", "arn:aws:sagemaker:us-west-2:1:cluster/c", "b/k", "*", "arn:aws:s3"];
-    let arn_patterns =
-        ["*", "arn:aws:s3:::b/*", "arn:*:s3:::*", "arn:aws:s3:::b/k:*", "arn:aws:*:*:*:cluster/*", "b/*", "arn:aws:s3"];
+    let arn_patterns = [
+        "*",
+        "arn:aws:s3:::b/*",
+        "arn:*:s3:::*",
+        "arn:aws:s3:::b/k:*",
+        "arn:aws:s3:::b/k:v",
+        "arn:aws:s3:::b/k",
+        "arn:aws:s3::",
+        "arn:aws:*:*:*:cluster/*",
+        "b/*",
+        "b/k",
+        "arn:aws:s3",
+    ];
     for p in arn_patterns {
         for a in arns {
             assert_eq!(plain_matches_arn(p, a), Pattern::plain(p).matches_arn(a), "{p} {a}");

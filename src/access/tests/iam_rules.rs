@@ -358,3 +358,21 @@ fn an_unknown_role_is_an_error() {
     let q = Question::Iam { role: "nobody".into(), request: Request::new("s3:GetObject", "*") };
     assert_eq!(d.ask(&q), Err(AskError::UnknownRole("nobody".into())));
 }
+
+#[test]
+fn a_decision_names_its_statement_only_when_shown_and_the_same_either_way() {
+    let unnamed = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]});
+    let d = role_with(vec![allow(json!("s3:GetObject"), json!(OBJECT)), unnamed]);
+    let Some(role) = d.roles.values().next() else { panic!("no role") };
+    let policies: Vec<&Policy> = role.policies.iter().collect();
+    for action in ["s3:GetObject", "s3:ListBucket", "s3:DeleteObject", "s3:PutObject"] {
+        let request = Request::new(action, OBJECT);
+        let at = iam::decide_at(&policies, &request);
+        let labelled = iam::decide(&policies, &request);
+        assert_eq!(at.to_string(), labelled.to_string(), "{action}");
+    }
+    let denied = iam::decide(&policies, &Request::new("s3:DeleteObject", OBJECT));
+    assert_eq!(denied, Decision::Denied("test.json statement 2".into()));
+}
