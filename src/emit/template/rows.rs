@@ -10,7 +10,7 @@ use minijinja::Error;
 
 use crate::model::{Actions, ManagedPolicy, RbacRole, Resources, Statement};
 
-use super::filters::{TextWriter, write_code};
+use super::filters::{TextWriter, write_code, write_yaml_str};
 
 /// The access levels in the order ACCESS.md lists them; any other level (and an action whose
 /// level is not known, written `unknown`) comes after them.
@@ -140,6 +140,37 @@ pub fn rule_rows(kind: &str, role: &RbacRole) -> String {
         out.push_str(" |\n");
     }
     out
+}
+
+/// A Role or ClusterRole's rules as the items of a block sequence in YAML, as kustomize's
+/// `objects.j2` writes them under `rules:`, each line ending in a line break:
+/// `  - apiGroups: [...]`, `    resources: [...]`, `    resourceNames: [...]` (only when there
+/// are some) and `    verbs: [...]`, every list in flow style with each item quoted as the
+/// `yaml` filter quotes it.
+pub fn rules_yaml(role: &RbacRole) -> String {
+    let mut out = String::new();
+    for rule in &role.rules {
+        yaml_list("  - apiGroups: ", &rule.api_groups, &mut out);
+        yaml_list("    resources: ", &rule.resources, &mut out);
+        if !rule.resource_names.is_empty() {
+            yaml_list("    resourceNames: ", &rule.resource_names, &mut out);
+        }
+        yaml_list("    verbs: ", &rule.verbs, &mut out);
+    }
+    out
+}
+
+/// `key` then `items` as a YAML flow sequence, then a line break.
+fn yaml_list(key: &str, items: &[String], out: &mut String) {
+    out.push_str(key);
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_yaml_str(item, out);
+    }
+    out.push_str("]\n");
 }
 
 #[cfg(test)]
@@ -289,5 +320,29 @@ mod tests {
              | ClusterRole | ``ç`r`` | cluster-wide | `x` | `\"\"` | `get, li\\|st` |\n"
         );
         assert_eq!(rule_rows("Role", &RbacRole { meta: meta(None), rules: vec![] }), "");
+    }
+
+    #[test]
+    fn rules_yaml_writes_each_rule_as_a_block_item_with_lists_quoted_as_the_yaml_filter_does() {
+        let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let role = RbacRole {
+            meta: ObjectMeta { name: "r".to_owned(), namespace: None, labels: BTreeMap::new() },
+            rules: vec![
+                PolicyRule {
+                    api_groups: strings(&["", "apps"]),
+                    resources: strings(&["pods", "pods/log", "*"]),
+                    resource_names: strings(&["yes", "a\"b\\c\nd\te\u{1}", "ç|`x`"]),
+                    verbs: strings(&["get", "On"]),
+                },
+                PolicyRule { api_groups: vec![], resources: strings(&["x"]), resource_names: vec![], verbs: vec![] },
+            ],
+        };
+        assert_eq!(
+            rules_yaml(&role),
+            "  - apiGroups: [\"\", apps]\n    resources: [pods, pods/log, \"*\"]\n    \
+             resourceNames: [\"yes\", \"a\\\"b\\\\c\\nd\\te\\u0001\", \"ç|`x`\"]\n    verbs: [get, \"On\"]\n  \
+             - apiGroups: []\n    resources: [x]\n    verbs: []\n"
+        );
+        assert_eq!(rules_yaml(&RbacRole { meta: role.meta.clone(), rules: vec![] }), "");
     }
 }
