@@ -134,6 +134,11 @@ pub fn register_model(env: &mut Environment<'_>, lookups: &Lookups) {
             .ok_or_else(|| invalid("`rule_rows` takes a Role or ClusterRole (an item of `kubernetes.roles`)"))?;
         Ok(rows::rule_rows(kind, found))
     });
+    env.add_function("metadata_yaml", |meta: &Value| -> Result<String, Error> {
+        let found =
+            view::object_meta(meta).ok_or_else(|| invalid("`metadata_yaml` takes a Kubernetes object's `meta`"))?;
+        Ok(rows::metadata_yaml(found))
+    });
     env.add_function("rules_yaml", |role: &Value| -> Result<String, Error> {
         let found = view::rbac_role(role)
             .ok_or_else(|| invalid("`rules_yaml` takes a Role or ClusterRole (an item of `kubernetes.roles`)"))?;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use minijinja::Error;
 
-use crate::model::{Actions, ManagedPolicy, RbacRole, Resources, Statement};
+use crate::model::{Actions, ManagedPolicy, ObjectMeta, RbacRole, Resources, Statement};
 
 use super::filters::{TextWriter, write_code, write_yaml_str};
 
@@ -156,6 +156,31 @@ pub fn rules_yaml(role: &RbacRole) -> String {
             yaml_list("    resourceNames: ", &rule.resource_names, &mut out);
         }
         yaml_list("    verbs: ", &rule.verbs, &mut out);
+    }
+    out
+}
+
+/// A Kubernetes object's `metadata:` block in YAML, each line ending in a line break: `name`,
+/// `namespace` when there is one, and `labels` when there are some, in key order; every
+/// scalar quoted as the `yaml` filter quotes it.
+pub fn metadata_yaml(meta: &ObjectMeta) -> String {
+    let mut out = String::from("metadata:\n  name: ");
+    write_yaml_str(&meta.name, &mut out);
+    out.push('\n');
+    if let Some(namespace) = &meta.namespace {
+        out.push_str("  namespace: ");
+        write_yaml_str(namespace, &mut out);
+        out.push('\n');
+    }
+    if !meta.labels.is_empty() {
+        out.push_str("  labels:\n");
+        for (key, value) in &meta.labels {
+            out.push_str("    ");
+            write_yaml_str(key, &mut out);
+            out.push_str(": ");
+            write_yaml_str(value, &mut out);
+            out.push('\n');
+        }
     }
     out
 }
@@ -344,5 +369,20 @@ mod tests {
              - apiGroups: []\n    resources: [x]\n    verbs: []\n"
         );
         assert_eq!(rules_yaml(&RbacRole { meta: role.meta.clone(), rules: vec![] }), "");
+    }
+
+    #[test]
+    fn metadata_yaml_writes_namespace_and_labels_only_when_there_are_some() {
+        let labels = BTreeMap::from([
+            ("app.kubernetes.io/name".to_owned(), "yes".to_owned()),
+            ("é: x".to_owned(), "a\"\n".to_owned()),
+        ]);
+        let meta = ObjectMeta { name: "ç`r".to_owned(), namespace: Some("ns-1".to_owned()), labels };
+        assert_eq!(
+            metadata_yaml(&meta),
+            "metadata:\n  name: \"ç`r\"\n  namespace: ns-1\n  labels:\n    app.kubernetes.io/name: \"yes\"\n    \"é: x\": \"a\\\"\\n\"\n"
+        );
+        let bare = ObjectMeta { name: "r".to_owned(), namespace: None, labels: BTreeMap::new() };
+        assert_eq!(metadata_yaml(&bare), "metadata:\n  name: r\n");
     }
 }
