@@ -139,6 +139,12 @@ pub fn register_model(env: &mut Environment<'_>, lookups: &Lookups) {
             view::object_meta(meta).ok_or_else(|| invalid("`metadata_yaml` takes a Kubernetes object's `meta`"))?;
         Ok(rows::metadata_yaml(found))
     });
+    env.add_function("subjects_yaml", |binding: &Value| -> Result<String, Error> {
+        let found = view::role_binding(binding).ok_or_else(|| {
+            invalid("`subjects_yaml` takes a RoleBinding or ClusterRoleBinding (an item of `kubernetes.roleBindings`)")
+        })?;
+        Ok(rows::subjects_yaml(found))
+    });
     env.add_function("rules_yaml", |role: &Value| -> Result<String, Error> {
         let found = view::rbac_role(role)
             .ok_or_else(|| invalid("`rules_yaml` takes a Role or ClusterRole (an item of `kubernetes.roles`)"))?;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use minijinja::Error;
 
-use crate::model::{Actions, ManagedPolicy, ObjectMeta, RbacRole, Resources, Statement};
+use crate::model::{Actions, ManagedPolicy, ObjectMeta, RbacRole, Resources, RoleBinding, Statement};
 
 use super::filters::{TextWriter, write_code, write_yaml_str};
 
@@ -156,6 +156,23 @@ pub fn rules_yaml(role: &RbacRole) -> String {
             yaml_list("    resourceNames: ", &rule.resource_names, &mut out);
         }
         yaml_list("    verbs: ", &rule.verbs, &mut out);
+    }
+    out
+}
+
+/// A RoleBinding or ClusterRoleBinding's subjects as the items of a block sequence in YAML, as
+/// kustomize's `objects.j2` writes them under `subjects:`, each line ending in a line break:
+/// `  - apiGroup: ...`, `    kind: ...`, `    name: ...`, each quoted as the `yaml` filter quotes it.
+pub fn subjects_yaml(binding: &RoleBinding) -> String {
+    let mut out = String::new();
+    for subject in &binding.subjects {
+        for (key, value) in
+            [("  - apiGroup: ", &subject.api_group), ("    kind: ", &subject.kind), ("    name: ", &subject.name)]
+        {
+            out.push_str(key);
+            write_yaml_str(value, &mut out);
+            out.push('\n');
+        }
     }
     out
 }
@@ -384,5 +401,26 @@ mod tests {
         );
         let bare = ObjectMeta { name: "r".to_owned(), namespace: None, labels: BTreeMap::new() };
         assert_eq!(metadata_yaml(&bare), "metadata:\n  name: r\n");
+    }
+
+    #[test]
+    fn subjects_yaml_writes_each_subject_as_a_block_item() {
+        use crate::model::{RoleRef, Subject};
+        let subject = |name: &str| Subject {
+            api_group: "rbac.authorization.k8s.io".to_owned(),
+            kind: "Group".to_owned(),
+            name: name.to_owned(),
+        };
+        let binding = RoleBinding {
+            meta: ObjectMeta { name: "b".to_owned(), namespace: None, labels: BTreeMap::new() },
+            role_ref: RoleRef { api_group: String::new(), kind: "Role".to_owned(), name: "r".to_owned() },
+            subjects: vec![subject("team-a:ml"), subject("no")],
+        };
+        assert_eq!(
+            subjects_yaml(&binding),
+            "  - apiGroup: rbac.authorization.k8s.io\n    kind: Group\n    name: \"team-a:ml\"\n  \
+             - apiGroup: rbac.authorization.k8s.io\n    kind: Group\n    name: \"no\"\n"
+        );
+        assert_eq!(subjects_yaml(&RoleBinding { subjects: vec![], ..binding }), "");
     }
 }
