@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use minijinja::value::{Value, ValueKind};
@@ -133,6 +134,22 @@ pub fn register_model(env: &mut Environment<'_>, lookups: &Lookups) {
             .ok_or_else(|| invalid("`rule_rows` takes a Role or ClusterRole (an item of `kubernetes.roles`)"))?;
         Ok(rows::rule_rows(kind, found))
     });
+    env.add_function("metadata_yaml", |meta: &Value| -> Result<String, Error> {
+        let found =
+            view::object_meta(meta).ok_or_else(|| invalid("`metadata_yaml` takes a Kubernetes object's `meta`"))?;
+        Ok(rows::metadata_yaml(found))
+    });
+    env.add_function("subjects_yaml", |binding: &Value| -> Result<String, Error> {
+        let found = view::role_binding(binding).ok_or_else(|| {
+            invalid("`subjects_yaml` takes a RoleBinding or ClusterRoleBinding (an item of `kubernetes.roleBindings`)")
+        })?;
+        Ok(rows::subjects_yaml(found))
+    });
+    env.add_function("rules_yaml", |role: &Value| -> Result<String, Error> {
+        let found = view::rbac_role(role)
+            .ok_or_else(|| invalid("`rules_yaml` takes a Role or ClusterRole (an item of `kubernetes.roles`)"))?;
+        Ok(rows::rules_yaml(found))
+    });
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -153,8 +170,8 @@ fn yaml(value: &Value) -> Result<String, Error> {
 fn write_yaml(value: &Value, out: &mut String) -> Result<(), Error> {
     match value.kind() {
         ValueKind::String => match value.as_str() {
-            Some(s) if is_plain_yaml(s) => out.push_str(s),
-            _ => write_json(value, out)?,
+            Some(s) => write_yaml_str(s, out),
+            None => write_json(value, out)?,
         },
         ValueKind::Seq | ValueKind::Iterable => {
             out.push('[');
@@ -181,6 +198,32 @@ fn write_yaml(value: &Value, out: &mut String) -> Result<(), Error> {
         _ => write_json(value, out)?,
     }
     Ok(())
+}
+
+/// A string as [`yaml`] writes it, appended to `out`: plain when [`is_plain_yaml`], else as a
+/// JSON string.
+pub(super) fn write_yaml_str(s: &str, out: &mut String) {
+    if is_plain_yaml(s) {
+        out.push_str(s);
+    } else {
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if c < ' ' => {
+                    let _ = write!(out, "\\u{:04x}", u32::from(c));
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
 }
 
 /// Whether a string may be written as a plain YAML scalar: it starts with a letter, holds only
@@ -551,6 +594,34 @@ mod tests {
         register(&mut env);
         register_text(&mut env, Arc::new(BTreeMap::from([("exec-x".to_owned(), "r-exec-x".to_owned())])));
         env.render_str(template, ctx)
+    }
+
+    #[test]
+    fn yaml_str_quotes_as_the_yaml_filter_does() {
+        let mut cases: Vec<String> = (0u32..0x80).filter_map(char::from_u32).map(String::from).collect();
+        cases.extend(
+            [
+                "",
+                "yes",
+                "NULL",
+                "a b",
+                "-a",
+                "a\u{7f}b",
+                "é",
+                "ç|`x`",
+                "\u{2028}\u{feff}😀",
+                "a\"b\\c\r\n\t\u{8}\u{c}\u{1f}",
+            ]
+            .map(str::to_owned),
+        );
+        for s in cases {
+            let mut out = String::new();
+            write_yaml_str(&s, &mut out);
+            assert_eq!(out, yaml(&Value::from(s.as_str())).unwrap_or_default(), "{s:?}");
+            if !is_plain_yaml(&s) {
+                assert_eq!(out, serde_json::to_string(&s).unwrap_or_default(), "{s:?}");
+            }
+        }
     }
 
     #[test]

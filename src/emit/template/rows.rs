@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use minijinja::Error;
 
-use crate::model::{Actions, ManagedPolicy, RbacRole, Resources, Statement};
+use crate::model::{Actions, ManagedPolicy, ObjectMeta, RbacRole, Resources, RoleBinding, Statement};
 
-use super::filters::{TextWriter, write_code};
+use super::filters::{TextWriter, write_code, write_yaml_str};
 
 /// The access levels in the order ACCESS.md lists them; any other level (and an action whose
 /// level is not known, written `unknown`) comes after them.
@@ -140,6 +140,79 @@ pub fn rule_rows(kind: &str, role: &RbacRole) -> String {
         out.push_str(" |\n");
     }
     out
+}
+
+/// A Role or ClusterRole's rules as the items of a block sequence in YAML, as kustomize's
+/// `objects.j2` writes them under `rules:`, each line ending in a line break:
+/// `  - apiGroups: [...]`, `    resources: [...]`, `    resourceNames: [...]` (only when there
+/// are some) and `    verbs: [...]`, every list in flow style with each item quoted as the
+/// `yaml` filter quotes it.
+pub fn rules_yaml(role: &RbacRole) -> String {
+    let mut out = String::new();
+    for rule in &role.rules {
+        yaml_list("  - apiGroups: ", &rule.api_groups, &mut out);
+        yaml_list("    resources: ", &rule.resources, &mut out);
+        if !rule.resource_names.is_empty() {
+            yaml_list("    resourceNames: ", &rule.resource_names, &mut out);
+        }
+        yaml_list("    verbs: ", &rule.verbs, &mut out);
+    }
+    out
+}
+
+/// A RoleBinding or ClusterRoleBinding's subjects as the items of a block sequence in YAML, as
+/// kustomize's `objects.j2` writes them under `subjects:`, each line ending in a line break:
+/// `  - apiGroup: ...`, `    kind: ...`, `    name: ...`, each quoted as the `yaml` filter quotes it.
+pub fn subjects_yaml(binding: &RoleBinding) -> String {
+    let mut out = String::new();
+    for subject in &binding.subjects {
+        for (key, value) in
+            [("  - apiGroup: ", &subject.api_group), ("    kind: ", &subject.kind), ("    name: ", &subject.name)]
+        {
+            out.push_str(key);
+            write_yaml_str(value, &mut out);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A Kubernetes object's `metadata:` block in YAML, each line ending in a line break: `name`,
+/// `namespace` when there is one, and `labels` when there are some, in key order; every
+/// scalar quoted as the `yaml` filter quotes it.
+pub fn metadata_yaml(meta: &ObjectMeta) -> String {
+    let mut out = String::from("metadata:\n  name: ");
+    write_yaml_str(&meta.name, &mut out);
+    out.push('\n');
+    if let Some(namespace) = &meta.namespace {
+        out.push_str("  namespace: ");
+        write_yaml_str(namespace, &mut out);
+        out.push('\n');
+    }
+    if !meta.labels.is_empty() {
+        out.push_str("  labels:\n");
+        for (key, value) in &meta.labels {
+            out.push_str("    ");
+            write_yaml_str(key, &mut out);
+            out.push_str(": ");
+            write_yaml_str(value, &mut out);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `key` then `items` as a YAML flow sequence, then a line break.
+fn yaml_list(key: &str, items: &[String], out: &mut String) {
+    out.push_str(key);
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_yaml_str(item, out);
+    }
+    out.push_str("]\n");
 }
 
 #[cfg(test)]
@@ -289,5 +362,65 @@ mod tests {
              | ClusterRole | ``ç`r`` | cluster-wide | `x` | `\"\"` | `get, li\\|st` |\n"
         );
         assert_eq!(rule_rows("Role", &RbacRole { meta: meta(None), rules: vec![] }), "");
+    }
+
+    #[test]
+    fn rules_yaml_writes_each_rule_as_a_block_item_with_lists_quoted_as_the_yaml_filter_does() {
+        let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let role = RbacRole {
+            meta: ObjectMeta { name: "r".to_owned(), namespace: None, labels: BTreeMap::new() },
+            rules: vec![
+                PolicyRule {
+                    api_groups: strings(&["", "apps"]),
+                    resources: strings(&["pods", "pods/log", "*"]),
+                    resource_names: strings(&["yes", "a\"b\\c\nd\te\u{1}", "ç|`x`"]),
+                    verbs: strings(&["get", "On"]),
+                },
+                PolicyRule { api_groups: vec![], resources: strings(&["x"]), resource_names: vec![], verbs: vec![] },
+            ],
+        };
+        assert_eq!(
+            rules_yaml(&role),
+            "  - apiGroups: [\"\", apps]\n    resources: [pods, pods/log, \"*\"]\n    \
+             resourceNames: [\"yes\", \"a\\\"b\\\\c\\nd\\te\\u0001\", \"ç|`x`\"]\n    verbs: [get, \"On\"]\n  \
+             - apiGroups: []\n    resources: [x]\n    verbs: []\n"
+        );
+        assert_eq!(rules_yaml(&RbacRole { meta: role.meta.clone(), rules: vec![] }), "");
+    }
+
+    #[test]
+    fn metadata_yaml_writes_namespace_and_labels_only_when_there_are_some() {
+        let labels = BTreeMap::from([
+            ("app.kubernetes.io/name".to_owned(), "yes".to_owned()),
+            ("é: x".to_owned(), "a\"\n".to_owned()),
+        ]);
+        let meta = ObjectMeta { name: "ç`r".to_owned(), namespace: Some("ns-1".to_owned()), labels };
+        assert_eq!(
+            metadata_yaml(&meta),
+            "metadata:\n  name: \"ç`r\"\n  namespace: ns-1\n  labels:\n    app.kubernetes.io/name: \"yes\"\n    \"é: x\": \"a\\\"\\n\"\n"
+        );
+        let bare = ObjectMeta { name: "r".to_owned(), namespace: None, labels: BTreeMap::new() };
+        assert_eq!(metadata_yaml(&bare), "metadata:\n  name: r\n");
+    }
+
+    #[test]
+    fn subjects_yaml_writes_each_subject_as_a_block_item() {
+        use crate::model::{RoleRef, Subject};
+        let subject = |name: &str| Subject {
+            api_group: "rbac.authorization.k8s.io".to_owned(),
+            kind: "Group".to_owned(),
+            name: name.to_owned(),
+        };
+        let binding = RoleBinding {
+            meta: ObjectMeta { name: "b".to_owned(), namespace: None, labels: BTreeMap::new() },
+            role_ref: RoleRef { api_group: String::new(), kind: "Role".to_owned(), name: "r".to_owned() },
+            subjects: vec![subject("team-a:ml"), subject("no")],
+        };
+        assert_eq!(
+            subjects_yaml(&binding),
+            "  - apiGroup: rbac.authorization.k8s.io\n    kind: Group\n    name: \"team-a:ml\"\n  \
+             - apiGroup: rbac.authorization.k8s.io\n    kind: Group\n    name: \"no\"\n"
+        );
+        assert_eq!(subjects_yaml(&RoleBinding { subjects: vec![], ..binding }), "");
     }
 }

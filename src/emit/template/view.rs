@@ -211,6 +211,17 @@ pub fn rbac_role(value: &Value) -> Option<&RbacRole> {
     value.downcast_object_ref::<MapView<RbacRole>>()?.0.read()
 }
 
+/// The RoleBinding or ClusterRoleBinding a value shows, if it is a view of one (an item of
+/// `kubernetes.roleBindings` or `kubernetes.clusterRoleBindings`).
+pub fn role_binding(value: &Value) -> Option<&RoleBinding> {
+    value.downcast_object_ref::<MapView<RoleBinding>>()?.0.read()
+}
+
+/// The object metadata a value shows, if it is a view of one (the `meta` of a Kubernetes object).
+pub fn object_meta(value: &Value) -> Option<&ObjectMeta> {
+    value.downcast_object_ref::<MapView<ObjectMeta>>()?.0.read()
+}
+
 /// A list of the model, seen as a sequence.
 struct SeqView<T: 'static>(Node<Vec<T>>);
 
