@@ -55,9 +55,7 @@ impl Emitter for CloudFormation {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        let mut files = Vec::new();
-        write(model, &mut files)?;
-        Ok(files)
+        super::gather(|sink| write(model, sink))
     }
 
     fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {

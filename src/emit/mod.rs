@@ -110,6 +110,14 @@ pub trait Sink {
     }
 }
 
+/// The files that `write` hands to a sink, gathered: [`Emitter::emit`] of an emitter that
+/// streams in [`Emitter::emit_to`].
+pub fn gather(write: impl FnOnce(&mut dyn Sink) -> Result<(), EmitError>) -> Result<Vec<Artifact>, EmitError> {
+    let mut files = Vec::new();
+    write(&mut files)?;
+    Ok(files)
+}
+
 impl Sink for Vec<Artifact> {
     fn file(&mut self, path: &str, contents: &str) {
         self.push(Artifact { path: path.to_owned(), contents: contents.to_owned() });
