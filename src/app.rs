@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::check::ack::{self, Acknowledgement};
 use crate::check::did_you_mean;
@@ -287,15 +289,16 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         lines: errors.iter().map(|e| format!("error: {e}")).collect(),
     };
     // Each file is staged as soon as it is made and dropped: the render is never all in memory.
-    let mut writer = output::Writer::open(&args.out, &model.name, args.force).map_err(refused)?;
-    for emitter in &selection.emitters {
-        let mut staged = Staged { writer: &mut writer, emitter: emitter.name() };
-        emitter
-            .emit_to(&shared, &mut staged)
-            .map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
-    }
+    // The emitters run side by side, one per core; the writer puts what they stage in order.
+    let writer = Mutex::new(output::Writer::open(&args.out, &model.name, args.force).map_err(refused)?);
+    on_threads(&selection.emitters, |index, emitter| {
+        let mut staged = Staged { writer: &writer, emitter: emitter.name(), index, files: 0 };
+        emitter.emit_to(&shared, &mut staged)
+    })
+    .map_err(|(emitter, e)| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
     // What the emitters shared (the template context, as large as the model) is not needed to switch.
     drop(shared);
+    let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
     let outcome = writer.commit(&scope).map_err(refused)?;
     let shown = |path: &str| args.out.join(path).display().to_string();
     let mut lines = outcome.recovered.iter().map(|note| format!("note: {note}")).collect::<Vec<_>>();
@@ -311,15 +314,71 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The files of one emitter, staged into the output folder as they come.
+/// Runs `emit` for every emitter, on as many threads as there are cores (at most one per
+/// emitter), and returns the failure of the first emitter in `emitters` that failed.
+///
+/// The same failure as running them one after the other: the threads take the emitters in order,
+/// and none takes another once one has failed; so every emitter before a failed one was taken
+/// before it, and runs to its end.
+fn on_threads<'e>(
+    emitters: &[&'e dyn Emitter],
+    emit: impl Fn(usize, &dyn Emitter) -> Result<(), EmitError> + Sync,
+) -> Result<(), (&'e dyn Emitter, EmitError)> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(emitters.len());
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let failures = Mutex::new(Vec::new());
+    let work = || {
+        while !failed.load(Ordering::SeqCst) {
+            let index = next.fetch_add(1, Ordering::SeqCst);
+            let Some(&emitter) = emitters.get(index) else { break };
+            if let Err(e) = emit(index, emitter) {
+                failed.store(true, Ordering::SeqCst);
+                failures.lock().unwrap_or_else(PoisonError::into_inner).push((index, emitter, e));
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
+    let failures = failures.into_inner().unwrap_or_else(PoisonError::into_inner);
+    match failures.into_iter().min_by_key(|(index, _, _)| *index) {
+        Some((_, emitter, e)) => Err((emitter, e)),
+        None => Ok(()),
+    }
+}
+
+/// The files of one emitter (the `index`th of the render), staged into the output folder as they
+/// come; the writer is shared with the other emitters' threads, and held only to begin and end
+/// a file, not while its bytes are written.
 struct Staged<'w> {
-    writer: &'w mut output::Writer,
+    writer: &'w Mutex<output::Writer>,
     emitter: &'w str,
+    index: usize,
+    /// Files begun so far.
+    files: usize,
+}
+
+impl Staged<'_> {
+    fn writer(&self) -> MutexGuard<'_, output::Writer> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn begin(&mut self, path: &str) -> output::NewFileWriter {
+        let place = output::Place { emitter: self.index, file: self.files };
+        self.files += 1;
+        self.writer().create_at(place, self.emitter, path)
+    }
 }
 
 impl Sink for Staged<'_> {
     fn file(&mut self, path: &str, contents: &str) {
-        self.writer.add(self.emitter, path, contents.as_bytes());
+        let mut file = self.begin(path);
+        file.write(contents.as_bytes());
+        self.writer().close(file);
     }
 
     fn stream(
@@ -327,12 +386,12 @@ impl Sink for Staged<'_> {
         path: &str,
         write: &mut dyn FnMut(&mut Chunks<'_>) -> Result<(), EmitError>,
     ) -> Result<(), EmitError> {
-        let mut file = self.writer.create(self.emitter, path);
+        let mut file = self.begin(path);
         let mut to = |text: &str| file.write(text.as_bytes());
         let mut chunks = Chunks::new(Some(&mut to));
         write(&mut chunks)?;
         chunks.finish();
-        self.writer.close(file);
+        self.writer().close(file);
         Ok(())
     }
 }
@@ -411,4 +470,53 @@ fn model(args: &ModelArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         .to_json()
         .map_err(|e| Failure::new(Exit::Runtime, format!("error: cannot write the model as JSON: {e}")))?;
     console.stdout.write_all(json.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    struct Named(&'static str);
+
+    impl Emitter for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn description(&self) -> &str {
+            "a test emitter"
+        }
+        fn emit(&self, _: &Model) -> Result<Vec<Artifact>, EmitError> {
+            Ok(Vec::new())
+        }
+    }
+
+    /// Whatever the timing, the failure reported is that of the first failing emitter in order,
+    /// as if they had run one after the other; with no failure, each runs exactly once.
+    #[test]
+    fn emitters_on_threads_fail_as_they_would_one_after_the_other() {
+        let emitters = [Named("a"), Named("slow-failure"), Named("c"), Named("quick-failure"), Named("e")];
+        let emitters: Vec<&dyn Emitter> = emitters.iter().map(|e| e as &dyn Emitter).collect();
+        for _ in 0..20 {
+            let failure = on_threads(&emitters, |_, emitter| match emitter.name() {
+                "slow-failure" => {
+                    std::thread::sleep(Duration::from_millis(5));
+                    Err(EmitError::Unsupported("slow".to_owned()))
+                }
+                "quick-failure" => Err(EmitError::Unsupported("quick".to_owned())),
+                _ => Ok(()),
+            });
+            let Err((emitter, e)) = failure else { panic!("two emitters failed, and nothing was reported") };
+            assert_eq!((emitter.name(), e.to_string().contains("slow")), ("slow-failure", true));
+        }
+        let ran = Mutex::new(Vec::new());
+        let all = on_threads(&emitters, |index, _| {
+            ran.lock().unwrap().push(index);
+            Ok(())
+        });
+        assert!(all.is_ok());
+        let mut ran = ran.into_inner().unwrap();
+        ran.sort_unstable();
+        assert_eq!(ran, [0, 1, 2, 3, 4]);
+    }
 }
