@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::check::ack::{self, Acknowledgement};
@@ -291,11 +290,12 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // Each file is staged as soon as it is made and dropped: the render is never all in memory.
     // The emitters run side by side, one per core; the writer puts what they stage in order.
     let writer = Mutex::new(output::Writer::open(&args.out, &model.name, args.force).map_err(refused)?);
-    on_threads(&selection.emitters, |index, emitter| {
+    crate::par::each(&selection.emitters, |index, emitter| {
         let mut staged = Staged { writer: &writer, emitter: emitter.name(), index, files: 0 };
-        emitter.emit_to(&shared, &mut staged)
+        let failed = |e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name()));
+        emitter.emit_to(&shared, &mut staged).map_err(failed)
     })
-    .map_err(|(emitter, e)| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
+    .map_err(|(_, failure)| failure)?;
     // What the emitters shared (the template context, as large as the model) is not needed to switch.
     drop(shared);
     let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -312,43 +312,6 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         let _ = writeln!(console.stderr, "{line}");
     }
     Ok(())
-}
-
-/// Runs `emit` for every emitter, on as many threads as there are cores (at most one per
-/// emitter), and returns the failure of the first emitter in `emitters` that failed.
-///
-/// The same failure as running them one after the other: the threads take the emitters in order,
-/// and none takes another once one has failed; so every emitter before a failed one was taken
-/// before it, and runs to its end.
-fn on_threads<'e>(
-    emitters: &[&'e dyn Emitter],
-    emit: impl Fn(usize, &dyn Emitter) -> Result<(), EmitError> + Sync,
-) -> Result<(), (&'e dyn Emitter, EmitError)> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(emitters.len());
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let failures = Mutex::new(Vec::new());
-    let work = || {
-        while !failed.load(Ordering::SeqCst) {
-            let index = next.fetch_add(1, Ordering::SeqCst);
-            let Some(&emitter) = emitters.get(index) else { break };
-            if let Err(e) = emit(index, emitter) {
-                failed.store(true, Ordering::SeqCst);
-                failures.lock().unwrap_or_else(PoisonError::into_inner).push((index, emitter, e));
-            }
-        }
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(work);
-        }
-        work();
-    });
-    let failures = failures.into_inner().unwrap_or_else(PoisonError::into_inner);
-    match failures.into_iter().min_by_key(|(index, _, _)| *index) {
-        Some((_, emitter, e)) => Err((emitter, e)),
-        None => Ok(()),
-    }
 }
 
 /// The files of one emitter (the `index`th of the render), staged into the output folder as they
@@ -470,53 +433,4 @@ fn model(args: &ModelArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         .to_json()
         .map_err(|e| Failure::new(Exit::Runtime, format!("error: cannot write the model as JSON: {e}")))?;
     console.stdout.write_all(json.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    struct Named(&'static str);
-
-    impl Emitter for Named {
-        fn name(&self) -> &str {
-            self.0
-        }
-        fn description(&self) -> &str {
-            "a test emitter"
-        }
-        fn emit(&self, _: &Model) -> Result<Vec<Artifact>, EmitError> {
-            Ok(Vec::new())
-        }
-    }
-
-    /// Whatever the timing, the failure reported is that of the first failing emitter in order,
-    /// as if they had run one after the other; with no failure, each runs exactly once.
-    #[test]
-    fn emitters_on_threads_fail_as_they_would_one_after_the_other() {
-        let emitters = [Named("a"), Named("slow-failure"), Named("c"), Named("quick-failure"), Named("e")];
-        let emitters: Vec<&dyn Emitter> = emitters.iter().map(|e| e as &dyn Emitter).collect();
-        for _ in 0..20 {
-            let failure = on_threads(&emitters, |_, emitter| match emitter.name() {
-                "slow-failure" => {
-                    std::thread::sleep(Duration::from_millis(5));
-                    Err(EmitError::Unsupported("slow".to_owned()))
-                }
-                "quick-failure" => Err(EmitError::Unsupported("quick".to_owned())),
-                _ => Ok(()),
-            });
-            let Err((emitter, e)) = failure else { panic!("two emitters failed, and nothing was reported") };
-            assert_eq!((emitter.name(), e.to_string().contains("slow")), ("slow-failure", true));
-        }
-        let ran = Mutex::new(Vec::new());
-        let all = on_threads(&emitters, |index, _| {
-            ran.lock().unwrap().push(index);
-            Ok(())
-        });
-        assert!(all.is_ok());
-        let mut ran = ran.into_inner().unwrap();
-        ran.sort_unstable();
-        assert_eq!(ran, [0, 1, 2, 3, 4]);
-    }
 }
