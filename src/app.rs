@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::check::ack::{self, Acknowledgement};
 use crate::check::did_you_mean;
@@ -287,15 +288,17 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         lines: errors.iter().map(|e| format!("error: {e}")).collect(),
     };
     // Each file is staged as soon as it is made and dropped: the render is never all in memory.
-    let mut writer = output::Writer::open(&args.out, &model.name, args.force).map_err(refused)?;
-    for emitter in &selection.emitters {
-        let mut staged = Staged { writer: &mut writer, emitter: emitter.name() };
-        emitter
-            .emit_to(&shared, &mut staged)
-            .map_err(|e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())))?;
-    }
+    // The emitters run side by side, one per core; the writer puts what they stage in order.
+    let writer = Mutex::new(output::Writer::open(&args.out, &model.name, args.force).map_err(refused)?);
+    crate::par::each(&selection.emitters, |index, emitter| {
+        let mut staged = Staged { writer: &writer, emitter: emitter.name(), index, files: 0 };
+        let failed = |e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name()));
+        emitter.emit_to(&shared, &mut staged).map_err(failed)
+    })
+    .map_err(|(_, failure)| failure)?;
     // What the emitters shared (the template context, as large as the model) is not needed to switch.
     drop(shared);
+    let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
     let outcome = writer.commit(&scope).map_err(refused)?;
     let shown = |path: &str| args.out.join(path).display().to_string();
     let mut lines = outcome.recovered.iter().map(|note| format!("note: {note}")).collect::<Vec<_>>();
@@ -311,15 +314,34 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The files of one emitter, staged into the output folder as they come.
+/// The files of one emitter (the `index`th of the render), staged into the output folder as they
+/// come; the writer is shared with the other emitters' threads, and held only to begin and end
+/// a file, not while its bytes are written.
 struct Staged<'w> {
-    writer: &'w mut output::Writer,
+    writer: &'w Mutex<output::Writer>,
     emitter: &'w str,
+    index: usize,
+    /// Files begun so far.
+    files: usize,
+}
+
+impl Staged<'_> {
+    fn writer(&self) -> MutexGuard<'_, output::Writer> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn begin(&mut self, path: &str) -> output::NewFileWriter {
+        let place = output::Place { emitter: self.index, file: self.files };
+        self.files += 1;
+        self.writer().create_at(place, self.emitter, path)
+    }
 }
 
 impl Sink for Staged<'_> {
     fn file(&mut self, path: &str, contents: &str) {
-        self.writer.add(self.emitter, path, contents.as_bytes());
+        let mut file = self.begin(path);
+        file.write(contents.as_bytes());
+        self.writer().close(file);
     }
 
     fn stream(
@@ -327,12 +349,12 @@ impl Sink for Staged<'_> {
         path: &str,
         write: &mut dyn FnMut(&mut Chunks<'_>) -> Result<(), EmitError>,
     ) -> Result<(), EmitError> {
-        let mut file = self.writer.create(self.emitter, path);
+        let mut file = self.begin(path);
         let mut to = |text: &str| file.write(text.as_bytes());
         let mut chunks = Chunks::new(Some(&mut to));
         write(&mut chunks)?;
         chunks.finish();
-        self.writer.close(file);
+        self.writer().close(file);
         Ok(())
     }
 }

@@ -13,5 +13,6 @@ pub mod emit;
 pub mod input;
 pub mod model;
 pub mod output;
+pub mod par;
 pub mod spec;
 pub mod suggest;

@@ -18,10 +18,9 @@ pub mod policy;
 pub mod template;
 mod terraform;
 
-use std::cell::OnceCell;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use thiserror::Error;
@@ -186,23 +185,24 @@ impl<'s> Chunks<'s> {
 /// of them, when the first one asks. The template emitters share one context (the model
 /// document as a minijinja value, and its look-ups) instead of building it for each `when`,
 /// each emitter and each look-up function: at 5,000 teams, every format, building it once took
-/// a render from about 3.0 s of CPU to 2.4 s (BENCHMARKS.md).
+/// a render from about 3.0 s of CPU to 2.4 s (BENCHMARKS.md). A render is shared by the threads
+/// that run its emitters side by side: the context is built by the first that asks, once.
 pub struct Render<'m> {
     model: &'m Model,
     /// The model as the template context can share it; `None`: the context copies it.
     shared: Option<&'m Arc<Model>>,
-    template: OnceCell<Result<TemplateContext, EmitError>>,
+    template: OnceLock<Result<TemplateContext, EmitError>>,
 }
 
 impl<'m> Render<'m> {
     pub fn new(model: &'m Model) -> Render<'m> {
-        Render { model, shared: None, template: OnceCell::new() }
+        Render { model, shared: None, template: OnceLock::new() }
     }
 
     /// A render whose template context shares the model instead of copying it (as large as the
     /// model at thousands of teams).
     pub fn shared(model: &'m Arc<Model>) -> Render<'m> {
-        Render { model, shared: Some(model), template: OnceCell::new() }
+        Render { model, shared: Some(model), template: OnceLock::new() }
     }
 
     pub fn model(&self) -> &'m Model {

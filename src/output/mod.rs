@@ -56,10 +56,20 @@ pub struct Request<'a> {
     pub force: bool,
 }
 
+/// Where a file comes in a render: its emitter's place in the selection, then its own place
+/// among that emitter's files. Emitters may stage their files from several threads at once;
+/// [`Writer::commit`] reports files and refusals in this order, whatever order they came in, so
+/// that a run's messages never depend on timing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Place {
+    pub emitter: usize,
+    pub file: usize,
+}
+
 /// What a successful write did, paths relative to the output folder.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
-    /// In the order the files were given.
+    /// In the order the files were given (by [`Place`] when they were given one).
     pub written: Vec<String>,
     /// Files an earlier run wrote that this one no longer generates, removed.
     pub removed: Vec<String>,
@@ -161,9 +171,13 @@ pub struct Writer {
     other_spec: bool,
     recovered: Vec<String>,
     plan: Plan,
-    /// In the order given.
-    written: Vec<String>,
-    errors: Vec<Error>,
+    /// Every path given so far, for collisions: a path is claimed when its file is begun.
+    claimed: BTreeMap<String, ()>,
+    /// Where the next file given without a place goes.
+    next: Place,
+    /// Each with its place; sorted by it at the commit.
+    written: Vec<(Place, String)>,
+    errors: Vec<(Place, Error)>,
     /// Set after an I/O error while staging: nothing more is staged.
     broken: bool,
     staging: Option<Staging>,
@@ -188,13 +202,16 @@ impl Writer {
         let lock = lock::acquire(&folder).map_err(|e| vec![e])?;
         let recovered = switch::recover(&folder).map_err(|e| vec![e])?;
         let old = read_manifest(&folder).map_err(|e| vec![e])?;
-        let mut errors = Vec::new();
+        let mut errors: Vec<(Place, Error)> = Vec::new();
         let other_spec = old.as_ref().is_some_and(|m| m.spec != spec);
         if let Some(old) = &old
             && other_spec
             && !force
         {
-            errors.push(Error::OtherSpec { out: folder.shown.clone(), old: old.spec.clone(), new: spec.to_owned() });
+            errors.push((
+                Place::default(),
+                Error::OtherSpec { out: folder.shown.clone(), old: old.spec.clone(), new: spec.to_owned() },
+            ));
         }
         let staging = Staging::create(&folder).map_err(|e| vec![e])?;
         Ok(Writer {
@@ -205,6 +222,8 @@ impl Writer {
             other_spec,
             recovered,
             plan: Plan::default(),
+            claimed: BTreeMap::new(),
+            next: Place::default(),
             written: Vec::new(),
             errors,
             broken: false,
@@ -225,7 +244,16 @@ impl Writer {
     /// Starts staging a file that `emitter` makes, to be written in pieces and given back to
     /// [`Writer::close`]. A path refused is kept for [`Writer::commit`]; its bytes go nowhere.
     pub fn create(&mut self, emitter: &str, path: &str) -> NewFileWriter {
+        let place = self.next;
+        self.next.file += 1;
+        self.create_at(place, emitter, path)
+    }
+
+    /// [`Writer::create`] for the file at `place` of the render. The returned writer may be
+    /// written from another thread than the one that closes it.
+    pub fn create_at(&mut self, place: Place, emitter: &str, path: &str) -> NewFileWriter {
         let mut file = NewFileWriter {
+            place,
             emitter: emitter.to_owned(),
             path: path.to_owned(),
             refused: true,
@@ -234,13 +262,14 @@ impl Writer {
             error: None,
         };
         if !manifest::is_plain(emitter) {
-            self.errors.push(Error::BadName(emitter.escape_debug().to_string()));
+            self.errors.push((place, Error::BadName(emitter.escape_debug().to_string())));
             return file;
         }
-        if let Err(e) = check_new_path(&self.plan.files, emitter, path) {
-            self.errors.push(e);
+        if let Err(e) = check_new_path(&self.claimed, emitter, path) {
+            self.errors.push((place, e));
             return file;
         }
+        self.claimed.insert(path.to_owned(), ());
         file.refused = false;
         if let Some(staging) = self.staging.as_mut()
             && !self.broken
@@ -263,15 +292,15 @@ impl Writer {
         }
         if let Some(e) = file.error {
             self.broken = true;
-            self.errors.push(e);
+            self.errors.push((file.place, e));
             return;
         }
         let hash = file.to.finish();
         if let Err(e) = self.check_place(&file.path, &hash) {
-            self.errors.push(e);
+            self.errors.push((file.place, e));
         }
         self.plan.files.insert(file.path.clone(), Entry { emitter: file.emitter, hash });
-        self.written.push(file.path);
+        self.written.push((file.place, file.path));
     }
 
     /// What is at `path` now may be replaced by a file of this hash: a missing name, or a file
@@ -313,6 +342,9 @@ impl Writer {
     /// of the emitters in `scope`, or all of them for another spec's output), then seals the
     /// staging folder and switches it in; or, on any refusal, returns every reason.
     pub fn commit(mut self, scope: &[&str]) -> Result<Outcome, Vec<Error>> {
+        // Stable: what one file met stays in the order it was met.
+        self.errors.sort_by_key(|(place, _)| *place);
+        let mut errors: Vec<Error> = std::mem::take(&mut self.errors).into_iter().map(|(_, e)| e).collect();
         self.plan.manifest.spec = self.spec.clone();
         for (path, entry) in std::mem::take(&mut self.old.files) {
             if self.plan.files.contains_key(path.as_str()) {
@@ -330,12 +362,12 @@ impl Writer {
                     self.plan.removed.push(path);
                 }
                 Ok(Stale::Changed) if self.force => self.plan.released.push(path),
-                Ok(Stale::Changed) => self.errors.push(Error::ChangedStale(self.folder.show(&path))),
-                Err(e) => self.errors.push(e),
+                Ok(Stale::Changed) => errors.push(Error::ChangedStale(self.folder.show(&path))),
+                Err(e) => errors.push(e),
             }
         }
-        if !self.errors.is_empty() {
-            return Err(std::mem::take(&mut self.errors));
+        if !errors.is_empty() {
+            return Err(errors);
         }
         let files = self.plan.files.iter().map(|(path, entry)| (path.clone(), entry.clone()));
         self.plan.manifest.files.extend(files);
@@ -343,8 +375,9 @@ impl Writer {
         switch::apply(&self.folder, staging, &self.plan).map_err(|e| vec![e])?;
         self.created.clear();
         let plan = std::mem::take(&mut self.plan);
+        self.written.sort_by_key(|(place, _)| *place);
         Ok(Outcome {
-            written: std::mem::take(&mut self.written),
+            written: std::mem::take(&mut self.written).into_iter().map(|(_, path)| path).collect(),
             removed: plan.removed,
             released: plan.released,
             recovered: std::mem::take(&mut self.recovered),
@@ -369,11 +402,12 @@ impl Drop for Writer {
 /// A file being staged (see [`Writer::create`]), hashed as it is written; the first write error is
 /// kept for [`Writer::close`].
 pub struct NewFileWriter {
+    place: Place,
     emitter: String,
     path: String,
     /// Refused before staging: nothing is written, nothing recorded.
     refused: bool,
-    to: fsx::Hashing<Box<dyn Write>>,
+    to: fsx::Hashing<Box<dyn Write + Send>>,
     /// The staged file, as messages show it.
     shown: PathBuf,
     error: Option<Error>,
@@ -479,5 +513,44 @@ mod tests {
         assert_eq!(collision("ia"), None);
         assert_eq!(collision("iam.json"), None);
         assert!(matches!(check_new_path(&seen, "e", "../x"), Err(Error::BadPath { .. })));
+    }
+
+    /// Emitters on two threads give their files in any order; the outcome and the refusals are
+    /// in the order of the render, and a path is taken by the first file begun with it.
+    #[test]
+    fn files_and_refusals_are_reported_in_render_order_whatever_order_they_came_in() {
+        let dir = std::env::temp_dir().join(format!("hyperpod-iam-places-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let place = |emitter, file| Place { emitter, file };
+        let stage = |writer: &mut Writer, at: Place, emitter: &str, path: &str| {
+            let mut file = writer.create_at(at, emitter, path);
+            file.write(path.as_bytes());
+            file
+        };
+
+        let mut writer = Writer::open(&dir, "spec", false).unwrap();
+        let late = stage(&mut writer, place(1, 1), "b", "b2");
+        let early = stage(&mut writer, place(1, 0), "b", "b1");
+        let first = stage(&mut writer, place(0, 0), "a", "a1");
+        for file in [late, first, early] {
+            writer.close(file);
+        }
+        let outcome = writer.commit(&["a", "b"]).unwrap();
+        assert_eq!(outcome.written, ["a1", "b1", "b2"]);
+        assert_eq!(std::fs::read_to_string(dir.join("b2")).unwrap(), "b2");
+
+        let mut writer = Writer::open(&dir, "spec", false).unwrap();
+        let taken = stage(&mut writer, place(2, 0), "c", "a1");
+        let collides = stage(&mut writer, place(0, 0), "a", "a1");
+        let bad = stage(&mut writer, place(1, 0), "b", "../b");
+        for file in [bad, collides, taken] {
+            writer.close(file);
+        }
+        let errors: Vec<String> =
+            writer.commit(&["a", "b", "c"]).unwrap_err().iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("a1"), "the collision, at the first emitter's place: {errors:?}");
+        assert!(errors[1].contains("../b"), "{errors:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
