@@ -601,7 +601,8 @@ mod tests {
                 resources: vec!["secrets".into()],
                 resource_names: Vec::new(),
                 verbs: vec!["get".into()],
-            }],
+            }]
+            .into(),
         });
         let diags = lint(&m, &map);
         assert_eq!(codes_of(&diags), [Code::K8sUnknownVerb, Code::K8sWildcard, Code::K8sNamespacedInClusterRole]);
@@ -619,7 +620,7 @@ mod tests {
         };
         let bad = Statement {
             sid: Some("Bad".into()),
-            actions: Actions::Action(vec!["s3:GetObjekt".into()]),
+            actions: Actions::Action(vec!["s3:GetObjekt".into()].into()),
             ..first.clone()
         };
         for policy in &mut m.policies {
