@@ -60,7 +60,7 @@ fn pieces(s: &str) -> impl Iterator<Item = Result<&str, &str>> {
         if rest.is_empty() {
             return None;
         }
-        let placeholder = rest.find("${").and_then(|start| Some((start, rest[start + 2..].find('}')?)));
+        let placeholder = open_brace(rest).and_then(|start| Some((start, rest[start + 2..].find('}')?)));
         let Some((start, len)) = placeholder else {
             return Some(Ok(std::mem::take(&mut rest)));
         };
@@ -74,6 +74,21 @@ fn pieces(s: &str) -> impl Iterator<Item = Result<&str, &str>> {
             Some(Ok(text))
         }
     })
+}
+
+/// Where the first `${` of `s` is: a byte search for `$`, cheaper than a substring search on
+/// the short texts of ARNs.
+fn open_brace(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes.get(from..)?.iter().position(|&b| b == b'$') {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn arn_steps(arn: &str) -> Vec<Step> {
@@ -194,13 +209,10 @@ fn overlap_bits(a: &[Step], b: &[Step]) -> bool {
         }
     };
     // Raises the row by the moves that keep `i`: from `j` in `along` to `j + 1`, repeatedly.
-    let close = |mut row: u128, along: u128| loop {
-        let grown = row | ((row & along) << 1);
-        if grown == row {
-            return row;
-        }
-        row = grown;
-    };
+    // In one addition: a reached bit inside a run of `along` carries through the rest of the
+    // run and stops on the bit after it, and the bits the carry changed are the ones reached.
+    // Bits stay below 128 (`b` is shorter), so the addition never overflows.
+    let close = |row: u128, along: u128| row | (((row & along).wrapping_add(along)) ^ along);
     let mut row = 1u128;
     for x in a {
         let hits = meets(x.class);
@@ -367,6 +379,7 @@ mod tests {
         let all = |s| super::pieces(s).collect::<Vec<_>>();
         assert_eq!(all("a${B}c${D}"), [Ok("a"), Err("B"), Ok("c"), Err("D")]);
         assert_eq!(all("${A}${B}"), [Err("A"), Err("B")]);
+        assert_eq!(all("a$b${C}$"), [Ok("a$b"), Err("C"), Ok("$")]);
         assert_eq!(all("a${B"), [Ok("a${B")]);
         assert_eq!(all(""), Vec::<Result<&str, &str>>::new());
     }

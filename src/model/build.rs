@@ -83,8 +83,8 @@ pub struct ExecutionConfig {
 
 /// Builds the model. The configuration is already checked, so this cannot fail.
 pub fn build(config: &Config) -> Model {
-    let orchestrator = config.orchestrator.unwrap_or(Orchestrator::Slurm);
-    let b = Builder { config, orchestrator };
+    let b = Builder::new(config);
+    let orchestrator = b.orchestrator;
     let mut model = Model {
         name: config.name.clone(),
         orchestrator,
@@ -231,9 +231,29 @@ pub fn build(config: &Config) -> Model {
 struct Builder<'a> {
     config: &'a Config,
     orchestrator: Orchestrator,
+    /// The start of the ARNs that differ per entry, pinned once: `arn:P:iam::` (an account
+    /// root), `arn:P:s3:::` (a bucket) and `arn:P:eks:R:A:access-entry/<eksClusterName>/role/A`
+    /// (a role's own access entry). Appending literal text to a pinned text is pinning the whole.
+    iam_prefix: Text,
+    s3_prefix: Text,
+    own_access_entry_prefix: Text,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(config: &'a Config) -> Self {
+        let mut b = Builder {
+            config,
+            orchestrator: config.orchestrator.unwrap_or(Orchestrator::Slurm),
+            iam_prefix: Text::default(),
+            s3_prefix: Text::default(),
+            own_access_entry_prefix: Text::default(),
+        };
+        b.iam_prefix = b.arn("arn:{P}:iam::");
+        b.s3_prefix = b.arn("arn:{P}:s3:::");
+        b.own_access_entry_prefix = b.eks_arn("access-entry", [Part::Lit("/role/".to_owned()), Part::Account]);
+        b
+    }
+
     /// A table pattern with the spec's pinned values filled in.
     fn arn(&self, pattern: &str) -> Text {
         self.config.target.pin(&Text::pattern(pattern))
@@ -293,10 +313,11 @@ impl Builder<'_> {
             }
             Res::EksCluster => vec![self.eks_arn("cluster", [])],
             Res::EksAccessEntries => vec![self.eks_arn("access-entry", [Part::Lit("/*".to_owned())])],
-            Res::OwnAccessEntry => vec![self.eks_arn(
-                "access-entry",
-                [Part::Lit("/role/".to_owned()), Part::Account, Part::Lit(format!("/{}/*", scope.role_name))],
-            )],
+            Res::OwnAccessEntry => {
+                let mut t = self.own_access_entry_prefix.clone();
+                t.push_str(&format!("/{}/*", scope.role_name));
+                vec![t]
+            }
             Res::EksAddon(name) => {
                 let tail = if name.is_empty() { "/*".to_owned() } else { format!("/{name}/*") };
                 vec![self.eks_arn("addon", [Part::Lit(tail)])]
@@ -306,7 +327,7 @@ impl Builder<'_> {
                 .buckets
                 .iter()
                 .map(|bucket| {
-                    let mut t = self.arn("arn:{P}:s3:::");
+                    let mut t = self.s3_prefix.clone();
                     t.push_str(bucket);
                     if res == Res::BucketObjects {
                         t.push_str("/*");
@@ -405,7 +426,7 @@ impl Builder<'_> {
             .iter()
             .map(|p| {
                 if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
-                    let mut t = self.arn("arn:{P}:iam::");
+                    let mut t = self.iam_prefix.clone();
                     t.push_str(p);
                     t.push_str(":root");
                     t
@@ -637,7 +658,7 @@ mod tests {
             let text = std::fs::read_to_string(&path).expect("read");
             let Ok(read) = spec::read(&Source { name: path.display().to_string(), text }) else { continue };
             let config = read.config;
-            let b = Builder { config: &config, orchestrator: config.orchestrator.unwrap_or(Orchestrator::Slurm) };
+            let b = Builder::new(&config);
             let sizer = Sizer { spec_name: &config.name };
             for (_, table) in permissions::TABLES {
                 let rows = b.prepare(table);
