@@ -301,7 +301,7 @@ impl<'a> ResourceType<'a> {
     /// Whether a policy resource `arn` can name a resource of this type (see
     /// [`arn_matches_format`]).
     pub fn matches_arn(&self, arn: &str) -> bool {
-        arn_matches_format(arn, self.data.1)
+        self.data.3.get_or_init(|| arn::Format::new(self.data.1)).matches(arn)
     }
 }
 

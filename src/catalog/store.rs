@@ -105,9 +105,15 @@ pub(crate) struct Action<'a>(
 #[derive(Debug, Deserialize)]
 pub(crate) struct ResourceRef(pub u16, pub u8, pub Vec<u16>);
 
-/// A resource type: name, ARN format, indices into [`Service::condition_keys`].
+/// A resource type: name, ARN format, indices into [`Service::condition_keys`]; and the ARN
+/// format read for matching, on first use.
 #[derive(Debug, Deserialize)]
-pub(crate) struct ResourceTypeData<'a>(pub &'a str, pub &'a str, pub Vec<u16>);
+pub(crate) struct ResourceTypeData<'a>(
+    pub &'a str,
+    pub &'a str,
+    pub Vec<u16>,
+    #[serde(skip)] pub OnceLock<super::arn::Format>,
+);
 
 impl Service<'static> {
     /// Parses a service's line, `<prefix>TAB<json>LF`, but for the entries of its actions,
@@ -144,7 +150,7 @@ impl Service<'static> {
         };
         let service = Service { actions, resource_types, condition_keys };
         let keys = service.condition_keys.len();
-        for ResourceTypeData(_, _, type_keys) in &service.resource_types {
+        for ResourceTypeData(_, _, type_keys, _) in &service.resource_types {
             if let Some(k) = type_keys.iter().find(|&&i| usize::from(i) >= keys) {
                 return Err(DataError::Index { prefix, index: (*k).into() });
             }
