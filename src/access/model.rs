@@ -95,8 +95,8 @@ fn policy(doc: &model::PolicyDocument, source: String, texts: &dyn Fn(&[Text]) -
                 }
             }),
             actions: match &s.actions {
-                model::Actions::Action(list) => Items::Is(list.clone()),
-                model::Actions::NotAction(list) => Items::Not(list.clone()),
+                model::Actions::Action(list) => Items::Is(list.to_vec()),
+                model::Actions::NotAction(list) => Items::Not(list.to_vec()),
             },
             resources: s.resources.as_ref().map(|r| match r {
                 model::Resources::Resource(list) => Items::Is(texts(list)),

@@ -60,7 +60,7 @@ fn pieces(s: &str) -> impl Iterator<Item = Result<&str, &str>> {
         if rest.is_empty() {
             return None;
         }
-        let placeholder = rest.find("${").and_then(|start| Some((start, rest[start + 2..].find('}')?)));
+        let placeholder = open_brace(rest).and_then(|start| Some((start, rest[start + 2..].find('}')?)));
         let Some((start, len)) = placeholder else {
             return Some(Ok(std::mem::take(&mut rest)));
         };
@@ -74,6 +74,21 @@ fn pieces(s: &str) -> impl Iterator<Item = Result<&str, &str>> {
             Some(Ok(text))
         }
     })
+}
+
+/// Where the first `${` of `s` is: a byte search for `$`, cheaper than a substring search on
+/// the short texts of ARNs.
+fn open_brace(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes.get(from..)?.iter().position(|&b| b == b'$') {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn arn_steps(arn: &str) -> Vec<Step> {
@@ -137,35 +152,83 @@ fn format_steps(format: &str) -> Vec<Step> {
     steps
 }
 
-/// Whether some string matches both step sequences: whether `(a.len(), b.len())` can be reached
-/// from `(0, 0)` over pairs of positions `(i, j)`. A step of either side that meets the other's
-/// consumes a character on both (moving past each side's step unless it is a run); a run may
-/// also be left without consuming. Every move keeps or raises both positions, and a move that
-/// keeps `i` raises `j`, so the pairs are found row by row (one `i` each), and a row left to right.
-fn overlap(a: &[Step], b: &[Step]) -> bool {
-    if b.len() < 128 { overlap_bits(a, b) } else { overlap_rows(a, b) }
+// Whether some string matches both step sequences `a` (the ARN's) and `b` (the format's):
+// whether `(a.len(), b.len())` can be reached from `(0, 0)` over pairs of positions `(i, j)`. A
+// step of either side that meets the other's consumes a character on both (moving past each
+// side's step unless it is a run); a run may also be left without consuming. Every move keeps or
+// raises both positions, and a move that keeps `i` raises `j`, so the pairs are found row by row
+// (one `i` each), and a row left to right: in the bits of a `u128` when `b` has fewer than 128
+// steps ([`overlap_bits_with`]), else in a `Vec<bool>` ([`overlap_rows`]).
+
+/// An ARN format read once: its steps and, when it has fewer than 128, which of them admit
+/// each character class ([`Bits`]), so that matching many ARNs against it costs one pass over
+/// each ARN.
+#[derive(Debug)]
+pub(crate) struct Format {
+    steps: Vec<Step>,
+    bits: Option<Bits>,
 }
 
-/// [`overlap`] with a row held in the bits of a `u128`, `b` being shorter than 128 steps: the
-/// moves of a row are a few operations on the whole row, so the cost is one pass over `b` to
-/// know which of its steps meet which characters, and a few operations per step of `a`.
-fn overlap_bits(a: &[Step], b: &[Step]) -> bool {
-    // Which steps of `b` are runs, and which admit each ASCII character, each wildcard class.
-    let (mut runs, mut any, mut not_colon, mut not_colon_or_slash) = (0u128, 0u128, 0u128, 0u128);
-    let mut ascii = [0u128; 128];
-    for (j, step) in b.iter().enumerate() {
-        let bit = 1u128 << j;
-        if step.many {
-            runs |= bit;
-        }
-        match step.class {
-            Class::Char(c) if c.is_ascii() => ascii[c as usize] |= bit,
-            Class::Char(_) => {}
-            Class::Any => any |= bit,
-            Class::NotColon => not_colon |= bit,
-            Class::NotColonOrSlash => not_colon_or_slash |= bit,
+impl Format {
+    pub fn new(format: &str) -> Format {
+        let steps = format_steps(format);
+        let bits = (steps.len() < 128).then(|| Bits::new(&steps));
+        Format { steps, bits }
+    }
+
+    /// [`arn_matches_format`] for this format.
+    pub fn matches(&self, arn: &str) -> bool {
+        let a = arn_steps(arn);
+        match &self.bits {
+            Some(bits) => overlap_bits_with(&a, &self.steps, bits),
+            None => overlap_rows(&a, &self.steps),
         }
     }
+}
+
+/// Which steps of a sequence shorter than 128 are runs, and which admit each ASCII character
+/// and each wildcard class, one bit per step.
+#[derive(Debug)]
+struct Bits {
+    runs: u128,
+    any: u128,
+    not_colon: u128,
+    not_colon_or_slash: u128,
+    ascii: Box<[u128; 128]>,
+}
+
+impl Bits {
+    fn new(b: &[Step]) -> Bits {
+        let mut bits = Bits { runs: 0, any: 0, not_colon: 0, not_colon_or_slash: 0, ascii: Box::new([0; 128]) };
+        for (j, step) in b.iter().enumerate() {
+            let bit = 1u128 << j;
+            if step.many {
+                bits.runs |= bit;
+            }
+            match step.class {
+                Class::Char(c) if c.is_ascii() => bits.ascii[c as usize] |= bit,
+                Class::Char(_) => {}
+                Class::Any => bits.any |= bit,
+                Class::NotColon => bits.not_colon |= bit,
+                Class::NotColonOrSlash => bits.not_colon_or_slash |= bit,
+            }
+        }
+        bits
+    }
+}
+
+/// The overlap of `a` and `b` with a row held in the bits of a `u128`, `b` being shorter than 128 steps: the
+/// moves of a row are a few operations on the whole row, so the cost is one pass over `b` to
+/// know which of its steps meet which characters, and a few operations per step of `a`.
+#[cfg(test)]
+fn overlap_bits(a: &[Step], b: &[Step]) -> bool {
+    overlap_bits_with(a, b, &Bits::new(b))
+}
+
+/// [`overlap_bits`] with the bits of `b` known.
+fn overlap_bits_with(a: &[Step], b: &[Step], bits: &Bits) -> bool {
+    let Bits { runs, any, not_colon, not_colon_or_slash, ascii } = bits;
+    let (runs, any, not_colon, not_colon_or_slash) = (*runs, *any, *not_colon, *not_colon_or_slash);
     let literal = |c: char| -> u128 {
         if c.is_ascii() {
             return ascii[c as usize];
@@ -194,13 +257,10 @@ fn overlap_bits(a: &[Step], b: &[Step]) -> bool {
         }
     };
     // Raises the row by the moves that keep `i`: from `j` in `along` to `j + 1`, repeatedly.
-    let close = |mut row: u128, along: u128| loop {
-        let grown = row | ((row & along) << 1);
-        if grown == row {
-            return row;
-        }
-        row = grown;
-    };
+    // In one addition: a reached bit inside a run of `along` carries through the rest of the
+    // run and stops on the bit after it, and the bits the carry changed are the ones reached.
+    // Bits stay below 128 (`b` is shorter), so the addition never overflows.
+    let close = |row: u128, along: u128| row | (((row & along).wrapping_add(along)) ^ along);
     let mut row = 1u128;
     for x in a {
         let hits = meets(x.class);
@@ -218,7 +278,7 @@ fn overlap_bits(a: &[Step], b: &[Step]) -> bool {
     close(row, runs) & (1u128 << b.len()) != 0
 }
 
-/// [`overlap`] for a `b` of any length, each row a `Vec<bool>` scanned over the span between its
+/// The overlap of `a` and `b` for a `b` of any length, each row a `Vec<bool>` scanned over the span between its
 /// first and last reachable pair.
 fn overlap_rows(a: &[Step], b: &[Step]) -> bool {
     let width = b.len() + 1;
@@ -309,7 +369,7 @@ fn overlap_rows(a: &[Step], b: &[Step]) -> bool {
 /// assert!(!arn_matches_format("arn:aws:s3:::bucket", object));
 /// ```
 pub fn arn_matches_format(arn: &str, format: &str) -> bool {
-    overlap(&arn_steps(arn), &format_steps(format))
+    Format::new(format).matches(arn)
 }
 
 #[cfg(test)]
@@ -367,6 +427,7 @@ mod tests {
         let all = |s| super::pieces(s).collect::<Vec<_>>();
         assert_eq!(all("a${B}c${D}"), [Ok("a"), Err("B"), Ok("c"), Err("D")]);
         assert_eq!(all("${A}${B}"), [Err("A"), Err("B")]);
+        assert_eq!(all("a$b${C}$"), [Ok("a$b"), Err("C"), Ok("$")]);
         assert_eq!(all("a${B"), [Ok("a${B")]);
         assert_eq!(all(""), Vec::<Result<&str, &str>>::new());
     }
@@ -401,6 +462,23 @@ mod tests {
             let (a, b) = (steps(la), steps(lb));
             assert_eq!(overlap_bits(&a, &b), overlap_rows(&a, &b), "{a:?} {b:?}");
         }
+    }
+
+    /// A format read once answers for every ARN as a format read for each.
+    #[test]
+    fn a_format_read_once_matches_as_one_read_each_time() {
+        let arns =
+            ["arn:aws:s3:::b", "arn:aws:s3:::b/k", "*", "arn:aws:s3:::b*", "arn:aws:sns:*:1:t", "arn:aws:s3:::a${*}b"];
+        for format in [BUCKET, OBJECT, ROLE, TOPIC, CLUSTER] {
+            let once = super::Format::new(format);
+            let long = format!("{format}{}", "x".repeat(130));
+            let long_once = super::Format::new(&long);
+            for arn in arns {
+                assert_eq!(once.matches(arn), m(arn, format), "{arn} {format}");
+                assert_eq!(long_once.matches(arn), m(arn, &long), "{arn} {long}");
+            }
+        }
+        assert!(super::Format::new(&format!("{OBJECT}{}", "/x".repeat(70))).matches("arn:aws:s3:::b/*"));
     }
 
     #[test]

@@ -26,6 +26,7 @@
 //! is parsed the first time one of its actions is looked up, and kept.
 
 mod arn;
+mod layout;
 mod store;
 mod text;
 
@@ -36,6 +37,8 @@ pub use store::AccessLevel;
 use store::{Index, Service, Slot};
 
 const DATA: &str = include_str!("data/catalog.txt");
+/// Where each action's entry is in [`DATA`], found by `build.rs` ([`layout::from_table`]).
+const LAYOUT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/catalog_layout.bin"));
 
 /// The catalog embedded in this build.
 pub fn catalog() -> &'static Catalog {
@@ -43,7 +46,7 @@ pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(|| Catalog {
         // The tests read the whole embedded file; were it unreadable anyway, the catalog would
         // be empty and report every action unknown rather than panic.
-        index: store::read_index(DATA).unwrap_or_else(|_| Index {
+        index: store::read_index(DATA, Some(LAYOUT)).unwrap_or_else(|_| Index {
             version: "unreadable embedded catalog",
             date: "",
             slots: Vec::new(),
@@ -298,7 +301,7 @@ impl<'a> ResourceType<'a> {
     /// Whether a policy resource `arn` can name a resource of this type (see
     /// [`arn_matches_format`]).
     pub fn matches_arn(&self, arn: &str) -> bool {
-        arn_matches_format(arn, self.data.1)
+        self.data.3.get_or_init(|| arn::Format::new(self.data.1)).matches(arn)
     }
 }
 

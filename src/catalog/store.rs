@@ -7,6 +7,8 @@
 use serde::Deserialize;
 use std::sync::OnceLock;
 
+use super::layout;
+
 /// What went wrong reading the embedded catalog. The module's tests read all of it, so none of
 /// these is expected at run time.
 #[derive(Debug, thiserror::Error)]
@@ -103,21 +105,29 @@ pub(crate) struct Action<'a>(
 #[derive(Debug, Deserialize)]
 pub(crate) struct ResourceRef(pub u16, pub u8, pub Vec<u16>);
 
-/// A resource type: name, ARN format, indices into [`Service::condition_keys`].
+/// A resource type: name, ARN format, indices into [`Service::condition_keys`]; and the ARN
+/// format read for matching, on first use.
 #[derive(Debug, Deserialize)]
-pub(crate) struct ResourceTypeData<'a>(pub &'a str, pub &'a str, pub Vec<u16>);
+pub(crate) struct ResourceTypeData<'a>(
+    pub &'a str,
+    pub &'a str,
+    pub Vec<u16>,
+    #[serde(skip)] pub OnceLock<super::arn::Format>,
+);
 
 impl Service<'static> {
     /// Parses a service's line, `<prefix>TAB<json>LF`, but for the entries of its actions,
     /// which are only delimited (see [`Entry`]).
-    fn parse(prefix: &'static str, line: &'static str) -> Result<Self, DataError> {
+    fn parse(prefix: &'static str, line: &'static str, table: Option<(&[u8], usize)>) -> Result<Self, DataError> {
         let json = line
             .strip_prefix(prefix)
             .and_then(|l| l.strip_prefix('\t'))
             .and_then(|l| l.strip_suffix('\n'))
             .ok_or(DataError::Misplaced { prefix })?;
         let layout = || DataError::Layout { prefix };
-        let (entries, mut rest) = entries(json).ok_or_else(layout)?;
+        // The entries as `build.rs` found them, or found here for a catalog it did not see.
+        let found = table.and_then(|(table, n)| layout::from_table(table, n, json));
+        let (entries, mut rest) = found.or_else(|| layout::entries(json)).ok_or_else(layout)?;
         let actions = entries.into_iter().map(|(name, json)| Entry { name, json, decoded: OnceLock::new() }).collect();
         // Then `,"r":[...]` and `,"k":[...]`, in either order, and the closing brace.
         let (mut resource_types, mut condition_keys) = (None, None);
@@ -140,7 +150,7 @@ impl Service<'static> {
         };
         let service = Service { actions, resource_types, condition_keys };
         let keys = service.condition_keys.len();
-        for ResourceTypeData(_, _, type_keys) in &service.resource_types {
+        for ResourceTypeData(_, _, type_keys, _) in &service.resource_types {
             if let Some(k) = type_keys.iter().find(|&&i| usize::from(i) >= keys) {
                 return Err(DataError::Index { prefix, index: (*k).into() });
             }
@@ -188,59 +198,6 @@ fn value_at<T: Deserialize<'static>>(prefix: &'static str, text: &'static str) -
     Ok((value, after))
 }
 
-/// The entries of the action list that opens a service's line, `{"a":[[...],[...]],...`, each
-/// with its name (the entry's first string) and its text, and the rest of the line; `None` if
-/// the line is not so laid out. Only brackets outside strings count, so a string may hold any
-/// character.
-fn entries(json: &str) -> Option<(Vec<(&str, &str)>, &str)> {
-    let list = json.strip_prefix(r#"{"a":["#)?;
-    let mut found = Vec::new();
-    let (mut depth, mut start, mut name) = (0usize, 0usize, None);
-    let mut i = 0;
-    while let Some(&b) = list.as_bytes().get(i) {
-        match b {
-            b'"' => {
-                let end = string_end(list, i + 1)?;
-                if depth == 1 && i == start + 1 {
-                    name = Some(list.get(i + 1..end)?);
-                }
-                i = end;
-            }
-            b'[' => {
-                if depth == 0 {
-                    (start, name) = (i, None);
-                }
-                depth += 1;
-            }
-            b']' if depth == 0 => return Some((found, list.get(i + 1..)?)),
-            b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    let name = name.filter(|n: &&str| !n.contains('\\'))?;
-                    found.push((name, list.get(start..=i)?));
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Where the JSON string whose text starts at `from` ends: the index of the first quote not
-/// escaped by a backslash (jumped to, not walked to, since strings are most of a line).
-fn string_end(s: &str, from: usize) -> Option<usize> {
-    let mut at = from;
-    loop {
-        let quote = at + s.get(at..)?.find('"')?;
-        let backslashes = s.get(from..quote)?.bytes().rev().take_while(|&b| b == b'\\').count();
-        if backslashes % 2 == 0 {
-            return Some(quote);
-        }
-        at = quote + 1;
-    }
-}
-
 /// A service's place in the data: found by the index, parsed on first use.
 #[derive(Debug)]
 pub(crate) struct Slot {
@@ -248,6 +205,9 @@ pub(crate) struct Slot {
     /// The whole data, and where in it the service's line is.
     text: &'static str,
     line: std::ops::Range<usize>,
+    /// The table of entries `build.rs` wrote ([`layout::from_table`]) and this service's
+    /// number in it, for the embedded catalog.
+    table: Option<(&'static [u8], usize)>,
     parsed: OnceLock<Service<'static>>,
 }
 
@@ -260,13 +220,13 @@ impl Slot {
     /// The parsed service. A line that does not parse (which the tests rule out for the embedded
     /// data) reads as a service without actions, so its actions are reported unknown.
     pub fn service(&self) -> &Service<'static> {
-        self.parsed.get_or_init(|| Service::parse(self.prefix, self.line()).unwrap_or_default())
+        self.parsed.get_or_init(|| Service::parse(self.prefix, self.line(), self.table).unwrap_or_default())
     }
 
     /// The whole line parsed, every action's entry decoded: the first error, if any.
     #[cfg(test)]
     pub fn try_parse(&self) -> Result<Service<'static>, DataError> {
-        let service = Service::parse(self.prefix, self.line())?;
+        let service = Service::parse(self.prefix, self.line(), self.table)?;
         for entry in &service.actions {
             service.decode(self.prefix, entry.json)?;
         }
@@ -287,7 +247,7 @@ pub(crate) struct Index {
 /// body, not even a character boundary (each line is checked when parsed), so that the memory
 /// pages of services never looked up are never touched: touching them all costs more than
 /// reading the index.
-pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
+pub(crate) fn read_index(text: &'static str, table: Option<&'static [u8]>) -> Result<Index, DataError> {
     let header = |msg: String| DataError::Header(msg);
     let mut version = None;
     let mut date = None;
@@ -321,8 +281,9 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
         return Err(header("services not sorted by prefix".into()));
     }
     let mut slots = Vec::with_capacity(entries.len());
-    for (prefix, len) in entries {
-        slots.push(Slot { prefix, text, line: at..at + len, parsed: OnceLock::new() });
+    for (n, (prefix, len)) in entries.into_iter().enumerate() {
+        let table = table.map(|t| (t, n));
+        slots.push(Slot { prefix, text, line: at..at + len, table, parsed: OnceLock::new() });
         at += len;
     }
     if at != text.len() {
@@ -333,7 +294,30 @@ pub(crate) fn read_index(text: &'static str) -> Result<Index, DataError> {
 
 #[cfg(test)]
 mod tests {
-    use super::entries;
+    use super::layout::entries;
+
+    /// The table `build.rs` wrote is the table of the embedded data, and gives every service
+    /// the entries a walk of its line finds.
+    #[test]
+    fn the_build_table_gives_the_entries_a_walk_finds() {
+        use super::super::{DATA, LAYOUT};
+        use super::layout::{from_table, table};
+        let index = super::read_index(DATA, Some(LAYOUT)).expect("index");
+        let lines: Vec<&str> = index
+            .slots
+            .iter()
+            .map(|slot| {
+                let line = slot.line().strip_prefix(slot.prefix).and_then(|l| l.strip_prefix('\t'));
+                line.and_then(|l| l.strip_suffix('\n')).expect("a service line")
+            })
+            .collect();
+        assert_eq!(table(&lines).as_deref(), Some(LAYOUT));
+        for (n, json) in lines.iter().enumerate() {
+            assert_eq!(from_table(LAYOUT, n, json), entries(json), "{n}");
+        }
+        assert_eq!(from_table(LAYOUT, lines.len(), lines[0]), None);
+        assert_eq!(from_table(&[], 0, lines[0]), None);
+    }
 
     /// Brackets and escaped quotes inside strings do not end an entry or the list.
     #[test]

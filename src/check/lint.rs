@@ -26,7 +26,7 @@ pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
         account: model.target.account.as_deref().unwrap_or(account),
         role_names: &names,
     };
-    let mut l = Linter { map, diags: Diagnostics::default(), resolver };
+    let mut l = Linter { map, diags: Diagnostics::default(), resolver, known: None };
     let ix = model.index();
     l.policies(model, &ix);
     l.roles(model, &ix);
@@ -44,6 +44,9 @@ struct Linter<'a> {
     map: &'a SourceMap,
     diags: Diagnostics,
     resolver: Resolver<'a>,
+    /// The last list of actions (with the statement's effect) checked without a finding, and
+    /// what the catalog knows of them: the statements of one persona row share their list.
+    known: Option<(Actions, bool, Vec<ActionInfo<'static>>)>,
 }
 
 /// The statement-relative path of one of its values, such as `Action[2]`.
@@ -154,7 +157,20 @@ impl Linter<'_> {
                 ("NotAction", a)
             }
         };
-        let known = self.actions(path, key, actions, allow);
+        let known = match self.known.take() {
+            Some((seen, was_allowed, known)) if was_allowed == allow && seen == s.actions => {
+                self.known = Some((seen, allow, known.clone()));
+                known
+            }
+            _ => {
+                let before = self.diags.items.len();
+                let known = self.actions(path, key, actions, allow);
+                if self.diags.items.len() == before {
+                    self.known = Some((s.actions.clone(), allow, known.clone()));
+                }
+                known
+            }
+        };
         let Some(resources) = &s.resources else { return };
         let (rkey, list) = match resources {
             Resources::Resource(r) => ("Resource", r),
@@ -601,7 +617,8 @@ mod tests {
                 resources: vec!["secrets".into()],
                 resource_names: Vec::new(),
                 verbs: vec!["get".into()],
-            }],
+            }]
+            .into(),
         });
         let diags = lint(&m, &map);
         assert_eq!(codes_of(&diags), [Code::K8sUnknownVerb, Code::K8sWildcard, Code::K8sNamespacedInClusterRole]);
@@ -619,7 +636,7 @@ mod tests {
         };
         let bad = Statement {
             sid: Some("Bad".into()),
-            actions: Actions::Action(vec!["s3:GetObjekt".into()]),
+            actions: Actions::Action(vec!["s3:GetObjekt".into()].into()),
             ..first.clone()
         };
         for policy in &mut m.policies {
@@ -629,6 +646,29 @@ mod tests {
         let diags = lint(&m, &map);
         assert_eq!(codes_of(&diags), vec![Code::UnknownAction; m.policies.len()], "{diags}");
         assert!(m.policies.len() > 1);
+    }
+
+    /// Statements that share a clean list of actions have it looked up once, and their
+    /// resources are still checked one by one.
+    #[test]
+    fn a_shared_list_of_actions_still_has_each_resource_checked() {
+        let (mut m, map) = model(EKS);
+        let Some(first) = m.policies.first().and_then(|p| p.document.statements.first()).cloned() else {
+            panic!("a generated statement")
+        };
+        let actions = Actions::Action(vec!["s3:GetObject".into()].into());
+        for (i, policy) in m.policies.iter_mut().enumerate() {
+            let arn = if i % 2 == 0 { format!("arn:aws:s3:::b{i}/*") } else { format!("arn:aws:sqs:us-east-1:1:q{i}") };
+            policy.document.statements.push(Statement {
+                sid: Some("Shared".into()),
+                actions: actions.clone(),
+                resources: Some(Resources::Resource(vec![Text::lit(arn)].into())),
+                ..first.clone()
+            });
+        }
+        let diags = lint(&m, &map);
+        assert!(m.policies.len() > 2);
+        assert_eq!(codes_of(&diags), vec![Code::ResourceTypeMismatch; m.policies.len() / 2], "{diags}");
     }
 
     #[test]

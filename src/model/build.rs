@@ -83,8 +83,8 @@ pub struct ExecutionConfig {
 
 /// Builds the model. The configuration is already checked, so this cannot fail.
 pub fn build(config: &Config) -> Model {
-    let orchestrator = config.orchestrator.unwrap_or(Orchestrator::Slurm);
-    let b = Builder { config, orchestrator };
+    let b = Builder::new(config);
+    let orchestrator = b.orchestrator;
     let mut model = Model {
         name: config.name.clone(),
         orchestrator,
@@ -105,6 +105,8 @@ pub fn build(config: &Config) -> Model {
     // Each table is resolved against the spec once, not once per entry.
     let (admin_table, scientist_table) = (b.prepare(permissions::ADMIN), b.prepare(permissions::SCIENTIST));
     let (pod_table, execution_table) = (b.prepare(permissions::POD), b.prepare(permissions::EXECUTION));
+    // Every team's Role holds the same rules.
+    let team_rules = b.rules(permissions::TEAM_ROLE_RULES);
 
     for (i, admin) in config.admins.iter().enumerate() {
         let mut managed = Vec::new();
@@ -159,7 +161,7 @@ pub fn build(config: &Config) -> Model {
                 kubernetes_groups: vec![group.clone(), names::scientists_group(&config.name)],
                 access_policies: Vec::new(),
             });
-            b.team_rbac(&mut kubernetes, &team.name, namespace, &group);
+            b.team_rbac(&mut kubernetes, (&team.name, namespace, &group), &team_rules);
             if let Some(pod) = &team.pod_role {
                 kubernetes.service_accounts.push(ServiceAccount {
                     meta: ObjectMeta {
@@ -229,9 +231,29 @@ pub fn build(config: &Config) -> Model {
 struct Builder<'a> {
     config: &'a Config,
     orchestrator: Orchestrator,
+    /// The start of the ARNs that differ per entry, pinned once: `arn:P:iam::` (an account
+    /// root), `arn:P:s3:::` (a bucket) and `arn:P:eks:R:A:access-entry/<eksClusterName>/role/A`
+    /// (a role's own access entry). Appending literal text to a pinned text is pinning the whole.
+    iam_prefix: Text,
+    s3_prefix: Text,
+    own_access_entry_prefix: Text,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(config: &'a Config) -> Self {
+        let mut b = Builder {
+            config,
+            orchestrator: config.orchestrator.unwrap_or(Orchestrator::Slurm),
+            iam_prefix: Text::default(),
+            s3_prefix: Text::default(),
+            own_access_entry_prefix: Text::default(),
+        };
+        b.iam_prefix = b.arn("arn:{P}:iam::");
+        b.s3_prefix = b.arn("arn:{P}:s3:::");
+        b.own_access_entry_prefix = b.eks_arn("access-entry", [Part::Lit("/role/".to_owned()), Part::Account]);
+        b
+    }
+
     /// A table pattern with the spec's pinned values filled in.
     fn arn(&self, pattern: &str) -> Text {
         self.config.target.pin(&Text::pattern(pattern))
@@ -291,10 +313,11 @@ impl Builder<'_> {
             }
             Res::EksCluster => vec![self.eks_arn("cluster", [])],
             Res::EksAccessEntries => vec![self.eks_arn("access-entry", [Part::Lit("/*".to_owned())])],
-            Res::OwnAccessEntry => vec![self.eks_arn(
-                "access-entry",
-                [Part::Lit("/role/".to_owned()), Part::Account, Part::Lit(format!("/{}/*", scope.role_name))],
-            )],
+            Res::OwnAccessEntry => {
+                let mut t = self.own_access_entry_prefix.clone();
+                t.push_str(&format!("/{}/*", scope.role_name));
+                vec![t]
+            }
             Res::EksAddon(name) => {
                 let tail = if name.is_empty() { "/*".to_owned() } else { format!("/{name}/*") };
                 vec![self.eks_arn("addon", [Part::Lit(tail)])]
@@ -304,7 +327,7 @@ impl Builder<'_> {
                 .buckets
                 .iter()
                 .map(|bucket| {
-                    let mut t = self.arn("arn:{P}:s3:::");
+                    let mut t = self.s3_prefix.clone();
                     t.push_str(bucket);
                     if res == Res::BucketObjects {
                         t.push_str("/*");
@@ -330,13 +353,13 @@ impl Builder<'_> {
                     .iter()
                     .map(|r| if r.depends_on_entry() { Err(*r) } else { Ok(self.resources(*r, &no_scope)) })
                     .collect();
-                let mut row = Row { statement: self.statement(g), resources, size: None };
+                let mut row = Row { statement: self.statement(g), resources, fixed: None, size: None };
                 if let Some(fixed) = row.resources.iter().map(|r| r.as_ref().ok()).collect::<Option<Vec<_>>>() {
-                    let whole = Statement {
-                        resources: Some(Resources::Resource(fixed.into_iter().flatten().cloned().collect())),
-                        ..row.statement.clone()
-                    };
+                    let fixed: Shared<Text> = fixed.into_iter().flatten().cloned().collect();
+                    let whole =
+                        Statement { resources: Some(Resources::Resource(fixed.clone())), ..row.statement.clone() };
                     row.size = Some(sizer.statement_size(&whole));
+                    row.fixed = Some(fixed);
                 }
                 row
             })
@@ -375,6 +398,10 @@ impl Builder<'_> {
         table
             .iter()
             .filter_map(|row| {
+                if let Some(fixed) = &row.fixed {
+                    let resources = (!fixed.is_empty()).then(|| Resources::Resource(fixed.clone()));
+                    return resources.map(|r| (Statement { resources: Some(r), ..row.statement.clone() }, row.size));
+                }
                 let mut resources: Vec<Text> = Vec::new();
                 for r in &row.resources {
                     match r {
@@ -385,7 +412,10 @@ impl Builder<'_> {
                 if resources.is_empty() {
                     return None;
                 }
-                Some((Statement { resources: Some(Resources::Resource(resources)), ..row.statement.clone() }, row.size))
+                Some((
+                    Statement { resources: Some(Resources::Resource(resources.into())), ..row.statement.clone() },
+                    row.size,
+                ))
             })
             .collect()
     }
@@ -396,7 +426,7 @@ impl Builder<'_> {
             .iter()
             .map(|p| {
                 if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
-                    let mut t = self.arn("arn:{P}:iam::");
+                    let mut t = self.iam_prefix.clone();
                     t.push_str(p);
                     t.push_str(":root");
                     t
@@ -474,11 +504,11 @@ impl Builder<'_> {
     }
 
     fn pin_statement(&self, s: &Statement) -> Statement {
-        let pin = |list: &Vec<Text>| list.iter().map(|t| self.config.target.pin(t)).collect::<Vec<_>>();
+        let pin = |list: &[Text]| list.iter().map(|t| self.config.target.pin(t)).collect::<Vec<_>>();
         Statement {
             resources: s.resources.as_ref().map(|r| match r {
-                Resources::Resource(v) => Resources::Resource(pin(v)),
-                Resources::NotResource(v) => Resources::NotResource(pin(v)),
+                Resources::Resource(v) => Resources::Resource(pin(v).into()),
+                Resources::NotResource(v) => Resources::NotResource(pin(v).into()),
             }),
             conditions: s.conditions.iter().map(|c| Condition { values: pin(&c.values), ..c.clone() }).collect(),
             ..s.clone()
@@ -496,7 +526,7 @@ impl Builder<'_> {
         labels
     }
 
-    fn team_rbac(&self, k: &mut Kubernetes, team: &str, namespace: &str, group: &str) {
+    fn team_rbac(&self, k: &mut Kubernetes, (team, namespace, group): (&str, &str, &str), rules: &Shared<PolicyRule>) {
         let name = names::team_group(&self.config.name, team);
         let meta = |ns: Option<&str>| ObjectMeta {
             name: name.clone(),
@@ -510,7 +540,7 @@ impl Builder<'_> {
                 meta: ObjectMeta { name: namespace.to_owned(), namespace: None, labels: self.labels(Some(team)) },
             });
         }
-        k.roles.push(RbacRole { meta: meta(Some(namespace)), rules: self.rules(permissions::TEAM_ROLE_RULES) });
+        k.roles.push(RbacRole { meta: meta(Some(namespace)), rules: rules.clone() });
         k.role_bindings.push(RoleBinding {
             meta: meta(Some(namespace)),
             role_ref: role_ref("Role", &name),
@@ -519,7 +549,7 @@ impl Builder<'_> {
     }
 
     /// The rows of an RBAC table that apply to this spec.
-    fn rules(&self, table: &[permissions::Rule]) -> Vec<PolicyRule> {
+    fn rules(&self, table: &[permissions::Rule]) -> Shared<PolicyRule> {
         table
             .iter()
             .filter(|rule| self.applies(rule.when))
@@ -550,6 +580,8 @@ struct Row {
     statement: Statement,
     /// Each resource of the row: built already, or to build for each entry.
     resources: Vec<Result<Vec<Text>, Res>>,
+    /// All of them, when none depends on the entry: every entry's statement shares the list.
+    fixed: Option<Shared<Text>>,
     /// The statement's size ([`Sizer::statement_size`]) when no resource depends on the entry.
     size: Option<usize>,
 }
@@ -626,7 +658,7 @@ mod tests {
             let text = std::fs::read_to_string(&path).expect("read");
             let Ok(read) = spec::read(&Source { name: path.display().to_string(), text }) else { continue };
             let config = read.config;
-            let b = Builder { config: &config, orchestrator: config.orchestrator.unwrap_or(Orchestrator::Slurm) };
+            let b = Builder::new(&config);
             let sizer = Sizer { spec_name: &config.name };
             for (_, table) in permissions::TABLES {
                 let rows = b.prepare(table);

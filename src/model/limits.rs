@@ -133,11 +133,11 @@ impl Sizer<'_> {
             return vec![s];
         }
         let resources = match &s.resources {
-            Some(Resources::Resource(r)) if r.len() > 1 => Some(r.clone()),
+            Some(Resources::Resource(r)) if r.len() > 1 => Some(r.to_vec()),
             _ => None,
         };
         let actions = match &s.actions {
-            Actions::Action(a) if a.len() > 1 => Some(a.clone()),
+            Actions::Action(a) if a.len() > 1 => Some(a.to_vec()),
             _ => None,
         };
         // The longest number a piece can get: one per piece, plus one per Sid it must skip.
@@ -148,13 +148,13 @@ impl Sizer<'_> {
             (Some(list), _) => self.pack(
                 list,
                 room,
-                |part| Statement { resources: Some(Resources::Resource(part)), ..s.clone() },
+                |part| Statement { resources: Some(Resources::Resource(part.into())), ..s.clone() },
                 |t| self.text_size(t),
             ),
             (None, Some(list)) => self.pack(
                 list,
                 room,
-                |part| Statement { actions: Actions::Action(part), ..s.clone() },
+                |part| Statement { actions: Actions::Action(part.into()), ..s.clone() },
                 |a| string_size(a),
             ),
             (None, None) => return vec![s],
@@ -302,8 +302,10 @@ mod tests {
             sid: Some(format!("S{n}")),
             effect: Effect::Allow,
             principal: None,
-            actions: Actions::Action(vec!["s3:GetObject".into()]),
-            resources: Some(Resources::Resource(vec![Text::pattern(&format!("arn:{{P}}:s3:::bucket-{n:04}/*"))])),
+            actions: Actions::Action(vec!["s3:GetObject".into()].into()),
+            resources: Some(Resources::Resource(
+                vec![Text::pattern(&format!("arn:{{P}}:s3:::bucket-{n:04}/*"))].into(),
+            )),
             conditions: Vec::new(),
             waivers: Vec::new(),
             origin: None,
@@ -329,7 +331,7 @@ mod tests {
         let sizer = Sizer { spec_name: "x" };
         let resources: Vec<Text> =
             (0..400).map(|n| Text::pattern(&format!("arn:{{P}}:s3:::bucket-{n:04}/*"))).collect();
-        let big = Statement { resources: Some(Resources::Resource(resources.clone())), ..statement(0) };
+        let big = Statement { resources: Some(Resources::Resource(resources.clone().into())), ..statement(0) };
         assert!(sizer.statement_size(&big) > MANAGED_POLICY_MAX);
         let chunks = sizer.split(vec![big]);
         assert!(chunks.len() > 1);
@@ -365,7 +367,7 @@ mod tests {
             (0..600).map(|n| Text::lit(format!("arn:aws:s3:::bucket-{n:04}/some/longer/prefix/*"))).collect();
         let big = Statement {
             sid: Some("ReadTrainingSet".into()),
-            resources: Some(Resources::Resource(resources)),
+            resources: Some(Resources::Resource(resources.into())),
             ..statement(0)
         };
         let user = Statement { sid: Some("ReadTrainingSet2".into()), ..statement(1) };

@@ -10,6 +10,7 @@ pub mod iam_json;
 pub mod limits;
 pub mod names;
 pub mod permissions;
+mod shared;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use build::{AdminConfig, Config, ExecutionConfig, Extras, Options, PodRoleConfig, ScientistConfig, build};
+pub use shared::Shared;
 pub use text::{Part, Resolver, Text};
 
 /// The IAM policy language version every document uses.
@@ -292,8 +294,8 @@ pub struct Waiver {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "values", rename_all = "camelCase")]
 pub enum Actions {
-    Action(Vec<String>),
-    NotAction(Vec<String>),
+    Action(Shared<String>),
+    NotAction(Shared<String>),
 }
 
 impl Actions {
@@ -308,8 +310,8 @@ impl Actions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "values", rename_all = "camelCase")]
 pub enum Resources {
-    Resource(Vec<Text>),
-    NotResource(Vec<Text>),
+    Resource(Shared<Text>),
+    NotResource(Shared<Text>),
 }
 
 impl Resources {
@@ -463,7 +465,8 @@ pub struct ServiceAccount {
 #[serde(rename_all = "camelCase")]
 pub struct RbacRole {
     pub meta: ObjectMeta,
-    pub rules: Vec<PolicyRule>,
+    /// Shared by every team's Role.
+    pub rules: Shared<PolicyRule>,
 }
 
 /// One RBAC rule.

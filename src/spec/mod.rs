@@ -15,6 +15,7 @@
 //! spec with an error.
 
 mod format;
+mod from_tree;
 mod parse;
 mod schema;
 mod shape;
@@ -75,8 +76,13 @@ pub fn read(source: &Source) -> Result<Read, Diagnostics> {
         let message = "the spec is empty; `hyperpod-iam init` prints a starter spec";
         return Err(Diagnostics { items: vec![Diagnostic::new(Code::MissingKey, "", message)] });
     }
-    let mut walk = parse::structure(source)?;
-    let file = match parse::parse(source) {
+    let (walk, file) = parse::structure(source)?;
+    validated(walk, file.map_or_else(|| parse::parse(source), Ok))
+}
+
+/// The values of a spec whose structure passed ([`parse::structure`]) checked and converted.
+fn validated(mut walk: shape::Walk, file: Result<schema::SpecFile, Diagnostic>) -> Result<Read, Diagnostics> {
+    let file = match file {
         Ok(file) => file,
         // What the shape found already explains a file serde cannot read.
         Err(_) if walk.diags.has_errors() => {

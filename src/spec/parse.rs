@@ -9,7 +9,7 @@ use serde_saphyr::Spanned;
 use crate::check::{Code, Diagnostic, Diagnostics, Location, did_you_mean};
 
 use super::schema::SpecFile;
-use super::{Source, shape, tree};
+use super::{Source, from_tree, shape, tree};
 
 /// A 1-based line and column, `None` for the parser's "unknown" (line 0).
 pub fn loc(line: impl TryInto<u32>, column: impl TryInto<u32>) -> Option<Location> {
@@ -24,8 +24,9 @@ pub fn at<T>(s: &Spanned<T>) -> Option<Location> {
 
 /// The structural errors of the whole file (syntax, unknown and missing keys, wrong types,
 /// duplicate keys, tags) when one of them keeps serde from reading it; else what the walk
-/// learnt, its errors included.
-pub fn structure(source: &Source) -> Result<shape::Walk, Diagnostics> {
+/// learnt, its errors included, and the input schema when it could be read from the same tree
+/// ([`from_tree`]: a spec without structural findings, aliases or tags, almost every spec).
+pub fn structure(source: &Source) -> Result<(shape::Walk, Option<SpecFile>), Diagnostics> {
     let one = |d: Diagnostic| Diagnostics { items: vec![d] };
     if source.name.ends_with(".json")
         && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&source.text)
@@ -38,7 +39,7 @@ pub fn structure(source: &Source) -> Result<shape::Walk, Diagnostics> {
     }
     let root = match tree::parse(&source.text) {
         Ok(Some(root)) => root,
-        Ok(None) => return Ok(shape::Walk::default()),
+        Ok(None) => return Ok((shape::Walk::default(), None)),
         Err((message, at)) => return Err(one(Diagnostic::new(Code::Syntax, "", message).at(at))),
     };
     let mut walk = shape::check(&root);
@@ -50,7 +51,10 @@ pub fn structure(source: &Source) -> Result<shape::Walk, Diagnostics> {
         walk.diags.sort();
         return Err(walk.diags);
     }
-    Ok(walk)
+    // The tree drops core-schema tags (`!!str ~` is the text `~`), so a spec with any `!` is
+    // left to serde-saphyr.
+    let file = if walk.diags.is_empty() && !source.text.contains('!') { from_tree::read(&root) } else { None };
+    Ok((walk, file))
 }
 
 /// Captures the bare message of a serde-saphyr error, without its location suffix or snippet.

@@ -215,3 +215,54 @@ fn an_empty_value_is_left_out_only_where_the_schema_allows_it() {
     let err = load_text(&format!("{base}scientists:\n")).unwrap_err();
     assert_eq!(err.to_string(), ":5:11: error[HP004]: scientists: expected a list, like `[a, b]`, found nothing\n");
 }
+
+/// Reading the schema from our tree gives what serde-saphyr gives, for every example and every
+/// invalid spec that the tree reader takes (and it takes most of them).
+#[test]
+fn schema_from_the_tree_reads_as_serde_saphyr_does() {
+    let mut compared = 0;
+    for dir in ["examples", "tests/invalid"] {
+        for entry in std::fs::read_dir(dir).expect("dir") {
+            let path = entry.expect("entry").path();
+            if !path.extension().is_some_and(|e| e == "yaml" || e == "json") {
+                continue;
+            }
+            // One invalid spec is not UTF-8 on purpose.
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let source = Source { name: path.display().to_string(), text };
+            let Ok((walk, Some(fast))) = parse::structure(&source) else { continue };
+            let from_tree = format!("{:?}", validated(walk, Ok(fast)));
+            let Ok((walk, _)) = parse::structure(&source) else { panic!("{}", source.name) };
+            let from_serde = format!("{:?}", validated(walk, parse::parse(&source)));
+            assert_eq!(from_tree, from_serde, "{}", source.name);
+            compared += 1;
+        }
+    }
+    assert!(compared >= 12, "{compared}");
+}
+
+/// What the tree reader leaves to serde-saphyr: aliases, tags, scalars that YAML reads as
+/// another type, and a spec with structural findings; the result is serde-saphyr's.
+#[test]
+fn schema_from_the_tree_gives_up_on_what_it_does_not_read_as_serde_saphyr() {
+    let base = "name: x\norchestrator: slurm\nadmins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\nexecutionRoles: [{name: e}]\n";
+    let fast = |text: &str| {
+        let source = Source { name: "t.yaml".into(), text: text.into() };
+        parse::structure(&source).ok().map(|(_, file)| file.is_some())
+    };
+    assert_eq!(fast(base), Some(true));
+    for other in [
+        "tags: {a: &v x, b: *v}\n",
+        "options: {customVpc: yes}\n",
+        "options: {customVpc: !!bool true}\n",
+        "cluster: {id: !!str ~}\n",
+        "tags: {a: 12}\n",
+        "tags: {a: ~}\n",
+        "unknownKey: 1\n",
+        "options: {customVpc: True}\n",
+    ] {
+        assert_ne!(fast(&format!("{base}{other}")), Some(true), "{other}");
+        let source = Source { name: "t.yaml".into(), text: format!("{base}{other}") };
+        let _ = read(&source);
+    }
+}

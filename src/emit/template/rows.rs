@@ -264,8 +264,8 @@ mod tests {
         policy(vec![
             statement(
                 Effect::Allow,
-                Actions::Action(vec!["s3:Get*".to_owned(), "iam:PassRole".to_owned()]),
-                Some(Resources::Resource(vec![arn, Text(vec![Part::RoleArn(RoleId("r".to_owned()))])])),
+                Actions::Action(vec!["s3:Get*".to_owned(), "iam:PassRole".to_owned()].into()),
+                Some(Resources::Resource(vec![arn, Text(vec![Part::RoleArn(RoleId("r".to_owned()))])].into())),
                 vec![
                     Condition {
                         operator: "StringEquals".to_owned(),
@@ -277,15 +277,15 @@ mod tests {
             ),
             statement(
                 Effect::Deny,
-                Actions::NotAction(vec!["`iam:*".to_owned()]),
-                Some(Resources::NotResource(vec![lit("*")])),
+                Actions::NotAction(vec!["`iam:*".to_owned()].into()),
+                Some(Resources::NotResource(vec![lit("*")].into())),
                 vec![],
             ),
-            statement(Effect::Allow, Actions::Action(vec!["sts:AssumeRole".to_owned()]), None, vec![]),
+            statement(Effect::Allow, Actions::Action(vec!["sts:AssumeRole".to_owned()].into()), None, vec![]),
             statement(
                 Effect::Allow,
-                Actions::Action(vec!["s3:List".to_owned()]),
-                Some(Resources::Resource(vec![])),
+                Actions::Action(vec!["s3:List".to_owned()].into()),
+                Some(Resources::Resource(vec![].into())),
                 vec![],
             ),
         ])
@@ -350,18 +350,19 @@ mod tests {
             namespace: namespace.map(str::to_owned),
             labels: BTreeMap::new(),
         };
-        let role = RbacRole { meta: meta(Some("ns\n1")), rules: vec![rule(&["", "apps"], &["pods", "pods/log"])] };
+        let role =
+            RbacRole { meta: meta(Some("ns\n1")), rules: vec![rule(&["", "apps"], &["pods", "pods/log"])].into() };
         assert_eq!(
             rule_rows("Role", &role),
             "| Role | ``ç`r`` | namespace `ns 1` | core, `apps` | `pods, pods/log` | `get, li\\|st` |\n"
         );
-        let cluster = RbacRole { meta: meta(None), rules: vec![rule(&[""], &["nodes"]), rule(&["x"], &[""])] };
+        let cluster = RbacRole { meta: meta(None), rules: vec![rule(&[""], &["nodes"]), rule(&["x"], &[""])].into() };
         assert_eq!(
             rule_rows("ClusterRole", &cluster),
             "| ClusterRole | ``ç`r`` | cluster-wide | core | `nodes` | `get, li\\|st` |\n\
              | ClusterRole | ``ç`r`` | cluster-wide | `x` | `\"\"` | `get, li\\|st` |\n"
         );
-        assert_eq!(rule_rows("Role", &RbacRole { meta: meta(None), rules: vec![] }), "");
+        assert_eq!(rule_rows("Role", &RbacRole { meta: meta(None), rules: vec![].into() }), "");
     }
 
     #[test]
@@ -377,7 +378,8 @@ mod tests {
                     verbs: strings(&["get", "On"]),
                 },
                 PolicyRule { api_groups: vec![], resources: strings(&["x"]), resource_names: vec![], verbs: vec![] },
-            ],
+            ]
+            .into(),
         };
         assert_eq!(
             rules_yaml(&role),
@@ -385,7 +387,7 @@ mod tests {
              resourceNames: [\"yes\", \"a\\\"b\\\\c\\nd\\te\\u0001\", \"ç|`x`\"]\n    verbs: [get, \"On\"]\n  \
              - apiGroups: []\n    resources: [x]\n    verbs: []\n"
         );
-        assert_eq!(rules_yaml(&RbacRole { meta: role.meta.clone(), rules: vec![] }), "");
+        assert_eq!(rules_yaml(&RbacRole { meta: role.meta.clone(), rules: vec![].into() }), "");
     }
 
     #[test]

@@ -449,7 +449,7 @@ impl Fields for Actions {
             ("kind", Actions::NotAction(_)) => str("notAction"),
             ("values", _) => Some(node.child(|a| {
                 Some(match a {
-                    Actions::Action(v) | Actions::NotAction(v) => v,
+                    Actions::Action(v) | Actions::NotAction(v) => &**v,
                 })
             })),
             _ => None,
@@ -468,7 +468,7 @@ impl Fields for Resources {
             ("kind", Resources::NotResource(_)) => str("notResource"),
             ("values", _) => Some(node.child(|r| {
                 Some(match r {
-                    Resources::Resource(v) | Resources::NotResource(v) => v,
+                    Resources::Resource(v) | Resources::NotResource(v) => &**v,
                 })
             })),
             _ => None,
@@ -612,7 +612,7 @@ impl Fields for RbacRole {
     fn field(node: &Node<Self>, _: &Self, key: &str) -> Option<Value> {
         match key {
             "meta" => Some(node.child(|r| Some(&r.meta))),
-            "rules" => Some(node.child(|r| Some(&r.rules))),
+            "rules" => Some(node.child(|r| Some(&*r.rules))),
             _ => None,
         }
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_saphyr::Spanned;
 
 use crate::check::{Code, Diagnostic, Location};
-use crate::model::{self, Actions, Condition, Effect, Resources, Statement, Text};
+use crate::model::{self, Actions, Condition, Effect, Resources, Shared, Statement, Text};
 
 use super::super::format::{
     KeyVerdict, article, braces_problem, condition_key, condition_operator_spellings, is_action_pattern,
@@ -67,15 +67,15 @@ impl Validator {
             _ => Effect::Allow,
         };
         let actions = match self.either(path, st, "Action", (&spec.action, &spec.not_action), "") {
-            Some((false, list)) => Actions::Action(self.actions(&format!("{path}.Action"), list)),
-            Some((true, list)) => Actions::NotAction(self.actions(&format!("{path}.NotAction"), list)),
-            None => Actions::Action(Vec::new()),
+            Some((false, list)) => Actions::Action(self.actions(&format!("{path}.Action"), list).into()),
+            Some((true, list)) => Actions::NotAction(self.actions(&format!("{path}.NotAction"), list).into()),
+            None => Actions::Action(Shared::default()),
         };
         let hint = ": a role's policy names what it grants";
         let resources = match self.either(path, st, "Resource", (&spec.resource, &spec.not_resource), hint) {
-            Some((false, list)) => Resources::Resource(self.resources(&format!("{path}.Resource"), list)),
-            Some((true, list)) => Resources::NotResource(self.resources(&format!("{path}.NotResource"), list)),
-            None => Resources::Resource(Vec::new()),
+            Some((false, list)) => Resources::Resource(self.resources(&format!("{path}.Resource"), list).into()),
+            Some((true, list)) => Resources::NotResource(self.resources(&format!("{path}.NotResource"), list).into()),
+            None => Resources::Resource(Shared::default()),
         };
         Statement {
             sid: spec.sid.as_ref().map(|s| s.value.clone()),
