@@ -113,6 +113,21 @@ impl Request {
         self.caller = Some(caller);
         self
     }
+
+    /// The request as the evaluation reads it, borrowed.
+    pub(crate) fn view(&self) -> Ask<'_> {
+        Ask { action: &self.action, resource: &self.resource, caller: self.caller.as_ref(), context: &self.context }
+    }
+}
+
+/// A [`Request`] whose fields borrow: what the evaluation reads, made from a request line
+/// without a `String` per field, many times per matrix.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ask<'a> {
+    pub(crate) action: &'a str,
+    pub(crate) resource: &'a str,
+    pub(crate) caller: Option<&'a Caller>,
+    pub(crate) context: &'a Context,
 }
 
 /// A list that is either named (`Action`, `Resource`) or excluded (`NotAction`, `NotResource`).
@@ -248,7 +263,7 @@ impl fmt::Display for At<'_> {
 /// trust policy): an explicit deny wins, then an allow, else an implicit deny. A deny that only
 /// may apply turns an allow into a conditional one.
 pub fn decide(policies: &[&Policy], request: &Request) -> Decision {
-    match decide_at(policies, request) {
+    match decide_at(policies, &request.view()) {
         Decision::Allowed(at) => Decision::Allowed(at.to_string()),
         Decision::AllowedIf(at, reqs) => Decision::AllowedIf(at.to_string(), reqs),
         Decision::Denied(at) => Decision::Denied(at.to_string()),
@@ -258,7 +273,7 @@ pub fn decide(policies: &[&Policy], request: &Request) -> Decision {
 
 /// [`decide`], naming the deciding statement by where it is: its label is not formatted
 /// unless it is shown.
-pub(crate) fn decide_at<'p>(policies: &[&'p Policy], request: &Request) -> Decision<At<'p>> {
+pub(crate) fn decide_at<'p>(policies: &[&'p Policy], request: &Ask<'_>) -> Decision<At<'p>> {
     let mut allow: Option<(At<'p>, Tri)> = None;
     let mut maybe_denied: Vec<String> = Vec::new();
     for &policy in policies {
@@ -300,22 +315,22 @@ pub(crate) fn decide_at<'p>(policies: &[&'p Policy], request: &Request) -> Decis
 }
 
 /// Whether one statement applies to the request (its effect aside).
-pub(crate) fn statement_applies(s: &Statement, r: &Request) -> Tri {
-    if !actions_match(&s.actions, &r.action) {
+pub(crate) fn statement_applies(s: &Statement, r: &Ask<'_>) -> Tri {
+    if !actions_match(&s.actions, r.action) {
         return Tri::No;
     }
-    let principal = match (&s.principal, &r.caller) {
+    let principal = match (&s.principal, r.caller) {
         (None, _) => Tri::Yes,
         (Some(p), Some(caller)) => Tri::from(principal_matches(p, caller)),
         (Some(_), None) => Tri::No,
     };
     let resource = match &s.resources {
         None => Tri::Yes,
-        Some(items) => resources_match(items, &r.resource, &r.context),
+        Some(items) => resources_match(items, r.resource, r.context),
     };
     s.conditions.iter().fold(principal.and(resource), |acc, c| match acc {
         Tri::No => Tri::No,
-        acc => acc.and(condition_holds(c, &r.context)),
+        acc => acc.and(condition_holds(c, r.context)),
     })
 }
 

@@ -174,15 +174,15 @@ pub struct Prepared<'a> {
     deployment: &'a Deployment,
     /// The index of the deployment's `rbac.yaml`, if it has one.
     rbac: Option<kube::RbacIndex>,
-    /// Each role's access entry, the Kubernetes user its sessions are and the
-    /// ClusterRoleBindings that name that user, by role name.
+    /// Each role's access entry, the Kubernetes user its sessions are and the bindings that
+    /// name that user, by role name.
     users: BTreeMap<&'a str, RoleUser<'a>>,
     explain: bool,
 }
 
-/// A role's access entry, the Kubernetes user its sessions are, and the ClusterRoleBindings
-/// that name that user.
-type RoleUser<'a> = (&'a AccessEntry, User, Vec<kube::Bound>);
+/// A role's access entry, the Kubernetes user its sessions are, and the bindings that name that
+/// user.
+type RoleUser<'a> = (&'a AccessEntry, User, kube::UserBindings<'a>);
 
 /// One role of a [`Prepared`] deployment, with what every question about it needs looked up
 /// once ([`Prepared::of_role`]).
@@ -199,15 +199,29 @@ pub(crate) struct RoleQuestions<'p> {
 impl RoleQuestions<'_> {
     /// Answers a question about this role (the question's own role name is not read).
     pub(crate) fn ask(&self, question: &Question) -> Answer {
-        let p = self.prepared;
-        let steps = Steps { on: p.explain, lines: Vec::new() };
         match question {
-            Question::Iam { request, .. } => {
-                p.deployment.ask_iam(self.role, &self.policies, &self.unknown, request, steps)
-            }
-            Question::Assume { request, .. } => p.deployment.ask_assume(self.role, request, steps),
-            Question::Kube { request, .. } => p.ask_kube(self.role, self.user, request, steps),
+            Question::Iam { request, .. } => self.ask_iam(&request.view()),
+            Question::Assume { request, .. } => self.ask_assume(&request.view()),
+            Question::Kube { request, .. } => self.ask_kube(&request.view()),
         }
+    }
+
+    /// May this role make this AWS request?
+    pub(crate) fn ask_iam(&self, request: &iam::Ask<'_>) -> Answer {
+        let p = self.prepared;
+        p.deployment.ask_iam(self.role, &self.policies, &self.unknown, request, p.steps())
+    }
+
+    /// Does this role's trust policy let the request's caller in?
+    pub(crate) fn ask_assume(&self, request: &iam::Ask<'_>) -> Answer {
+        let p = self.prepared;
+        p.deployment.ask_assume(self.role, request, p.steps())
+    }
+
+    /// May this role, through its access entry, make this Kubernetes request?
+    pub(crate) fn ask_kube(&self, request: &kube::KubeAsk<'_>) -> Answer {
+        let p = self.prepared;
+        p.ask_kube(self.role, self.user, request, p.steps())
     }
 }
 
@@ -252,15 +266,19 @@ impl Prepared<'_> {
         self
     }
 
+    fn steps(&self) -> Steps {
+        Steps { on: self.explain, lines: Vec::new() }
+    }
+
     fn ask_kube(
         &self,
         role: &RoleAccess,
         user: Option<&RoleUser<'_>>,
-        request: &KubeRequest,
+        request: &kube::KubeAsk<'_>,
         mut steps: Steps,
     ) -> Answer {
         let d = self.deployment;
-        let Some((entry, user, cluster)) = user else {
+        let Some((entry, _, bindings)) = user else {
             steps.push(|| format!("{}: no EKS access entry, so no Kubernetes identity", role.arn));
             return Answer::new(Verdict::No, steps.lines);
         };
@@ -294,7 +312,7 @@ impl Prepared<'_> {
             steps.push(|| "no rbac.yaml: nothing binds its groups".to_owned());
             return Answer::new(otherwise(unknown), steps.lines);
         };
-        match rbac.authorize_among(index, cluster, user, request) {
+        match rbac.authorize_among(index, bindings, request) {
             Some(at) => {
                 steps.push(|| format!("{request}: {}: {}", rbac.source, rbac.grant(&at)));
                 Answer::new(Verdict::Yes, steps.lines)
@@ -328,9 +346,9 @@ impl Deployment {
             Question::Iam { role, request } => {
                 let role = self.role(role)?;
                 let (policies, unknown) = self.policies_of(role);
-                Ok(self.ask_iam(role, &policies, &unknown, request, steps()))
+                Ok(self.ask_iam(role, &policies, &unknown, &request.view(), steps()))
             }
-            Question::Assume { role, request } => Ok(self.ask_assume(self.role(role)?, request, steps())),
+            Question::Assume { role, request } => Ok(self.ask_assume(self.role(role)?, &request.view(), steps())),
             Question::Kube { .. } => self.prepare().ask(question),
         }
     }
@@ -340,8 +358,8 @@ impl Deployment {
         let rbac = self.rbac.as_ref().map(|r| (r, r.index()));
         let user = |entry| {
             let user = user_of(entry);
-            let cluster = rbac.as_ref().map(|(r, index)| r.cluster_bindings_of(index, &user)).unwrap_or_default();
-            (entry, user, cluster)
+            let bindings = rbac.as_ref().map(|(r, index)| r.bindings_of(index, &user)).unwrap_or_default();
+            (entry, user, bindings)
         };
         let users = self
             .roles
@@ -374,7 +392,7 @@ impl Deployment {
         role: &RoleAccess,
         policies: &[&Policy],
         unknown: &[String],
-        request: &Request,
+        request: &iam::Ask<'_>,
         mut steps: Steps,
     ) -> Answer {
         let decision = iam::decide_at(policies, request);
@@ -417,10 +435,10 @@ impl Deployment {
         Answer::new(verdict, steps.lines)
     }
 
-    fn ask_assume(&self, role: &RoleAccess, request: &Request, mut steps: Steps) -> Answer {
+    fn ask_assume(&self, role: &RoleAccess, request: &iam::Ask<'_>, mut steps: Steps) -> Answer {
         let decision = iam::decide_at(&[&role.trust], request);
         steps.push(|| {
-            let who = match &request.caller {
+            let who = match request.caller {
                 Some(Caller::Service(s)) => format!("service {s}"),
                 Some(Caller::Aws(arn)) => arn.clone(),
                 None => "an unnamed caller".to_owned(),

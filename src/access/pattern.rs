@@ -79,13 +79,24 @@ pub(crate) fn plain_matches(p: &str, s: &str, ignore_case: bool) -> bool {
     if !p.is_ascii() || !s.is_ascii() {
         return Pattern::plain(p).matches(s, ignore_case);
     }
-    // Without a wildcard a pattern matches only itself: most action names of a statement are
-    // rejected by their length alone.
-    if !p.bytes().any(|b| b == b'*' || b == b'?') {
-        return if ignore_case { p.eq_ignore_ascii_case(s) } else { p == s };
-    }
     let same = |a: &u8, b: &u8| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b };
-    glob_by(p.as_bytes(), s.as_bytes(), |c| *c == b'*', |c, x| *c == b'?' || same(c, x))
+    let (p, s) = (p.as_bytes(), s.as_bytes());
+    // The literal text before the first wildcard must start `s`: most action names of a
+    // statement are rejected by their first bytes, and `sagemaker:Describe*` needs no more
+    // than that prefix. Without a wildcard a pattern matches only itself.
+    let Some(first) = p.iter().position(|&b| b == b'*' || b == b'?') else {
+        return p.len() == s.len() && p.iter().zip(s).all(|(a, b)| same(a, b));
+    };
+    let (Some(head), Some(p_rest), Some(s_rest)) = (p.get(..first), p.get(first..), s.get(first..)) else {
+        return false;
+    };
+    if !head.iter().zip(s).all(|(a, b)| same(a, b)) {
+        return false;
+    }
+    if p_rest == b"*" {
+        return true;
+    }
+    glob_by(p_rest, s_rest, |c| *c == b'*', |c, x| *c == b'?' || same(c, x))
 }
 
 /// [`Pattern::matches_arn`] of a pattern without policy variables, without building a
@@ -94,15 +105,18 @@ pub(crate) fn plain_matches_arn(p: &str, arn: &str) -> bool {
     if p.bytes().filter(|&b| b == b':').count() < 5 {
         return plain_matches(p, arn, false);
     }
-    let mut parts = p.splitn(6, ':');
-    let mut values = arn.splitn(6, ':');
-    for _ in 0..6 {
-        match (parts.next(), values.next()) {
-            (Some(p), Some(v)) if plain_matches(p, v, false) => {}
-            _ => return false,
+    // Part by part, the sixth keeps any further colons.
+    let (mut p, mut arn) = (p, arn);
+    for _ in 0..5 {
+        let (Some((part, p_rest)), Some((value, arn_rest))) = (p.split_once(':'), arn.split_once(':')) else {
+            return false;
+        };
+        if !plain_matches(part, value, false) {
+            return false;
         }
+        (p, arn) = (p_rest, arn_rest);
     }
-    true
+    plain_matches(p, arn, false)
 }
 
 /// Substitutes the policy variables of a condition value: the result is literal text.

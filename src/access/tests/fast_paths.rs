@@ -22,8 +22,20 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
         "",
         "é*",
         "é3",
+        "s3:Get*Object",
+        "s3:GetObject*",
+        "s3:GetObject?",
+        "s3:GetObject??",
+        "*Object",
+        "?3:*",
+        "s3:G?t*",
+        "S3:get*",
+        "s3:GetObject*t",
+        "s3:*:*",
+        "s3:**",
     ];
-    let names = ["s3:GetObject", "s3:PutObject", "s3:getobject", "s3:", "", "sagemaker:GetObject", "é3"];
+    let names =
+        ["s3:GetObject", "s3:PutObject", "s3:getobject", "s3:", "", "sagemaker:GetObject", "é3", "s3", "s3:GetObjectX"];
     for p in patterns {
         for n in names {
             for ignore_case in [true, false] {
@@ -35,8 +47,17 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
             }
         }
     }
-    let arns =
-        ["arn:aws:s3:::b/k", "arn:aws:s3:::b/k:v", "arn:aws:sagemaker:us-west-2:1:cluster/c", "b/k", "*", "arn:aws:s3"];
+    let arns = [
+        "arn:aws:s3:::b/k",
+        "arn:aws:s3:::b/k:v",
+        "arn:aws:sagemaker:us-west-2:1:cluster/c",
+        "b/k",
+        "*",
+        "arn:aws:s3",
+        "arn:aws:s3:::",
+        "arn:aws:s3:::b/k:v:w",
+        "arn:aws:s3::::",
+    ];
     let arn_patterns = [
         "*",
         "arn:aws:s3:::b/*",
@@ -49,6 +70,10 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
         "b/*",
         "b/k",
         "arn:aws:s3",
+        "arn:aws:s3:::b/k:v:w",
+        "arn:aws:s3:::b/*:v",
+        "arn:aws:s3:::",
+        "arn:aws:s3::::",
     ];
     for p in arn_patterns {
         for a in arns {
