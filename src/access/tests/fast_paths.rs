@@ -33,9 +33,24 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
         "s3:GetObject*t",
         "s3:*:*",
         "s3:**",
+        "?3",
+        "é?",
+        "*é*",
+        "?é?",
     ];
-    let names =
-        ["s3:GetObject", "s3:PutObject", "s3:getobject", "s3:", "", "sagemaker:GetObject", "é3", "s3", "s3:GetObjectX"];
+    let names = [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:getobject",
+        "s3:",
+        "",
+        "sagemaker:GetObject",
+        "é3",
+        "s3",
+        "s3:GetObjectX",
+        "xéy",
+        "éé",
+    ];
     for p in patterns {
         for n in names {
             for ignore_case in [true, false] {
