@@ -605,23 +605,37 @@ enum Read {
     K8s,
 }
 
-impl Filled<'_> {
-    /// Fills `line` with `values` and reads what is read once, with the errors of reading the
-    /// whole question (`aws_tokens`, [`assume_tokens`]; a `k8s` line's when it is asked).
-    fn new<'p>(line: &Line<'_>, values: &[Option<&'p str>], kind: &str, role: &str) -> Result<Filled<'p>, String> {
-        let (text, ends) = line.fill(values, kind)?;
-        let tokens = || words(&text, &ends).collect::<Vec<&str>>();
-        let read = match line.kind {
-            "aws" => match tokens().as_slice() {
-                [_action, _resource, context @ ..] => Read::Aws(context_of(context)?),
-                _ => return Err(format!("aws request `{text}`: ACTION RESOURCE [context]")),
-            },
-            "assume" => Read::Assume(assume_tokens(role, &tokens())?),
-            // Read when asked, right after: its errors are those of `k8s_tokens`.
-            _ => Read::K8s,
-        };
+impl<'p> Filled<'p> {
+    /// Fills `line` with `values` (in `text`, room reused from line to line) and reads what is
+    /// read once, with the errors of reading the whole question (`aws_tokens`,
+    /// [`assume_tokens`]; a `k8s` line's when it is asked).
+    fn new(
+        line: &Line<'_>,
+        values: &[Option<&'p str>],
+        kind: &str,
+        role: &str,
+        text: &mut String,
+    ) -> Result<Self, String> {
+        let mut ends = Vec::with_capacity(line.tokens.len());
+        let read = fill_and_read(line, values, (kind, role), text, &mut ends)?;
         let values = line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()).collect();
-        Ok(Filled { values, request: text.into(), ends, read })
+        Ok(Filled { values, request: Rc::from(text.as_str()), ends, read })
+    }
+
+    /// [`Filled::new`] in place, for the next persona whose values differ: its lists are reused.
+    fn refill(
+        &mut self,
+        line: &Line<'_>,
+        values: &[Option<&'p str>],
+        kind: &str,
+        role: &str,
+        text: &mut String,
+    ) -> Result<(), String> {
+        self.read = fill_and_read(line, values, (kind, role), text, &mut self.ends)?;
+        self.values.clear();
+        self.values.extend(line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()));
+        self.request = Rc::from(text.as_str());
+        Ok(())
     }
 
     /// Asks the line's question of `role`.
@@ -638,6 +652,29 @@ impl Filled<'_> {
             Read::K8s => Ok(role.ask_kube(&k8s_ask(&self.request, words)?)),
         }
     }
+}
+
+/// Fills `line` into `text` and `ends` and reads what a [`Filled`] keeps of it.
+fn fill_and_read(
+    line: &Line<'_>,
+    values: &[Option<&str>],
+    (kind, role): (&str, &str),
+    text: &mut String,
+    ends: &mut Vec<usize>,
+) -> Result<Read, String> {
+    line.fill(text, ends, values, kind)?;
+    let mut tokens = words(text, ends);
+    Ok(match line.kind {
+        "aws" => {
+            let (Some(_action), Some(_resource)) = (tokens.next(), tokens.next()) else {
+                return Err(format!("aws request `{text}`: ACTION RESOURCE [context]"));
+            };
+            Read::Aws(context_of(&tokens.collect::<Vec<&str>>())?)
+        }
+        "assume" => Read::Assume(assume_tokens(role, &tokens.collect::<Vec<&str>>())?),
+        // Read when asked, right after: its errors are those of `k8s_tokens`.
+        _ => Read::K8s,
+    })
 }
 
 /// The tokens of a filled line, by where each ends (a value may hold a space).
@@ -701,6 +738,8 @@ fn run_one<'p>(
     let values = names.values(persona);
     // This persona's answer to each distinct line, once asked.
     let mut answers: Vec<Option<Answer>> = plan.lines.iter().map(|_| None).collect();
+    // Room for the filled lines, reused.
+    let mut text = String::with_capacity(256);
     for entry in &plan.entries {
         if !when_holds(&entry.when, &persona.facts) {
             continue;
@@ -719,8 +758,15 @@ fn run_one<'p>(
                     && f.values.iter().zip(&line.vars).all(|(v, n)| values.get(*n).copied().flatten() == Some(*v))
             });
             let filled = match last {
-                Some(filled) if same => filled,
-                _ => last.insert(Filled::new(line, &values, persona.kind, &persona.role_name).map_err(err)?),
+                Some(filled) => {
+                    if !same {
+                        filled.refill(line, &values, persona.kind, &persona.role_name, &mut text).map_err(err)?;
+                    }
+                    filled
+                }
+                None => {
+                    last.insert(Filled::new(line, &values, persona.kind, &persona.role_name, &mut text).map_err(err)?)
+                }
             };
             let answer = match answer {
                 Some(answer) => answer.clone(),

@@ -89,19 +89,25 @@ impl<'t> Line<'t> {
         Line { kind, tokens, vars }
     }
 
-    /// The line with `values` bound in, its tokens joined by one space, and where each token
-    /// ends in it.
-    pub(super) fn fill(&self, values: &[Option<&str>], kind: &str) -> Result<(String, Vec<usize>), String> {
-        let mut line = String::with_capacity(self.tokens.iter().map(|t| t.text.len() + 1).sum::<usize>() + 64);
-        let mut ends = Vec::with_capacity(self.tokens.len());
+    /// Writes the line with `values` bound in into `line`, its tokens joined by one space, and
+    /// where each token ends in it into `ends` (both emptied first: a caller reuses them).
+    pub(super) fn fill(
+        &self,
+        line: &mut String,
+        ends: &mut Vec<usize>,
+        values: &[Option<&str>],
+        kind: &str,
+    ) -> Result<(), String> {
+        line.clear();
+        ends.clear();
         for (i, token) in self.tokens.iter().enumerate() {
             if i > 0 {
                 line.push(' ');
             }
-            token.fill_into(&mut line, values, kind)?;
+            token.fill_into(line, values, kind)?;
             ends.push(line.len());
         }
-        Ok((line, ends))
+        Ok(())
     }
 }
 
