@@ -11,6 +11,7 @@
 //! "Single-valued vs. multivalued context keys" (`ForAnyValue:`, `ForAllValues:`) and "IAM policy
 //! elements: Variables and tags" (`${*}`, `${?}`, `${$}`, defaults).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -274,11 +275,22 @@ pub fn decide(policies: &[&Policy], request: &Request) -> Decision {
 /// [`decide`], naming the deciding statement by where it is: its label is not formatted
 /// unless it is shown.
 pub(crate) fn decide_at<'p>(policies: &[&'p Policy], request: &Ask<'_>) -> Decision<At<'p>> {
+    decide_at_by(policies, request, |_, _, statement| actions_match(&statement.actions, request.action))
+}
+
+/// [`decide_at`], whether a statement's `Action` or `NotAction` takes the request's action
+/// told by `takes(policy position, statement position, statement)`: a caller that asks many
+/// questions remembers it ([`ActionLists`]).
+pub(crate) fn decide_at_by<'p>(
+    policies: &[&'p Policy],
+    request: &Ask<'_>,
+    mut takes: impl FnMut(usize, usize, &Statement) -> bool,
+) -> Decision<At<'p>> {
     let mut allow: Option<(At<'p>, Tri)> = None;
     let mut maybe_denied: Vec<String> = Vec::new();
-    for &policy in policies {
+    for (p, &policy) in policies.iter().enumerate() {
         for (i, statement) in policy.statements.iter().enumerate() {
-            let applies = statement_applies(statement, request);
+            let applies = if takes(p, i, statement) { applies_beyond_action(statement, request) } else { Tri::No };
             let at = At { policy, statement: i };
             match (statement.effect, applies) {
                 (_, Tri::No) => {}
@@ -314,11 +326,74 @@ pub(crate) fn decide_at<'p>(policies: &[&'p Policy], request: &Ask<'_>) -> Decis
     }
 }
 
-/// Whether one statement applies to the request (its effect aside).
-pub(crate) fn statement_applies(s: &Statement, r: &Ask<'_>) -> Tri {
-    if !actions_match(&s.actions, r.action) {
-        return Tri::No;
+/// The distinct `Action`/`NotAction` lists of many policies, numbered, and whether each takes
+/// an action, found once per list and action for many questions: with a thousand teams, a
+/// thousand policies have statements that list the same actions, and each question asks them
+/// all. Whether a list takes an action depends on nothing but the list's text and the action's
+/// ([`actions_match`]: the patterns have no policy variables, a role's own names are in its
+/// resources), so the answer found for one statement holds for every statement with the same
+/// list, whichever role's.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ActionLists<'a> {
+    numbers: BTreeMap<(bool, &'a [String]), usize>,
+    /// Numbered actions asked.
+    actions: RefCell<BTreeMap<String, usize>>,
+    /// By action, then list: whether the list takes the action, once found.
+    takes: RefCell<Vec<Vec<Option<bool>>>>,
+}
+
+impl<'a> ActionLists<'a> {
+    /// Numbers the action lists of these policies.
+    pub(crate) fn of(policies: impl IntoIterator<Item = &'a Policy>) -> ActionLists<'a> {
+        let mut numbers = BTreeMap::new();
+        for statement in policies.into_iter().flat_map(|p| &p.statements) {
+            let next = numbers.len();
+            numbers.entry(list_key(&statement.actions)).or_insert(next);
+        }
+        ActionLists { numbers, ..ActionLists::default() }
     }
+
+    /// The number of each statement's list, by policy and statement (`None`: a list not
+    /// numbered, matched every time).
+    pub(crate) fn numbers_of(&self, policies: &[&Policy]) -> Vec<Vec<Option<usize>>> {
+        policies
+            .iter()
+            .map(|p| p.statements.iter().map(|s| self.numbers.get(&list_key(&s.actions)).copied()).collect())
+            .collect()
+    }
+
+    /// The number of an action, numbered when first asked.
+    pub(crate) fn action(&self, action: &str) -> usize {
+        let mut actions = self.actions.borrow_mut();
+        if let Some(&n) = actions.get(action) {
+            return n;
+        }
+        let n = actions.len();
+        actions.insert(action.to_owned(), n);
+        self.takes.borrow_mut().push(vec![None; self.numbers.len()]);
+        n
+    }
+
+    /// Whether `statement`, whose list is `list`, takes `action` (named `name`), found once.
+    pub(crate) fn takes(&self, action: usize, list: Option<usize>, statement: &Statement, name: &str) -> bool {
+        let mut takes = self.takes.borrow_mut();
+        let Some(known) = list.and_then(|l| takes.get_mut(action)?.get_mut(l)) else {
+            return actions_match(&statement.actions, name);
+        };
+        *known.get_or_insert_with(|| actions_match(&statement.actions, name))
+    }
+}
+
+fn list_key(items: &Items) -> (bool, &[String]) {
+    match items {
+        Items::Is(list) => (false, list),
+        Items::Not(list) => (true, list),
+    }
+}
+
+/// Whether one statement whose `Action` or `NotAction` takes the request's action applies to
+/// the request (its effect aside).
+fn applies_beyond_action(s: &Statement, r: &Ask<'_>) -> Tri {
     let principal = match (&s.principal, r.caller) {
         (None, _) => Tri::Yes,
         (Some(p), Some(caller)) => Tri::from(principal_matches(p, caller)),
@@ -334,7 +409,7 @@ pub(crate) fn statement_applies(s: &Statement, r: &Ask<'_>) -> Tri {
     })
 }
 
-fn actions_match(items: &Items, action: &str) -> bool {
+pub(crate) fn actions_match(items: &Items, action: &str) -> bool {
     let any = |list: &[String]| list.iter().any(|a| plain_matches(a, action, true));
     match items {
         Items::Is(list) => any(list),

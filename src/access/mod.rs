@@ -177,6 +177,8 @@ pub struct Prepared<'a> {
     /// Each role's access entry, the Kubernetes user its sessions are and the bindings that
     /// name that user, by role name.
     users: BTreeMap<&'a str, RoleUser<'a>>,
+    /// The action lists of every policy, and which actions each takes once asked.
+    actions: iam::ActionLists<'a>,
     explain: bool,
 }
 
@@ -193,6 +195,8 @@ pub(crate) struct RoleQuestions<'p> {
     policies: Vec<&'p Policy>,
     /// Its managed policies whose documents are not known, as an answer names them.
     unknown: Vec<String>,
+    /// The number of each statement's action list in [`Prepared::actions`], by policy.
+    lists: Vec<Vec<Option<usize>>>,
     user: Option<&'p RoleUser<'p>>,
 }
 
@@ -209,7 +213,12 @@ impl RoleQuestions<'_> {
     /// May this role make this AWS request?
     pub(crate) fn ask_iam(&self, request: &iam::Ask<'_>) -> Answer {
         let p = self.prepared;
-        p.deployment.ask_iam(self.role, &self.policies, &self.unknown, request, p.steps())
+        let action = p.actions.action(request.action);
+        let takes = |policy: usize, i: usize, statement: &Statement| {
+            let list = self.lists.get(policy).and_then(|l| l.get(i)).copied().flatten();
+            p.actions.takes(action, list, statement, request.action)
+        };
+        p.deployment.ask_iam(self.role, (&self.policies, takes), &self.unknown, request, p.steps())
     }
 
     /// Does this role's trust policy let the request's caller in?
@@ -256,7 +265,8 @@ impl Prepared<'_> {
     /// role (its policies, its access entry and Kubernetes user) is found once.
     pub(crate) fn of_role<'p>(&'p self, role: &'p RoleAccess) -> RoleQuestions<'p> {
         let (policies, unknown) = self.deployment.policies_of(role);
-        RoleQuestions { prepared: self, role, policies, unknown, user: self.users.get(role.name.as_str()) }
+        let lists = self.actions.numbers_of(&policies);
+        RoleQuestions { prepared: self, role, policies, unknown, lists, user: self.users.get(role.name.as_str()) }
     }
 
     /// Answers without explanations (every [`Answer::explanation`] empty): faster, for many
@@ -346,7 +356,8 @@ impl Deployment {
             Question::Iam { role, request } => {
                 let role = self.role(role)?;
                 let (policies, unknown) = self.policies_of(role);
-                Ok(self.ask_iam(role, &policies, &unknown, &request.view(), steps()))
+                let takes = |_: usize, _: usize, s: &Statement| iam::actions_match(&s.actions, &request.action);
+                Ok(self.ask_iam(role, (&policies, takes), &unknown, &request.view(), steps()))
             }
             Question::Assume { role, request } => Ok(self.ask_assume(self.role(role)?, &request.view(), steps())),
             Question::Kube { .. } => self.prepare().ask(question),
@@ -366,7 +377,9 @@ impl Deployment {
             .values()
             .filter_map(|role| Some((role.name.as_str(), self.access_entries.get(&role.arn).map(user)?)))
             .collect();
-        Prepared { deployment: self, rbac: rbac.map(|(_, index)| index), users, explain: true }
+        let actions =
+            iam::ActionLists::of(self.roles.values().flat_map(|r| &r.policies).chain(self.known_policies.values()));
+        Prepared { deployment: self, rbac: rbac.map(|(_, index)| index), users, actions, explain: true }
     }
 
     fn role(&self, name: &str) -> Result<&RoleAccess, AskError> {
@@ -387,15 +400,17 @@ impl Deployment {
         (policies, unknown)
     }
 
+    /// `takes`: whether a statement's actions take the request's action, by policy and
+    /// statement position (see [`iam::decide_at_by`]).
     fn ask_iam(
         &self,
         role: &RoleAccess,
-        policies: &[&Policy],
+        (policies, takes): (&[&Policy], impl FnMut(usize, usize, &Statement) -> bool),
         unknown: &[String],
         request: &iam::Ask<'_>,
         mut steps: Steps,
     ) -> Answer {
-        let decision = iam::decide_at(policies, request);
+        let decision = iam::decide_at_by(policies, request, takes);
         steps.push(|| format!("{} {} on {}: {decision}", role.name, request.action, request.resource));
         let mut verdict = match &decision {
             Decision::Allowed(_) => Verdict::Yes,
