@@ -11,6 +11,7 @@
 //! "Single-valued vs. multivalued context keys" (`ForAnyValue:`, `ForAllValues:`) and "IAM policy
 //! elements: Variables and tags" (`${*}`, `${?}`, `${$}`, defaults).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -113,6 +114,21 @@ impl Request {
         self.caller = Some(caller);
         self
     }
+
+    /// The request as the evaluation reads it, borrowed.
+    pub(crate) fn view(&self) -> Ask<'_> {
+        Ask { action: &self.action, resource: &self.resource, caller: self.caller.as_ref(), context: &self.context }
+    }
+}
+
+/// A [`Request`] whose fields borrow: what the evaluation reads, made from a request line
+/// without a `String` per field, many times per matrix.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ask<'a> {
+    pub(crate) action: &'a str,
+    pub(crate) resource: &'a str,
+    pub(crate) caller: Option<&'a Caller>,
+    pub(crate) context: &'a Context,
 }
 
 /// A list that is either named (`Action`, `Resource`) or excluded (`NotAction`, `NotResource`).
@@ -248,7 +264,7 @@ impl fmt::Display for At<'_> {
 /// trust policy): an explicit deny wins, then an allow, else an implicit deny. A deny that only
 /// may apply turns an allow into a conditional one.
 pub fn decide(policies: &[&Policy], request: &Request) -> Decision {
-    match decide_at(policies, request) {
+    match decide_at(policies, &request.view()) {
         Decision::Allowed(at) => Decision::Allowed(at.to_string()),
         Decision::AllowedIf(at, reqs) => Decision::AllowedIf(at.to_string(), reqs),
         Decision::Denied(at) => Decision::Denied(at.to_string()),
@@ -258,12 +274,23 @@ pub fn decide(policies: &[&Policy], request: &Request) -> Decision {
 
 /// [`decide`], naming the deciding statement by where it is: its label is not formatted
 /// unless it is shown.
-pub(crate) fn decide_at<'p>(policies: &[&'p Policy], request: &Request) -> Decision<At<'p>> {
+pub(crate) fn decide_at<'p>(policies: &[&'p Policy], request: &Ask<'_>) -> Decision<At<'p>> {
+    decide_at_by(policies, request, |_, _, statement| actions_match(&statement.actions, request.action))
+}
+
+/// [`decide_at`], whether a statement's `Action` or `NotAction` takes the request's action
+/// told by `takes(policy position, statement position, statement)`: a caller that asks many
+/// questions remembers it ([`ActionLists`]).
+pub(crate) fn decide_at_by<'p>(
+    policies: &[&'p Policy],
+    request: &Ask<'_>,
+    mut takes: impl FnMut(usize, usize, &Statement) -> bool,
+) -> Decision<At<'p>> {
     let mut allow: Option<(At<'p>, Tri)> = None;
     let mut maybe_denied: Vec<String> = Vec::new();
-    for &policy in policies {
+    for (p, &policy) in policies.iter().enumerate() {
         for (i, statement) in policy.statements.iter().enumerate() {
-            let applies = statement_applies(statement, request);
+            let applies = if takes(p, i, statement) { applies_beyond_action(statement, request) } else { Tri::No };
             let at = At { policy, statement: i };
             match (statement.effect, applies) {
                 (_, Tri::No) => {}
@@ -299,27 +326,90 @@ pub(crate) fn decide_at<'p>(policies: &[&'p Policy], request: &Request) -> Decis
     }
 }
 
-/// Whether one statement applies to the request (its effect aside).
-pub(crate) fn statement_applies(s: &Statement, r: &Request) -> Tri {
-    if !actions_match(&s.actions, &r.action) {
-        return Tri::No;
+/// The distinct `Action`/`NotAction` lists of many policies, numbered, and whether each takes
+/// an action, found once per list and action for many questions: with a thousand teams, a
+/// thousand policies have statements that list the same actions, and each question asks them
+/// all. Whether a list takes an action depends on nothing but the list's text and the action's
+/// ([`actions_match`]: the patterns have no policy variables, a role's own names are in its
+/// resources), so the answer found for one statement holds for every statement with the same
+/// list, whichever role's.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ActionLists<'a> {
+    numbers: BTreeMap<(bool, &'a [String]), usize>,
+    /// Numbered actions asked.
+    actions: RefCell<BTreeMap<String, usize>>,
+    /// By action, then list: whether the list takes the action, once found.
+    takes: RefCell<Vec<Vec<Option<bool>>>>,
+}
+
+impl<'a> ActionLists<'a> {
+    /// Numbers the action lists of these policies.
+    pub(crate) fn of(policies: impl IntoIterator<Item = &'a Policy>) -> ActionLists<'a> {
+        let mut numbers = BTreeMap::new();
+        for statement in policies.into_iter().flat_map(|p| &p.statements) {
+            let next = numbers.len();
+            numbers.entry(list_key(&statement.actions)).or_insert(next);
+        }
+        ActionLists { numbers, ..ActionLists::default() }
     }
-    let principal = match (&s.principal, &r.caller) {
+
+    /// The number of each statement's list, by policy and statement (`None`: a list not
+    /// numbered, matched every time).
+    pub(crate) fn numbers_of(&self, policies: &[&Policy]) -> Vec<Vec<Option<usize>>> {
+        policies
+            .iter()
+            .map(|p| p.statements.iter().map(|s| self.numbers.get(&list_key(&s.actions)).copied()).collect())
+            .collect()
+    }
+
+    /// The number of an action, numbered when first asked.
+    pub(crate) fn action(&self, action: &str) -> usize {
+        let mut actions = self.actions.borrow_mut();
+        if let Some(&n) = actions.get(action) {
+            return n;
+        }
+        let n = actions.len();
+        actions.insert(action.to_owned(), n);
+        self.takes.borrow_mut().push(vec![None; self.numbers.len()]);
+        n
+    }
+
+    /// Whether `statement`, whose list is `list`, takes `action` (named `name`), found once.
+    pub(crate) fn takes(&self, action: usize, list: Option<usize>, statement: &Statement, name: &str) -> bool {
+        let mut takes = self.takes.borrow_mut();
+        let Some(known) = list.and_then(|l| takes.get_mut(action)?.get_mut(l)) else {
+            return actions_match(&statement.actions, name);
+        };
+        *known.get_or_insert_with(|| actions_match(&statement.actions, name))
+    }
+}
+
+fn list_key(items: &Items) -> (bool, &[String]) {
+    match items {
+        Items::Is(list) => (false, list),
+        Items::Not(list) => (true, list),
+    }
+}
+
+/// Whether one statement whose `Action` or `NotAction` takes the request's action applies to
+/// the request (its effect aside).
+fn applies_beyond_action(s: &Statement, r: &Ask<'_>) -> Tri {
+    let principal = match (&s.principal, r.caller) {
         (None, _) => Tri::Yes,
         (Some(p), Some(caller)) => Tri::from(principal_matches(p, caller)),
         (Some(_), None) => Tri::No,
     };
     let resource = match &s.resources {
         None => Tri::Yes,
-        Some(items) => resources_match(items, &r.resource, &r.context),
+        Some(items) => resources_match(items, r.resource, r.context),
     };
     s.conditions.iter().fold(principal.and(resource), |acc, c| match acc {
         Tri::No => Tri::No,
-        acc => acc.and(condition_holds(c, &r.context)),
+        acc => acc.and(condition_holds(c, r.context)),
     })
 }
 
-fn actions_match(items: &Items, action: &str) -> bool {
+pub(crate) fn actions_match(items: &Items, action: &str) -> bool {
     let any = |list: &[String]| list.iter().any(|a| plain_matches(a, action, true));
     match items {
         Items::Is(list) => any(list),

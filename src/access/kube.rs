@@ -139,39 +139,20 @@ impl KubeRequest {
     /// (one of [`SUBRESOURCES`]: `pods/log`) or `/NAME` (one object:
     /// `customresourcedefinitions.apiextensions.k8s.io/NAME`), or a non-resource URL (`/healthz`).
     pub fn parse(words: &[&str], namespace: Option<&str>) -> Result<KubeRequest, String> {
-        let (verb, target, name) = match words {
-            [verb, target] => (*verb, *target, None),
-            [verb, target, name] => (*verb, *target, Some(*name)),
-            _ => return Err("expected VERB RESOURCE[.GROUP][/SUBRESOURCE|/NAME] [NAME]".to_owned()),
-        };
-        if target.starts_with('/') {
-            return Ok(KubeRequest { verb: verb.to_owned(), path: Some(target.to_owned()), ..Default::default() });
+        KubeAsk::parse(words, namespace).map(|r| r.to_owned())
+    }
+
+    /// The request as the authorizer reads it, borrowed.
+    pub(crate) fn view(&self) -> KubeAsk<'_> {
+        KubeAsk {
+            verb: &self.verb,
+            api_group: &self.api_group,
+            resource: &self.resource,
+            subresource: self.subresource.as_deref(),
+            name: self.name.as_deref(),
+            namespace: self.namespace.as_deref(),
+            path: self.path.as_deref(),
         }
-        let (typed, after) = match target.split_once('/') {
-            Some((typed, after)) => (typed, Some(after)),
-            None => (target, None),
-        };
-        let (resource, group) = typed.split_once('.').unwrap_or((typed, ""));
-        if resource.is_empty() {
-            return Err(format!("`{target}` names no resource"));
-        }
-        let mut request = KubeRequest::new(verb, group, resource);
-        match after {
-            Some(sub) if SUBRESOURCES.contains(&sub) => request.subresource = Some(sub.to_owned()),
-            Some("") => return Err(format!("`{target}`: nothing after `/`")),
-            Some(object) => match name {
-                Some(other) => return Err(format!("`{target}` names the object `{object}`, and `{other}` another")),
-                None => request.name = Some(object.to_owned()),
-            },
-            None => {}
-        }
-        if let Some(name) = name {
-            request.name = Some(name.to_owned());
-        }
-        if let Some(ns) = namespace {
-            request.namespace = Some(ns.to_owned());
-        }
-        Ok(request)
     }
 
     pub fn named(mut self, name: impl Into<String>) -> KubeRequest {
@@ -187,18 +168,91 @@ impl KubeRequest {
     /// The namespace the authorizer uses: a request for one Namespace object is authorized in
     /// that namespace (the apiserver's request-info resolver sets it to the object's name).
     pub fn effective_namespace(&self) -> Option<&str> {
-        if let Some(name) = &self.name
+        self.view().effective_namespace()
+    }
+}
+
+/// A [`KubeRequest`] whose fields borrow: what the authorizer reads, made from a request line
+/// without a `String` per field ([`KubeAsk::parse`]), many times per matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct KubeAsk<'a> {
+    pub(crate) verb: &'a str,
+    pub(crate) api_group: &'a str,
+    pub(crate) resource: &'a str,
+    pub(crate) subresource: Option<&'a str>,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) namespace: Option<&'a str>,
+    pub(crate) path: Option<&'a str>,
+}
+
+impl<'a> KubeAsk<'a> {
+    /// [`KubeRequest::parse`], borrowing from the words.
+    pub(crate) fn parse(words: &[&'a str], namespace: Option<&'a str>) -> Result<KubeAsk<'a>, String> {
+        let (verb, target, name) = match words {
+            [verb, target] => (*verb, *target, None),
+            [verb, target, name] => (*verb, *target, Some(*name)),
+            _ => return Err("expected VERB RESOURCE[.GROUP][/SUBRESOURCE|/NAME] [NAME]".to_owned()),
+        };
+        if target.starts_with('/') {
+            return Ok(KubeAsk { verb, path: Some(target), ..KubeAsk::default() });
+        }
+        let (typed, after) = match target.split_once('/') {
+            Some((typed, after)) => (typed, Some(after)),
+            None => (target, None),
+        };
+        let (resource, api_group) = typed.split_once('.').unwrap_or((typed, ""));
+        if resource.is_empty() {
+            return Err(format!("`{target}` names no resource"));
+        }
+        let mut request = KubeAsk { verb, api_group, resource, ..KubeAsk::default() };
+        match after {
+            Some(sub) if SUBRESOURCES.contains(&sub) => request.subresource = Some(sub),
+            Some("") => return Err(format!("`{target}`: nothing after `/`")),
+            Some(object) => match name {
+                Some(other) => return Err(format!("`{target}` names the object `{object}`, and `{other}` another")),
+                None => request.name = Some(object),
+            },
+            None => {}
+        }
+        if name.is_some() {
+            request.name = name;
+        }
+        request.namespace = namespace;
+        Ok(request)
+    }
+
+    pub(crate) fn to_owned(self) -> KubeRequest {
+        KubeRequest {
+            verb: self.verb.to_owned(),
+            api_group: self.api_group.to_owned(),
+            resource: self.resource.to_owned(),
+            subresource: self.subresource.map(str::to_owned),
+            name: self.name.map(str::to_owned),
+            namespace: self.namespace.map(str::to_owned),
+            path: self.path.map(str::to_owned),
+        }
+    }
+
+    /// See [`KubeRequest::effective_namespace`].
+    pub(crate) fn effective_namespace(&self) -> Option<&'a str> {
+        if let Some(name) = self.name
             && self.api_group.is_empty()
             && self.resource == "namespaces"
             && self.subresource.is_none()
         {
             return Some(name);
         }
-        self.namespace.as_deref()
+        self.namespace
     }
 }
 
 impl fmt::Display for KubeRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.view().fmt(f)
+    }
+}
+
+impl fmt::Display for KubeAsk<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(path) = &self.path {
             return write!(f, "{} {path}", self.verb);
@@ -241,19 +295,30 @@ impl fmt::Display for Grant {
 /// A binding that names a user: its position and that of its first subject that is the user.
 pub(crate) type Bound = (usize, usize);
 
-/// The bindings and roles of an [`Rbac`] by namespace and name, built once for many questions.
+/// The roles of an [`Rbac`] by namespace and name and its bindings by subject, built once for
+/// many questions.
 #[derive(Debug, Clone, Default)]
 pub struct RbacIndex {
-    /// ClusterRoleBindings, in object order.
-    cluster: Vec<usize>,
-    /// RoleBindings by namespace, in object order.
-    by_namespace: BTreeMap<String, Vec<usize>>,
     /// ClusterRoles by name: the first of each.
     cluster_roles: BTreeMap<String, usize>,
     /// Roles by namespace and name: the first of each.
     roles: BTreeMap<String, BTreeMap<String, usize>>,
     /// The role each binding refers to, by binding position: `None` when there is no such role.
     role_of: Vec<Option<usize>>,
+    /// The bindings that name each user and each group, in object order (once per binding).
+    naming_user: BTreeMap<String, Vec<usize>>,
+    naming_group: BTreeMap<String, Vec<usize>>,
+    /// The bindings that name some service account.
+    naming_service_account: Vec<usize>,
+}
+
+/// The bindings that name one user, found once for many questions ([`Rbac::bindings_of`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UserBindings<'r> {
+    /// Its ClusterRoleBindings, in object order.
+    cluster: Vec<Bound>,
+    /// Its RoleBindings by namespace, in object order.
+    by_namespace: BTreeMap<&'r str, Vec<Bound>>,
 }
 
 impl RbacIndex {
@@ -273,12 +338,6 @@ impl Rbac {
     /// Indexes the bindings and roles (see [`Rbac::authorize_among`]).
     pub fn index(&self) -> RbacIndex {
         let mut index = RbacIndex::default();
-        for (i, binding) in self.bindings.iter().enumerate() {
-            match &binding.namespace {
-                None => index.cluster.push(i),
-                Some(ns) => index.by_namespace.entry(ns.clone()).or_default().push(i),
-            }
-        }
         for (i, role) in self.roles.iter().enumerate() {
             let by_name = match &role.namespace {
                 None => &mut index.cluster_roles,
@@ -287,15 +346,49 @@ impl Rbac {
             by_name.entry(role.name.clone()).or_insert(i);
         }
         index.role_of = self.bindings.iter().map(|binding| index.role_of(binding)).collect();
+        for (i, binding) in self.bindings.iter().enumerate() {
+            let mut service_account = false;
+            for subject in &binding.subjects {
+                let list = match subject {
+                    Subject::User(name) => index.naming_user.entry(name.clone()).or_default(),
+                    Subject::Group(name) => index.naming_group.entry(name.clone()).or_default(),
+                    Subject::ServiceAccount { .. } => {
+                        service_account = true;
+                        continue;
+                    }
+                };
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+            if service_account {
+                index.naming_service_account.push(i);
+            }
+        }
         index
     }
 
-    /// The ClusterRoleBindings that name `user`, in object order, each with the position of its
-    /// first subject that is the user: the only ones that can grant it anything. Made once per
-    /// user for many questions ([`Rbac::authorize_among`]): with a thousand teams, a binding
-    /// may have a thousand subjects.
-    pub(crate) fn cluster_bindings_of(&self, index: &RbacIndex, user: &User) -> Vec<Bound> {
-        index.cluster.iter().filter_map(|&i| self.bound(i, user)).collect()
+    /// The bindings that name `user`, each with the position of its first subject that is the
+    /// user: the only ones that can grant it anything. Made once per user for many questions
+    /// ([`Rbac::authorize_among`]): with a thousand teams there are a thousand RoleBindings,
+    /// and a ClusterRoleBinding may have a thousand subjects. Found through the index by
+    /// subject, so finding every user's is not quadratic in teams.
+    pub(crate) fn bindings_of<'r>(&'r self, index: &RbacIndex, user: &User) -> UserBindings<'r> {
+        let mut candidates: Vec<usize> = index.naming_user.get(&user.name).cloned().unwrap_or_default();
+        for group in &user.groups {
+            candidates.extend(index.naming_group.get(group).into_iter().flatten());
+        }
+        candidates.extend(&index.naming_service_account);
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut out = UserBindings::default();
+        for bound in candidates.into_iter().filter_map(|i| self.bound(i, user)) {
+            match self.bindings.get(bound.0).and_then(|b| b.namespace.as_deref()) {
+                None => out.cluster.push(bound),
+                Some(ns) => out.by_namespace.entry(ns).or_default().push(bound),
+            }
+        }
+        out
     }
 
     /// Binding `i` and the position of its first subject that is `user`, if it names the user.
@@ -304,20 +397,18 @@ impl Rbac {
     }
 
     /// Where the first binding and rule that allow the request are, in object order, with the
-    /// index of this same `Rbac` and the user's ClusterRoleBindings already found
-    /// ([`Rbac::cluster_bindings_of`]); [`Rbac::grant`] describes them.
+    /// index of this same `Rbac` and the bindings that name the user already found
+    /// ([`Rbac::bindings_of`]); [`Rbac::grant`] describes them.
     pub(crate) fn authorize_among(
         &self,
         index: &RbacIndex,
-        cluster: &[Bound],
-        user: &User,
-        request: &KubeRequest,
+        bindings: &UserBindings<'_>,
+        request: &KubeAsk<'_>,
     ) -> Option<GrantAt> {
         let namespace = request.effective_namespace();
-        let local: &[usize] = namespace.and_then(|ns| index.by_namespace.get(ns)).map_or(&[], Vec::as_slice);
-        let local = local.iter().filter_map(|&i| self.bound(i, user));
+        let local: &[Bound] = namespace.and_then(|ns| bindings.by_namespace.get(ns)).map_or(&[], Vec::as_slice);
         // Both lists in object order, merged: the first grant in object order wins.
-        let (mut a, mut b) = (cluster.iter().copied().peekable(), local.peekable());
+        let (mut a, mut b) = (bindings.cluster.iter().copied().peekable(), local.iter().copied().peekable());
         let order = std::iter::from_fn(|| match (a.peek(), b.peek()) {
             (Some(x), Some(y)) if x.0 < y.0 => a.next(),
             (Some(_), Some(_)) | (None, Some(_)) => b.next(),
@@ -330,7 +421,7 @@ impl Rbac {
             else {
                 continue;
             };
-            if let Some(rule) = role.rules.iter().position(|rule| rule_allows(rule, request)) {
+            if let Some(rule) = role.rules.iter().position(|rule| allows(rule, request)) {
                 return Some(GrantAt { binding: i, subject, role: role_at, rule });
             }
         }
@@ -392,30 +483,34 @@ fn has(list: &[String], item: &str) -> bool {
 
 /// One rule against one request (`RuleAllows` of the RBAC authorizer).
 pub fn rule_allows(rule: &Rule, request: &KubeRequest) -> bool {
-    if !has(&rule.verbs, &request.verb) {
+    allows(rule, &request.view())
+}
+
+/// [`rule_allows`] of a borrowed request.
+fn allows(rule: &Rule, request: &KubeAsk<'_>) -> bool {
+    if !has(&rule.verbs, request.verb) {
         return false;
     }
-    if let Some(path) = &request.path {
+    if let Some(path) = request.path {
         return rule
             .non_resource_urls
             .iter()
             .any(|u| u == "*" || u == path || u.strip_suffix('*').is_some_and(|p| path.starts_with(p)));
     }
-    if !has(&rule.api_groups, &request.api_group) {
+    if !has(&rule.api_groups, request.api_group) {
         return false;
     }
     // `resource/subresource`, compared without joining them.
-    let combined = |r: &str| match &request.subresource {
-        Some(sub) => r.strip_prefix(request.resource.as_str()).and_then(|r| r.strip_prefix('/')) == Some(sub.as_str()),
+    let combined = |r: &str| match request.subresource {
+        Some(sub) => r.strip_prefix(request.resource).and_then(|r| r.strip_prefix('/')) == Some(sub),
         None => r == request.resource,
     };
-    let resource_ok = rule.resources.iter().any(|r| {
-        r == "*"
-            || combined(r)
-            || request.subresource.as_ref().is_some_and(|sub| r.strip_prefix("*/") == Some(sub.as_str()))
-    });
+    let resource_ok = rule
+        .resources
+        .iter()
+        .any(|r| r == "*" || combined(r) || request.subresource.is_some_and(|sub| r.strip_prefix("*/") == Some(sub)));
     if !resource_ok {
         return false;
     }
-    rule.resource_names.is_empty() || request.name.as_ref().is_some_and(|n| rule.resource_names.contains(n))
+    rule.resource_names.is_empty() || request.name.is_some_and(|n| rule.resource_names.iter().any(|x| x == n))
 }

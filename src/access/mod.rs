@@ -174,15 +174,17 @@ pub struct Prepared<'a> {
     deployment: &'a Deployment,
     /// The index of the deployment's `rbac.yaml`, if it has one.
     rbac: Option<kube::RbacIndex>,
-    /// Each role's access entry, the Kubernetes user its sessions are and the
-    /// ClusterRoleBindings that name that user, by role name.
+    /// Each role's access entry, the Kubernetes user its sessions are and the bindings that
+    /// name that user, by role name.
     users: BTreeMap<&'a str, RoleUser<'a>>,
+    /// The action lists of every policy, and which actions each takes once asked.
+    actions: iam::ActionLists<'a>,
     explain: bool,
 }
 
-/// A role's access entry, the Kubernetes user its sessions are, and the ClusterRoleBindings
-/// that name that user.
-type RoleUser<'a> = (&'a AccessEntry, User, Vec<kube::Bound>);
+/// A role's access entry, the Kubernetes user its sessions are, and the bindings that name that
+/// user.
+type RoleUser<'a> = (&'a AccessEntry, User, kube::UserBindings<'a>);
 
 /// One role of a [`Prepared`] deployment, with what every question about it needs looked up
 /// once ([`Prepared::of_role`]).
@@ -193,21 +195,42 @@ pub(crate) struct RoleQuestions<'p> {
     policies: Vec<&'p Policy>,
     /// Its managed policies whose documents are not known, as an answer names them.
     unknown: Vec<String>,
+    /// The number of each statement's action list in [`Prepared::actions`], by policy.
+    lists: Vec<Vec<Option<usize>>>,
     user: Option<&'p RoleUser<'p>>,
 }
 
 impl RoleQuestions<'_> {
     /// Answers a question about this role (the question's own role name is not read).
     pub(crate) fn ask(&self, question: &Question) -> Answer {
-        let p = self.prepared;
-        let steps = Steps { on: p.explain, lines: Vec::new() };
         match question {
-            Question::Iam { request, .. } => {
-                p.deployment.ask_iam(self.role, &self.policies, &self.unknown, request, steps)
-            }
-            Question::Assume { request, .. } => p.deployment.ask_assume(self.role, request, steps),
-            Question::Kube { request, .. } => p.ask_kube(self.role, self.user, request, steps),
+            Question::Iam { request, .. } => self.ask_iam(&request.view()),
+            Question::Assume { request, .. } => self.ask_assume(&request.view()),
+            Question::Kube { request, .. } => self.ask_kube(&request.view()),
         }
+    }
+
+    /// May this role make this AWS request?
+    pub(crate) fn ask_iam(&self, request: &iam::Ask<'_>) -> Answer {
+        let p = self.prepared;
+        let action = p.actions.action(request.action);
+        let takes = |policy: usize, i: usize, statement: &Statement| {
+            let list = self.lists.get(policy).and_then(|l| l.get(i)).copied().flatten();
+            p.actions.takes(action, list, statement, request.action)
+        };
+        p.deployment.ask_iam(self.role, (&self.policies, takes), &self.unknown, request, p.steps())
+    }
+
+    /// Does this role's trust policy let the request's caller in?
+    pub(crate) fn ask_assume(&self, request: &iam::Ask<'_>) -> Answer {
+        let p = self.prepared;
+        p.deployment.ask_assume(self.role, request, p.steps())
+    }
+
+    /// May this role, through its access entry, make this Kubernetes request?
+    pub(crate) fn ask_kube(&self, request: &kube::KubeAsk<'_>) -> Answer {
+        let p = self.prepared;
+        p.ask_kube(self.role, self.user, request, p.steps())
     }
 }
 
@@ -242,7 +265,8 @@ impl Prepared<'_> {
     /// role (its policies, its access entry and Kubernetes user) is found once.
     pub(crate) fn of_role<'p>(&'p self, role: &'p RoleAccess) -> RoleQuestions<'p> {
         let (policies, unknown) = self.deployment.policies_of(role);
-        RoleQuestions { prepared: self, role, policies, unknown, user: self.users.get(role.name.as_str()) }
+        let lists = self.actions.numbers_of(&policies);
+        RoleQuestions { prepared: self, role, policies, unknown, lists, user: self.users.get(role.name.as_str()) }
     }
 
     /// Answers without explanations (every [`Answer::explanation`] empty): faster, for many
@@ -252,15 +276,19 @@ impl Prepared<'_> {
         self
     }
 
+    fn steps(&self) -> Steps {
+        Steps { on: self.explain, lines: Vec::new() }
+    }
+
     fn ask_kube(
         &self,
         role: &RoleAccess,
         user: Option<&RoleUser<'_>>,
-        request: &KubeRequest,
+        request: &kube::KubeAsk<'_>,
         mut steps: Steps,
     ) -> Answer {
         let d = self.deployment;
-        let Some((entry, user, cluster)) = user else {
+        let Some((entry, _, bindings)) = user else {
             steps.push(|| format!("{}: no EKS access entry, so no Kubernetes identity", role.arn));
             return Answer::new(Verdict::No, steps.lines);
         };
@@ -294,7 +322,7 @@ impl Prepared<'_> {
             steps.push(|| "no rbac.yaml: nothing binds its groups".to_owned());
             return Answer::new(otherwise(unknown), steps.lines);
         };
-        match rbac.authorize_among(index, cluster, user, request) {
+        match rbac.authorize_among(index, bindings, request) {
             Some(at) => {
                 steps.push(|| format!("{request}: {}: {}", rbac.source, rbac.grant(&at)));
                 Answer::new(Verdict::Yes, steps.lines)
@@ -328,9 +356,10 @@ impl Deployment {
             Question::Iam { role, request } => {
                 let role = self.role(role)?;
                 let (policies, unknown) = self.policies_of(role);
-                Ok(self.ask_iam(role, &policies, &unknown, request, steps()))
+                let takes = |_: usize, _: usize, s: &Statement| iam::actions_match(&s.actions, &request.action);
+                Ok(self.ask_iam(role, (&policies, takes), &unknown, &request.view(), steps()))
             }
-            Question::Assume { role, request } => Ok(self.ask_assume(self.role(role)?, request, steps())),
+            Question::Assume { role, request } => Ok(self.ask_assume(self.role(role)?, &request.view(), steps())),
             Question::Kube { .. } => self.prepare().ask(question),
         }
     }
@@ -340,15 +369,17 @@ impl Deployment {
         let rbac = self.rbac.as_ref().map(|r| (r, r.index()));
         let user = |entry| {
             let user = user_of(entry);
-            let cluster = rbac.as_ref().map(|(r, index)| r.cluster_bindings_of(index, &user)).unwrap_or_default();
-            (entry, user, cluster)
+            let bindings = rbac.as_ref().map(|(r, index)| r.bindings_of(index, &user)).unwrap_or_default();
+            (entry, user, bindings)
         };
         let users = self
             .roles
             .values()
             .filter_map(|role| Some((role.name.as_str(), self.access_entries.get(&role.arn).map(user)?)))
             .collect();
-        Prepared { deployment: self, rbac: rbac.map(|(_, index)| index), users, explain: true }
+        let actions =
+            iam::ActionLists::of(self.roles.values().flat_map(|r| &r.policies).chain(self.known_policies.values()));
+        Prepared { deployment: self, rbac: rbac.map(|(_, index)| index), users, actions, explain: true }
     }
 
     fn role(&self, name: &str) -> Result<&RoleAccess, AskError> {
@@ -369,15 +400,17 @@ impl Deployment {
         (policies, unknown)
     }
 
+    /// `takes`: whether a statement's actions take the request's action, by policy and
+    /// statement position (see [`iam::decide_at_by`]).
     fn ask_iam(
         &self,
         role: &RoleAccess,
-        policies: &[&Policy],
+        (policies, takes): (&[&Policy], impl FnMut(usize, usize, &Statement) -> bool),
         unknown: &[String],
-        request: &Request,
+        request: &iam::Ask<'_>,
         mut steps: Steps,
     ) -> Answer {
-        let decision = iam::decide_at(policies, request);
+        let decision = iam::decide_at_by(policies, request, takes);
         steps.push(|| format!("{} {} on {}: {decision}", role.name, request.action, request.resource));
         let mut verdict = match &decision {
             Decision::Allowed(_) => Verdict::Yes,
@@ -417,10 +450,10 @@ impl Deployment {
         Answer::new(verdict, steps.lines)
     }
 
-    fn ask_assume(&self, role: &RoleAccess, request: &Request, mut steps: Steps) -> Answer {
+    fn ask_assume(&self, role: &RoleAccess, request: &iam::Ask<'_>, mut steps: Steps) -> Answer {
         let decision = iam::decide_at(&[&role.trust], request);
         steps.push(|| {
-            let who = match &request.caller {
+            let who = match request.caller {
                 Some(Caller::Service(s)) => format!("service {s}"),
                 Some(Caller::Aws(arn)) => arn.clone(),
                 None => "an unnamed caller".to_owned(),

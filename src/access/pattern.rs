@@ -76,33 +76,69 @@ impl Pattern {
 /// Whether the whole of `s` matches the pattern `p` (no policy variables), without building a
 /// [`Pattern`]: what action names are matched with, many times per question.
 pub(crate) fn plain_matches(p: &str, s: &str, ignore_case: bool) -> bool {
-    if !p.is_ascii() || !s.is_ascii() {
+    let same = |a: &u8, b: &u8| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b };
+    let (pb, sb) = (p.as_bytes(), s.as_bytes());
+    // The literal text before the first wildcard, walked with `s`: most action names of a
+    // statement are rejected by their first bytes, a pattern without wildcards matches only
+    // itself, and `sagemaker:Describe*` needs no more than its prefix. Byte by byte is char by
+    // char here: UTF-8 bytes of other characters are never ASCII, so comparing bytes without
+    // regard to ASCII case compares the characters so.
+    let mut i = 0;
+    let first = loop {
+        match (pb.get(i), sb.get(i)) {
+            (None, next) => return next.is_none(),
+            (Some(b'*' | b'?'), _) => break i,
+            (Some(a), Some(b)) if same(a, b) => i += 1,
+            _ => return false,
+        }
+    };
+    let (Some(p_rest), Some(s_rest)) = (pb.get(first..), sb.get(first..)) else { return false };
+    if p_rest == b"*" {
+        return true;
+    }
+    // `?` is one character: bytes stand for characters only in ASCII text. (`*` on bytes is
+    // `*` on characters: a literal after it starts with a byte that only starts a character.)
+    if p_rest.contains(&b'?') && !(p.is_ascii() && s.is_ascii()) {
         return Pattern::plain(p).matches(s, ignore_case);
     }
-    // Without a wildcard a pattern matches only itself: most action names of a statement are
-    // rejected by their length alone.
-    if !p.bytes().any(|b| b == b'*' || b == b'?') {
-        return if ignore_case { p.eq_ignore_ascii_case(s) } else { p == s };
-    }
-    let same = |a: &u8, b: &u8| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b };
-    glob_by(p.as_bytes(), s.as_bytes(), |c| *c == b'*', |c, x| *c == b'?' || same(c, x))
+    glob_by(p_rest, s_rest, |c| *c == b'*', |c, x| *c == b'?' || same(c, x))
 }
 
 /// [`Pattern::matches_arn`] of a pattern without policy variables, without building a
 /// [`Pattern`].
 pub(crate) fn plain_matches_arn(p: &str, arn: &str) -> bool {
-    if p.bytes().filter(|&b| b == b':').count() < 5 {
-        return plain_matches(p, arn, false);
-    }
-    let mut parts = p.splitn(6, ':');
-    let mut values = arn.splitn(6, ':');
-    for _ in 0..6 {
-        match (parts.next(), values.next()) {
-            (Some(p), Some(v)) if plain_matches(p, v, false) => {}
+    let Some(pattern_colons) = first_colons(p) else { return plain_matches(p, arn, false) };
+    let Some(arn_colons) = first_colons(arn) else { return false };
+    // Part by part, the sixth keeps any further colons.
+    let ends = pattern_colons.into_iter().chain([p.len()]).zip(arn_colons.into_iter().chain([arn.len()]));
+    let (mut p_start, mut arn_start) = (0, 0);
+    for (p_end, arn_end) in ends {
+        match (p.get(p_start..p_end), arn.get(arn_start..arn_end)) {
+            (Some(part), Some(value)) if plain_matches(part, value, false) => {}
             _ => return false,
         }
+        (p_start, arn_start) = (p_end + 1, arn_end + 1);
     }
     true
+}
+
+/// Where the first five colons of `s` are, if it has five: the parts of an ARN (only as far
+/// as the fifth, however long the resource part).
+fn first_colons(s: &str) -> Option<[usize; 5]> {
+    let mut at = [0; 5];
+    let mut found = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b':' {
+            if let Some(slot) = at.get_mut(found) {
+                *slot = i;
+            }
+            found += 1;
+            if found == at.len() {
+                return Some(at);
+            }
+        }
+    }
+    None
 }
 
 /// Substitutes the policy variables of a condition value: the result is literal text.

@@ -13,14 +13,15 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 
+use super::iam::Ask;
 use super::iam::{Caller, Context, Request};
-use super::kube::KubeRequest;
-use super::{Answer, Deployment, Environment, Question, Verdict};
+use super::kube::KubeAsk;
+use super::{Answer, Deployment, Environment, Question, RoleQuestions, Verdict};
 use crate::model::{Config, Model, Orchestrator, RoleKind};
 
 mod template;
 
-use template::{Line, Make, Names, Template};
+use template::{Line, Names, Template};
 
 /// The checks, as embedded in this build.
 pub const TASKS_YAML: &str = include_str!("tasks.yaml");
@@ -365,7 +366,9 @@ pub fn context_of(tokens: &[&str]) -> Result<Context, String> {
     Ok(context)
 }
 
-/// `ACTION RESOURCE [KEY=VALUE]... [!KEY]...`, split at whitespace.
+/// `ACTION RESOURCE [KEY=VALUE]... [!KEY]...`, split at whitespace: the question a matrix
+/// check stands for, asked afresh in the tests.
+#[cfg(test)]
 pub(super) fn aws_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
     let line = || tokens.join(" ");
     let [action, resource, context @ ..] = tokens else {
@@ -392,27 +395,41 @@ pub(super) fn assume_tokens(role: &str, tokens: &[&str]) -> Result<Question, Str
     Ok(Question::Assume { role: role.to_owned(), request })
 }
 
-/// `VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NAMESPACE]` (see [`KubeRequest::parse`]),
-/// split at whitespace.
+/// `VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NAMESPACE]` (see
+/// [`KubeRequest::parse`](super::KubeRequest::parse)), split at whitespace: the question a
+/// matrix check stands for, asked afresh in the tests.
+#[cfg(test)]
 pub(super) fn k8s_tokens(role: &str, tokens: &[&str]) -> Result<Question, String> {
-    let line = || tokens.join(" ");
-    let mut words = Vec::new();
+    let request = k8s_ask(&tokens.join(" "), tokens.iter().copied())?.to_owned();
+    Ok(Question::Kube { role: role.to_owned(), request })
+}
+
+/// [`k8s_tokens`], borrowing from the tokens: no `String` per field. `line` is the tokens
+/// joined by a space, for errors.
+fn k8s_ask<'a>(line: &str, tokens: impl Iterator<Item = &'a str>) -> Result<KubeAsk<'a>, String> {
+    // A request has two or three words besides `-n NAMESPACE`: a fourth is kept only so that
+    // the parse refuses the line.
+    let mut words = [""; 4];
+    let mut count = 0;
     let mut namespace = None;
-    let mut rest = tokens.iter();
+    let mut rest = tokens;
     while let Some(token) = rest.next() {
-        if *token == "-n" {
-            namespace = Some(*rest.next().ok_or_else(|| format!("`{}`: -n without a namespace", line()))?);
+        if token == "-n" {
+            namespace = Some(rest.next().ok_or_else(|| format!("`{line}`: -n without a namespace"))?);
         } else {
-            words.push(*token);
+            if let Some(word) = words.get_mut(count) {
+                *word = token;
+            }
+            count += 1;
         }
     }
-    let request = KubeRequest::parse(&words, namespace).map_err(|e| format!("k8s request `{}`: {e}", line()))?;
-    Ok(Question::Kube { role: role.to_owned(), request })
+    let words = words.get(..count).unwrap_or(&words);
+    KubeAsk::parse(words, namespace).map_err(|e| format!("k8s request `{line}`: {e}"))
 }
 
 /// An `object` line, `KIND NAMESPACE/NAME`: whether the deployment creates it.
 pub fn object_exists(deployment: &Deployment, persona: &Persona, line: &str) -> Answer {
-    Objects::of(deployment).exists(deployment, persona, line)
+    Objects::of(deployment).exists(deployment, persona, line, true)
 }
 
 /// The objects an `object` line may name, found once per run: the service accounts of
@@ -438,17 +455,23 @@ impl<'d> Objects<'d> {
         Objects { service_accounts, pod_identities }
     }
 
-    fn exists(&self, deployment: &Deployment, persona: &Persona, line: &str) -> Answer {
-        let verdict = |ok: bool, why: String| Answer::new(if ok { Verdict::Yes } else { Verdict::No }, vec![why]);
+    /// Whether the object of `line` exists; `explain`: with the sentence that says so (else the
+    /// explanation is empty, and nothing formatted).
+    fn exists(&self, deployment: &Deployment, persona: &Persona, line: &str, explain: bool) -> Answer {
+        let verdict = |ok: bool, why: &dyn Fn() -> String| {
+            Answer::new(if ok { Verdict::Yes } else { Verdict::No }, if explain { vec![why()] } else { Vec::new() })
+        };
         let parsed = line.split_once(' ').and_then(|(kind, target)| Some((kind, target.split_once('/')?)));
-        let Some((kind, (ns, name))) = parsed else { return verdict(false, format!("object `{line}`: KIND NS/NAME")) };
+        let Some((kind, (ns, name))) = parsed else {
+            return verdict(false, &|| format!("object `{line}`: KIND NS/NAME"));
+        };
         match kind {
             "ServiceAccount" => match &deployment.rbac {
-                None => verdict(false, "no rbac.yaml".to_owned()),
+                None => verdict(false, &|| "no rbac.yaml".to_owned()),
                 Some(rbac) => {
                     let found = self.service_accounts.contains(&(ns, name));
                     let says = if found { "creates" } else { "creates no" };
-                    verdict(found, format!("{} {says} ServiceAccount {ns}/{name}", rbac.source))
+                    verdict(found, &|| format!("{} {says} ServiceAccount {ns}/{name}", rbac.source))
                 }
             },
             "PodIdentityAssociation" => {
@@ -456,9 +479,9 @@ impl<'d> Objects<'d> {
                 let eks = persona.vars.get("EKS").map_or("", String::as_str);
                 let found = self.pod_identities.contains(&(ns, name, arn, eks));
                 let says = if found { "a" } else { "no" };
-                verdict(found, format!("{says} Pod Identity association binds {ns}/{name} on {eks} to {arn}"))
+                verdict(found, &|| format!("{says} Pod Identity association binds {ns}/{name} on {eks} to {arn}"))
             }
-            other => verdict(false, format!("object kind `{other}` is not known")),
+            other => verdict(false, &|| format!("object kind `{other}` is not known")),
         }
     }
 }
@@ -523,52 +546,157 @@ struct Planned<'t> {
     expect: Expect,
     label: Rc<str>,
     when: When<'t>,
-    requests: Vec<Line<'t>>,
+    /// Its request lines, by number among the distinct lines of the kind ([`Plan::lines`]).
+    requests: Vec<usize>,
     objects: Vec<Template<'t>>,
 }
 
-fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Vec<Planned<'t>> {
-    sections
-        .entries()
-        .map(|(expect, entry)| {
-            let lines = (entry.aws.iter().map(|l| (l, "aws", aws_tokens as Make)))
-                .chain(entry.k8s.iter().map(|l| (l, "k8s", k8s_tokens as Make)))
-                .chain(entry.assume.iter().map(|l| (l, "assume", assume_tokens as Make)));
-            let requests = lines
-                .map(|(l, kind, make)| {
-                    let tokens: Vec<Template<'_>> = l.split_whitespace().map(|t| Template::read(t, names)).collect();
-                    let vars = tokens.iter().flat_map(Template::vars).collect();
-                    Line { kind, tokens, make, vars }
-                })
-                .collect();
-            Planned {
-                expect,
-                label: entry.label().into(),
-                when: parse_when(entry.when.as_deref()),
-                requests,
-                objects: entry.object.iter().map(|l| Template::read(l, names)).collect(),
-            }
-        })
-        .collect()
+/// The checks of one persona kind, read once: its entries and the distinct request lines they
+/// name. Entries repeat lines (`list pods -n {NS}` is in five of a scientist's): each is filled
+/// and asked once per persona, and every check of it gets that answer.
+struct Plan<'t> {
+    entries: Vec<Planned<'t>>,
+    lines: Vec<Line<'t>>,
+}
+
+fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Plan<'t> {
+    let mut lines: Vec<Line<'t>> = Vec::new();
+    let mut numbers: BTreeMap<(&'static str, &'t str), usize> = BTreeMap::new();
+    let mut entries = Vec::new();
+    for (expect, entry) in sections.entries() {
+        let written = (entry.aws.iter().map(|l| ("aws", l)))
+            .chain(entry.k8s.iter().map(|l| ("k8s", l)))
+            .chain(entry.assume.iter().map(|l| ("assume", l)));
+        let mut requests = Vec::new();
+        for (kind, text) in written {
+            let number = *numbers.entry((kind, text.as_str())).or_insert_with(|| {
+                lines.push(Line::read(kind, text, names));
+                lines.len() - 1
+            });
+            requests.push(number);
+        }
+        entries.push(Planned {
+            expect,
+            label: entry.label().into(),
+            when: parse_when(entry.when.as_deref()),
+            requests,
+            objects: entry.object.iter().map(|l| Template::read(l, names)).collect(),
+        });
+    }
+    Plan { entries, lines }
 }
 
 /// A request line as filled for the last persona that asked it: its placeholder values, the
-/// filled line and the question.
+/// filled line, where its tokens end, and what of it is read once.
 struct Filled<'p> {
     values: Vec<&'p str>,
     request: Rc<str>,
-    question: Question,
+    ends: Vec<usize>,
+    read: Read,
 }
 
-/// The last [`Filled`] of each request line, by entry and line, of one persona kind.
-type Recent<'p> = Vec<Vec<Option<Filled<'p>>>>;
+/// What a filled line says beyond the words a question borrows from it each time it is asked.
+enum Read {
+    /// An `aws` line: its condition keys.
+    Aws(Context),
+    /// An `assume` line: the whole request (its caller owns a name).
+    Assume(Question),
+    /// A `k8s` line: every field is one of its words ([`k8s_ask`]).
+    K8s,
+}
+
+impl<'p> Filled<'p> {
+    /// Fills `line` with `values` (in `text`, room reused from line to line) and reads what is
+    /// read once, with the errors of reading the whole question (`aws_tokens`,
+    /// [`assume_tokens`]; a `k8s` line's when it is asked).
+    fn new(
+        line: &Line<'_>,
+        values: &[Option<&'p str>],
+        kind: &str,
+        role: &str,
+        text: &mut String,
+    ) -> Result<Self, String> {
+        let mut ends = Vec::with_capacity(line.tokens.len());
+        let read = fill_and_read(line, values, (kind, role), text, &mut ends)?;
+        let values = line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()).collect();
+        Ok(Filled { values, request: Rc::from(text.as_str()), ends, read })
+    }
+
+    /// [`Filled::new`] in place, for the next persona whose values differ: its lists are reused.
+    fn refill(
+        &mut self,
+        line: &Line<'_>,
+        values: &[Option<&'p str>],
+        kind: &str,
+        role: &str,
+        text: &mut String,
+    ) -> Result<(), String> {
+        self.read = fill_and_read(line, values, (kind, role), text, &mut self.ends)?;
+        self.values.clear();
+        self.values.extend(line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()));
+        self.request = Rc::from(text.as_str());
+        Ok(())
+    }
+
+    /// Asks the line's question of `role`.
+    fn ask(&self, role: &RoleQuestions<'_>) -> Result<Answer, String> {
+        let mut words = words(&self.request, &self.ends);
+        match &self.read {
+            Read::Aws(context) => {
+                let (Some(action), Some(resource)) = (words.next(), words.next()) else {
+                    return Err(format!("aws request `{}`: ACTION RESOURCE [context]", self.request));
+                };
+                Ok(role.ask_iam(&Ask { action, resource, caller: None, context }))
+            }
+            Read::Assume(question) => Ok(role.ask(question)),
+            Read::K8s => Ok(role.ask_kube(&k8s_ask(&self.request, words)?)),
+        }
+    }
+}
+
+/// Fills `line` into `text` and `ends` and reads what a [`Filled`] keeps of it.
+fn fill_and_read(
+    line: &Line<'_>,
+    values: &[Option<&str>],
+    (kind, role): (&str, &str),
+    text: &mut String,
+    ends: &mut Vec<usize>,
+) -> Result<Read, String> {
+    line.fill(text, ends, values, kind)?;
+    let mut tokens = words(text, ends);
+    Ok(match line.kind {
+        "aws" => {
+            let (Some(_action), Some(_resource)) = (tokens.next(), tokens.next()) else {
+                return Err(format!("aws request `{text}`: ACTION RESOURCE [context]"));
+            };
+            Read::Aws(context_of(&tokens.collect::<Vec<&str>>())?)
+        }
+        "assume" => Read::Assume(assume_tokens(role, &tokens.collect::<Vec<&str>>())?),
+        // Read when asked, right after: its errors are those of `k8s_tokens`.
+        _ => Read::K8s,
+    })
+}
+
+/// The tokens of a filled line, by where each ends (a value may hold a space).
+fn words<'a>(text: &'a str, ends: &'a [usize]) -> impl Iterator<Item = &'a str> + 'a {
+    let mut start = 0;
+    ends.iter().map(move |&end| {
+        let word = text.get(start..end).unwrap_or_default();
+        start = end + 1;
+        word
+    })
+}
+
+/// The last [`Filled`] of each distinct request line of one persona kind.
+type Recent<'p> = Vec<Option<Filled<'p>>>;
 
 /// Asks every check that applies to each persona; `explain`: with each answer's explanation
 /// (else every explanation is empty, and the run faster).
 ///
-/// A request line is filled and read into a question once for a run of personas that give its
-/// placeholders the same values (the partition, region and account of every persona, say): the
-/// question is the same, and only the role it is asked of changes.
+/// A request line is filled and read once for a run of personas that give its placeholders the
+/// same values (the partition, region and account of every persona, say): the question is the
+/// same, and only the role it is asked of changes. A line that several entries of a kind name is
+/// asked once per persona.
 pub fn run(
     tasks: &Tasks,
     deployment: &Deployment,
@@ -578,28 +706,26 @@ pub fn run(
     let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
     let objects = Objects::of(deployment);
     let mut names = Names::default();
-    let plans: BTreeMap<&str, Vec<Planned<'_>>> =
+    let plans: BTreeMap<&str, Plan<'_>> =
         tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections, &mut names))).collect();
-    let mut recent: BTreeMap<&str, Recent<'_>> = plans
-        .iter()
-        .map(|(kind, plan)| (*kind, plan.iter().map(|p| p.requests.iter().map(|_| None).collect()).collect()))
-        .collect();
+    let mut recent: BTreeMap<&str, Recent<'_>> =
+        plans.iter().map(|(kind, plan)| (*kind, plan.lines.iter().map(|_| None).collect())).collect();
     personas
         .iter()
         .map(|persona| {
             let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
                 return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
             };
-            run_one(plan, recent, &names, (deployment, &objects), &ready, persona)
+            run_one(plan, recent, &names, (deployment, &objects, explain), &ready, persona)
         })
         .collect()
 }
 
 fn run_one<'p>(
-    plan: &[Planned<'_>],
+    plan: &Plan<'_>,
     recent: &mut Recent<'p>,
     names: &Names<'_>,
-    (deployment, objects): (&Deployment, &Objects<'_>),
+    (deployment, objects, explain): (&Deployment, &Objects<'_>, bool),
     ready: &super::Prepared<'_>,
     persona: &'p Persona,
 ) -> Result<PersonaRun, TasksError> {
@@ -608,9 +734,13 @@ fn run_one<'p>(
         .map_err(|e| TasksError::Check { at: persona.id(), message: e.to_string() })?;
     let role = ready.of_role(role);
     // Room for every check of the kind: growing one by one costs more than the unused room.
-    let mut checks = Vec::with_capacity(plan.iter().map(|e| e.requests.len() + e.objects.len()).sum());
+    let mut checks = Vec::with_capacity(plan.entries.iter().map(|e| e.requests.len() + e.objects.len()).sum());
     let values = names.values(persona);
-    for (entry, recent) in plan.iter().zip(recent.iter_mut()) {
+    // This persona's answer to each distinct line, once asked.
+    let mut answers: Vec<Option<Answer>> = plan.lines.iter().map(|_| None).collect();
+    // Room for the filled lines, reused.
+    let mut text = String::with_capacity(256);
+    for entry in &plan.entries {
         if !when_holds(&entry.when, &persona.facts) {
             continue;
         }
@@ -618,38 +748,37 @@ fn run_one<'p>(
             at: format!("{}.{} {}", persona.kind, entry.expect.word(), entry.label),
             message,
         };
-        for (line, last) in entry.requests.iter().zip(recent.iter_mut()) {
+        for &n in &entry.requests {
+            let (Some(line), Some(last), Some(answer)) = (plan.lines.get(n), recent.get_mut(n), answers.get_mut(n))
+            else {
+                continue;
+            };
             let same = last.as_ref().is_some_and(|f| {
                 f.values.len() == line.vars.len()
                     && f.values.iter().zip(&line.vars).all(|(v, n)| values.get(*n).copied().flatten() == Some(*v))
             });
             let filled = match last {
-                Some(filled) if same => filled,
-                _ => {
-                    let (line_text, ends) = line.fill(&values, persona.kind).map_err(err)?;
-                    let mut start = 0;
-                    let words: Vec<&str> = ends
-                        .iter()
-                        .map(|&end| {
-                            let word = &line_text[start..end];
-                            start = end + 1;
-                            word
-                        })
-                        .collect();
-                    // The question names the first persona's role; `role.ask` asks it of `role`.
-                    let question = (line.make)(&persona.role_name, &words).map_err(err)?;
-                    let values = line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()).collect();
-                    last.insert(Filled { values, request: line_text.into(), question })
+                Some(filled) => {
+                    if !same {
+                        filled.refill(line, &values, persona.kind, &persona.role_name, &mut text).map_err(err)?;
+                    }
+                    filled
+                }
+                None => {
+                    last.insert(Filled::new(line, &values, persona.kind, &persona.role_name, &mut text).map_err(err)?)
                 }
             };
-            let answer = role.ask(&filled.question);
+            let answer = match answer {
+                Some(answer) => answer.clone(),
+                None => answer.insert(filled.ask(&role).map_err(err)?).clone(),
+            };
             let (kind, request) = (line.kind, Rc::clone(&filled.request));
             checks.push(Check { expect: entry.expect, label: Rc::clone(&entry.label), kind, request, answer });
         }
         for line in &entry.objects {
             let mut request = String::with_capacity(line.text.len() + 64);
             line.fill_into(&mut request, &values, persona.kind).map_err(err)?;
-            let answer = objects.exists(deployment, persona, &request);
+            let answer = objects.exists(deployment, persona, &request, explain);
             let (label, request) = (Rc::clone(&entry.label), request.into());
             checks.push(Check { expect: entry.expect, label, kind: "object", request, answer });
         }

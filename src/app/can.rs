@@ -382,8 +382,14 @@ fn matrix_text(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String 
                 out.push_str("  ");
             }
             out.push_str(cell);
-            let pad = width.saturating_sub(cell.chars().count());
-            out.extend(std::iter::repeat_n(' ', pad));
+            // Padded from a run of spaces, not a character at a time.
+            const SPACES: &str = "                                ";
+            let mut pad = width.saturating_sub(cell.chars().count());
+            while pad > 0 {
+                let n = pad.min(SPACES.len());
+                out.push_str(SPACES.get(..n).unwrap_or_default());
+                pad -= n;
+            }
         }
         let kept = out[start..].trim_end().len();
         out.truncate(start + kept);

@@ -4,9 +4,6 @@
 use std::collections::BTreeMap;
 
 use super::Persona;
-use crate::access::Question;
-
-pub(super) type Make = fn(&str, &[&str]) -> Result<Question, String>;
 
 /// A piece of a request line: as written, or a placeholder by its number in [`Names`] (and its
 /// name, for errors).
@@ -79,26 +76,38 @@ pub(super) struct Line<'t> {
     /// `aws`, `k8s` or `assume`.
     pub(super) kind: &'static str,
     pub(super) tokens: Vec<Template<'t>>,
-    pub(super) make: Make,
     /// The placeholders of the tokens, in order, by their number in [`Names`]: a persona whose
     /// values of these are those of the persona before gets the same filled line and question.
     pub(super) vars: Vec<usize>,
 }
 
-impl Line<'_> {
-    /// The line with `values` bound in, its tokens joined by one space, and where each token
-    /// ends in it.
-    pub(super) fn fill(&self, values: &[Option<&str>], kind: &str) -> Result<(String, Vec<usize>), String> {
-        let mut line = String::with_capacity(self.tokens.iter().map(|t| t.text.len() + 1).sum::<usize>() + 64);
-        let mut ends = Vec::with_capacity(self.tokens.len());
+impl<'t> Line<'t> {
+    /// A request line of `kind`, its tokens split at whitespace and read.
+    pub(super) fn read(kind: &'static str, text: &'t str, names: &mut Names<'t>) -> Line<'t> {
+        let tokens: Vec<Template<'t>> = text.split_whitespace().map(|t| Template::read(t, names)).collect();
+        let vars = tokens.iter().flat_map(Template::vars).collect();
+        Line { kind, tokens, vars }
+    }
+
+    /// Writes the line with `values` bound in into `line`, its tokens joined by one space, and
+    /// where each token ends in it into `ends` (both emptied first: a caller reuses them).
+    pub(super) fn fill(
+        &self,
+        line: &mut String,
+        ends: &mut Vec<usize>,
+        values: &[Option<&str>],
+        kind: &str,
+    ) -> Result<(), String> {
+        line.clear();
+        ends.clear();
         for (i, token) in self.tokens.iter().enumerate() {
             if i > 0 {
                 line.push(' ');
             }
-            token.fill_into(&mut line, values, kind)?;
+            token.fill_into(line, values, kind)?;
             ends.push(line.len());
         }
-        Ok((line, ends))
+        Ok(())
     }
 }
 

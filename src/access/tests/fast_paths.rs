@@ -22,8 +22,35 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
         "",
         "é*",
         "é3",
+        "s3:Get*Object",
+        "s3:GetObject*",
+        "s3:GetObject?",
+        "s3:GetObject??",
+        "*Object",
+        "?3:*",
+        "s3:G?t*",
+        "S3:get*",
+        "s3:GetObject*t",
+        "s3:*:*",
+        "s3:**",
+        "?3",
+        "é?",
+        "*é*",
+        "?é?",
     ];
-    let names = ["s3:GetObject", "s3:PutObject", "s3:getobject", "s3:", "", "sagemaker:GetObject", "é3"];
+    let names = [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:getobject",
+        "s3:",
+        "",
+        "sagemaker:GetObject",
+        "é3",
+        "s3",
+        "s3:GetObjectX",
+        "xéy",
+        "éé",
+    ];
     for p in patterns {
         for n in names {
             for ignore_case in [true, false] {
@@ -35,8 +62,17 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
             }
         }
     }
-    let arns =
-        ["arn:aws:s3:::b/k", "arn:aws:s3:::b/k:v", "arn:aws:sagemaker:us-west-2:1:cluster/c", "b/k", "*", "arn:aws:s3"];
+    let arns = [
+        "arn:aws:s3:::b/k",
+        "arn:aws:s3:::b/k:v",
+        "arn:aws:sagemaker:us-west-2:1:cluster/c",
+        "b/k",
+        "*",
+        "arn:aws:s3",
+        "arn:aws:s3:::",
+        "arn:aws:s3:::b/k:v:w",
+        "arn:aws:s3::::",
+    ];
     let arn_patterns = [
         "*",
         "arn:aws:s3:::b/*",
@@ -49,6 +85,10 @@ fn the_fast_action_matcher_agrees_with_the_pattern_matcher() {
         "b/*",
         "b/k",
         "arn:aws:s3",
+        "arn:aws:s3:::b/k:v:w",
+        "arn:aws:s3:::b/*:v",
+        "arn:aws:s3:::",
+        "arn:aws:s3::::",
     ];
     for p in arn_patterns {
         for a in arns {
@@ -107,4 +147,51 @@ fn the_matrix_answers_each_check_as_its_own_question() {
         }
     }
     assert!(runs.len() >= 10 && asked > 500, "{} personas, {asked} questions", runs.len());
+}
+
+/// Whether a statement's actions take an action, remembered by its list ([`iam::ActionLists`]),
+/// is what matching it afresh says: for the same list in several policies, lists that differ
+/// only in case or in being a `NotAction`, a policy whose lists were not numbered, and actions
+/// asked again, in either case.
+#[test]
+fn remembered_action_lists_answer_as_matching_afresh() {
+    let lists: [&[&str]; 6] =
+        [&["s3:GetObject"], &["s3:getobject"], &["s3:*", "ec2:Describe*"], &[], &["*"], &["s3:GetObject", "x:Y"]];
+    let statement = |list: &[&str], not: bool| {
+        let list: Vec<String> = list.iter().map(|a| (*a).to_owned()).collect();
+        Statement {
+            sid: None,
+            effect: crate::model::Effect::Allow,
+            principal: None,
+            actions: if not { Items::Not(list) } else { Items::Is(list) },
+            resources: None,
+            conditions: Vec::new(),
+        }
+    };
+    let mut policies: Vec<Policy> = (0..3)
+        .map(|p| Policy {
+            source: format!("policy {p}"),
+            statements: lists.iter().flat_map(|l| [statement(l, false), statement(l, true)]).collect(),
+        })
+        .collect();
+    // Only the first two policies are numbered: the last one's list of its own is not, and is
+    // matched every time.
+    policies[2].statements.push(statement(&["s3:Get*"], false));
+    let remembered = iam::ActionLists::of(policies.iter().take(2));
+    let all: Vec<&Policy> = policies.iter().collect();
+    let numbers = remembered.numbers_of(&all);
+    let mut asked = 0;
+    for action in ["s3:GetObject", "S3:GETOBJECT", "ec2:DescribeInstances", "iam:PassRole", "s3:GetObject", "", "x:Y"] {
+        let n = remembered.action(action);
+        for (p, policy) in policies.iter().enumerate() {
+            for (i, s) in policy.statements.iter().enumerate() {
+                let list = numbers[p][i];
+                assert_eq!(list.is_none(), p == 2 && i == 12, "policy {p} statement {i}");
+                let fresh = iam::actions_match(&s.actions, action);
+                assert_eq!(remembered.takes(n, list, s, action), fresh, "{action} policy {p} statement {i}");
+                asked += 1;
+            }
+        }
+    }
+    assert_eq!(asked, 7 * (3 * 12 + 1));
 }

@@ -160,3 +160,96 @@ fn the_cluster_admin_access_policy_allows_everything_and_no_entry_allows_nothing
     d.access_entries.clear();
     assert_eq!(can(&d, KubeRequest::new("get", "", "pods").in_namespace("nlp")), Verdict::No);
 }
+
+/// The bindings found for a user through the index by subject ([`Rbac::bindings_of`]) give
+/// every request the grant that scanning every binding in object order gives: users, groups
+/// and service accounts, a binding that names the user twice, a RoleBinding to a ClusterRole,
+/// bindings to roles that do not exist, in many namespaces.
+#[test]
+fn bindings_found_by_subject_grant_as_a_scan_of_every_binding() {
+    let rule = |resource: &str, verb: &str| Rule {
+        api_groups: vec![String::new()],
+        resources: vec![resource.to_owned()],
+        verbs: vec![verb.to_owned()],
+        ..Rule::default()
+    };
+    let role = |name: &str, namespace: Option<&str>, rules: Vec<Rule>| RbacRole {
+        name: name.to_owned(),
+        namespace: namespace.map(str::to_owned),
+        rules,
+    };
+    let binding = |name: &str, namespace: Option<&str>, kind: &str, role: &str, subjects: Vec<Subject>| Binding {
+        name: name.to_owned(),
+        namespace: namespace.map(str::to_owned),
+        role_kind: kind.to_owned(),
+        role_name: role.to_owned(),
+        subjects,
+    };
+    let (user, group) = (|n: &str| Subject::User(n.to_owned()), |n: &str| Subject::Group(n.to_owned()));
+    let sa = |ns: &str, n: &str| Subject::ServiceAccount { namespace: ns.to_owned(), name: n.to_owned() };
+    let rbac = Rbac {
+        roles: vec![
+            role("pods", Some("a"), vec![rule("pods", "get"), rule("pods", "list")]),
+            role("pods", Some("b"), vec![rule("pods", "get")]),
+            role("nodes", None, vec![rule("nodes", "list"), rule("pods", "delete")]),
+            role("logs", None, vec![rule("pods/log", "get")]),
+        ],
+        bindings: vec![
+            binding("n", None, "ClusterRole", "nodes", vec![group("g1"), user("alice"), group("g2")]),
+            binding("p", Some("a"), "Role", "pods", vec![user("bob"), group("g1"), group("g1")]),
+            binding("p", Some("b"), "Role", "pods", vec![group("g2")]),
+            binding("l", Some("b"), "ClusterRole", "logs", vec![sa("b", "job"), user("alice")]),
+            binding("gone", Some("a"), "Role", "missing", vec![group("g2")]),
+            binding("l2", None, "ClusterRole", "logs", vec![user("system:serviceaccount:a:train")]),
+            binding("p2", Some("a"), "Role", "pods", vec![group("g2"), user("alice")]),
+        ],
+        ..Rbac::default()
+    };
+    let index = rbac.index();
+    let users = [
+        User { name: "alice".into(), groups: vec![] },
+        User { name: "bob".into(), groups: vec!["g2".into()] },
+        User { name: "carol".into(), groups: vec!["g1".into(), "g2".into()] },
+        User { name: "system:serviceaccount:b:job".into(), groups: vec![] },
+        User { name: "system:serviceaccount:a:train".into(), groups: vec!["g1".into()] },
+        User { name: "nobody".into(), groups: vec!["g3".into()] },
+    ];
+    let lines = ["get pods", "list pods", "delete pods", "list nodes", "get pods/log", "get namespaces"];
+    let mut granted = 0;
+    for user in &users {
+        let bindings = rbac.bindings_of(&index, user);
+        for line in lines {
+            for ns in [None, Some("a"), Some("b"), Some("c")] {
+                let words: Vec<&str> = line.split(' ').collect();
+                let request = KubeRequest::parse(&words, ns).unwrap();
+                // Every binding in object order: a ClusterRoleBinding anywhere, a RoleBinding in
+                // its own namespace; its first subject that is the user; the first rule.
+                let scan = rbac.bindings.iter().enumerate().find_map(|(i, b)| {
+                    if b.namespace.is_some() && b.namespace.as_deref() != request.effective_namespace() {
+                        return None;
+                    }
+                    let subject = b.subjects.iter().position(|s| match s {
+                        Subject::User(n) => *n == user.name,
+                        Subject::Group(g) => user.groups.contains(g),
+                        Subject::ServiceAccount { namespace, name } => {
+                            user.name == format!("system:serviceaccount:{namespace}:{name}")
+                        }
+                    })?;
+                    let (r, role) = rbac.roles.iter().enumerate().find(|(_, r)| {
+                        r.name == b.role_name
+                            && match b.role_kind.as_str() {
+                                "Role" => r.namespace == b.namespace,
+                                _ => r.namespace.is_none(),
+                            }
+                    })?;
+                    let rule = role.rules.iter().position(|rule| kube::rule_allows(rule, &request))?;
+                    Some(kube::GrantAt { binding: i, subject, role: r, rule })
+                });
+                let found = rbac.authorize_among(&index, &bindings, &request.view());
+                assert_eq!(found, scan, "{} {line} in {ns:?}", user.name);
+                granted += usize::from(found.is_some());
+            }
+        }
+    }
+    assert!(granted > 20, "{granted} grants");
+}
