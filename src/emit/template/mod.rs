@@ -25,6 +25,7 @@
 mod document;
 mod filters;
 mod fuel;
+mod lines;
 mod rows;
 mod view;
 

@@ -1,14 +1,18 @@
-//! Table rows written in Rust for the templates: `policy_rows(policy, by_level)` and
-//! `rule_rows(kind, role)`. A minijinja loop costs thousands of instructions per row (each
-//! filter call, attribute and concatenation is a call through the engine), which made ACCESS.md
-//! most of a render at thousands of teams; the template keeps the document's shape and calls
-//! these once per policy or role.
+//! Table rows and YAML blocks written in Rust for the templates: `policy_rows(policy, by_level)`,
+//! `rule_rows(kind, role)`, kustomize's `metadata_yaml`, `rules_yaml`, `role_ref_yaml` and
+//! `subjects_yaml`, eksctl's `eksctl_access_entry` and `eksctl_pod_identity`. A minijinja loop
+//! costs thousands of instructions per row (each filter call, attribute and concatenation is a
+//! call through the engine), which made ACCESS.md most of a render at thousands of teams; the
+//! templates keep the document's shape and call these once per policy, role or object.
 
 use std::collections::BTreeMap;
 
 use minijinja::Error;
 
-use crate::model::{Actions, ManagedPolicy, ObjectMeta, RbacRole, Resources, RoleBinding, Statement};
+use crate::model::{
+    AccessEntry, AccessScope, Actions, Condition, ManagedPolicy, ObjectMeta, PodIdentityAssociation, RbacRole,
+    Resources, RoleBinding, Statement,
+};
 
 use super::filters::{TextWriter, write_code, write_yaml_str};
 
@@ -88,25 +92,34 @@ fn cells(
         }
     }
     conditions.clear();
-    for (i, c) in st.conditions.iter().enumerate() {
+    write_conditions(&st.conditions, text, conditions)?;
+    if st.conditions.is_empty() {
+        conditions.push_str("none");
+    }
+    Ok(())
+}
+
+/// A statement's conditions as ACCESS.md writes them, appended to `out`:
+/// `` `key` operator `value` or `value`; ... `` (nothing for no condition), each key and value a
+/// code span, values written as `text` writes them (`spec` style).
+pub(super) fn write_conditions(conditions: &[Condition], text: &TextWriter<'_>, out: &mut String) -> Result<(), Error> {
+    let mut scratch = String::new();
+    for (i, c) in conditions.iter().enumerate() {
         if i > 0 {
-            conditions.push_str("; ");
+            out.push_str("; ");
         }
-        write_code(&c.key, conditions);
-        conditions.push(' ');
-        conditions.push_str(&c.operator);
-        conditions.push(' ');
+        write_code(&c.key, out);
+        out.push(' ');
+        out.push_str(&c.operator);
+        out.push(' ');
         for (j, value) in c.values.iter().enumerate() {
             if j > 0 {
-                conditions.push_str(" or ");
+                out.push_str(" or ");
             }
             scratch.clear();
             text.text(value, &mut scratch)?;
-            write_code(&scratch, conditions);
+            write_code(&scratch, out);
         }
-    }
-    if st.conditions.is_empty() {
-        conditions.push_str("none");
     }
     Ok(())
 }
@@ -202,6 +215,93 @@ pub fn metadata_yaml(meta: &ObjectMeta) -> String {
     out
 }
 
+/// A RoleBinding or ClusterRoleBinding's `roleRef:` block in YAML, each line ending in a line
+/// break: `roleRef:`, `  apiGroup: ...`, `  kind: ...`, `  name: ...`, each quoted as the `yaml`
+/// filter quotes it.
+pub fn role_ref_yaml(binding: &RoleBinding) -> String {
+    let r = &binding.role_ref;
+    let mut out = String::from("roleRef:\n");
+    for (key, value) in [("  apiGroup: ", &r.api_group), ("  kind: ", &r.kind), ("  name: ", &r.name)] {
+        out.push_str(key);
+        write_yaml_str(value, &mut out);
+        out.push('\n');
+    }
+    out
+}
+
+/// An EKS access entry as an item of eksctl's `accessConfig.accessEntries` (its schema's field
+/// names), indented as it sits there (the item's `-` at column 5), each line ending in a line
+/// break: `principalARN` (the role's ARN as `text("env")` writes it), `type`,
+/// `kubernetesGroups` (only when there are some), `accessPolicies` (only when there are some:
+/// `policyARN`, `accessScope.type`, and `accessScope.namespaces` for a namespace scope); every
+/// scalar quoted as the `yaml` filter quotes it.
+pub fn eksctl_access_entry(entry: &AccessEntry, env: &TextWriter<'_>) -> Result<String, Error> {
+    let mut out = String::new();
+    let mut arn = String::new();
+    out.push_str("    - principalARN: ");
+    env.role_arn(&entry.role.0, &mut arn)?;
+    write_yaml_str(&arn, &mut out);
+    out.push_str("\n      type: ");
+    write_yaml_str(entry.entry_type.as_str(), &mut out);
+    out.push('\n');
+    if !entry.kubernetes_groups.is_empty() {
+        out.push_str("      kubernetesGroups:\n");
+        yaml_items("        - ", &entry.kubernetes_groups, &mut out);
+    }
+    if !entry.access_policies.is_empty() {
+        out.push_str("      accessPolicies:\n");
+        for policy in &entry.access_policies {
+            out.push_str("        - policyARN: ");
+            arn.clear();
+            env.text(&policy.policy_arn, &mut arn)?;
+            write_yaml_str(&arn, &mut out);
+            out.push_str("\n          accessScope:\n            type: ");
+            match &policy.scope {
+                AccessScope::Cluster => {
+                    write_yaml_str("cluster", &mut out);
+                    out.push('\n');
+                }
+                AccessScope::Namespace(namespaces) => {
+                    write_yaml_str("namespace", &mut out);
+                    out.push_str("\n            namespaces:\n");
+                    yaml_items("              - ", namespaces, &mut out);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A Pod Identity association as an item of eksctl's `iam.podIdentityAssociations`, indented
+/// as it sits there (the item's `-` at column 5), each line ending in a line break:
+/// `namespace`, `serviceAccountName` and `roleARN` (the role's ARN as `text("env")` writes it),
+/// each quoted as the `yaml` filter quotes it.
+pub fn eksctl_pod_identity(assoc: &PodIdentityAssociation, env: &TextWriter<'_>) -> Result<String, Error> {
+    let mut arn = String::new();
+    env.role_arn(&assoc.role.0, &mut arn)?;
+    let mut out = String::new();
+    for (key, value) in [
+        ("    - namespace: ", &assoc.namespace),
+        ("      serviceAccountName: ", &assoc.service_account),
+        ("      roleARN: ", &arn),
+    ] {
+        out.push_str(key);
+        write_yaml_str(value, &mut out);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Each of `items` on its own line after `prefix` (a block sequence's `- `, indented), quoted as
+/// the `yaml` filter quotes it.
+fn yaml_items(prefix: &str, items: &[String], out: &mut String) {
+    for item in items {
+        out.push_str(prefix);
+        write_yaml_str(item, out);
+        out.push('\n');
+    }
+}
+
 /// `key` then `items` as a YAML flow sequence, then a line break.
 fn yaml_list(key: &str, items: &[String], out: &mut String) {
     out.push_str(key);
@@ -218,7 +318,7 @@ fn yaml_list(key: &str, items: &[String], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Condition, Effect, ObjectMeta, Part, PolicyDocument, PolicyRule, RoleId, Target, Text};
+    use crate::model::{Effect, ObjectMeta, Part, PolicyDocument, PolicyRule, RoleId, Target, Text};
 
     fn lit(s: &str) -> Text {
         Text(vec![Part::Lit(s.to_owned())])
@@ -422,5 +522,83 @@ mod tests {
              - apiGroup: rbac.authorization.k8s.io\n    kind: Group\n    name: \"no\"\n"
         );
         assert_eq!(subjects_yaml(&RoleBinding { subjects: vec![], ..binding }), "");
+    }
+
+    #[test]
+    fn role_ref_yaml_quotes_each_field_as_the_yaml_filter_does() {
+        use crate::model::RoleRef;
+        let binding = RoleBinding {
+            meta: ObjectMeta { name: "b".to_owned(), namespace: None, labels: BTreeMap::new() },
+            role_ref: RoleRef {
+                api_group: String::new(),
+                kind: "Role".to_owned(),
+                name: "yes: `x`|\"ü\"\n".to_owned(),
+            },
+            subjects: vec![],
+        };
+        assert_eq!(
+            role_ref_yaml(&binding),
+            "roleRef:\n  apiGroup: \"\"\n  kind: Role\n  name: \"yes: `x`|\\\"ü\\\"\\n\"\n"
+        );
+    }
+
+    fn env_writer_names() -> (Target, BTreeMap<String, String>) {
+        let target = Target { partition: None, region: Some("eu-west-1".to_owned()), account: None };
+        (target, BTreeMap::from([("r".to_owned(), "r\"ü|`".to_owned())]))
+    }
+
+    #[test]
+    fn eksctl_access_entry_writes_eksctls_fields_with_env_variables() {
+        use crate::model::{AccessEntryType, AccessPolicy};
+        let (target, names) = env_writer_names();
+        let env = TextWriter::env(&target, &names);
+        let policy_arn = Text(vec![Part::Lit("arn:".to_owned()), Part::Partition, Part::Lit(":eks::aws:p".to_owned())]);
+        let entry = AccessEntry {
+            role: RoleId("r".to_owned()),
+            entry_type: AccessEntryType::Standard,
+            kubernetes_groups: vec!["team".to_owned(), "on".to_owned(), "a: b".to_owned()],
+            access_policies: vec![
+                AccessPolicy { name: "p".to_owned(), policy_arn: policy_arn.clone(), scope: AccessScope::Cluster },
+                AccessPolicy {
+                    name: "p".to_owned(),
+                    policy_arn: policy_arn.clone(),
+                    scope: AccessScope::Namespace(vec!["ns-1".to_owned(), "2012-10-17".to_owned()]),
+                },
+                AccessPolicy { name: "p".to_owned(), policy_arn, scope: AccessScope::Namespace(vec![]) },
+            ],
+        };
+        assert_eq!(
+            eksctl_access_entry(&entry, &env).unwrap(),
+            "    - principalARN: \"arn:${AWS_PARTITION}:iam::${AWS_ACCOUNT_ID}:role/r\\\"ü|`\"\n      \
+             type: STANDARD\n      kubernetesGroups:\n        - team\n        - \"on\"\n        - \"a: b\"\n      \
+             accessPolicies:\n        - policyARN: \"arn:${AWS_PARTITION}:eks::aws:p\"\n          accessScope:\n            \
+             type: cluster\n        - policyARN: \"arn:${AWS_PARTITION}:eks::aws:p\"\n          accessScope:\n            \
+             type: namespace\n            namespaces:\n              - ns-1\n              - \"2012-10-17\"\n        \
+             - policyARN: \"arn:${AWS_PARTITION}:eks::aws:p\"\n          accessScope:\n            type: namespace\n            \
+             namespaces:\n"
+        );
+        let bare = AccessEntry { kubernetes_groups: vec![], access_policies: vec![], ..entry };
+        assert_eq!(
+            eksctl_access_entry(&bare, &env).unwrap(),
+            "    - principalARN: \"arn:${AWS_PARTITION}:iam::${AWS_ACCOUNT_ID}:role/r\\\"ü|`\"\n      type: STANDARD\n"
+        );
+        let unknown = AccessEntry { role: RoleId("x".to_owned()), ..bare };
+        assert!(eksctl_access_entry(&unknown, &env).is_err());
+    }
+
+    #[test]
+    fn eksctl_pod_identity_writes_the_association_with_env_variables() {
+        let (target, names) = env_writer_names();
+        let env = TextWriter::env(&target, &names);
+        let assoc = PodIdentityAssociation {
+            role: RoleId("r".to_owned()),
+            namespace: "no".to_owned(),
+            service_account: "sa\tx".to_owned(),
+        };
+        assert_eq!(
+            eksctl_pod_identity(&assoc, &env).unwrap(),
+            "    - namespace: \"no\"\n      serviceAccountName: \"sa\\tx\"\n      \
+             roleARN: \"arn:${AWS_PARTITION}:iam::${AWS_ACCOUNT_ID}:role/r\\\"ü|`\"\n"
+        );
     }
 }
