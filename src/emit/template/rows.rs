@@ -33,10 +33,21 @@ pub fn policy_rows(
     let mut tables: [String; LEVELS.len() + 1] = Default::default();
     let mut resources = Vec::new();
     let mut conditions = String::new();
+    // What a row holds after its action (` | resource | condition |`), one per resource of a
+    // statement, and what it holds up to it: each row is then two copies.
+    let mut tails: Vec<String> = Vec::new();
+    let mut head = String::new();
     for st in &policy.document.statements {
         cells(st, text, &mut resources, &mut conditions)?;
         let except = if matches!(st.actions, Actions::NotAction(_)) { "every action except " } else { "" };
         let nowhere = if matches!(st.resources, Some(Resources::NotResource(_))) { "everything except " } else { "" };
+        tails.resize_with(resources.len(), String::new);
+        for (tail, resource) in tails.iter_mut().zip(&resources) {
+            tail.clear();
+            for piece in [" | ", nowhere, resource, " | ", &conditions, " |\n"] {
+                tail.push_str(piece);
+            }
+        }
         for action in st.actions.list() {
             let (out, level) = match levels {
                 None => (tables.last_mut(), None),
@@ -47,22 +58,19 @@ pub fn policy_rows(
                 }
             };
             let Some(out) = out else { continue };
-            for resource in &resources {
-                out.push_str("| ");
-                if let Some(level) = level {
-                    out.push_str(level);
-                    out.push_str(" | ");
-                }
-                out.push_str(st.effect.as_str());
-                out.push_str(" | ");
-                out.push_str(except);
-                write_code(action, out);
-                out.push_str(" | ");
-                out.push_str(nowhere);
-                out.push_str(resource);
-                out.push_str(" | ");
-                out.push_str(&conditions);
-                out.push_str(" |\n");
+            head.clear();
+            head.push_str("| ");
+            if let Some(level) = level {
+                head.push_str(level);
+                head.push_str(" | ");
+            }
+            head.push_str(st.effect.as_str());
+            head.push_str(" | ");
+            head.push_str(except);
+            write_code(action, &mut head);
+            for tail in &tails {
+                out.push_str(&head);
+                out.push_str(tail);
             }
         }
     }
@@ -137,7 +145,8 @@ pub fn rule_rows(kind: &str, role: &RbacRole) -> String {
     } else {
         head.push_str(" | cluster-wide | ");
     }
-    let mut out = String::new();
+    // Each function sizes its text for what it usually writes, so that it seldom grows.
+    let mut out = String::with_capacity(role.rules.len() * (head.len() + 64));
     for rule in &role.rules {
         out.push_str(&head);
         for (i, group) in rule.api_groups.iter().enumerate() {
@@ -147,12 +156,36 @@ pub fn rule_rows(kind: &str, role: &RbacRole) -> String {
             if group.is_empty() { out.push_str("core") } else { write_code(group, &mut out) }
         }
         out.push_str(" | ");
-        write_code(&rule.resources.join(", "), &mut out);
+        write_code_list(&rule.resources, &mut out);
         out.push_str(" | ");
-        write_code(&rule.verbs.join(", "), &mut out);
+        write_code_list(&rule.verbs, &mut out);
         out.push_str(" |\n");
     }
     out
+}
+
+/// `items` joined by `, ` as one code span, as [`write_code`] writes it.
+fn write_code_list(items: &[String], out: &mut String) {
+    // Names of resources and verbs seldom hold what a code span must escape: then the span is
+    // written without joining them first.
+    let blank = match items {
+        [] => true,
+        [one] => one.trim().is_empty(),
+        _ => false,
+    };
+    let plain = items.iter().all(|s| !s.bytes().any(|c| matches!(c, b'`' | b'|' | b'\r' | b'\n')));
+    if plain && !blank {
+        out.push('`');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(item);
+        }
+        out.push('`');
+    } else {
+        write_code(&items.join(", "), out);
+    }
 }
 
 /// A Role or ClusterRole's rules as the items of a block sequence in YAML, as kustomize's
@@ -161,7 +194,7 @@ pub fn rule_rows(kind: &str, role: &RbacRole) -> String {
 /// are some) and `    verbs: [...]`, every list in flow style with each item quoted as the
 /// `yaml` filter quotes it.
 pub fn rules_yaml(role: &RbacRole) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(role.rules.len() * 128);
     for rule in &role.rules {
         yaml_list("  - apiGroups: ", &rule.api_groups, &mut out);
         yaml_list("    resources: ", &rule.resources, &mut out);
@@ -177,7 +210,7 @@ pub fn rules_yaml(role: &RbacRole) -> String {
 /// kustomize's `objects.j2` writes them under `subjects:`, each line ending in a line break:
 /// `  - apiGroup: ...`, `    kind: ...`, `    name: ...`, each quoted as the `yaml` filter quotes it.
 pub fn subjects_yaml(binding: &RoleBinding) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(binding.subjects.len() * 96);
     for subject in &binding.subjects {
         for (key, value) in
             [("  - apiGroup: ", &subject.api_group), ("    kind: ", &subject.kind), ("    name: ", &subject.name)]
@@ -194,7 +227,8 @@ pub fn subjects_yaml(binding: &RoleBinding) -> String {
 /// `namespace` when there is one, and `labels` when there are some, in key order; every
 /// scalar quoted as the `yaml` filter quotes it.
 pub fn metadata_yaml(meta: &ObjectMeta) -> String {
-    let mut out = String::from("metadata:\n  name: ");
+    let mut out = String::with_capacity(96 + meta.labels.len() * 64);
+    out.push_str("metadata:\n  name: ");
     write_yaml_str(&meta.name, &mut out);
     out.push('\n');
     if let Some(namespace) = &meta.namespace {
@@ -220,7 +254,8 @@ pub fn metadata_yaml(meta: &ObjectMeta) -> String {
 /// filter quotes it.
 pub fn role_ref_yaml(binding: &RoleBinding) -> String {
     let r = &binding.role_ref;
-    let mut out = String::from("roleRef:\n");
+    let mut out = String::with_capacity(128);
+    out.push_str("roleRef:\n");
     for (key, value) in [("  apiGroup: ", &r.api_group), ("  kind: ", &r.kind), ("  name: ", &r.name)] {
         out.push_str(key);
         write_yaml_str(value, &mut out);
@@ -236,7 +271,7 @@ pub fn role_ref_yaml(binding: &RoleBinding) -> String {
 /// `policyARN`, `accessScope.type`, and `accessScope.namespaces` for a namespace scope); every
 /// scalar quoted as the `yaml` filter quotes it.
 pub fn eksctl_access_entry(entry: &AccessEntry, env: &TextWriter<'_>) -> Result<String, Error> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(256);
     let mut arn = String::new();
     out.push_str("    - principalARN: ");
     env.role_arn(&entry.role.0, &mut arn)?;
@@ -600,5 +635,18 @@ mod tests {
             "    - namespace: \"no\"\n      serviceAccountName: \"sa\\tx\"\n      \
              roleARN: \"arn:${AWS_PARTITION}:iam::${AWS_ACCOUNT_ID}:role/r\\\"ü|`\"\n"
         );
+    }
+
+    #[test]
+    fn write_code_list_writes_what_write_code_writes_of_the_joined_list() {
+        let lists: [&[&str]; 7] =
+            [&[], &["get"], &["get", "list"], &["", "x"], &[" ", ""], &["a`", "b|c"], &["ü\n", "pods/log"]];
+        for list in lists {
+            let items: Vec<String> = list.iter().map(|s| (*s).to_owned()).collect();
+            let (mut listed, mut joined) = (String::new(), String::new());
+            write_code_list(&items, &mut listed);
+            write_code(&items.join(", "), &mut joined);
+            assert_eq!(listed, joined, "{list:?}");
+        }
     }
 }
