@@ -17,10 +17,10 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 use serde::Deserialize;
 
-use crate::model::{ManagedPolicy, Part as ModelPart, Role, RoleBinding};
+use crate::model::{AccessEntry, ManagedPolicy, Part as ModelPart, Role, RoleBinding};
 
-use super::rows;
 use super::view::{self, Doc, Expose, Node, TextView};
+use super::{lines, rows};
 
 /// Role id → IAM role name.
 type RoleNames = Arc<BTreeMap<String, String>>;
@@ -93,6 +93,19 @@ impl Lookups {
     }
 }
 
+impl Lookups {
+    /// The RoleBindings and ClusterRoleBindings whose subjects name a Kubernetes group, in the
+    /// order `bindings_of(group)` gives them.
+    fn bindings_of(&self, group: &str) -> Vec<&RoleBinding> {
+        let found = self.bindings.get(group).map_or(&[][..], Vec::as_slice);
+        let Some(k) = &self.doc.model().kubernetes else { return Vec::new() };
+        found
+            .iter()
+            .filter_map(|&(cluster, i)| if cluster { k.cluster_role_bindings.get(i) } else { k.role_bindings.get(i) })
+            .collect()
+    }
+}
+
 /// Adds what needs the model itself: `text` with the model's role names, and the look-ups
 /// `role(id)`, `policies_of(role_id)` (the customer managed policies attached to a role) and
 /// `bindings_of(group)` (the RoleBindings and ClusterRoleBindings that name a Kubernetes group).
@@ -101,7 +114,7 @@ pub fn register_model(env: &mut Environment<'_>, lookups: &Lookups) {
 
     let (doc, roles) = (Arc::clone(&lookups.doc), Arc::clone(&lookups.roles));
     env.add_function("role", move |id: &str| -> Result<Value, Error> {
-        let i = *roles.get(id).ok_or_else(|| invalid(format!("`role`: no role has id `{id}`")))?;
+        let i = *roles.get(id).ok_or_else(|| no_role(id))?;
         Ok(Role::expose(Node::at(&doc, move |m| m.roles.get(i))))
     });
     let (doc, policies) = (Arc::clone(&lookups.doc), Arc::clone(&lookups.policies));
@@ -124,32 +137,69 @@ pub fn register_model(env: &mut Environment<'_>, lookups: &Lookups) {
     });
     let (doc, names) = (Arc::clone(&lookups.doc), Arc::clone(&lookups.names));
     env.add_function("policy_rows", move |policy: &Value, by_level: bool| -> Result<String, Error> {
-        let found =
-            view::policy(policy).ok_or_else(|| invalid("`policy_rows` takes a policy (an item of `policies`)"))?;
+        let found = shown(policy, "policy_rows", "a policy (an item of `policies`)")?;
         let text = TextWriter::spec(&doc.model().target, &names);
         rows::policy_rows(found, by_level.then(|| doc.access_levels()), &text)
     });
+    add_written(env, lookups, "trusted_by", ROLE, Style::Spec, lines::trusted_by);
+    add_written(env, lookups, "trust_lines", ROLE, Style::Spec, lines::trust_lines);
+    let found = lookups.clone();
+    env.add_function("access_entry_lines", move |entry: &Value| -> Result<String, Error> {
+        let entry: &AccessEntry = shown(entry, "access_entry_lines", ACCESS_ENTRY)?;
+        let name = found.names.get(&entry.role.0).ok_or_else(|| no_role(&entry.role.0))?;
+        Ok(lines::access_entry_lines(entry, name, |group| found.bindings_of(group)))
+    });
+    add_written(env, lookups, "eksctl_access_entry", ACCESS_ENTRY, Style::Env, rows::eksctl_access_entry);
+    let takes = "a Pod Identity association (an item of `podIdentityAssociations`)";
+    add_written(env, lookups, "eksctl_pod_identity", takes, Style::Env, rows::eksctl_pod_identity);
+    env.add_function("role_ref_yaml", |binding: &Value| -> Result<String, Error> {
+        Ok(rows::role_ref_yaml(shown(binding, "role_ref_yaml", BINDING)?))
+    });
     env.add_function("rule_rows", |kind: &str, role: &Value| -> Result<String, Error> {
-        let found = view::rbac_role(role)
-            .ok_or_else(|| invalid("`rule_rows` takes a Role or ClusterRole (an item of `kubernetes.roles`)"))?;
-        Ok(rows::rule_rows(kind, found))
+        Ok(rows::rule_rows(kind, shown(role, "rule_rows", RBAC_ROLE)?))
     });
     env.add_function("metadata_yaml", |meta: &Value| -> Result<String, Error> {
-        let found =
-            view::object_meta(meta).ok_or_else(|| invalid("`metadata_yaml` takes a Kubernetes object's `meta`"))?;
-        Ok(rows::metadata_yaml(found))
+        Ok(rows::metadata_yaml(shown(meta, "metadata_yaml", "a Kubernetes object's `meta`")?))
     });
     env.add_function("subjects_yaml", |binding: &Value| -> Result<String, Error> {
-        let found = view::role_binding(binding).ok_or_else(|| {
-            invalid("`subjects_yaml` takes a RoleBinding or ClusterRoleBinding (an item of `kubernetes.roleBindings`)")
-        })?;
-        Ok(rows::subjects_yaml(found))
+        Ok(rows::subjects_yaml(shown(binding, "subjects_yaml", BINDING)?))
     });
     env.add_function("rules_yaml", |role: &Value| -> Result<String, Error> {
-        let found = view::rbac_role(role)
-            .ok_or_else(|| invalid("`rules_yaml` takes a Role or ClusterRole (an item of `kubernetes.roles`)"))?;
-        Ok(rows::rules_yaml(found))
+        Ok(rows::rules_yaml(shown(role, "rules_yaml", RBAC_ROLE)?))
     });
+}
+
+/// Adds the function `name(object)`, which writes a part of the model (a `T`) with its texts in
+/// a `style`, for the model's target.
+fn add_written<T: view::Fields>(
+    env: &mut Environment<'_>,
+    lookups: &Lookups,
+    name: &'static str,
+    takes: &'static str,
+    style: Style,
+    write: fn(&T, &TextWriter<'_>) -> Result<String, Error>,
+) {
+    let (doc, names) = (Arc::clone(&lookups.doc), Arc::clone(&lookups.names));
+    env.add_function(name, move |value: &Value| -> Result<String, Error> {
+        write(shown(value, name, takes)?, &TextWriter::new(style, &doc.model().target, &names))
+    });
+}
+
+/// What the functions written in Rust take, as their errors say it.
+const ROLE: &str = "a role (an item of `roles`)";
+const ACCESS_ENTRY: &str = "an access entry (an item of `accessEntries`)";
+const RBAC_ROLE: &str = "a Role or ClusterRole (an item of `kubernetes.roles`)";
+const BINDING: &str = "a RoleBinding or ClusterRoleBinding (an item of `kubernetes.roleBindings`)";
+
+/// The part of the model the argument of `function` shows, or the error that says what
+/// `function` `takes`.
+fn shown<'v, T: view::Fields>(value: &'v Value, function: &str, takes: &str) -> Result<&'v T, Error> {
+    view::shown(value).ok_or_else(|| invalid(format!("`{function}` takes {takes}")))
+}
+
+/// The error of a look-up by a role id that no role has.
+fn no_role(id: &str) -> Error {
+    invalid(format!("`role`: no role has id `{id}`"))
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -288,6 +338,16 @@ pub(super) fn write_code(s: &str, out: &mut String) {
         out.push_str("`\"");
         out.extend(s.chars().map(|c| if matches!(c, '\r' | '\n') { ' ' } else { c }));
         out.push_str("\"`");
+        return;
+    }
+    // Most values (action names, ARNs) hold no backtick, `|` or line break: written as they are.
+    // Scanned without an early exit, which the compiler turns into wide compares.
+    let plain = !s.bytes().fold(false, |found, c| found | matches!(c, b'`' | b'|' | b'\r' | b'\n'));
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push('`');
+        out.push_str(s);
+        out.push('`');
         return;
     }
     let mut longest = 0;
@@ -513,10 +573,26 @@ pub(super) struct TextWriter<'a> {
 }
 
 impl<'a> TextWriter<'a> {
+    /// A style, for the pins of a model's target.
+    fn new(style: Style, target: &'a crate::model::Target, names: &'a BTreeMap<String, String>) -> TextWriter<'a> {
+        let pins = [target.partition.as_deref(), target.region.as_deref(), target.account.as_deref()];
+        TextWriter { style, pins, names }
+    }
+
     /// `text`'s default style (`spec`), for the pins of a model's target.
     pub(super) fn spec(target: &'a crate::model::Target, names: &'a BTreeMap<String, String>) -> TextWriter<'a> {
-        let pins = [target.partition.as_deref(), target.region.as_deref(), target.account.as_deref()];
-        TextWriter { style: Style::Spec, pins, names }
+        TextWriter::new(Style::Spec, target, names)
+    }
+
+    /// `text("env")`'s style, for the pins of a model's target.
+    #[cfg(test)]
+    pub(super) fn env(target: &'a crate::model::Target, names: &'a BTreeMap<String, String>) -> TextWriter<'a> {
+        TextWriter::new(Style::Env, target, names)
+    }
+
+    /// The ARN of the role with id `id`, appended to `out`.
+    pub(super) fn role_arn(&self, id: &str, out: &mut String) -> Result<(), Error> {
+        self.part(PartRef::RoleArn(id), out)
     }
 
     /// A text of the model, appended to `out`.

@@ -24,6 +24,8 @@
 
 mod document;
 mod filters;
+mod fuel;
+mod lines;
 mod rows;
 mod view;
 
@@ -44,30 +46,21 @@ use crate::model::Model;
 use super::{Artifact, EmitError, Emitter, Render};
 
 pub use document::{MODEL_VERSION, ModelDocument};
+pub use fuel::{document_values, fuel_limit};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_emitters.rs"));
 
 /// The manifest's file name in an emitter folder.
 pub const MANIFEST: &str = "emitter.yaml";
 
-/// How much work one file's template may do, in minijinja's fuel (about one unit per
-/// instruction): a base, and more per byte of the model document as JSON, so that a spec of
-/// thousands of teams renders and a template that loops for ever stops within a second. The
-/// built-in templates use at most a tenth of it on every example (a test measures it).
-pub fn fuel_limit(document_bytes: usize) -> u64 {
-    const BASE: u64 = 200_000;
-    const PER_BYTE: u64 = 20;
-    BASE.saturating_add(PER_BYTE.saturating_mul(document_bytes as u64))
-}
-
 /// What every template emitter renders a model with, built once per model: the model document
-/// as a minijinja value (the templates' context), its size as JSON (for the fuel limit) and the
+/// as a minijinja value (the templates' context), its size in values (for the fuel limit) and the
 /// look-up functions' indexes. Converting the document is a large part of a template emitter's
 /// cost at scale, so a [`Render`] builds this once for all of its emitters and their `when` tests.
 #[derive(Debug, Clone)]
 pub struct TemplateContext {
     document: Value,
-    json_bytes: usize,
+    values: usize,
     lookups: filters::Lookups,
 }
 
@@ -84,28 +77,11 @@ impl TemplateContext {
 
     /// `model` is `document.model`, shared.
     fn with(document: &ModelDocument<'_>, model: Arc<Model>) -> Result<TemplateContext, EmitError> {
-        let json_bytes = json_len(document).map_err(|e| EmitError::Serialize(e.to_string()))?;
+        let values = document_values(document);
         let doc = view::Doc::new(document, model);
         let lookups = filters::Lookups::new(&doc);
-        Ok(TemplateContext { document: Value::from_object(view::Root(doc)), json_bytes, lookups })
+        Ok(TemplateContext { document: Value::from_object(view::Root(doc)), values, lookups })
     }
-}
-
-/// The length of a value's compact JSON, counted without writing it.
-pub fn json_len(value: &impl serde::Serialize) -> Result<usize, serde_json::Error> {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    serde_json::to_writer(&mut count, value)?;
-    Ok(count.0)
 }
 
 /// Why an emitter folder could not be loaded. Each message starts with the file (and line) at
@@ -471,7 +447,7 @@ impl TemplateEmitter {
             other => EmitError::Template { file: self.folder.clone(), line: 1, message: other.to_string() },
         })?;
         let mut env = env.clone();
-        env.set_fuel(Some(fuel_limit(context.json_bytes)));
+        env.set_fuel(Some(fuel_limit(context.values)));
         filters::register_model(&mut env, &context.lookups);
         let mut artifacts = Vec::with_capacity(self.outputs.len());
         for output in &self.outputs {

@@ -1,14 +1,18 @@
-//! Table rows written in Rust for the templates: `policy_rows(policy, by_level)` and
-//! `rule_rows(kind, role)`. A minijinja loop costs thousands of instructions per row (each
-//! filter call, attribute and concatenation is a call through the engine), which made ACCESS.md
-//! most of a render at thousands of teams; the template keeps the document's shape and calls
-//! these once per policy or role.
+//! Table rows and YAML blocks written in Rust for the templates: `policy_rows(policy, by_level)`,
+//! `rule_rows(kind, role)`, kustomize's `metadata_yaml`, `rules_yaml`, `role_ref_yaml` and
+//! `subjects_yaml`, eksctl's `eksctl_access_entry` and `eksctl_pod_identity`. A minijinja loop
+//! costs thousands of instructions per row (each filter call, attribute and concatenation is a
+//! call through the engine), which made ACCESS.md most of a render at thousands of teams; the
+//! templates keep the document's shape and call these once per policy, role or object.
 
 use std::collections::BTreeMap;
 
 use minijinja::Error;
 
-use crate::model::{Actions, ManagedPolicy, ObjectMeta, RbacRole, Resources, RoleBinding, Statement};
+use crate::model::{
+    AccessEntry, AccessScope, Actions, Condition, ManagedPolicy, ObjectMeta, PodIdentityAssociation, RbacRole,
+    Resources, RoleBinding, Statement,
+};
 
 use super::filters::{TextWriter, write_code, write_yaml_str};
 
@@ -29,10 +33,21 @@ pub fn policy_rows(
     let mut tables: [String; LEVELS.len() + 1] = Default::default();
     let mut resources = Vec::new();
     let mut conditions = String::new();
+    // What a row holds after its action (` | resource | condition |`), one per resource of a
+    // statement, and what it holds up to it: each row is then two copies.
+    let mut tails: Vec<String> = Vec::new();
+    let mut head = String::new();
     for st in &policy.document.statements {
         cells(st, text, &mut resources, &mut conditions)?;
         let except = if matches!(st.actions, Actions::NotAction(_)) { "every action except " } else { "" };
         let nowhere = if matches!(st.resources, Some(Resources::NotResource(_))) { "everything except " } else { "" };
+        tails.resize_with(resources.len(), String::new);
+        for (tail, resource) in tails.iter_mut().zip(&resources) {
+            tail.clear();
+            for piece in [" | ", nowhere, resource, " | ", &conditions, " |\n"] {
+                tail.push_str(piece);
+            }
+        }
         for action in st.actions.list() {
             let (out, level) = match levels {
                 None => (tables.last_mut(), None),
@@ -43,22 +58,19 @@ pub fn policy_rows(
                 }
             };
             let Some(out) = out else { continue };
-            for resource in &resources {
-                out.push_str("| ");
-                if let Some(level) = level {
-                    out.push_str(level);
-                    out.push_str(" | ");
-                }
-                out.push_str(st.effect.as_str());
-                out.push_str(" | ");
-                out.push_str(except);
-                write_code(action, out);
-                out.push_str(" | ");
-                out.push_str(nowhere);
-                out.push_str(resource);
-                out.push_str(" | ");
-                out.push_str(&conditions);
-                out.push_str(" |\n");
+            head.clear();
+            head.push_str("| ");
+            if let Some(level) = level {
+                head.push_str(level);
+                head.push_str(" | ");
+            }
+            head.push_str(st.effect.as_str());
+            head.push_str(" | ");
+            head.push_str(except);
+            write_code(action, &mut head);
+            for tail in &tails {
+                out.push_str(&head);
+                out.push_str(tail);
             }
         }
     }
@@ -88,25 +100,34 @@ fn cells(
         }
     }
     conditions.clear();
-    for (i, c) in st.conditions.iter().enumerate() {
+    write_conditions(&st.conditions, text, conditions)?;
+    if st.conditions.is_empty() {
+        conditions.push_str("none");
+    }
+    Ok(())
+}
+
+/// A statement's conditions as ACCESS.md writes them, appended to `out`:
+/// `` `key` operator `value` or `value`; ... `` (nothing for no condition), each key and value a
+/// code span, values written as `text` writes them (`spec` style).
+pub(super) fn write_conditions(conditions: &[Condition], text: &TextWriter<'_>, out: &mut String) -> Result<(), Error> {
+    let mut scratch = String::new();
+    for (i, c) in conditions.iter().enumerate() {
         if i > 0 {
-            conditions.push_str("; ");
+            out.push_str("; ");
         }
-        write_code(&c.key, conditions);
-        conditions.push(' ');
-        conditions.push_str(&c.operator);
-        conditions.push(' ');
+        write_code(&c.key, out);
+        out.push(' ');
+        out.push_str(&c.operator);
+        out.push(' ');
         for (j, value) in c.values.iter().enumerate() {
             if j > 0 {
-                conditions.push_str(" or ");
+                out.push_str(" or ");
             }
             scratch.clear();
             text.text(value, &mut scratch)?;
-            write_code(&scratch, conditions);
+            write_code(&scratch, out);
         }
-    }
-    if st.conditions.is_empty() {
-        conditions.push_str("none");
     }
     Ok(())
 }
@@ -124,7 +145,8 @@ pub fn rule_rows(kind: &str, role: &RbacRole) -> String {
     } else {
         head.push_str(" | cluster-wide | ");
     }
-    let mut out = String::new();
+    // Each function sizes its text for what it usually writes, so that it seldom grows.
+    let mut out = String::with_capacity(role.rules.len() * (head.len() + 64));
     for rule in &role.rules {
         out.push_str(&head);
         for (i, group) in rule.api_groups.iter().enumerate() {
@@ -134,12 +156,36 @@ pub fn rule_rows(kind: &str, role: &RbacRole) -> String {
             if group.is_empty() { out.push_str("core") } else { write_code(group, &mut out) }
         }
         out.push_str(" | ");
-        write_code(&rule.resources.join(", "), &mut out);
+        write_code_list(&rule.resources, &mut out);
         out.push_str(" | ");
-        write_code(&rule.verbs.join(", "), &mut out);
+        write_code_list(&rule.verbs, &mut out);
         out.push_str(" |\n");
     }
     out
+}
+
+/// `items` joined by `, ` as one code span, as [`write_code`] writes it.
+fn write_code_list(items: &[String], out: &mut String) {
+    // Names of resources and verbs seldom hold what a code span must escape: then the span is
+    // written without joining them first.
+    let blank = match items {
+        [] => true,
+        [one] => one.trim().is_empty(),
+        _ => false,
+    };
+    let plain = items.iter().all(|s| !s.bytes().any(|c| matches!(c, b'`' | b'|' | b'\r' | b'\n')));
+    if plain && !blank {
+        out.push('`');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(item);
+        }
+        out.push('`');
+    } else {
+        write_code(&items.join(", "), out);
+    }
 }
 
 /// A Role or ClusterRole's rules as the items of a block sequence in YAML, as kustomize's
@@ -148,7 +194,7 @@ pub fn rule_rows(kind: &str, role: &RbacRole) -> String {
 /// are some) and `    verbs: [...]`, every list in flow style with each item quoted as the
 /// `yaml` filter quotes it.
 pub fn rules_yaml(role: &RbacRole) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(role.rules.len() * 128);
     for rule in &role.rules {
         yaml_list("  - apiGroups: ", &rule.api_groups, &mut out);
         yaml_list("    resources: ", &rule.resources, &mut out);
@@ -164,7 +210,7 @@ pub fn rules_yaml(role: &RbacRole) -> String {
 /// kustomize's `objects.j2` writes them under `subjects:`, each line ending in a line break:
 /// `  - apiGroup: ...`, `    kind: ...`, `    name: ...`, each quoted as the `yaml` filter quotes it.
 pub fn subjects_yaml(binding: &RoleBinding) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(binding.subjects.len() * 96);
     for subject in &binding.subjects {
         for (key, value) in
             [("  - apiGroup: ", &subject.api_group), ("    kind: ", &subject.kind), ("    name: ", &subject.name)]
@@ -181,7 +227,8 @@ pub fn subjects_yaml(binding: &RoleBinding) -> String {
 /// `namespace` when there is one, and `labels` when there are some, in key order; every
 /// scalar quoted as the `yaml` filter quotes it.
 pub fn metadata_yaml(meta: &ObjectMeta) -> String {
-    let mut out = String::from("metadata:\n  name: ");
+    let mut out = String::with_capacity(96 + meta.labels.len() * 64);
+    out.push_str("metadata:\n  name: ");
     write_yaml_str(&meta.name, &mut out);
     out.push('\n');
     if let Some(namespace) = &meta.namespace {
@@ -202,6 +249,94 @@ pub fn metadata_yaml(meta: &ObjectMeta) -> String {
     out
 }
 
+/// A RoleBinding or ClusterRoleBinding's `roleRef:` block in YAML, each line ending in a line
+/// break: `roleRef:`, `  apiGroup: ...`, `  kind: ...`, `  name: ...`, each quoted as the `yaml`
+/// filter quotes it.
+pub fn role_ref_yaml(binding: &RoleBinding) -> String {
+    let r = &binding.role_ref;
+    let mut out = String::with_capacity(128);
+    out.push_str("roleRef:\n");
+    for (key, value) in [("  apiGroup: ", &r.api_group), ("  kind: ", &r.kind), ("  name: ", &r.name)] {
+        out.push_str(key);
+        write_yaml_str(value, &mut out);
+        out.push('\n');
+    }
+    out
+}
+
+/// An EKS access entry as an item of eksctl's `accessConfig.accessEntries` (its schema's field
+/// names), indented as it sits there (the item's `-` at column 5), each line ending in a line
+/// break: `principalARN` (the role's ARN as `text("env")` writes it), `type`,
+/// `kubernetesGroups` (only when there are some), `accessPolicies` (only when there are some:
+/// `policyARN`, `accessScope.type`, and `accessScope.namespaces` for a namespace scope); every
+/// scalar quoted as the `yaml` filter quotes it.
+pub fn eksctl_access_entry(entry: &AccessEntry, env: &TextWriter<'_>) -> Result<String, Error> {
+    let mut out = String::with_capacity(256);
+    let mut arn = String::new();
+    out.push_str("    - principalARN: ");
+    env.role_arn(&entry.role.0, &mut arn)?;
+    write_yaml_str(&arn, &mut out);
+    out.push_str("\n      type: ");
+    write_yaml_str(entry.entry_type.as_str(), &mut out);
+    out.push('\n');
+    if !entry.kubernetes_groups.is_empty() {
+        out.push_str("      kubernetesGroups:\n");
+        yaml_items("        - ", &entry.kubernetes_groups, &mut out);
+    }
+    if !entry.access_policies.is_empty() {
+        out.push_str("      accessPolicies:\n");
+        for policy in &entry.access_policies {
+            out.push_str("        - policyARN: ");
+            arn.clear();
+            env.text(&policy.policy_arn, &mut arn)?;
+            write_yaml_str(&arn, &mut out);
+            out.push_str("\n          accessScope:\n            type: ");
+            match &policy.scope {
+                AccessScope::Cluster => {
+                    write_yaml_str("cluster", &mut out);
+                    out.push('\n');
+                }
+                AccessScope::Namespace(namespaces) => {
+                    write_yaml_str("namespace", &mut out);
+                    out.push_str("\n            namespaces:\n");
+                    yaml_items("              - ", namespaces, &mut out);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A Pod Identity association as an item of eksctl's `iam.podIdentityAssociations`, indented
+/// as it sits there (the item's `-` at column 5), each line ending in a line break:
+/// `namespace`, `serviceAccountName` and `roleARN` (the role's ARN as `text("env")` writes it),
+/// each quoted as the `yaml` filter quotes it.
+pub fn eksctl_pod_identity(assoc: &PodIdentityAssociation, env: &TextWriter<'_>) -> Result<String, Error> {
+    let mut arn = String::new();
+    env.role_arn(&assoc.role.0, &mut arn)?;
+    let mut out = String::new();
+    for (key, value) in [
+        ("    - namespace: ", &assoc.namespace),
+        ("      serviceAccountName: ", &assoc.service_account),
+        ("      roleARN: ", &arn),
+    ] {
+        out.push_str(key);
+        write_yaml_str(value, &mut out);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Each of `items` on its own line after `prefix` (a block sequence's `- `, indented), quoted as
+/// the `yaml` filter quotes it.
+fn yaml_items(prefix: &str, items: &[String], out: &mut String) {
+    for item in items {
+        out.push_str(prefix);
+        write_yaml_str(item, out);
+        out.push('\n');
+    }
+}
+
 /// `key` then `items` as a YAML flow sequence, then a line break.
 fn yaml_list(key: &str, items: &[String], out: &mut String) {
     out.push_str(key);
@@ -218,7 +353,7 @@ fn yaml_list(key: &str, items: &[String], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Condition, Effect, ObjectMeta, Part, PolicyDocument, PolicyRule, RoleId, Target, Text};
+    use crate::model::{Effect, ObjectMeta, Part, PolicyDocument, PolicyRule, RoleId, Target, Text};
 
     fn lit(s: &str) -> Text {
         Text(vec![Part::Lit(s.to_owned())])
@@ -424,5 +559,96 @@ mod tests {
              - apiGroup: rbac.authorization.k8s.io\n    kind: Group\n    name: \"no\"\n"
         );
         assert_eq!(subjects_yaml(&RoleBinding { subjects: vec![], ..binding }), "");
+    }
+
+    #[test]
+    fn role_ref_yaml_quotes_each_field_as_the_yaml_filter_does() {
+        use crate::model::RoleRef;
+        let binding = RoleBinding {
+            meta: ObjectMeta { name: "b".to_owned(), namespace: None, labels: BTreeMap::new() },
+            role_ref: RoleRef {
+                api_group: String::new(),
+                kind: "Role".to_owned(),
+                name: "yes: `x`|\"ü\"\n".to_owned(),
+            },
+            subjects: vec![],
+        };
+        assert_eq!(
+            role_ref_yaml(&binding),
+            "roleRef:\n  apiGroup: \"\"\n  kind: Role\n  name: \"yes: `x`|\\\"ü\\\"\\n\"\n"
+        );
+    }
+
+    fn env_writer_names() -> (Target, BTreeMap<String, String>) {
+        let target = Target { partition: None, region: Some("eu-west-1".to_owned()), account: None };
+        (target, BTreeMap::from([("r".to_owned(), "r\"ü|`".to_owned())]))
+    }
+
+    #[test]
+    fn eksctl_access_entry_writes_eksctls_fields_with_env_variables() {
+        use crate::model::{AccessEntryType, AccessPolicy};
+        let (target, names) = env_writer_names();
+        let env = TextWriter::env(&target, &names);
+        let policy_arn = Text(vec![Part::Lit("arn:".to_owned()), Part::Partition, Part::Lit(":eks::aws:p".to_owned())]);
+        let entry = AccessEntry {
+            role: RoleId("r".to_owned()),
+            entry_type: AccessEntryType::Standard,
+            kubernetes_groups: vec!["team".to_owned(), "on".to_owned(), "a: b".to_owned()],
+            access_policies: vec![
+                AccessPolicy { name: "p".to_owned(), policy_arn: policy_arn.clone(), scope: AccessScope::Cluster },
+                AccessPolicy {
+                    name: "p".to_owned(),
+                    policy_arn: policy_arn.clone(),
+                    scope: AccessScope::Namespace(vec!["ns-1".to_owned(), "2012-10-17".to_owned()]),
+                },
+                AccessPolicy { name: "p".to_owned(), policy_arn, scope: AccessScope::Namespace(vec![]) },
+            ],
+        };
+        assert_eq!(
+            eksctl_access_entry(&entry, &env).unwrap(),
+            "    - principalARN: \"arn:${AWS_PARTITION}:iam::${AWS_ACCOUNT_ID}:role/r\\\"ü|`\"\n      \
+             type: STANDARD\n      kubernetesGroups:\n        - team\n        - \"on\"\n        - \"a: b\"\n      \
+             accessPolicies:\n        - policyARN: \"arn:${AWS_PARTITION}:eks::aws:p\"\n          accessScope:\n            \
+             type: cluster\n        - policyARN: \"arn:${AWS_PARTITION}:eks::aws:p\"\n          accessScope:\n            \
+             type: namespace\n            namespaces:\n              - ns-1\n              - \"2012-10-17\"\n        \
+             - policyARN: \"arn:${AWS_PARTITION}:eks::aws:p\"\n          accessScope:\n            type: namespace\n            \
+             namespaces:\n"
+        );
+        let bare = AccessEntry { kubernetes_groups: vec![], access_policies: vec![], ..entry };
+        assert_eq!(
+            eksctl_access_entry(&bare, &env).unwrap(),
+            "    - principalARN: \"arn:${AWS_PARTITION}:iam::${AWS_ACCOUNT_ID}:role/r\\\"ü|`\"\n      type: STANDARD\n"
+        );
+        let unknown = AccessEntry { role: RoleId("x".to_owned()), ..bare };
+        assert!(eksctl_access_entry(&unknown, &env).is_err());
+    }
+
+    #[test]
+    fn eksctl_pod_identity_writes_the_association_with_env_variables() {
+        let (target, names) = env_writer_names();
+        let env = TextWriter::env(&target, &names);
+        let assoc = PodIdentityAssociation {
+            role: RoleId("r".to_owned()),
+            namespace: "no".to_owned(),
+            service_account: "sa\tx".to_owned(),
+        };
+        assert_eq!(
+            eksctl_pod_identity(&assoc, &env).unwrap(),
+            "    - namespace: \"no\"\n      serviceAccountName: \"sa\\tx\"\n      \
+             roleARN: \"arn:${AWS_PARTITION}:iam::${AWS_ACCOUNT_ID}:role/r\\\"ü|`\"\n"
+        );
+    }
+
+    #[test]
+    fn write_code_list_writes_what_write_code_writes_of_the_joined_list() {
+        let lists: [&[&str]; 7] =
+            [&[], &["get"], &["get", "list"], &["", "x"], &[" ", ""], &["a`", "b|c"], &["ü\n", "pods/log"]];
+        for list in lists {
+            let items: Vec<String> = list.iter().map(|s| (*s).to_owned()).collect();
+            let (mut listed, mut joined) = (String::new(), String::new());
+            write_code_list(&items, &mut listed);
+            write_code(&items.join(", "), &mut joined);
+            assert_eq!(listed, joined, "{list:?}");
+        }
     }
 }

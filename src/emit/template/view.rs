@@ -173,7 +173,7 @@ pub trait Expose: Sized + Send + Sync + 'static {
 }
 
 /// A struct of the model, seen as a map.
-trait Fields: Sized + Send + Sync + 'static {
+pub trait Fields: Sized + Send + Sync + 'static {
     /// The keys, in the order serde writes them (some may be left out, as serde leaves them out).
     fn keys(&self) -> &'static [&'static str];
     fn field(node: &Node<Self>, this: &Self, key: &str) -> Option<Value>;
@@ -200,26 +200,11 @@ impl<T: Fields> Object for MapView<T> {
     }
 }
 
-/// The policy a value shows, if it is a view of one (an item of `policies`).
-pub fn policy(value: &Value) -> Option<&ManagedPolicy> {
-    value.downcast_object_ref::<MapView<ManagedPolicy>>()?.0.read()
-}
-
-/// The Role or ClusterRole a value shows, if it is a view of one (an item of
-/// `kubernetes.roles` or `kubernetes.clusterRoles`).
-pub fn rbac_role(value: &Value) -> Option<&RbacRole> {
-    value.downcast_object_ref::<MapView<RbacRole>>()?.0.read()
-}
-
-/// The RoleBinding or ClusterRoleBinding a value shows, if it is a view of one (an item of
-/// `kubernetes.roleBindings` or `kubernetes.clusterRoleBindings`).
-pub fn role_binding(value: &Value) -> Option<&RoleBinding> {
-    value.downcast_object_ref::<MapView<RoleBinding>>()?.0.read()
-}
-
-/// The object metadata a value shows, if it is a view of one (the `meta` of a Kubernetes object).
-pub fn object_meta(value: &Value) -> Option<&ObjectMeta> {
-    value.downcast_object_ref::<MapView<ObjectMeta>>()?.0.read()
+/// The part of the model a value shows, if it is a view of a `T` (an item of `policies`,
+/// `roles`, `accessEntries`, `kubernetes.roles`, a `meta`, ...): what the functions written in
+/// Rust read.
+pub fn shown<T: Fields>(value: &Value) -> Option<&T> {
+    value.downcast_object_ref::<MapView<T>>()?.0.read()
 }
 
 /// A list of the model, seen as a sequence.

@@ -69,6 +69,27 @@ fn markdown_code_and_csv_escape_their_syntax() {
     assert_eq!(render("{{ v|csv }}", context! { v => "two\nlines" }).unwrap(), "\"two\nlines\"");
 }
 
+#[test]
+fn code_writes_plain_values_as_they_are_and_fences_the_rest() {
+    let cases = [
+        ("s3:Get*", "`s3:Get*`"),
+        ("ü/ß 😀", "`ü/ß 😀`"),
+        ("${aws:userid}", "`${aws:userid}`"),
+        ("a|b", "`a\\|b`"),
+        ("two\r\nlines", "`two  lines`"),
+        ("a`b", "``a`b``"),
+        ("`a``", "``` `a`` ```"),
+        ("", "`\"\"`"),
+        (" \n", "`\"  \"`"),
+    ];
+    for (input, want) in cases {
+        let mut out = String::from("x");
+        write_code(input, &mut out);
+        assert_eq!(out, format!("x{want}"), "{input:?}");
+        assert_eq!(code(&Value::from(input)), want, "{input:?}");
+    }
+}
+
 fn parts_value() -> Value {
     Value::from(Serde(serde_json::json!([
         {"kind": "lit", "value": "arn:"}, {"kind": "partition"}, {"kind": "lit", "value": ":ssm:"},
