@@ -41,6 +41,26 @@ pub fn each<T: Sync, E: Send>(items: &[T], work: impl Fn(usize, &T) -> Result<()
     }
 }
 
+/// Splits `items` into one run of neighbours per thread (as even as can be, in order) and maps
+/// each run on a thread of its own: the results in the order of the runs, so that
+/// concatenated they are what one `map` over all of `items` would give.
+pub fn map_runs<T: Sync, R: Send>(items: &[T], map: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let size = items.len().div_ceil(threads(items.len()));
+    if size == 0 || size == items.len() {
+        return vec![map(items)];
+    }
+    std::thread::scope(|scope| {
+        let map = &map;
+        let mut runs = items.chunks(size);
+        let first = runs.next().unwrap_or_default();
+        let others: Vec<_> = runs.map(|run| scope.spawn(move || map(run))).collect();
+        let mut results = vec![map(first)];
+        // A thread that panicked passes its panic on, as a loop would have.
+        results.extend(others.into_iter().map(|handle| handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p))));
+        results
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +92,15 @@ mod tests {
         ran.sort_unstable();
         assert_eq!(ran, [0, 1, 2, 3, 4]);
         assert_eq!(each(&[] as &[u8], |_, _| Err(())), Ok(()));
+    }
+
+    #[test]
+    fn runs_cover_every_item_once_in_order() {
+        for n in [0, 1, 2, 3, 7, 100] {
+            let items: Vec<usize> = (0..n).collect();
+            let runs = map_runs(&items, <[usize]>::to_vec);
+            assert!(runs.len() <= threads(n), "{n}");
+            assert_eq!(runs.concat(), items, "{n}");
+        }
     }
 }

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -495,12 +495,12 @@ pub struct Check {
     pub expect: Expect,
     /// The entry's label: its task id or what a must-not is about (shared by the checks of the
     /// entry).
-    pub label: Rc<str>,
+    pub label: Arc<str>,
     /// `aws`, `k8s`, `assume` or `object`.
     pub kind: &'static str,
     /// The request line with its placeholders filled in (shared by the personas that fill it
     /// the same).
-    pub request: Rc<str>,
+    pub request: Arc<str>,
     pub answer: Answer,
 }
 
@@ -544,7 +544,7 @@ fn parse_when(when: Option<&str>) -> When<'_> {
 /// One entry of the checks, read once for every persona of its kind.
 struct Planned<'t> {
     expect: Expect,
-    label: Rc<str>,
+    label: Arc<str>,
     when: When<'t>,
     /// Its request lines, by number among the distinct lines of the kind ([`Plan::lines`]).
     requests: Vec<usize>,
@@ -590,7 +590,7 @@ fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Plan<'t> {
 /// filled line, where its tokens end, and what of it is read once.
 struct Filled<'p> {
     values: Vec<&'p str>,
-    request: Rc<str>,
+    request: Arc<str>,
     ends: Vec<usize>,
     read: Read,
 }
@@ -619,7 +619,7 @@ impl<'p> Filled<'p> {
         let mut ends = Vec::with_capacity(line.tokens.len());
         let read = fill_and_read(line, values, (kind, role), text, &mut ends)?;
         let values = line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()).collect();
-        Ok(Filled { values, request: Rc::from(text.as_str()), ends, read })
+        Ok(Filled { values, request: Arc::from(text.as_str()), ends, read })
     }
 
     /// [`Filled::new`] in place, for the next persona whose values differ: its lists are reused.
@@ -634,7 +634,7 @@ impl<'p> Filled<'p> {
         self.read = fill_and_read(line, values, (kind, role), text, &mut self.ends)?;
         self.values.clear();
         self.values.extend(line.vars.iter().filter_map(|n| values.get(*n).copied().flatten()));
-        self.request = Rc::from(text.as_str());
+        self.request = Arc::from(text.as_str());
         Ok(())
     }
 
@@ -703,22 +703,32 @@ pub fn run(
     personas: &[Persona],
     explain: bool,
 ) -> Result<Vec<PersonaRun>, TasksError> {
-    let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
     let objects = Objects::of(deployment);
     let mut names = Names::default();
     let plans: BTreeMap<&str, Plan<'_>> =
         tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections, &mut names))).collect();
-    let mut recent: BTreeMap<&str, Recent<'_>> =
-        plans.iter().map(|(kind, plan)| (*kind, plan.lines.iter().map(|_| None).collect())).collect();
-    personas
-        .iter()
-        .map(|persona| {
-            let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
-                return Err(TasksError::Check { at: persona.kind.to_owned(), message: "no checks for it".to_owned() });
-            };
-            run_one(plan, recent, &names, (deployment, &objects, explain), &ready, persona)
-        })
-        .collect()
+    // The personas in runs of neighbours, one per core, each run with its own prepared deployment
+    // (which remembers what it found) and its own last filled lines: the answers do not depend on
+    // either, so the checks are the same as in one run, in the same order.
+    let runs = crate::par::map_runs(personas, |run| {
+        let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
+        let mut recent: BTreeMap<&str, Recent<'_>> =
+            plans.iter().map(|(kind, plan)| (*kind, plan.lines.iter().map(|_| None).collect())).collect();
+        run.iter()
+            .map(|persona| {
+                let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
+                    let at = persona.kind.to_owned();
+                    return Err(TasksError::Check { at, message: "no checks for it".to_owned() });
+                };
+                run_one(plan, recent, &names, (deployment, &objects, explain), &ready, persona)
+            })
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let mut all = Vec::with_capacity(personas.len());
+    for run in runs {
+        all.extend(run?);
+    }
+    Ok(all)
 }
 
 fn run_one<'p>(
@@ -772,14 +782,14 @@ fn run_one<'p>(
                 Some(answer) => answer.clone(),
                 None => answer.insert(filled.ask(&role).map_err(err)?).clone(),
             };
-            let (kind, request) = (line.kind, Rc::clone(&filled.request));
-            checks.push(Check { expect: entry.expect, label: Rc::clone(&entry.label), kind, request, answer });
+            let (kind, request) = (line.kind, Arc::clone(&filled.request));
+            checks.push(Check { expect: entry.expect, label: Arc::clone(&entry.label), kind, request, answer });
         }
         for line in &entry.objects {
             let mut request = String::with_capacity(line.text.len() + 64);
             line.fill_into(&mut request, &values, persona.kind).map_err(err)?;
             let answer = objects.exists(deployment, persona, &request, explain);
-            let (label, request) = (Rc::clone(&entry.label), request.into());
+            let (label, request) = (Arc::clone(&entry.label), request.into());
             checks.push(Check { expect: entry.expect, label, kind: "object", request, answer });
         }
     }
