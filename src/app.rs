@@ -299,7 +299,12 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // What the emitters shared (the template context, as large as the model) is not needed to switch.
     drop(shared);
     let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
-    let outcome = writer.commit(&scope).map_err(refused)?;
+    // Nor is the model: it is freed on another core while the switch waits for the disk.
+    let outcome = std::thread::scope(|threads| {
+        threads.spawn(move || drop(model));
+        writer.commit(&scope)
+    })
+    .map_err(refused)?;
     let shown = |path: &str| args.out.join(path).display().to_string();
     let mut lines = outcome.recovered.iter().map(|note| format!("note: {note}")).collect::<Vec<_>>();
     lines.extend(outcome.written.iter().map(|path| format!("wrote {}", shown(path))));
