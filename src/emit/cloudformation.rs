@@ -94,6 +94,7 @@ impl Texts<'_> {
     /// else `Fn::GetAtt` for a lone role ARN of this template, else `Fn::Sub` with pseudo
     /// parameters, `${Role.Arn}`, a role of another stack by the ARN its name gives, and
     /// `${!var}` for IAM policy variables (and for any literal `${`).
+    #[cfg(test)]
     fn text<'t>(&self, t: &'t Text) -> Node<'t> {
         match self.resolve(t) {
             Written::Plain(literal) => Node::from(literal),
@@ -479,7 +480,6 @@ fn role_resources<'a>(
     texts: &Texts<'_>,
     resources: &mut Resources,
 ) -> Result<(), EmitError> {
-    let text = |t: &'a Text| texts.text(t);
     let role_id = logical(&role.id, "Role");
     let mut s = resources.add(&role_id, "AWS::IAM::Role")?;
     s.key("Properties");
@@ -487,7 +487,7 @@ fn role_resources<'a>(
     s.entry("RoleName", &role.role_name);
     s.entry("Description", &role.description);
     s.key("AssumeRolePolicyDocument");
-    s.node(&policy::document(&role.trust, &text));
+    policy::yaml(&role.trust, &mut s, |t, s| texts.write(t, s));
     if !role.managed_policy_arns.is_empty() {
         s.key("ManagedPolicyArns");
         s.list();
@@ -512,7 +512,7 @@ fn role_resources<'a>(
         s.entry("ManagedPolicyName", &p.policy_name);
         s.entry("Description", &p.description);
         s.key("PolicyDocument");
-        s.node(&policy::document(&p.document, &text));
+        policy::yaml(&p.document, &mut s, |t, s| texts.write(t, s));
         s.key("Roles");
         s.list();
         for r in &p.roles {
