@@ -181,6 +181,7 @@ struct Section {
     /// The type whose blocks are being written, and the ones written before it.
     kind: Option<String>,
     done: BTreeSet<String>,
+    /// The names of the blocks of `kind` (those of a type written before cannot come again).
     seen: BTreeSet<String>,
 }
 
@@ -229,6 +230,7 @@ impl Section {
             if let Some(done) = self.kind.take() {
                 json::close(Self::DEPTH - 1, '}', text);
                 self.done.insert(done);
+                self.seen.clear();
             }
             self.next_entry(text);
             json::key_of(kind, Self::DEPTH - 1, text);
@@ -238,11 +240,10 @@ impl Section {
         json::key_of(name, Self::DEPTH, text);
         // A text the body cannot write is reported before a name given twice, as ever.
         body(&mut Stream::at(Self::DEPTH, text))?;
-        let address = format!("{kind}.{name}");
-        if self.seen.contains(&address) {
-            return Err(EmitError::NameCollision(address));
+        if self.seen.contains(name) {
+            return Err(EmitError::NameCollision(format!("{kind}.{name}")));
         }
-        self.seen.insert(address);
+        self.seen.insert(name.to_owned());
         out.spill();
         Ok(())
     }
@@ -252,7 +253,7 @@ impl Section {
     fn free_name(&self, kind: &str, name: &str) -> String {
         let mut candidate = name.to_owned();
         let mut n = 1;
-        while self.seen.contains(&format!("{kind}.{candidate}")) {
+        while self.kind.as_deref() == Some(kind) && self.seen.contains(&candidate) {
             n += 1;
             candidate = format!("{name}_{n}");
         }
@@ -481,7 +482,7 @@ impl<'m> Config<'m> {
                 lit(s, &policy.policy_name);
                 s.key("description");
                 lit(s, &policy.description);
-                s.entry("policy", &format!("${{data.aws_iam_policy_document.{addr}_policy.json}}"));
+                s.entry("policy", &["${data.aws_iam_policy_document.", &addr, "_policy.json}"].concat());
                 s.entry("tags", TAGS);
                 s.end();
                 Ok(())
@@ -512,14 +513,14 @@ impl<'m> Config<'m> {
             let addr = role_addr(&role.id);
             // Output descriptions are literal strings, not templates.
             for (what, attribute) in [("ARN", "arn"), ("Name", "name")] {
-                let name = format!("{addr}_role_{attribute}");
+                let name = [&addr, "_role_", attribute].concat();
                 if !output_names.insert(name.clone()) {
                     return Err(EmitError::NameCollision(format!("output.{name}")));
                 }
                 outputs.entry(out, &name, |s| {
                     s.map();
-                    s.entry("description", &format!("{what} of {}", role.role_name));
-                    s.entry("value", &format!("${{aws_iam_role.{addr}.{attribute}}}"));
+                    s.entry("description", &[what, " of ", &role.role_name].concat());
+                    s.entry("value", &["${aws_iam_role.", &addr, ".", attribute, "}"].concat());
                     s.end();
                 });
             }
@@ -551,7 +552,7 @@ impl<'m> Config<'m> {
         lit(s, &role.role_name);
         s.key("description");
         lit(s, &role.description);
-        s.entry("assume_role_policy", &format!("${{data.aws_iam_policy_document.{addr}_trust.json}}"));
+        s.entry("assume_role_policy", &["${data.aws_iam_policy_document.", addr, "_trust.json}"].concat());
         if let Some(t) = &role.permissions_boundary {
             s.key("permissions_boundary");
             self.write_text(t, Place::Argument, s)?;
@@ -564,21 +565,21 @@ impl<'m> Config<'m> {
     /// One attachment per customer policy of this output, then one per managed policy ARN.
     fn attachments(&mut self, role: &Role, resources: &mut Section, out: &mut Chunks<'_>) -> Result<(), EmitError> {
         let addr = role_addr(&role.id);
-        let role_name = format!("${{aws_iam_role.{addr}.name}}");
+        let role_name = ["${aws_iam_role.", &addr, ".name}"].concat();
         let kind = "aws_iam_role_policy_attachment";
         for policy in self.index.policies_of(&role.id) {
             let suffix = if policy.id == role.id.0 {
                 "policy".to_owned()
             } else {
                 match policy.id.strip_prefix(&role.id.0).and_then(|rest| rest.strip_prefix('-')) {
-                    Some(rest) => format!("policy_{}", names::snake(rest)),
-                    None => format!("policy_{}", names::snake(&policy.id)),
+                    Some(rest) => ["policy_", &names::snake(rest)].concat(),
+                    None => ["policy_", &names::snake(&policy.id)].concat(),
                 }
             };
-            resources.add(out, kind, &format!("{addr}_{suffix}"), |s| {
+            resources.add(out, kind, &[&addr, "_", &suffix].concat(), |s| {
                 s.map();
                 s.entry("role", &role_name);
-                s.entry("policy_arn", &format!("${{aws_iam_policy.{}.arn}}", names::snake(&policy.id)));
+                s.entry("policy_arn", &["${aws_iam_policy.", &names::snake(&policy.id), ".arn}"].concat());
                 s.end();
                 Ok(())
             })?;
@@ -635,7 +636,7 @@ impl<'m> Config<'m> {
                     s.key("policy_arn");
                     self.write_text(&policy.policy_arn, Place::Argument, s)?;
                     // Through the access entry, so that Terraform creates the entry first.
-                    s.entry("principal_arn", &format!("${{aws_eks_access_entry.{addr}.principal_arn}}"));
+                    s.entry("principal_arn", &["${aws_eks_access_entry.", &addr, ".principal_arn}"].concat());
                     s.key("access_scope");
                     s.map();
                     match &policy.scope {

@@ -116,7 +116,7 @@ pub struct Stream<'o> {
 impl<'o> Stream<'o> {
     /// One value whose first line is already indented to `level` (as [`value`] at `level`).
     pub fn at(level: usize, out: &'o mut String) -> Stream<'o> {
-        Stream { out, base: level, open: Vec::new() }
+        Stream { out, base: level, open: Vec::with_capacity(8) }
     }
 
     /// The line break and indent before an entry of the innermost open collection.

@@ -122,7 +122,9 @@ impl<'o> Stream<'o> {
     /// Entries of a map at `level` whose lines begin here (as [`entry`] at `level` writes them).
     pub fn map_at(level: usize, out: &'o mut String) -> Stream<'o> {
         let base = Open { list: false, level, empty: false, at: At::Key(level) };
-        Stream { out, open: vec![base], at: At::Key(level) }
+        let mut open = Vec::with_capacity(8);
+        open.push(base);
+        Stream { out, open, at: At::Key(level) }
     }
 
     /// Before an entry of the innermost open collection: a line break or indent, as its layout
@@ -456,7 +458,8 @@ const fn without(mut table: [bool; 256], bytes: &[u8]) -> [bool; 256] {
 /// closer.
 fn at_a_glance(b: &[u8], safe: &[bool; 256]) -> Option<bool> {
     (b.first().is_some_and(u8::is_ascii_alphabetic)
-        && b.iter().all(|&c| safe[usize::from(c)])
+        // Every byte looked up, with no branch per byte: most strings pass.
+        && b.iter().fold(true, |all, &c| all & safe[usize::from(c)])
         && b.last() != Some(&b':'))
     .then(|| !word(b))
 }
@@ -467,12 +470,8 @@ fn quiet(b: &[u8]) -> Option<bool> {
     if !b.first().is_some_and(u8::is_ascii_alphabetic) || matches!(b.last(), Some(b' ' | b':')) {
         return None;
     }
-    let mut prev = 0;
-    let quiet = b.iter().all(|&c| {
-        let ok = QUIET[usize::from(c)] && !(prev == b':' && c == b' ') && !(prev == b' ' && c == b'#');
-        prev = c;
-        ok
-    });
+    let quiet = b.iter().fold(true, |all, &c| all & QUIET[usize::from(c)])
+        && !b.windows(2).any(|pair| matches!(pair, b": " | b" #"));
     quiet.then(|| !word(b))
 }
 
