@@ -240,10 +240,9 @@ impl Section {
         json::key_of(name, Self::DEPTH, text);
         // A text the body cannot write is reported before a name given twice, as ever.
         body(&mut Stream::at(Self::DEPTH, text))?;
-        if self.seen.contains(name) {
+        if !self.seen.insert(name.to_owned()) {
             return Err(EmitError::NameCollision(format!("{kind}.{name}")));
         }
-        self.seen.insert(name.to_owned());
         out.spill();
         Ok(())
     }
@@ -696,8 +695,13 @@ impl<'m> Config<'m> {
         let strings = |list: &[String], s: &mut Stream<'_>| -> Result<(), EmitError> {
             s.list();
             for a in list {
-                no_ampersand_brace(a)?;
-                lit(s, a);
+                // Most actions hold no `{` at all: one look decides.
+                if a.contains('{') {
+                    no_ampersand_brace(a)?;
+                    lit(s, a);
+                } else {
+                    s.str(a);
+                }
             }
             s.end();
             Ok(())
