@@ -66,34 +66,41 @@ impl Emitter for CloudFormation {
 /// The one template, or the stacks, each handed to `sink` as soon as it is written.
 fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
     let ix = model.index();
-    let names = model.role_names();
+    let name_of = |id: &RoleId| ix.role(id).map(|r| r.role_name.as_str());
+    let names: &NameOf<'_> = &name_of;
     let whole = Stack { stem: String::new(), roles: model.roles.iter().collect(), service_linked_role: true };
     if whole.fits_by_count(model, &ix) {
-        let contents = whole.write(model, &ix, &names, None)?;
+        let contents = whole.write(model, &ix, names, None)?;
         if contents.len() <= TEMPLATE_BYTES_MAX {
             sink.file("cloudformation.yaml", &contents);
             return Ok(());
         }
     }
-    split(model, &ix, &names, sink)
+    split(model, &ix, names, sink)
 }
 
 /// The logical id of a role's resource: `admin-platform` + `Role` → `AdminPlatformRole`.
 fn logical(id: &RoleId, suffix: &str) -> String {
-    format!("{}{suffix}", names::pascal(&id.0))
+    let mut logical = names::pascal(&id.0);
+    logical.push_str(suffix);
+    logical
 }
+
+/// The name of the role with this id, if the model creates it.
+type NameOf<'a> = dyn Fn(&RoleId) -> Option<&'a str> + 'a;
 
 /// How a [`Text`] is written in one template: which roles it creates itself (`None`: all).
-struct Texts<'a> {
+struct Texts<'a, 'n, 's> {
     local: Option<BTreeSet<&'a RoleId>>,
-    names: &'a BTreeMap<RoleId, String>,
+    names: &'n NameOf<'s>,
 }
 
-impl Texts<'_> {
+impl Texts<'_, '_, '_> {
     /// A text as CloudFormation reads it: a plain string when it holds no deploy-time value,
     /// else `Fn::GetAtt` for a lone role ARN of this template, else `Fn::Sub` with pseudo
     /// parameters, `${Role.Arn}`, a role of another stack by the ARN its name gives, and
     /// `${!var}` for IAM policy variables (and for any literal `${`).
+    #[cfg(test)]
     fn text<'t>(&self, t: &'t Text) -> Node<'t> {
         match self.resolve(t) {
             Written::Plain(literal) => Node::from(literal),
@@ -137,7 +144,7 @@ impl Texts<'_> {
                 Part::Account => sub.push_str("${AWS::AccountId}"),
                 Part::RoleArn(id) if self.is_local(id) => sub.push_str(&format!("${{{}.Arn}}", logical(id, "Role"))),
                 Part::RoleArn(id) => {
-                    let name = self.names.get(id).map_or(id.0.as_str(), String::as_str);
+                    let name = (self.names)(id).unwrap_or(id.0.as_str());
                     sub.push_str(&format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{name}"));
                 }
                 Part::PolicyVar(v) => {
@@ -230,7 +237,7 @@ impl<'a> Stack<'a> {
         &self,
         model: &'a Model,
         ix: &Index<'a>,
-        names: &BTreeMap<RoleId, String>,
+        names: &NameOf<'_>,
         part: Option<&str>,
     ) -> Result<String, EmitError> {
         let local = part.map(|_| self.roles.iter().map(|r| &r.id).collect());
@@ -295,19 +302,23 @@ impl<'a> Stack<'a> {
 }
 
 /// The stacks of a spec past one template's limits, as files of `cloudformation/`.
-fn split(
-    model: &Model,
-    ix: &Index<'_>,
-    names: &BTreeMap<RoleId, String>,
-    sink: &mut dyn Sink,
-) -> Result<(), EmitError> {
+fn split(model: &Model, ix: &Index<'_>, names: &NameOf<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
     let is_core = |r: &&Role| matches!(r.kind, RoleKind::Admin | RoleKind::Execution);
     let core: Vec<Vec<&Role>> = model.roles.iter().filter(is_core).map(|r| vec![r]).collect();
     // A team: the roles of one `scientists[]` entry (its own and its pod role), in spec order.
     let mut teams: Vec<Vec<&Role>> = Vec::new();
     let mut team_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut team_of_last: Option<&str> = None;
     for role in model.roles.iter().filter(|r| !is_core(r)) {
         let team = role.origin.split('.').next().unwrap_or_default();
+        // A team's roles mostly come one after another: the last team is looked at first.
+        if let (Some(last), Some(roles)) = (team_of_last, teams.last_mut())
+            && last == team
+        {
+            roles.push(role);
+            continue;
+        }
+        team_of_last = Some(team);
         match team_of.get(team) {
             Some(&i) => teams[i].push(role),
             None => {
@@ -476,10 +487,9 @@ fn role_resources<'a>(
     model: &'a Model,
     ix: &Index<'a>,
     role: &'a Role,
-    texts: &Texts<'_>,
+    texts: &Texts<'_, '_, '_>,
     resources: &mut Resources,
 ) -> Result<(), EmitError> {
-    let text = |t: &'a Text| texts.text(t);
     let role_id = logical(&role.id, "Role");
     let mut s = resources.add(&role_id, "AWS::IAM::Role")?;
     s.key("Properties");
@@ -487,7 +497,7 @@ fn role_resources<'a>(
     s.entry("RoleName", &role.role_name);
     s.entry("Description", &role.description);
     s.key("AssumeRolePolicyDocument");
-    s.node(&policy::document(&role.trust, &text));
+    policy::yaml(&role.trust, &mut s, |t, s| texts.write(t, s));
     if !role.managed_policy_arns.is_empty() {
         s.key("ManagedPolicyArns");
         s.list();
@@ -512,7 +522,7 @@ fn role_resources<'a>(
         s.entry("ManagedPolicyName", &p.policy_name);
         s.entry("Description", &p.description);
         s.key("PolicyDocument");
-        s.node(&policy::document(&p.document, &text));
+        policy::yaml(&p.document, &mut s, |t, s| texts.write(t, s));
         s.key("Roles");
         s.list();
         for r in &p.roles {
@@ -593,7 +603,8 @@ mod tests {
     #[test]
     fn texts_render_as_plain_getatt_or_sub() {
         let names = BTreeMap::from([(RoleId("exec-compute".into()), "t-exec-compute".to_owned())]);
-        let all = Texts { local: None, names: &names };
+        let name_of = |id: &RoleId| names.get(id).map(String::as_str);
+        let all = Texts { local: None, names: &name_of };
         assert_eq!(all.text(&Text::lit("*")), Node::Str("*".into()));
         let arn = Text(vec![Part::RoleArn(RoleId("exec-compute".into()))]);
         assert_eq!(all.text(&arn), Node::map().with("Fn::GetAtt", Node::strings(["ExecComputeRole", "Arn"])));
@@ -607,7 +618,7 @@ mod tests {
         let literal = Text::pattern("arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*");
         assert_eq!(all.text(&literal), Node::Str("arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*".into()));
         // A role of another stack: the ARN its fixed name gives.
-        let elsewhere = Texts { local: Some(BTreeSet::new()), names: &names };
+        let elsewhere = Texts { local: Some(BTreeSet::new()), names: &name_of };
         assert_eq!(
             elsewhere.text(&arn),
             Node::map().with("Fn::Sub", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/t-exec-compute")

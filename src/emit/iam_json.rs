@@ -2,11 +2,11 @@
 //! for review, `aws iam` and policy linters. Every value is literal, so the spec must pin
 //! partition, region and account.
 
-use crate::model::{Model, Resolver, Text};
+use crate::model::{Model, Part, Resolver, Text};
 
-use super::node::{Node, key_value_tags, to_json};
+use super::node::json::Stream;
 use super::policy;
-use super::{Artifact, EmitError, Emitter};
+use super::{Artifact, EmitError, Emitter, Render, Sink};
 
 /// The IAM JSON emitter.
 pub struct IamJson;
@@ -38,33 +38,72 @@ impl Emitter for IamJson {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        self.applies(model).map_err(EmitError::Unsupported)?;
-        let (partition, region, account) = model.target.literal().unwrap_or_default();
-        let role_names = model.role_names();
-        let resolver = Resolver { partition, region, account, role_names: &role_names };
-        let text = |t: &Text| Node::from(t.resolve(&resolver).unwrap_or_default());
-        let ix = model.index();
-        let mut artifacts = Vec::new();
-        for role in &model.roles {
-            let mut node = Node::map()
-                .with("RoleName", &role.role_name)
-                .with("Description", &role.description)
-                .with("AssumeRolePolicyDocument", policy::document(&role.trust, &text))
-                .with("ManagedPolicyArns", Node::List(role.managed_policy_arns.iter().map(text).collect()))
-                .with_opt("PermissionsBoundary", role.permissions_boundary.as_ref().map(text))
-                .with_opt("Tags", key_value_tags(&model.tags));
-            let policies = ix
-                .policies_of(&role.id)
-                .iter()
-                .map(|p| {
-                    Node::map()
-                        .with("PolicyName", &p.policy_name)
-                        .with("PolicyDocument", policy::document(&p.document, &text))
-                })
-                .collect();
-            node.insert("Policies", Node::List(policies));
-            artifacts.push(Artifact { path: format!("iam/{}.json", role.role_name), contents: to_json(&node)? });
-        }
-        Ok(artifacts)
+        super::gather(|sink| write(model, sink))
     }
+
+    fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
+        write(render.model(), sink)
+    }
+}
+
+/// One file per role, each written straight from the model and handed to `sink` when whole.
+fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
+    IamJson.applies(model).map_err(EmitError::Unsupported)?;
+    let (partition, region, account) = model.target.literal().unwrap_or_default();
+    let role_names = model.role_names();
+    let resolver = Resolver { partition, region, account, role_names: &role_names };
+    let mut text = |t: &Text, s: &mut Stream<'_>| match t.0.as_slice() {
+        [Part::Lit(literal)] => s.str(literal),
+        _ => s.str(&t.resolve(&resolver).unwrap_or_default()),
+    };
+    let ix = model.index();
+    let (mut out, mut path) = (String::new(), String::new());
+    for role in &model.roles {
+        out.clear();
+        let mut s = Stream::at(0, &mut out);
+        s.map();
+        s.entry("RoleName", &role.role_name);
+        s.entry("Description", &role.description);
+        s.key("AssumeRolePolicyDocument");
+        policy::json(&role.trust, &mut s, &mut text);
+        s.key("ManagedPolicyArns");
+        s.list();
+        for arn in &role.managed_policy_arns {
+            text(arn, &mut s);
+        }
+        s.end();
+        if let Some(boundary) = &role.permissions_boundary {
+            s.key("PermissionsBoundary");
+            text(boundary, &mut s);
+        }
+        if !model.tags.is_empty() {
+            s.key("Tags");
+            s.list();
+            for (k, v) in &model.tags {
+                s.map();
+                s.entry("Key", k);
+                s.entry("Value", v);
+                s.end();
+            }
+            s.end();
+        }
+        s.key("Policies");
+        s.list();
+        for p in ix.policies_of(&role.id) {
+            s.map();
+            s.entry("PolicyName", &p.policy_name);
+            s.key("PolicyDocument");
+            policy::json(&p.document, &mut s, &mut text);
+            s.end();
+        }
+        s.end();
+        s.end();
+        out.push('\n');
+        path.clear();
+        path.push_str("iam/");
+        path.push_str(&role.role_name);
+        path.push_str(".json");
+        sink.file(&path, &out);
+    }
+    Ok(())
 }

@@ -41,7 +41,8 @@ use crate::model::{
 
 use crate::model::text::is_policy_variable;
 
-use super::node::{Node, json};
+use super::node::Node;
+use super::node::json::{self, Stream};
 use super::{Artifact, Chunks, EmitError, Emitter, Render, Sink};
 
 /// The Terraform emitter.
@@ -82,16 +83,50 @@ enum Place {
     Argument,
 }
 
-/// A literal string as a Terraform template: `${` → `$${`, `%{` → `%%{`. A `$` at the very end
-/// that an interpolation follows would read as the escape `$${`, so it is written `${"$"}`.
-fn template(lit: &str, interpolation_follows: bool) -> String {
-    // Most literals hold no `{`: copied once rather than through two replacements.
-    let mut out = if lit.contains('{') { lit.replace("${", "$${").replace("%{", "%%{") } else { lit.to_owned() };
-    if interpolation_follows && out.ends_with('$') {
+/// A literal string as a Terraform template, appended to `out`: `${` → `$${`, `%{` → `%%{`. A
+/// `$` at the very end that an interpolation follows would read as the escape `$${`, so it is
+/// written `${"$"}`.
+fn template_into(lit: &str, interpolation_follows: bool, out: &mut String) {
+    let start = out.len();
+    // Most literals hold no `{`: copied as they are.
+    if lit.contains('{') {
+        out.push_str(&lit.replace("${", "$${").replace("%{", "%%{"));
+    } else {
+        out.push_str(lit);
+    }
+    if interpolation_follows && out.len() > start && out.ends_with('$') {
         out.pop();
         out.push_str("${\"$\"}");
     }
+}
+
+/// [`template_into`] as a string of its own.
+#[cfg(test)]
+fn template(lit: &str, interpolation_follows: bool) -> String {
+    let mut out = String::new();
+    template_into(lit, interpolation_follows, &mut out);
     out
+}
+
+/// A literal argument value.
+fn lit(s: &mut Stream<'_>, value: &str) {
+    if value.contains('{') {
+        let mut escaped = String::with_capacity(value.len() + 2);
+        template_into(value, false, &mut escaped);
+        s.str(&escaped);
+    } else {
+        s.str(value);
+    }
+}
+
+/// The `&{` that an `aws_iam_policy_document` would turn into `${`, refused.
+fn no_ampersand_brace(s: &str) -> Result<(), EmitError> {
+    if s.contains("&{") {
+        return Err(EmitError::Unsupported(format!(
+            "`{s}` holds `&{{`, which an aws_iam_policy_document turns into `${{`"
+        )));
+    }
+    Ok(())
 }
 
 /// `AmazonEKSClusterAdminPolicy` → `amazon_eks_cluster_admin_policy`: a readable identifier
@@ -146,6 +181,7 @@ struct Section {
     /// The type whose blocks are being written, and the ones written before it.
     kind: Option<String>,
     done: BTreeSet<String>,
+    /// The names of the blocks of `kind` (those of a type written before cannot come again).
     seen: BTreeSet<String>,
 }
 
@@ -167,35 +203,46 @@ impl Section {
         }
     }
 
-    /// An entry that is not a block: `"current": {}` of a data source, an output.
-    fn entry(&mut self, out: &mut Chunks<'_>, name: &str, body: &Node<'_>) {
+    /// An entry that is not a block: `"current": {}` of a data source, an output; `body`
+    /// writes its value.
+    fn entry(&mut self, out: &mut Chunks<'_>, name: &str, body: impl FnOnce(&mut Stream<'_>)) {
         self.next_entry(&mut out.text);
-        json::entry(name, body, Self::DEPTH - 1, &mut out.text);
+        json::key_of(name, Self::DEPTH - 1, &mut out.text);
+        body(&mut Stream::at(Self::DEPTH - 1, &mut out.text));
         out.spill();
     }
 
-    fn add(&mut self, out: &mut Chunks<'_>, kind: &str, name: &str, body: Node<'_>) -> Result<(), EmitError> {
-        let address = format!("{kind}.{name}");
-        if !self.seen.insert(address.clone()) {
-            return Err(EmitError::NameCollision(address));
-        }
+    /// Block `name` of type `kind`, whose body `body` writes.
+    fn add(
+        &mut self,
+        out: &mut Chunks<'_>,
+        kind: &str,
+        name: &str,
+        body: impl FnOnce(&mut Stream<'_>) -> Result<(), EmitError>,
+    ) -> Result<(), EmitError> {
         let text = &mut out.text;
         if self.kind.as_deref() == Some(kind) {
             text.push_str(",\n");
         } else {
+            if self.done.contains(kind) {
+                return Err(EmitError::Serialize(format!("the `{kind}` blocks are not made one after another")));
+            }
             if let Some(done) = self.kind.take() {
                 json::close(Self::DEPTH - 1, '}', text);
                 self.done.insert(done);
-            }
-            if self.done.contains(kind) {
-                return Err(EmitError::Serialize(format!("the `{kind}` blocks are not made one after another")));
+                self.seen.clear();
             }
             self.next_entry(text);
             json::key_of(kind, Self::DEPTH - 1, text);
             text.push_str("{\n");
             self.kind = Some(kind.to_owned());
         }
-        json::entry(name, &body, Self::DEPTH, text);
+        json::key_of(name, Self::DEPTH, text);
+        // A text the body cannot write is reported before a name given twice, as ever.
+        body(&mut Stream::at(Self::DEPTH, text))?;
+        if !self.seen.insert(name.to_owned()) {
+            return Err(EmitError::NameCollision(format!("{kind}.{name}")));
+        }
         out.spill();
         Ok(())
     }
@@ -205,7 +252,7 @@ impl Section {
     fn free_name(&self, kind: &str, name: &str) -> String {
         let mut candidate = name.to_owned();
         let mut n = 1;
-        while self.seen.contains(&format!("{kind}.{candidate}")) {
+        while self.kind.as_deref() == Some(kind) && self.seen.contains(&candidate) {
             n += 1;
             candidate = format!("{name}_{n}");
         }
@@ -262,33 +309,40 @@ struct Config<'m> {
     partition: bool,
     region: bool,
     account: bool,
+    /// A text being written, reused from one to the next.
+    scratch: String,
 }
 
 impl<'m> Config<'m> {
     fn new(model: &'m Model) -> Self {
-        Config { model, index: model.index(), partition: false, region: false, account: false }
+        Config { model, index: model.index(), partition: false, region: false, account: false, scratch: String::new() }
     }
 
-    /// A text as a Terraform template.
-    fn text(&mut self, t: &Text, place: Place) -> Result<String, EmitError> {
-        // Adjacent literals are joined first, so that escaping sees every `${` whole.
-        let mut parts: Vec<Part> = Vec::with_capacity(t.0.len());
-        for part in &t.0 {
-            match (parts.last_mut(), part) {
-                (Some(Part::Lit(prev)), Part::Lit(next)) => prev.push_str(next),
-                _ => parts.push(part.clone()),
+    /// A text as a Terraform template, appended to `out`.
+    fn text_into(&mut self, t: &Text, place: Place, out: &mut String) -> Result<(), EmitError> {
+        // Adjacent literals are joined first, so that escaping sees every `${` whole (the model
+        // rarely has any: its texts are mostly joined already).
+        let joined: Vec<Part>;
+        let parts = if t.0.windows(2).any(|w| matches!(w, [Part::Lit(_), Part::Lit(_)])) {
+            let mut parts: Vec<Part> = Vec::with_capacity(t.0.len());
+            for part in &t.0 {
+                match (parts.last_mut(), part) {
+                    (Some(Part::Lit(prev)), Part::Lit(next)) => prev.push_str(next),
+                    _ => parts.push(part.clone()),
+                }
             }
-        }
-        let mut out = String::new();
+            joined = parts;
+            &joined
+        } else {
+            &t.0
+        };
         for (i, part) in parts.iter().enumerate() {
             match part {
                 Part::Lit(s) => {
-                    if place == Place::PolicyDocument && s.contains("&{") {
-                        return Err(EmitError::Unsupported(format!(
-                            "`{s}` holds `&{{`, which an aws_iam_policy_document turns into `${{`"
-                        )));
+                    if place == Place::PolicyDocument {
+                        no_ampersand_brace(s)?;
                     }
-                    out.push_str(&template(s, i + 1 < parts.len()));
+                    template_into(s, i + 1 < parts.len(), out);
                 }
                 Part::Partition => {
                     self.partition = true;
@@ -309,28 +363,58 @@ impl<'m> Config<'m> {
                             id.0
                         )));
                     }
-                    out.push_str(&format!("${{aws_iam_role.{}.arn}}", role_addr(id)));
+                    out.push_str("${aws_iam_role.");
+                    out.push_str(&role_addr(id));
+                    out.push_str(".arn}");
                 }
                 // Only a variable by IAM's grammar: nothing else may reach Terraform unescaped.
                 Part::PolicyVar(v) if !is_policy_variable(v) => {
                     return Err(EmitError::Unsupported(format!("`${{{v}}}` is not an IAM policy variable")));
                 }
-                Part::PolicyVar(v) => match place {
-                    Place::PolicyDocument => out.push_str(&format!("&{{{v}}}")),
-                    Place::Argument => out.push_str(&format!("$${{{v}}}")),
-                },
+                Part::PolicyVar(v) => {
+                    out.push_str(match place {
+                        Place::PolicyDocument => "&{",
+                        Place::Argument => "$${",
+                    });
+                    out.push_str(v);
+                    out.push('}');
+                }
             }
         }
+        Ok(())
+    }
+
+    /// A text as a Terraform template, of its own.
+    #[cfg(test)]
+    fn text(&mut self, t: &Text, place: Place) -> Result<String, EmitError> {
+        let mut out = String::new();
+        self.text_into(t, place, &mut out)?;
         Ok(out)
     }
 
-    /// A literal argument value.
-    fn lit(s: &str) -> Node<'static> {
-        Node::from(template(s, false))
+    /// A text as the value `s` takes next.
+    fn write_text(&mut self, t: &Text, place: Place, s: &mut Stream<'_>) -> Result<(), EmitError> {
+        if let ([Part::Lit(literal)], Place::Argument) = (t.0.as_slice(), place) {
+            lit(s, literal);
+            return Ok(());
+        }
+        let mut buffer = std::mem::take(&mut self.scratch);
+        buffer.clear();
+        let written = self.text_into(t, place, &mut buffer);
+        if written.is_ok() {
+            s.str(&buffer);
+        }
+        self.scratch = buffer;
+        written
     }
 
-    fn texts(&mut self, list: &[Text], place: Place) -> Result<Node<'static>, EmitError> {
-        Ok(Node::List(list.iter().map(|t| self.text(t, place).map(Node::from)).collect::<Result<_, _>>()?))
+    fn texts(&mut self, list: &[Text], place: Place, s: &mut Stream<'_>) -> Result<(), EmitError> {
+        s.list();
+        for t in list {
+            self.write_text(t, place, s)?;
+        }
+        s.end();
+        Ok(())
     }
 
     /// Writes the configuration, each block as soon as it is built.
@@ -360,41 +444,48 @@ impl<'m> Config<'m> {
         let used = symbols(model);
         for (used, kind) in used.into_iter().zip(["aws_partition", "aws_region", "aws_caller_identity"]) {
             if used {
-                data.entry(out, kind, &Node::map().with("current", Node::map()));
+                data.entry(out, kind, |s| {
+                    s.map();
+                    s.key("current");
+                    s.map();
+                    s.end();
+                    s.end();
+                });
             }
         }
+        let mut name = String::new();
         for role in &model.roles {
-            data.add(
-                out,
-                "aws_iam_policy_document",
-                &format!("{}_trust", role_addr(&role.id)),
-                self.document(&role.trust)?,
-            )?;
+            name.clear();
+            name.push_str(&role_addr(&role.id));
+            name.push_str("_trust");
+            data.add(out, "aws_iam_policy_document", &name, |s| self.document(&role.trust, s))?;
         }
         for policy in &model.policies {
-            let document = format!("{}_policy", names::snake(&policy.id));
-            data.add(out, "aws_iam_policy_document", &document, self.document(&policy.document)?)?;
+            name.clear();
+            name.push_str(&names::snake(&policy.id));
+            name.push_str("_policy");
+            data.add(out, "aws_iam_policy_document", &name, |s| self.document(&policy.document, s))?;
         }
         data.finish(out);
 
         let mut resources = Section::new("resource");
         for role in &model.roles {
             let addr = role_addr(&role.id);
-            let body = self.role(role, &format!("{addr}_trust"))?;
-            resources.add(out, "aws_iam_role", &addr, body)?;
+            resources.add(out, "aws_iam_role", &addr, |s| self.role(role, &addr, s))?;
         }
         for policy in &model.policies {
             let addr = names::snake(&policy.id);
-            resources.add(
-                out,
-                "aws_iam_policy",
-                &addr,
-                Node::map()
-                    .with("name", Self::lit(&policy.policy_name))
-                    .with("description", Self::lit(&policy.description))
-                    .with("policy", format!("${{data.aws_iam_policy_document.{addr}_policy.json}}"))
-                    .with("tags", TAGS),
-            )?;
+            resources.add(out, "aws_iam_policy", &addr, |s| {
+                s.map();
+                s.key("name");
+                lit(s, &policy.policy_name);
+                s.key("description");
+                lit(s, &policy.description);
+                s.entry("policy", &["${data.aws_iam_policy_document.", &addr, "_policy.json}"].concat());
+                s.entry("tags", TAGS);
+                s.end();
+                Ok(())
+            })?;
         }
         for role in &model.roles {
             self.attachments(role, &mut resources, out)?;
@@ -402,15 +493,16 @@ impl<'m> Config<'m> {
         self.eks(&mut resources, out)?;
         if let Some(slr) = &model.service_linked_role {
             let addr = names::snake(slr.aws_service_name.split('.').next().unwrap_or(&slr.aws_service_name));
-            resources.add(
-                out,
-                "aws_iam_service_linked_role",
-                &addr,
-                Node::map()
-                    .with("aws_service_name", Self::lit(&slr.aws_service_name))
-                    .with("description", Self::lit(&slr.description))
-                    .with("tags", TAGS),
-            )?;
+            resources.add(out, "aws_iam_service_linked_role", &addr, |s| {
+                s.map();
+                s.key("aws_service_name");
+                lit(s, &slr.aws_service_name);
+                s.key("description");
+                lit(s, &slr.description);
+                s.entry("tags", TAGS);
+                s.end();
+                Ok(())
+            })?;
         }
         resources.finish(out);
 
@@ -420,14 +512,16 @@ impl<'m> Config<'m> {
             let addr = role_addr(&role.id);
             // Output descriptions are literal strings, not templates.
             for (what, attribute) in [("ARN", "arn"), ("Name", "name")] {
-                let name = format!("{addr}_role_{attribute}");
+                let name = [&addr, "_role_", attribute].concat();
                 if !output_names.insert(name.clone()) {
                     return Err(EmitError::NameCollision(format!("output.{name}")));
                 }
-                let body = Node::map()
-                    .with("description", format!("{what} of {}", role.role_name))
-                    .with("value", format!("${{aws_iam_role.{addr}.{attribute}}}"));
-                outputs.entry(out, &name, &body);
+                outputs.entry(out, &name, |s| {
+                    s.map();
+                    s.entry("description", &[what, " of ", &role.role_name].concat());
+                    s.entry("value", &["${aws_iam_role.", &addr, ".", attribute, "}"].concat());
+                    s.end();
+                });
             }
         }
         outputs.finish(out);
@@ -451,51 +545,54 @@ impl<'m> Config<'m> {
             .with("default", default)
     }
 
-    fn role(&mut self, role: &Role, trust: &str) -> Result<Node<'static>, EmitError> {
-        let boundary = match &role.permissions_boundary {
-            Some(t) => Some(self.text(t, Place::Argument)?),
-            None => None,
-        };
-        Ok(Node::map()
-            .with("name", Self::lit(&role.role_name))
-            .with("description", Self::lit(&role.description))
-            .with("assume_role_policy", format!("${{data.aws_iam_policy_document.{trust}.json}}"))
-            .with_opt("permissions_boundary", boundary)
-            .with("tags", TAGS))
+    fn role(&mut self, role: &Role, addr: &str, s: &mut Stream<'_>) -> Result<(), EmitError> {
+        s.map();
+        s.key("name");
+        lit(s, &role.role_name);
+        s.key("description");
+        lit(s, &role.description);
+        s.entry("assume_role_policy", &["${data.aws_iam_policy_document.", addr, "_trust.json}"].concat());
+        if let Some(t) = &role.permissions_boundary {
+            s.key("permissions_boundary");
+            self.write_text(t, Place::Argument, s)?;
+        }
+        s.entry("tags", TAGS);
+        s.end();
+        Ok(())
     }
 
     /// One attachment per customer policy of this output, then one per managed policy ARN.
     fn attachments(&mut self, role: &Role, resources: &mut Section, out: &mut Chunks<'_>) -> Result<(), EmitError> {
         let addr = role_addr(&role.id);
-        let role_name = format!("${{aws_iam_role.{addr}.name}}");
-        for policy in self.index.policies_of(&role.id).to_vec() {
+        let role_name = ["${aws_iam_role.", &addr, ".name}"].concat();
+        let kind = "aws_iam_role_policy_attachment";
+        for policy in self.index.policies_of(&role.id) {
             let suffix = if policy.id == role.id.0 {
                 "policy".to_owned()
             } else {
-                match policy.id.strip_prefix(&format!("{}-", role.id.0)) {
-                    Some(rest) => format!("policy_{}", names::snake(rest)),
-                    None => format!("policy_{}", names::snake(&policy.id)),
+                match policy.id.strip_prefix(&role.id.0).and_then(|rest| rest.strip_prefix('-')) {
+                    Some(rest) => ["policy_", &names::snake(rest)].concat(),
+                    None => ["policy_", &names::snake(&policy.id)].concat(),
                 }
             };
-            resources.add(
-                out,
-                "aws_iam_role_policy_attachment",
-                &format!("{addr}_{suffix}"),
-                Node::map()
-                    .with("role", role_name.clone())
-                    .with("policy_arn", format!("${{aws_iam_policy.{}.arn}}", names::snake(&policy.id))),
-            )?;
+            resources.add(out, kind, &[&addr, "_", &suffix].concat(), |s| {
+                s.map();
+                s.entry("role", &role_name);
+                s.entry("policy_arn", &["${aws_iam_policy.", &names::snake(&policy.id), ".arn}"].concat());
+                s.end();
+                Ok(())
+            })?;
         }
         for arn in &role.managed_policy_arns {
-            let policy_arn = self.text(arn, Place::Argument)?;
-            let name =
-                resources.free_name("aws_iam_role_policy_attachment", &format!("{addr}_{}", managed_suffix(arn)));
-            resources.add(
-                out,
-                "aws_iam_role_policy_attachment",
-                &name,
-                Node::map().with("role", role_name.clone()).with("policy_arn", policy_arn),
-            )?;
+            let name = resources.free_name(kind, &format!("{addr}_{}", managed_suffix(arn)));
+            resources.add(out, kind, &name, |s| {
+                s.map();
+                s.entry("role", &role_name);
+                s.key("policy_arn");
+                self.write_text(arn, Place::Argument, s)?;
+                s.end();
+                Ok(())
+            })?;
         }
         Ok(())
     }
@@ -503,115 +600,175 @@ impl<'m> Config<'m> {
     /// Access entries, their access policies, and Pod Identity associations.
     fn eks(&mut self, resources: &mut Section, out: &mut Chunks<'_>) -> Result<(), EmitError> {
         let model = self.model;
-        let cluster = Self::lit(model.cluster.eks_cluster_name.as_deref().unwrap_or_default());
+        let cluster = model.cluster.eks_cluster_name.as_deref().unwrap_or_default();
         for entry in &model.access_entries {
-            let principal = self.text(&Text(vec![Part::RoleArn(entry.role.clone())]), Place::Argument)?;
-            let mut body = Node::map()
-                .with("cluster_name", cluster.clone())
-                .with("principal_arn", principal)
-                .with("type", Self::lit(entry.entry_type.as_str()));
-            if !entry.kubernetes_groups.is_empty() {
-                body.insert(
-                    "kubernetes_groups",
-                    Node::List(entry.kubernetes_groups.iter().map(|g| Self::lit(g)).collect()),
-                );
-            }
-            resources.add(out, "aws_eks_access_entry", &role_addr(&entry.role), body.with("tags", TAGS))?;
+            let principal = Text(vec![Part::RoleArn(entry.role.clone())]);
+            resources.add(out, "aws_eks_access_entry", &role_addr(&entry.role), |s| {
+                s.map();
+                s.key("cluster_name");
+                lit(s, cluster);
+                s.key("principal_arn");
+                self.write_text(&principal, Place::Argument, s)?;
+                s.key("type");
+                lit(s, entry.entry_type.as_str());
+                if !entry.kubernetes_groups.is_empty() {
+                    s.key("kubernetes_groups");
+                    s.list();
+                    for g in &entry.kubernetes_groups {
+                        lit(s, g);
+                    }
+                    s.end();
+                }
+                s.entry("tags", TAGS);
+                s.end();
+                Ok(())
+            })?;
         }
         for entry in &model.access_entries {
             let addr = role_addr(&entry.role);
             for policy in &entry.access_policies {
-                let scope = match &policy.scope {
-                    AccessScope::Cluster => Node::map().with("type", "cluster"),
-                    AccessScope::Namespace(ns) => Node::map()
-                        .with("type", "namespace")
-                        .with("namespaces", Node::List(ns.iter().map(|n| Self::lit(n)).collect())),
-                };
-                let policy_arn = self.text(&policy.policy_arn, Place::Argument)?;
-                resources.add(
-                    out,
-                    "aws_eks_access_policy_association",
-                    &format!("{addr}_{}", words(&policy.name)),
-                    Node::map()
-                        .with("cluster_name", cluster.clone())
-                        .with("policy_arn", policy_arn)
-                        // Through the access entry, so that Terraform creates the entry first.
-                        .with("principal_arn", format!("${{aws_eks_access_entry.{addr}.principal_arn}}"))
-                        .with("access_scope", scope),
-                )?;
+                let name = format!("{addr}_{}", words(&policy.name));
+                resources.add(out, "aws_eks_access_policy_association", &name, |s| {
+                    s.map();
+                    s.key("cluster_name");
+                    lit(s, cluster);
+                    s.key("policy_arn");
+                    self.write_text(&policy.policy_arn, Place::Argument, s)?;
+                    // Through the access entry, so that Terraform creates the entry first.
+                    s.entry("principal_arn", &["${aws_eks_access_entry.", &addr, ".principal_arn}"].concat());
+                    s.key("access_scope");
+                    s.map();
+                    match &policy.scope {
+                        AccessScope::Cluster => s.entry("type", "cluster"),
+                        AccessScope::Namespace(ns) => {
+                            s.entry("type", "namespace");
+                            s.key("namespaces");
+                            s.list();
+                            for n in ns {
+                                lit(s, n);
+                            }
+                            s.end();
+                        }
+                    }
+                    s.end();
+                    s.end();
+                    Ok(())
+                })?;
             }
         }
         for assoc in &model.pod_identity_associations {
-            let role_arn = self.text(&Text(vec![Part::RoleArn(assoc.role.clone())]), Place::Argument)?;
-            resources.add(
-                out,
-                "aws_eks_pod_identity_association",
-                &role_addr(&assoc.role),
-                Node::map()
-                    .with("cluster_name", cluster.clone())
-                    .with("namespace", Self::lit(&assoc.namespace))
-                    .with("service_account", Self::lit(&assoc.service_account))
-                    .with("role_arn", role_arn)
-                    .with("tags", TAGS),
-            )?;
+            let role_arn = Text(vec![Part::RoleArn(assoc.role.clone())]);
+            resources.add(out, "aws_eks_pod_identity_association", &role_addr(&assoc.role), |s| {
+                s.map();
+                s.key("cluster_name");
+                lit(s, cluster);
+                s.key("namespace");
+                lit(s, &assoc.namespace);
+                s.key("service_account");
+                lit(s, &assoc.service_account);
+                s.key("role_arn");
+                self.write_text(&role_arn, Place::Argument, s)?;
+                s.entry("tags", TAGS);
+                s.end();
+                Ok(())
+            })?;
         }
         Ok(())
     }
 
     /// The body of a `data "aws_iam_policy_document"`.
-    fn document(&mut self, doc: &PolicyDocument) -> Result<Node<'static>, EmitError> {
-        let statements = doc.statements.iter().map(|s| self.statement(s)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Node::map().with("version", POLICY_VERSION).with("statement", Node::List(statements)))
+    fn document(&mut self, doc: &PolicyDocument, s: &mut Stream<'_>) -> Result<(), EmitError> {
+        s.map();
+        s.entry("version", POLICY_VERSION);
+        s.key("statement");
+        s.list();
+        for statement in &doc.statements {
+            self.statement(statement, s)?;
+        }
+        s.end();
+        s.end();
+        Ok(())
     }
 
-    fn statement(&mut self, s: &Statement) -> Result<Node<'static>, EmitError> {
+    fn statement(&mut self, st: &Statement, s: &mut Stream<'_>) -> Result<(), EmitError> {
         let place = Place::PolicyDocument;
-        let strings = |list: &[String]| -> Result<Node<'static>, EmitError> {
-            list.iter()
-                .map(|a| {
-                    if a.contains("&{") {
-                        return Err(EmitError::Unsupported(format!(
-                            "`{a}` holds `&{{`, which an aws_iam_policy_document turns into `${{`"
-                        )));
-                    }
-                    Ok(Self::lit(a))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Node::List)
+        let strings = |list: &[String], s: &mut Stream<'_>| -> Result<(), EmitError> {
+            s.list();
+            for a in list {
+                // Most actions hold no `{` at all: one look decides.
+                if a.contains('{') {
+                    no_ampersand_brace(a)?;
+                    lit(s, a);
+                } else {
+                    s.str(a);
+                }
+            }
+            s.end();
+            Ok(())
         };
-        let mut node = Node::map().with_opt("sid", s.sid.as_deref().map(Self::lit)).with("effect", s.effect.as_str());
-        if let Some(p) = &s.principal {
-            let (kind, identifiers) = match p {
-                Principal::Service(services) => ("Service", strings(services)?),
-                Principal::Aws(arns) => ("AWS", self.texts(arns, place)?),
-            };
-            node.insert(
-                "principals",
-                Node::List(vec![Node::map().with("type", kind).with("identifiers", identifiers)]),
-            );
+        s.map();
+        if let Some(sid) = &st.sid {
+            s.key("sid");
+            lit(s, sid);
         }
-        match &s.actions {
-            Actions::Action(a) => node.insert("actions", strings(a)?),
-            Actions::NotAction(a) => node.insert("not_actions", strings(a)?),
+        s.entry("effect", st.effect.as_str());
+        if let Some(p) = &st.principal {
+            s.key("principals");
+            s.list();
+            s.map();
+            match p {
+                Principal::Service(services) => {
+                    s.entry("type", "Service");
+                    s.key("identifiers");
+                    strings(services, s)?;
+                }
+                Principal::Aws(arns) => {
+                    s.entry("type", "AWS");
+                    s.key("identifiers");
+                    self.texts(arns, place, s)?;
+                }
+            }
+            s.end();
+            s.end();
         }
-        match &s.resources {
-            Some(Resources::Resource(r)) => node.insert("resources", self.texts(r, place)?),
-            Some(Resources::NotResource(r)) => node.insert("not_resources", self.texts(r, place)?),
+        match &st.actions {
+            Actions::Action(a) => {
+                s.key("actions");
+                strings(a, s)?;
+            }
+            Actions::NotAction(a) => {
+                s.key("not_actions");
+                strings(a, s)?;
+            }
+        }
+        match &st.resources {
+            Some(Resources::Resource(r)) => {
+                s.key("resources");
+                self.texts(r, place, s)?;
+            }
+            Some(Resources::NotResource(r)) => {
+                s.key("not_resources");
+                self.texts(r, place, s)?;
+            }
             None => {}
         }
-        if !s.conditions.is_empty() {
-            let mut conditions = Vec::new();
-            for c in &s.conditions {
-                conditions.push(
-                    Node::map()
-                        .with("test", Self::lit(&c.operator))
-                        .with("variable", Self::lit(&c.key))
-                        .with("values", self.texts(&c.values, place)?),
-                );
+        if !st.conditions.is_empty() {
+            s.key("condition");
+            s.list();
+            for c in &st.conditions {
+                s.map();
+                s.key("test");
+                lit(s, &c.operator);
+                s.key("variable");
+                lit(s, &c.key);
+                s.key("values");
+                self.texts(&c.values, place, s)?;
+                s.end();
             }
-            node.insert("condition", Node::List(conditions));
+            s.end();
         }
-        Ok(node)
+        s.end();
+        Ok(())
     }
 }
 

@@ -40,6 +40,11 @@ pub fn pascal(id: &str) -> String {
 
 /// `admin-platform` → `admin_platform`: a Terraform identifier.
 pub fn snake(id: &str) -> String {
+    let byte = |b: u8| if b.is_ascii_alphanumeric() { b.to_ascii_lowercase() } else { b'_' };
+    // Ids are ASCII: mapped byte by byte, not char by char (the Terraform emitter asks often).
+    if id.is_ascii() {
+        return String::from_utf8(id.bytes().map(byte).collect()).unwrap_or_default();
+    }
     id.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()
 }
 
@@ -75,5 +80,6 @@ mod tests {
         assert_eq!(pascal("admin-platform"), "AdminPlatform");
         assert_eq!(pascal("exec-gpu-2"), "ExecGpu2");
         assert_eq!(snake("admin-platform"), "admin_platform");
+        assert_eq!(snake("Team-É.x"), "team___x", "one `_` per character, not per byte");
     }
 }

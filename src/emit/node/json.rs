@@ -4,7 +4,24 @@
 use super::{Node, indent};
 
 /// A JSON string literal, escaped as serde_json escapes it.
-fn string(s: &str, out: &mut String) {
+pub fn string(s: &str, out: &mut String) {
+    if plain(s) {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        escaped(s, out);
+    }
+}
+
+/// Whether `s` holds nothing JSON escapes (most strings): looked at whole, with no branch per
+/// byte.
+fn plain(s: &str) -> bool {
+    !s.bytes().fold(false, |escape, b| escape | (b < 0x20) | (b == b'"') | (b == b'\\'))
+}
+
+/// [`string`], byte by byte.
+fn escaped(s: &str, out: &mut String) {
     out.push('"');
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
@@ -84,4 +101,110 @@ pub fn close(level: usize, brace: char, out: &mut String) {
     out.push('\n');
     indent(level, out);
     out.push(brace);
+}
+
+/// The JSON writer fed value by value, straight from the model, with no [`Node`] built first:
+/// the same bytes as [`value`] writes for the tree the same calls describe.
+pub struct Stream<'o> {
+    out: &'o mut String,
+    /// The indent level of the value being written (its closing brace's).
+    base: usize,
+    /// The maps and lists open: whether each is a list, and whether it has no entry yet.
+    open: Vec<(bool, bool)>,
+}
+
+impl<'o> Stream<'o> {
+    /// One value whose first line is already indented to `level` (as [`value`] at `level`).
+    pub fn at(level: usize, out: &'o mut String) -> Stream<'o> {
+        Stream { out, base: level, open: Vec::with_capacity(8) }
+    }
+
+    /// The line break and indent before an entry of the innermost open collection.
+    fn before_entry(&mut self) {
+        let level = self.base + self.open.len();
+        if let Some((_, empty)) = self.open.last_mut() {
+            self.out.push_str(if *empty { "\n" } else { ",\n" });
+            *empty = false;
+            indent(level, self.out);
+        }
+    }
+
+    /// Before a value: a new item if the innermost open collection is a list.
+    fn before_value(&mut self) {
+        if self.open.last().is_some_and(|(list, _)| *list) {
+            self.before_entry();
+        }
+    }
+
+    /// `"key": ` of the innermost open map; its value comes next.
+    pub fn key(&mut self, key: &str) {
+        self.before_entry();
+        string(key, self.out);
+        self.out.push_str(": ");
+    }
+
+    /// A string value.
+    pub fn str(&mut self, s: &str) {
+        self.before_value();
+        string(s, self.out);
+    }
+
+    /// `"key": "value"`.
+    pub fn entry(&mut self, key: &str, value: &str) {
+        self.key(key);
+        string(value, self.out);
+    }
+
+    /// A value given as a tree.
+    pub fn node(&mut self, node: &Node<'_>) {
+        self.before_value();
+        value(node, self.base + self.open.len(), self.out);
+    }
+
+    fn open(&mut self, list: bool) {
+        self.before_value();
+        self.out.push(if list { '[' } else { '{' });
+        self.open.push((list, true));
+    }
+
+    /// Opens a map value, closed by [`Stream::end`].
+    pub fn map(&mut self) {
+        self.open(false);
+    }
+
+    /// Opens a list value, closed by [`Stream::end`].
+    pub fn list(&mut self) {
+        self.open(true);
+    }
+
+    /// Closes the innermost open map or list (`{}` or `[]` if it got no entry).
+    pub fn end(&mut self) {
+        if let Some((list, empty)) = self.open.pop() {
+            if !empty {
+                self.out.push('\n');
+                indent(self.base + self.open.len(), self.out);
+            }
+            self.out.push(if list { ']' } else { '}' });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::TRICKY;
+    use super::*;
+
+    #[test]
+    fn a_string_written_whole_is_what_the_escaper_writes() {
+        let mut whole = 0;
+        for s in TRICKY.iter().copied().chain(["\u{1f}", "\u{20}", "a\"", "\\", "~\u{7f}", "é\u{80}"]) {
+            let (mut fast, mut slow) = (String::new(), String::new());
+            string(s, &mut fast);
+            escaped(s, &mut slow);
+            assert_eq!(fast, slow, "{s:?}");
+            whole += usize::from(plain(s));
+            assert_eq!(plain(s), !s.chars().any(|c| c < ' ' || c == '"' || c == '\\'), "{s:?}");
+        }
+        assert!(whole > 50, "most of the corpus takes the fast path");
+    }
 }

@@ -189,7 +189,7 @@ mod tests {
     }
 
     /// Strings whose YAML or JSON form is not obvious.
-    const TRICKY: &[&str] = &[
+    pub(super) const TRICKY: &[&str] = &[
         "",
         " ",
         "a",

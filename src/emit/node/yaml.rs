@@ -122,7 +122,9 @@ impl<'o> Stream<'o> {
     /// Entries of a map at `level` whose lines begin here (as [`entry`] at `level` writes them).
     pub fn map_at(level: usize, out: &'o mut String) -> Stream<'o> {
         let base = Open { list: false, level, empty: false, at: At::Key(level) };
-        Stream { out, open: vec![base], at: At::Key(level) }
+        let mut open = Vec::with_capacity(8);
+        open.push(base);
+        Stream { out, open, at: At::Key(level) }
     }
 
     /// Before an entry of the innermost open collection: a line break or indent, as its layout
@@ -292,15 +294,43 @@ fn quoted(s: &str, out: &mut String) {
 /// null, a YAML 1.1 boolean (`y`, `on`, ...), a number (decimal, octal, hex, binary,
 /// base 60, with `_`), a date, or a merge key.
 fn ambiguous(s: &str) -> bool {
-    const WORDS: [&str; 18] = [
-        "", "~", "null", "true", "false", "yes", "no", "y", "n", "on", "off", "nan", "inf", "+inf", "-inf", ".inf",
-        "-.inf", "+.inf",
-    ];
-    (s.len() <= 5 && WORDS.iter().any(|w| s.eq_ignore_ascii_case(w)))
+    word(s.as_bytes())
         || s.eq_ignore_ascii_case(".nan")
         || matches!(s, "<<" | "=")
         || (s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '_'))
             && (numeric(s) || timestamp(s)))
+}
+
+/// Null, a YAML 1.1 boolean or an infinity, in any case: the words a reader takes for
+/// something else than the string.
+fn word(s: &[u8]) -> bool {
+    if s.len() > 5 {
+        return false;
+    }
+    let mut lower = [0u8; 5];
+    for (l, c) in lower.iter_mut().zip(s) {
+        *l = c.to_ascii_lowercase();
+    }
+    matches!(
+        &lower[..s.len()],
+        b"" | b"~"
+            | b"null"
+            | b"true"
+            | b"false"
+            | b"yes"
+            | b"no"
+            | b"y"
+            | b"n"
+            | b"on"
+            | b"off"
+            | b"nan"
+            | b"inf"
+            | b"+inf"
+            | b"-inf"
+            | b".inf"
+            | b"-.inf"
+            | b"+.inf"
+    )
 }
 
 fn digits(s: &str, radix: u32, underscores: bool) -> bool {
@@ -407,22 +437,55 @@ const QUIET: [bool; 256] = {
     table
 };
 
-/// Whether a string value can be written plain.
+/// [`QUIET`] without the two bytes that mean something next to another (`: `, ` #`): a string
+/// that starts with a letter and holds only these means nothing to YAML but as a word.
+const SAFE: [bool; 256] = without(QUIET, b" #");
+
+/// [`SAFE`] without the bytes a flow collection reads as structure, nor `:`: for keys.
+const SAFE_KEY: [bool; 256] = without(SAFE, b":,[]{}");
+
+const fn without(mut table: [bool; 256], bytes: &[u8]) -> [bool; 256] {
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = false;
+        i += 1;
+    }
+    table
+}
+
+/// The decision for most strings (names, ARNs, actions, verbs) at a glance: one that starts
+/// with a letter and holds only bytes of `safe` is plain unless it is a [`word`]. `None`: look
+/// closer.
+fn at_a_glance(b: &[u8], safe: &[bool; 256]) -> Option<bool> {
+    (b.first().is_some_and(u8::is_ascii_alphabetic)
+        // Every byte looked up, with no branch per byte: most strings pass.
+        && b.iter().fold(true, |all, &c| all & safe[usize::from(c)])
+        && b.last() != Some(&b':'))
+    .then(|| !word(b))
+}
+
+/// The decision for a string that starts with a letter and holds only [`QUIET`] bytes, with
+/// `: ` and ` #` looked for (descriptions). `None`: look closer.
+fn quiet(b: &[u8]) -> Option<bool> {
+    if !b.first().is_some_and(u8::is_ascii_alphabetic) || matches!(b.last(), Some(b' ' | b':')) {
+        return None;
+    }
+    let quiet = b.iter().fold(true, |all, &c| all & QUIET[usize::from(c)])
+        && !b.windows(2).any(|pair| matches!(pair, b": " | b" #"));
+    quiet.then(|| !word(b))
+}
+
+/// Whether a string value can be written plain: decided at a glance for most, by the rules for
+/// the rest.
 fn plain_value(s: &str) -> bool {
     let b = s.as_bytes();
-    // Most values (names, ARNs, actions, descriptions) start with a letter and hold only
-    // characters that mean nothing to YAML there: one pass over the bytes decides them.
-    if b.first().is_some_and(u8::is_ascii_alphabetic) && !matches!(b.last(), Some(b' ' | b':')) {
-        let mut prev = 0;
-        let quiet = b.iter().all(|&c| {
-            let ok = QUIET[usize::from(c)] && !(prev == b':' && c == b' ') && !(prev == b' ' && c == b'#');
-            prev = c;
-            ok
-        });
-        if quiet {
-            return b.len() > 5 || !ambiguous(s);
-        }
-    }
+    at_a_glance(b, &SAFE).or_else(|| quiet(b)).unwrap_or_else(|| plain_by_the_rules(s))
+}
+
+/// Whether a string value can be written plain, by every rule (what [`at_a_glance`] and
+/// [`quiet`] shortcut).
+fn plain_by_the_rules(s: &str) -> bool {
+    let b = s.as_bytes();
     if ambiguous(s) || starts_document_marker(s) {
         return false;
     }
@@ -448,5 +511,64 @@ fn plain_value(s: &str) -> bool {
 /// Whether a map key can be written plain: as a value, and without `:` or the characters a
 /// flow collection would read as structure.
 fn plain_key(s: &str) -> bool {
+    at_a_glance(s.as_bytes(), &SAFE_KEY).unwrap_or_else(|| plain_key_by_the_rules(s))
+}
+
+fn plain_key_by_the_rules(s: &str) -> bool {
     !s.bytes().any(|c| matches!(c, b':' | b',' | b'[' | b']' | b'{' | b'}')) && plain_value(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::TRICKY;
+    use super::*;
+
+    /// The corpus, and every string of up to three bytes from an alphabet of what YAML reads
+    /// (after a letter, before one, alone), so that each shortcut meets its edges.
+    fn strings() -> Vec<String> {
+        const ALPHABET: &[&str] = &["a", "Z", "1", " ", ":", "#", "-", ".", ",", "{", "]", "'", "\t", "é", "~", "*"];
+        let mut all: Vec<String> = TRICKY.iter().map(|s| (*s).to_owned()).collect();
+        for a in ALPHABET {
+            for b in ALPHABET {
+                for c in ALPHABET {
+                    let three = format!("{a}{b}{c}");
+                    all.extend([format!("x{three}"), format!("{three}x"), format!("abcdef{three}"), three]);
+                }
+            }
+        }
+        all.extend(["Yes", "yES", "NULL", "Off", "inF", "nan", "no", "On", "offs", "nulls", "y1"].map(String::from));
+        all
+    }
+
+    #[test]
+    fn the_shortcuts_decide_as_the_rules_do() {
+        let (mut glance, mut quiet_ones) = (0, 0);
+        for s in strings() {
+            let rules = plain_by_the_rules(&s);
+            if let Some(plain) = at_a_glance(s.as_bytes(), &SAFE) {
+                assert_eq!(plain, rules, "at a glance, value {s:?}");
+                glance += 1;
+            }
+            if let Some(plain) = quiet(s.as_bytes()) {
+                assert_eq!(plain, rules, "quiet, value {s:?}");
+                quiet_ones += 1;
+            }
+            assert_eq!(plain_value(&s), rules, "value {s:?}");
+            if let Some(plain) = at_a_glance(s.as_bytes(), &SAFE_KEY) {
+                assert_eq!(plain, plain_key_by_the_rules(&s), "at a glance, key {s:?}");
+            }
+            assert_eq!(plain_key(&s), plain_key_by_the_rules(&s), "key {s:?}");
+        }
+        assert!(glance > 1000 && quiet_ones > glance, "{glance} {quiet_ones}");
+    }
+
+    #[test]
+    fn the_words_are_yaml_1_1_s_in_any_case() {
+        for w in ["", "~", "null", "NULL", "True", "fAlse", "YES", "no", "y", "N", "on", "OFF", "nan", "Inf", "-.INF"] {
+            assert!(word(w.as_bytes()), "{w}");
+        }
+        for w in ["nul", "nulls", "yess", "o", "of", "infinity", "tru", "x"] {
+            assert!(!word(w.as_bytes()), "{w}");
+        }
+    }
 }

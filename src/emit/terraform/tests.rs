@@ -51,13 +51,20 @@ fn readable_names() {
     assert_eq!(managed_suffix(&own), "111122223333_team_gpu_node_extras");
 }
 
+/// A block body `{}`.
+fn empty(s: &mut Stream<'_>) -> Result<(), EmitError> {
+    s.map();
+    s.end();
+    Ok(())
+}
+
 #[test]
 fn a_name_given_twice_is_refused() {
     let mut out = Chunks::new(None);
     let mut blocks = Section::new("resource");
-    blocks.add(&mut out, "aws_iam_role", "a", Node::map()).unwrap();
+    blocks.add(&mut out, "aws_iam_role", "a", empty).unwrap();
     assert_eq!(
-        blocks.add(&mut out, "aws_iam_role", "a", Node::map()),
+        blocks.add(&mut out, "aws_iam_role", "a", empty),
         Err(EmitError::NameCollision("aws_iam_role.a".to_owned()))
     );
 }
@@ -68,11 +75,11 @@ fn a_section_is_written_as_its_entries_come_and_left_out_when_empty() {
     Section::new("data").finish(&mut out);
     assert_eq!(out.text, "", "an empty section is left out");
     let mut section = Section::new("resource");
-    section.add(&mut out, "aws_iam_role", "a", Node::map()).unwrap();
-    section.add(&mut out, "aws_iam_role", "b", Node::map()).unwrap();
-    section.add(&mut out, "aws_iam_policy", "c", Node::map()).unwrap();
+    section.add(&mut out, "aws_iam_role", "a", empty).unwrap();
+    section.add(&mut out, "aws_iam_role", "b", empty).unwrap();
+    section.add(&mut out, "aws_iam_policy", "c", empty).unwrap();
     assert_eq!(
-        section.add(&mut out, "aws_iam_role", "d", Node::map()),
+        section.add(&mut out, "aws_iam_role", "d", empty),
         Err(EmitError::Serialize("the `aws_iam_role` blocks are not made one after another".to_owned())),
         "a type's blocks are written together or not at all"
     );
