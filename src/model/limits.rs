@@ -57,7 +57,9 @@ impl Sizer<'_> {
     /// The size of one statement in a document: its minified JSON, white space not counted,
     /// built by the one IAM JSON writer without writing it.
     pub fn statement_size(&self, s: &Statement) -> usize {
-        iam_json::statement(s, &|t: &Text| Size(self.text_size(t))).0
+        let mut count = Count::new(self);
+        iam_json::write_statement(s, &mut count);
+        count.total
     }
 
     /// The size of a whole document.
@@ -67,7 +69,9 @@ impl Sizer<'_> {
 
     /// The size of a document whose statements have these sizes ([`Self::statement_size`]).
     pub fn document_size_of(&self, sizes: impl IntoIterator<Item = usize>) -> usize {
-        let empty = iam_json::document(&PolicyDocument::default(), &|t: &Text| Size(self.text_size(t))).0;
+        let mut count = Count::new(self);
+        iam_json::write_document(&PolicyDocument::default(), &mut count);
+        let empty = count.total;
         let (count, body) = sizes.into_iter().fold((0usize, 0usize), |(n, sum), size| (n + 1, sum + size));
         empty + body + count.saturating_sub(1)
     }
@@ -207,21 +211,64 @@ impl Sizer<'_> {
     }
 }
 
-/// A JSON value's size as IAM counts it, built by [`iam_json`] like the written document.
-#[derive(Debug, Clone, Copy)]
-struct Size(usize);
+/// The size IAM counts of what [`iam_json`] writes, counted as it is written: nothing is built.
+/// Minified JSON: a string is its quotes and escaped characters, a list or map its brackets, its
+/// items and a comma between two, a map entry its key, a colon and its value.
+struct Count<'s, 'n> {
+    sizer: &'s Sizer<'n>,
+    total: usize,
+    /// The items so far of each open list or map, innermost last.
+    open: Vec<usize>,
+    /// A map's key was just counted: its value needs no comma.
+    after_key: bool,
+}
 
-impl iam_json::Tree<'_> for Size {
-    fn string(s: &str) -> Self {
-        Size(string_size(s))
+impl<'s, 'n> Count<'s, 'n> {
+    fn new(sizer: &'s Sizer<'n>) -> Self {
+        Count { sizer, total: 0, open: Vec::new(), after_key: false }
     }
 
-    fn list(items: Vec<Self>) -> Self {
-        Size(list_size(items.into_iter().map(|s| s.0)))
+    /// One more item of the innermost list or map: a comma after the first.
+    fn item(&mut self) {
+        if std::mem::take(&mut self.after_key) {
+            return;
+        }
+        if let Some(items) = self.open.last_mut() {
+            self.total += usize::from(*items > 0);
+            *items += 1;
+        }
+    }
+}
+
+impl<'a> iam_json::Writer<'a> for Count<'_, '_> {
+    fn string(&mut self, s: &'a str) {
+        self.item();
+        self.total += string_size(s);
     }
 
-    fn map(entries: Vec<(&str, Self)>) -> Self {
-        Size(object_size(entries.iter().map(|(key, value)| entry_size(key, value.0))))
+    fn text(&mut self, t: &'a Text) {
+        self.item();
+        self.total += self.sizer.text_size(t);
+    }
+
+    fn key(&mut self, key: &'a str) {
+        self.item();
+        self.total += string_size(key) + 1;
+        self.after_key = true;
+    }
+
+    fn map(&mut self) {
+        self.item();
+        self.total += 2;
+        self.open.push(0);
+    }
+
+    fn list(&mut self) {
+        self.map();
+    }
+
+    fn end(&mut self) {
+        self.open.pop();
     }
 }
 
@@ -241,22 +288,6 @@ fn chars_size(s: &str) -> usize {
 /// A JSON string.
 fn string_size(s: &str) -> usize {
     2 + chars_size(s)
-}
-
-/// `"key":value`.
-fn entry_size(key: &str, value: usize) -> usize {
-    string_size(key) + 1 + value
-}
-
-/// `{entry,entry}`.
-fn object_size(entries: impl IntoIterator<Item = usize>) -> usize {
-    list_size(entries)
-}
-
-/// `[item,item]`.
-fn list_size(items: impl IntoIterator<Item = usize>) -> usize {
-    let (count, sum) = items.into_iter().fold((0usize, 0usize), |(n, total), size| (n + 1, total + size));
-    2 + sum + count.saturating_sub(1)
 }
 
 #[cfg(test)]
@@ -406,6 +437,35 @@ mod tests {
         let written = iam_json::document(&doc, &|t: &Text| Value::String(longest(&sizer, t))).to_string();
         assert!(written.contains(r#""aws:PrincipalTag/team":"a""#), "{written}");
         assert_eq!(sizer.document_size(&statements), written.len());
+    }
+
+    /// The counter agrees with the written JSON on every shape the writer has: principals,
+    /// `NotAction`, `NotResource`, no `Sid`, empty lists, characters JSON escapes, and
+    /// white space (which IAM does not count).
+    #[test]
+    fn the_counted_size_is_the_written_length_for_every_shape() {
+        use crate::model::{Condition, Principal};
+        let sizer = Sizer { spec_name: "x" };
+        let mut trust = statement(3);
+        trust.sid = None;
+        trust.principal = Some(Principal::Aws(vec![Text::pattern("arn:{P}:iam::{A}:root"), Text::lit("q\"x")]));
+        trust.resources = None;
+        let mut service = statement(4);
+        service.principal = Some(Principal::Service(vec!["sagemaker.amazonaws.com".into()]));
+        service.actions = Actions::NotAction(vec!["iam:*".into(), "a\tb\nc d".into()].into());
+        service.resources = Some(Resources::NotResource(Vec::new().into()));
+        let mut escaped = statement(5);
+        escaped.sid = Some("Tab\tQuote\"Ctl\u{1}".into());
+        escaped.conditions =
+            vec![Condition { operator: "Bool".into(), key: "aws:SecureTransport".into(), values: Vec::new() }];
+        for statements in
+            [vec![trust.clone()], vec![service.clone(), escaped.clone()], vec![trust, service, escaped], vec![]]
+        {
+            let doc = PolicyDocument { statements: statements.clone() };
+            let written = iam_json::document(&doc, &|t: &Text| Value::String(longest(&sizer, t))).to_string();
+            let counted = written.chars().filter(|c| !c.is_whitespace()).count();
+            assert_eq!(sizer.document_size(&statements), counted, "{written}");
+        }
     }
 
     #[test]
