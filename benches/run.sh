@@ -57,7 +57,7 @@ spec() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # time_runs RUNS REPS COMMAND...: RUNS times, runs COMMAND REPS times in a row (its output folder
-# is $tmp/out, emptied before the first; a later render replaces what the one before wrote)
+# is $tmp/out, emptied and flushed with `sync` before the first; a later render replaces what the one before wrote)
 # under one /usr/bin/time, whose 10 ms resolution would
 # otherwise round a small spec to nothing; prints the medians of "wall_s cpu_s peak_kb", time per
 # COMMAND.
@@ -68,6 +68,9 @@ time_runs() {
     : >"$log"
     for ((r = 0; r < runs; r++)); do
         rm -rf "$tmp/out"
+        # The disk writes of the run before (and of removing its output) are done before this
+        # one starts, not counted in its wait for its own.
+        sync
         /usr/bin/time -f '%e %U %S %M' -a -o "$log" \
             bash -c 'n=$1 dir=$2; shift 2; for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>"$dir/stderr" || exit 1; done' \
             - "$reps" "$tmp" "$@" || { cat "$tmp/stderr" >&2; exit 1; }
