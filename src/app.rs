@@ -138,15 +138,22 @@ fn read_and_check(source: &Source, allow: &[Acknowledgement]) -> (Option<(Config
     match spec::read(source) {
         Ok(read) => {
             let model = model::build(&read.config);
-            let mut diags = read.warnings;
-            diags.items.extend(lint::lint(&model, &read.locations).items);
-            diags.sort();
-            ack::apply(&mut diags, &read.acknowledgements);
-            ack::apply(&mut diags, allow);
+            let diags = lint_read(&model, &read, allow);
             (Some((read.config, model)), diags)
         }
         Err(diags) => (None, diags),
     }
+}
+
+/// What the reader found in a spec and what the lint finds in its model, in order, with the
+/// acknowledged warnings marked.
+fn lint_read(model: &Model, read: &spec::Read, allow: &[Acknowledgement]) -> Diagnostics {
+    let mut diags = read.warnings.clone();
+    diags.items.extend(lint::lint(model, &read.locations).items);
+    diags.sort();
+    ack::apply(&mut diags, &read.acknowledgements);
+    ack::apply(&mut diags, allow);
+    diags
 }
 
 /// The model of a spec that reads and lints without error; warnings go to stderr.
@@ -157,16 +164,25 @@ fn load(source: &Source, console: &mut Console<'_>) -> Result<Model, Failure> {
 /// [`load`], with the spec as read beside its model.
 fn load_read(source: &Source, console: &mut Console<'_>) -> Result<(Config, Model), Failure> {
     let (read, diags) = read_and_check(source, &[]);
-    let lines: Vec<String> = diags.items.iter().map(|d| d.render(&source.name)).collect();
-    match read {
-        Some(read) if !diags.has_errors() => {
-            for line in lines {
-                let _ = writeln!(console.stderr, "{line}");
-            }
-            Ok(read)
-        }
-        _ => Err(Failure { exit: Exit::Invalid, lines }),
+    let read = read.ok_or_else(|| invalid(source, &diags))?;
+    accept(source, &diags, console)?;
+    Ok(read)
+}
+
+/// The failure of a spec with these findings (exit 3, each finding a line).
+fn invalid(source: &Source, diags: &Diagnostics) -> Failure {
+    Failure { exit: Exit::Invalid, lines: diags.items.iter().map(|d| d.render(&source.name)).collect() }
+}
+
+/// A spec whose findings hold no error goes on, its warnings on stderr; else it fails.
+fn accept(source: &Source, diags: &Diagnostics, console: &mut Console<'_>) -> Result<(), Failure> {
+    if diags.has_errors() {
+        return Err(invalid(source, diags));
     }
+    for d in &diags.items {
+        let _ = writeln!(console.stderr, "{}", d.render(&source.name));
+    }
+    Ok(())
 }
 
 /// The environment variable that names folders of template emitters to load (a path list,
@@ -248,8 +264,21 @@ pub fn emit_all(emitters: &[&dyn Emitter], render: &Render<'_>) -> Result<Vec<(S
 
 fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
+    let read = spec::read(&source).map_err(|diags| invalid(&source, &diags))?;
     // Shared with the template context, which reads the model instead of copying it.
-    let model = std::sync::Arc::new(load(&source, console)?);
+    let model = std::sync::Arc::new(model::build(&read.config));
+    // A usage error is reported only once the spec is known to be valid, as when the spec was
+    // linted first.
+    let registry = registry(&args.emitters);
+    let shared = Render::shared(&model);
+    // The lint runs on its own core while the emitters are chosen (a `when` test builds the
+    // template context): neither waits for the other, and the lint's verdict still comes first.
+    let (diags, selection) = std::thread::scope(|threads| {
+        let lint = threads.spawn(|| lint_read(&model, &read, &[]));
+        let selection = registry.as_ref().map(|registry| select(registry, &shared, &args.formats));
+        (lint.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), selection)
+    });
+    accept(&source, &diags, console)?;
     if args.spec.is_none() {
         let _ = writeln!(
             console.stderr,
@@ -257,9 +286,7 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
             model.name
         );
     }
-    let registry = registry(&args.emitters)?;
-    let shared = Render::shared(&model);
-    let selection = select(&registry, &shared, &args.formats)?;
+    let selection = selection.map_err(|e| Failure { exit: e.exit, lines: e.lines.clone() })??;
     let notes: Vec<String> = selection.skipped.iter().map(|(name, why)| format!("skipped {name}: {why}")).collect();
 
     if args.out.as_os_str() == "-" {
