@@ -34,16 +34,14 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{
-    AccessScope, Actions, Index, Model, POLICY_VERSION, Part, PolicyDocument, Principal, Resources, Role, RoleId,
-    Statement, Text, names,
-};
+use crate::model::{AccessScope, Index, Model, Part, Principal, Resources, Role, RoleId, Text, names};
 
 use crate::model::text::is_policy_variable;
 
 use super::node::Node;
 use super::node::json::{self, Stream};
 use super::{Artifact, Chunks, EmitError, Emitter, Render, Sink};
+use section::Section;
 
 /// The Terraform emitter.
 pub struct Terraform;
@@ -166,107 +164,6 @@ fn managed_suffix(arn: &Text) -> String {
             if *account == "aws" { name } else { format!("{}_{name}", names::snake(account)) }
         }
         _ => names::snake(&literal),
-    }
-}
-
-/// A top-level entry of the configuration (`data`, `resource`, `output`) written as its entries
-/// come, straight into the file: its key is written with its first entry (an empty section is
-/// left out), and `resource` and `data` blocks are grouped by type, refusing an address given
-/// twice. A type's blocks are made one after another, so each type is written whole before the
-/// next starts; no tree of the configuration is held.
-struct Section {
-    key: &'static str,
-    /// Whether the key and its first entry are written.
-    open: bool,
-    /// The type whose blocks are being written, and the ones written before it.
-    kind: Option<String>,
-    done: BTreeSet<String>,
-    /// The names of the blocks of `kind` (those of a type written before cannot come again).
-    seen: BTreeSet<String>,
-}
-
-impl Section {
-    /// The depth of a block's name in the configuration.
-    const DEPTH: usize = 3;
-
-    fn new(key: &'static str) -> Section {
-        Section { key, open: false, kind: None, done: BTreeSet::new(), seen: BTreeSet::new() }
-    }
-
-    /// Starts an entry of the section (the section itself first, if needed).
-    fn next_entry(&mut self, out: &mut String) {
-        out.push_str(",\n");
-        if !self.open {
-            json::key_of(self.key, 1, out);
-            out.push_str("{\n");
-            self.open = true;
-        }
-    }
-
-    /// An entry that is not a block: `"current": {}` of a data source, an output; `body`
-    /// writes its value.
-    fn entry(&mut self, out: &mut Chunks<'_>, name: &str, body: impl FnOnce(&mut Stream<'_>)) {
-        self.next_entry(&mut out.text);
-        json::key_of(name, Self::DEPTH - 1, &mut out.text);
-        body(&mut Stream::at(Self::DEPTH - 1, &mut out.text));
-        out.spill();
-    }
-
-    /// Block `name` of type `kind`, whose body `body` writes.
-    fn add(
-        &mut self,
-        out: &mut Chunks<'_>,
-        kind: &str,
-        name: &str,
-        body: impl FnOnce(&mut Stream<'_>) -> Result<(), EmitError>,
-    ) -> Result<(), EmitError> {
-        let text = &mut out.text;
-        if self.kind.as_deref() == Some(kind) {
-            text.push_str(",\n");
-        } else {
-            if self.done.contains(kind) {
-                return Err(EmitError::Serialize(format!("the `{kind}` blocks are not made one after another")));
-            }
-            if let Some(done) = self.kind.take() {
-                json::close(Self::DEPTH - 1, '}', text);
-                self.done.insert(done);
-                self.seen.clear();
-            }
-            self.next_entry(text);
-            json::key_of(kind, Self::DEPTH - 1, text);
-            text.push_str("{\n");
-            self.kind = Some(kind.to_owned());
-        }
-        json::key_of(name, Self::DEPTH, text);
-        // A text the body cannot write is reported before a name given twice, as ever.
-        body(&mut Stream::at(Self::DEPTH, text))?;
-        if !self.seen.insert(name.to_owned()) {
-            return Err(EmitError::NameCollision(format!("{kind}.{name}")));
-        }
-        out.spill();
-        Ok(())
-    }
-
-    /// `name`, or `name_2`, `name_3`, ... when another block of the kind has it: for names made
-    /// from user text (a managed policy's path and name), where `A-B` and `A_B` read alike.
-    fn free_name(&self, kind: &str, name: &str) -> String {
-        let mut candidate = name.to_owned();
-        let mut n = 1;
-        while self.kind.as_deref() == Some(kind) && self.seen.contains(&candidate) {
-            n += 1;
-            candidate = format!("{name}_{n}");
-        }
-        candidate
-    }
-
-    /// Closes the open type and the section, if any.
-    fn finish(self, out: &mut Chunks<'_>) {
-        if self.kind.is_some() {
-            json::close(Self::DEPTH - 1, '}', &mut out.text);
-        }
-        if self.open {
-            json::close(1, '}', &mut out.text);
-        }
     }
 }
 
@@ -675,102 +572,9 @@ impl<'m> Config<'m> {
         }
         Ok(())
     }
-
-    /// The body of a `data "aws_iam_policy_document"`.
-    fn document(&mut self, doc: &PolicyDocument, s: &mut Stream<'_>) -> Result<(), EmitError> {
-        s.map();
-        s.entry("version", POLICY_VERSION);
-        s.key("statement");
-        s.list();
-        for statement in &doc.statements {
-            self.statement(statement, s)?;
-        }
-        s.end();
-        s.end();
-        Ok(())
-    }
-
-    fn statement(&mut self, st: &Statement, s: &mut Stream<'_>) -> Result<(), EmitError> {
-        let place = Place::PolicyDocument;
-        let strings = |list: &[String], s: &mut Stream<'_>| -> Result<(), EmitError> {
-            s.list();
-            for a in list {
-                // Most actions hold no `{` at all: one look decides.
-                if a.contains('{') {
-                    no_ampersand_brace(a)?;
-                    lit(s, a);
-                } else {
-                    s.str(a);
-                }
-            }
-            s.end();
-            Ok(())
-        };
-        s.map();
-        if let Some(sid) = &st.sid {
-            s.key("sid");
-            lit(s, sid);
-        }
-        s.entry("effect", st.effect.as_str());
-        if let Some(p) = &st.principal {
-            s.key("principals");
-            s.list();
-            s.map();
-            match p {
-                Principal::Service(services) => {
-                    s.entry("type", "Service");
-                    s.key("identifiers");
-                    strings(services, s)?;
-                }
-                Principal::Aws(arns) => {
-                    s.entry("type", "AWS");
-                    s.key("identifiers");
-                    self.texts(arns, place, s)?;
-                }
-            }
-            s.end();
-            s.end();
-        }
-        match &st.actions {
-            Actions::Action(a) => {
-                s.key("actions");
-                strings(a, s)?;
-            }
-            Actions::NotAction(a) => {
-                s.key("not_actions");
-                strings(a, s)?;
-            }
-        }
-        match &st.resources {
-            Some(Resources::Resource(r)) => {
-                s.key("resources");
-                self.texts(r, place, s)?;
-            }
-            Some(Resources::NotResource(r)) => {
-                s.key("not_resources");
-                self.texts(r, place, s)?;
-            }
-            None => {}
-        }
-        if !st.conditions.is_empty() {
-            s.key("condition");
-            s.list();
-            for c in &st.conditions {
-                s.map();
-                s.key("test");
-                lit(s, &c.operator);
-                s.key("variable");
-                lit(s, &c.key);
-                s.key("values");
-                self.texts(&c.values, place, s)?;
-                s.end();
-            }
-            s.end();
-        }
-        s.end();
-        Ok(())
-    }
 }
 
+mod policy;
+mod section;
 #[cfg(test)]
 mod tests;
