@@ -2,7 +2,7 @@
 //! ([`super::limits`]) and every emitter that writes IAM JSON (CloudFormation, plain IAM JSON)
 //! write their documents here, so that what is sized is what is written. The grammar is told
 //! value by value to a [`Writer`], which an emitter points straight at its output (no tree of
-//! the document is built); [`document`] and [`statement`] build a [`Tree`] from the same calls,
+//! the document is built); [`document`] builds a [`Tree`] from the same calls,
 //! for a caller that wants one. How a [`Text`] becomes a value is the caller's.
 
 use super::{Actions, Condition, POLICY_VERSION, PolicyDocument, Principal, Resources, Statement, Text};
@@ -141,13 +141,6 @@ pub trait Tree<'a>: Sized {
 pub fn document<'a, N: Tree<'a>>(doc: &'a PolicyDocument, text: &dyn Fn(&'a Text) -> N) -> N {
     let mut build = Build { text, open: Vec::new(), done: None };
     write_document(doc, &mut build);
-    build.done.unwrap_or_else(|| N::map(Vec::new()))
-}
-
-/// One statement as a tree.
-pub fn statement<'a, N: Tree<'a>>(s: &'a Statement, text: &dyn Fn(&'a Text) -> N) -> N {
-    let mut build = Build { text, open: Vec::new(), done: None };
-    write_statement(s, &mut build);
     build.done.unwrap_or_else(|| N::map(Vec::new()))
 }
 

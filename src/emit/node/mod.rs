@@ -3,7 +3,6 @@
 //! written.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
@@ -123,12 +122,6 @@ impl Serialize for Node<'_> {
             Node::Json(text) => serializer.serialize_str(text),
         }
     }
-}
-
-/// Tags as IAM and CloudFormation write them, `[{Key, Value}]` in key order; `None` for none.
-pub fn key_value_tags(tags: &BTreeMap<String, String>) -> Option<Node<'_>> {
-    (!tags.is_empty())
-        .then(|| Node::List(tags.iter().map(|(k, v)| Node::map().with("Key", k).with("Value", v)).collect()))
 }
 
 /// Pretty JSON, two-space indent, one trailing newline.
