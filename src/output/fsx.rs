@@ -13,7 +13,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -169,20 +169,46 @@ pub fn create_new(path: &Path) -> io::Result<File> {
     File::options().write(true).create_new(true).open(path)
 }
 
-/// Flushes a file's content to disk. Done after all files are written rather than one by one, so
-/// the file system can write them out together: with thousands of files that halves the time.
-pub fn sync_file(path: &Path) -> io::Result<()> {
+/// Makes `paths` (files and the folders whose entries changed) durable, all of them, before it
+/// returns. On Linux that is one `syncfs` on the file system that holds `anchor` (every path must
+/// be on it): the kernel writes out every dirty page and inode of that file system and flushes the
+/// disk's cache once, where an `fsync` per path flushes it once per path (the built-in example's
+/// render made 20 flushes; at 2.5 ms for ten small files against 0.6 ms for one `syncfs` on this
+/// machine's disk). The price is that data other programs left dirty on the same file system is
+/// written out too, which a render then waits for. Since Linux 5.8 `syncfs` reports a write error
+/// of any file on it, ours included. Elsewhere, one `fsync` per path, on every core.
+pub fn flush(anchor: &Path, paths: &[PathBuf]) -> io::Result<()> {
+    if flush_file_system(anchor)? {
+        return Ok(());
+    }
+    flush_each(paths)
+}
+
+/// One `fsync` per path, side by side (a flush mostly waits for the disk). Files written before
+/// the first flush let the file system write them out together.
+pub fn flush_each(paths: &[PathBuf]) -> io::Result<()> {
+    crate::par::each(paths, |_, path| sync_path(path)).map_err(|(_, e)| e)
+}
+
+#[cfg(target_os = "linux")]
+fn flush_file_system(anchor: &Path) -> io::Result<bool> {
+    rustix::fs::syncfs(File::open(anchor)?)?;
+    Ok(true)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn flush_file_system(_anchor: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// Flushes one file's content, or one folder's entries, to disk.
+pub fn sync_path(path: &Path) -> io::Result<()> {
     File::open(path)?.sync_all()
 }
 
 /// Creates a folder only this user can enter; fails if the name exists, whatever it is.
 pub fn create_private_dir(path: &Path) -> io::Result<()> {
     fs::DirBuilder::new().mode(0o700).create(path)
-}
-
-/// Flushes a folder's entries (the names created, renamed and removed in it) to disk.
-pub fn sync_dir(path: &Path) -> io::Result<()> {
-    File::open(path)?.sync_all()
 }
 
 #[cfg(test)]
@@ -200,6 +226,21 @@ mod tests {
         write!(hashing, "bc").unwrap();
         assert_eq!(hashing.inner, b"abc");
         assert_eq!(hashing.finish(), hash(b"abc"), "the hash of the bytes that went through");
+    }
+
+    #[test]
+    fn a_flush_reports_what_it_cannot_flush() {
+        let dir = std::env::temp_dir().join(format!("hyperpod-iam-flush-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        write_new(&dir.join("sub/file"), b"x").unwrap();
+        let written = [dir.join("sub/file"), dir.join("sub"), dir.clone()];
+        flush(&dir, &written).unwrap();
+        flush_each(&written).unwrap();
+        let missing = [dir.join("sub/file"), dir.join("gone")];
+        assert_eq!(flush_each(&missing).unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert!(flush(&dir.join("gone"), &written).is_err(), "the anchor must exist");
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //!
 //! ```text
 //! OWNER      marks the folder as hyperpod-iam's
-//! new/       the new files, fsync'd
-//! MANIFEST   the new manifest, fsync'd
-//! PLAN       written last: the folders to create and the staged files with their hashes
+//! new/       the new files
+//! MANIFEST   the new manifest
+//! PLAN       written last, once all of the above is on disk: the folders to create and the
+//!            staged files with their hashes
 //! backup/    the previous files, moved aside during the switch
 //! ```
 //!
@@ -18,6 +19,12 @@
 //! ones in. A killed run leaves its staging folder behind; the next run (holding the lock, so the
 //! killed one is provably gone) reads it: no `PLAN`, nothing was switched; `PLAN` but no
 //! `MANIFEST`, the commit happened; both, undo. Either way the folder holds one whole render.
+//!
+//! Everything is flushed to disk at three points only (see [`fsx::flush`]): the staging folder
+//! once it is whole, the journal, and both sides of the renames before the commit; then the
+//! commit itself. A process that is killed loses nothing it wrote; only a crash of the whole
+//! machine before the first flush can leave a staging folder whose `OWNER` did not reach the
+//! disk, which then cannot prove it is ours and is left alone (nothing was switched yet).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -79,10 +86,9 @@ impl Staging {
         self.dir.join(part)
     }
 
-    /// Writes a file of the staging folder itself and flushes it.
+    /// Writes a file of the staging folder itself (flushed by [`seal`], with everything else).
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
-        let at = self.path(rel);
-        fsx::write_new(&at, bytes).and_then(|()| fsx::sync_file(&at)).map_err(Error::io("write", self.shown.join(rel)))
+        fsx::write_new(&self.path(rel), bytes).map_err(Error::io("write", self.shown.join(rel)))
     }
 
     /// Creates a new file in `new/` (flushed by [`apply`], with all the others), and how
@@ -178,23 +184,19 @@ pub(crate) fn apply(folder: &Folder, staging: Staging, plan: &Plan) -> Result<()
     Ok(())
 }
 
-/// Flushes every staged file (all written before the first flush, so that the file system can
-/// write them out together: with thousands of files that halves the time; on every core), then writes the new
-/// manifest and, last, the journal, each flushed.
+/// Writes the new manifest and flushes the staging folder whole (its marker, the staged files, the
+/// manifest and their folders) in one go, then writes the journal and flushes it: the journal
+/// reaches the disk only after everything it names, so that a journal found after a crash always
+/// describes files that are there.
 fn seal(staging: &Staging, plan: &Plan, journal: &Journal) -> Result<(), Error> {
-    let shown = |rel: &str| staging.shown.join(rel);
-    // Side by side: a flush mostly waits for the disk.
-    let files: Vec<&String> = plan.files.keys().collect();
-    crate::par::each(&files, |_, path| {
-        fsx::sync_file(&staging.path(NEW).join(path)).map_err(Error::io("flush", shown(&format!("{NEW}/{path}"))))
-    })
-    .map_err(|(_, e)| e)?;
     staging.write(STAGED_MANIFEST, plan.manifest.to_text().as_bytes())?;
-    for dir in &staging.dirs {
-        fsx::sync_dir(dir).map_err(Error::io("flush", &staging.shown))?;
-    }
+    let mut written: Vec<PathBuf> = plan.files.keys().map(|path| staging.path(NEW).join(path)).collect();
+    written.extend([OWNER, STAGED_MANIFEST, BACKUP].map(|part| staging.path(part)));
+    written.extend(staging.dirs.iter().cloned());
+    written.push(staging.dir.clone());
+    fsx::flush(&staging.dir, &written).map_err(Error::io("flush", &staging.shown))?;
     staging.write(PLAN, journal.to_text().as_bytes())?;
-    fsx::sync_dir(&staging.dir).map_err(Error::io("flush", &staging.shown))
+    fsx::flush(&staging.dir, &[staging.path(PLAN), staging.dir.clone()]).map_err(Error::io("flush", &staging.shown))
 }
 
 /// The switch: every step numbered for the test hooks; the manifest's rename is the last one.
@@ -225,13 +227,12 @@ fn switch(folder: &Folder, staging: &Staging, plan: &Plan) -> Result<(), Error> 
         touched.extend(folder.at(path).parent().map(Path::to_path_buf));
     }
     // Both sides of every rename reach the disk before the commit.
-    for dir in &touched {
-        fsx::sync_dir(dir).map_err(Error::io("flush", &folder.shown))?;
-    }
+    let touched: Vec<PathBuf> = touched.into_iter().collect();
+    fsx::flush(&folder.root, &touched).map_err(Error::io("flush", &folder.shown))?;
     next("write", &folder.show(MANIFEST))?;
     fs::rename(staging.path(STAGED_MANIFEST), folder.at(MANIFEST))
         .map_err(Error::io("write", folder.show(MANIFEST)))?;
-    fsx::sync_dir(&folder.root).map_err(Error::io("flush", &folder.shown))
+    fsx::sync_path(&folder.root).map_err(Error::io("flush", &folder.shown))
 }
 
 /// Puts the folder back as it was before the switch: new files back into `new/` (each only if it
@@ -281,7 +282,7 @@ fn undo(folder: &Folder, staging: &Staging, journal: &Journal) -> Result<(), Err
         let at = folder.at(rel);
         fs::rename(staging.path(BACKUP).join(rel), &at).map_err(Error::io("restore", folder.show(rel)))?;
     }
-    fsx::sync_dir(&folder.root).map_err(Error::io("flush", &folder.shown))
+    fsx::sync_path(&folder.root).map_err(Error::io("flush", &folder.shown))
 }
 
 /// The files below a folder of ours, as `/`-separated relative paths; links are not followed.
