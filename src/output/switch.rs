@@ -106,7 +106,14 @@ impl Staging {
         Ok((file, shown))
     }
 
+    /// Removes the staging folder whole. Its files go first, side by side: freeing a file's blocks
+    /// can wait for the disk (a file system mounted with `discard` trims them before `unlink`
+    /// returns), and waits overlap. Then the empty folders.
     pub(crate) fn remove(&self) -> Result<(), Error> {
+        let mut files = Vec::new();
+        paths_below(&self.dir, &mut files).map_err(Error::io("read", &self.shown))?;
+        crate::par::each(&files, |_, path| fs::remove_file(path))
+            .map_err(|(_, e)| Error::io("remove", &self.shown)(e))?;
         fs::remove_dir_all(&self.dir).map_err(Error::io("remove", &self.shown))
     }
 }
@@ -296,6 +303,19 @@ fn files_below(dir: &Path, prefix: &str, out: &mut Vec<String>) -> std::io::Resu
             files_below(&entry.path(), &rel, out)?;
         } else {
             out.push(rel);
+        }
+    }
+    Ok(())
+}
+
+/// Every name below a folder of ours that is not a folder (links are not followed), in no order.
+fn paths_below(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            paths_below(&entry.path(), out)?;
+        } else {
+            out.push(entry.path());
         }
     }
     Ok(())
