@@ -264,12 +264,19 @@ pub fn emit_all(emitters: &[&dyn Emitter], render: &Render<'_>) -> Result<Vec<(S
 
 fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
-    let read = spec::read(&source).map_err(|diags| invalid(&source, &diags))?;
-    // Shared with the template context, which reads the model instead of copying it.
-    let model = std::sync::Arc::new(model::build(&read.config));
-    // A usage error is reported only once the spec is known to be valid, as when the spec was
-    // linted first.
-    let registry = registry(&args.emitters);
+    // The emitters load (their manifests parsed, user folders read) on another core while the
+    // spec is read and its model built. A usage error is reported only once the spec is known
+    // to be valid, as when the spec was linted first.
+    let (read, registry) = std::thread::scope(|threads| {
+        let registry = threads.spawn(|| registry(&args.emitters));
+        let read = spec::read(&source).map(|read| {
+            // Shared with the template context, which reads the model instead of copying it.
+            let model = std::sync::Arc::new(model::build(&read.config));
+            (read, model)
+        });
+        (read, registry.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    let (read, model) = read.map_err(|diags| invalid(&source, &diags))?;
     let shared = Render::shared(&model);
     // The lint runs on its own core while the emitters are chosen (a `when` test builds the
     // template context): neither waits for the other, and the lint's verdict still comes first.
