@@ -380,6 +380,7 @@ impl Sink for Staged<'_> {
     fn file(&mut self, path: &str, contents: &str) {
         let mut file = self.begin(path);
         file.write(contents.as_bytes());
+        file.end();
         self.writer().close(file);
     }
 
@@ -393,6 +394,7 @@ impl Sink for Staged<'_> {
         let mut chunks = Chunks::new(Some(&mut to));
         write(&mut chunks)?;
         chunks.finish();
+        file.end();
         self.writer().close(file);
         Ok(())
     }

@@ -257,7 +257,8 @@ impl Writer {
             emitter: emitter.to_owned(),
             path: path.to_owned(),
             refused: true,
-            to: fsx::Hashing::new(Box::new(std::io::sink())),
+            ended: false,
+            to: fsx::Hashing::new(Target::Nowhere),
             shown: PathBuf::new(),
             error: None,
         };
@@ -276,7 +277,7 @@ impl Writer {
         {
             match staging.new_file(path) {
                 Ok((staged, shown)) => {
-                    file.to.inner = Box::new(staged);
+                    file.to.inner = Target::File(staged);
                     file.shown = shown;
                 }
                 Err(e) => file.error = Some(e),
@@ -407,16 +408,54 @@ pub struct NewFileWriter {
     path: String,
     /// Refused before staging: nothing is written, nothing recorded.
     refused: bool,
-    to: fsx::Hashing<Box<dyn Write + Send>>,
+    /// [`NewFileWriter::end`] was called: later bytes are neither written nor hashed.
+    ended: bool,
+    to: fsx::Hashing<Target>,
     /// The staged file, as messages show it.
     shown: PathBuf,
     error: Option<Error>,
 }
 
+/// Where a file's bytes go: its staged file, or nowhere once refused or ended.
+enum Target {
+    Nowhere,
+    File(std::fs::File),
+}
+
+impl Write for Target {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Target::Nowhere => Ok(buf.len()),
+            Target::File(file) => file.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Target::Nowhere => Ok(()),
+            Target::File(file) => file.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl NewFileWriter {
+    /// Ends the writing of the file: its bytes start on their way to the disk (not waited for)
+    /// and the staged file is closed. Meant to be called before [`Writer::close`] and outside
+    /// any lock on the writer; bytes written after it are ignored (neither staged nor hashed).
+    pub fn end(&mut self) {
+        self.ended = true;
+        if let Target::File(file) = std::mem::replace(&mut self.to.inner, Target::Nowhere) {
+            fsx::start_writeback(&file);
+        }
+    }
+
     /// Appends bytes to the file.
     pub fn write(&mut self, bytes: &[u8]) {
-        if self.error.is_some() || self.refused {
+        if self.error.is_some() || self.refused || self.ended {
             return;
         }
         if let Err(e) = self.to.write_all(bytes) {
@@ -530,14 +569,19 @@ mod tests {
 
         let mut writer = Writer::open(&dir, "spec", false).unwrap();
         let late = stage(&mut writer, place(1, 1), "b", "b2");
-        let early = stage(&mut writer, place(1, 0), "b", "b1");
+        let mut early = stage(&mut writer, place(1, 0), "b", "b1");
         let first = stage(&mut writer, place(0, 0), "a", "a1");
+        // Ended (its bytes on their way to the disk, the file closed) before it is closed, as the
+        // render does: what was written stays, what comes after is not staged.
+        early.end();
+        early.write(b"late bytes");
         for file in [late, first, early] {
             writer.close(file);
         }
         let outcome = writer.commit(&["a", "b"]).unwrap();
         assert_eq!(outcome.written, ["a1", "b1", "b2"]);
         assert_eq!(std::fs::read_to_string(dir.join("b2")).unwrap(), "b2");
+        assert_eq!(std::fs::read_to_string(dir.join("b1")).unwrap(), "b1");
 
         let mut writer = Writer::open(&dir, "spec", false).unwrap();
         let taken = stage(&mut writer, place(2, 0), "c", "a1");
