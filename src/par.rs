@@ -61,6 +61,21 @@ pub fn map_runs<T: Sync, R: Send>(items: &[T], map: impl Fn(&[T]) -> R + Sync) -
     })
 }
 
+/// Runs `there` on another thread while `here` runs on this one, when `spread`; else `here`,
+/// then `there`, on this thread (starting a thread costs more than a small job gains). A panic
+/// of `there` is passed on, as one on this thread would be.
+pub fn both<A: Send, B>(spread: bool, there: impl FnOnce() -> A + Send, here: impl FnOnce() -> B) -> (A, B) {
+    if !spread || threads(2) < 2 {
+        let b = here();
+        return (there(), b);
+    }
+    std::thread::scope(|scope| {
+        let there = scope.spawn(there);
+        let b = here();
+        (there.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), b)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +107,33 @@ mod tests {
         ran.sort_unstable();
         assert_eq!(ran, [0, 1, 2, 3, 4]);
         assert_eq!(each(&[] as &[u8], |_, _| Err(())), Ok(()));
+    }
+
+    /// Both results, whether spread or not; spread, the two run at the same time (each waits
+    /// for the other to start); not spread, `here` first.
+    #[test]
+    fn both_runs_both_and_side_by_side_when_spread() {
+        let (a, b) = both(false, || 1, || 2);
+        assert_eq!((a, b), (1, 2));
+        let order = Mutex::new(Vec::new());
+        both(false, || order.lock().unwrap().push("there"), || order.lock().unwrap().push("here"));
+        assert_eq!(order.into_inner().unwrap(), ["here", "there"]);
+        if threads(2) < 2 {
+            return;
+        }
+        let barrier = std::sync::Barrier::new(2);
+        let (a, b) = both(
+            true,
+            || {
+                barrier.wait();
+                "there"
+            },
+            || {
+                barrier.wait();
+                "here"
+            },
+        );
+        assert_eq!((a, b), ("there", "here"));
     }
 
     #[test]

@@ -147,6 +147,38 @@ fn the_matrix_answers_each_check_as_its_own_question() {
         }
     }
     assert!(runs.len() >= 10 && asked > 500, "{} personas, {asked} questions", runs.len());
+    // A sink is handed the checks `run` keeps, persona by persona in order, whatever the runs;
+    // an entry's number is the same for every persona that asks it and names no other entry.
+    /// Each persona, then each of its checks with its entry's number.
+    struct Seen(Vec<(String, Option<(usize, tasks::Check)>)>);
+    impl tasks::Sink for Seen {
+        type Out = Vec<(String, Option<(usize, tasks::Check)>)>;
+        fn persona(&mut self, persona: &tasks::Persona, _: usize) {
+            self.0.push((persona.id(), None));
+        }
+        fn check(&mut self, c: tasks::Checked<'_>) {
+            let id = self.0.last().map(|(id, _)| id.clone()).unwrap_or_default();
+            let (label, request, answer) = (c.label.clone(), c.request.clone(), c.answer.clone());
+            self.0.push((id, Some((c.entry, tasks::Check { expect: c.expect, label, kind: c.kind, request, answer }))));
+        }
+        fn finish(self) -> Self::Out {
+            self.0
+        }
+    }
+    let seen: Vec<_> = tasks::run_into(&checks, &deployment, &personas, true, |_| Seen(Vec::new())).unwrap().concat();
+    let kept = runs.iter().flat_map(|run| {
+        std::iter::once((run.persona.id(), None)).chain(run.checks.iter().map(move |c| (run.persona.id(), Some(c))))
+    });
+    assert_eq!(seen.len(), kept.clone().count());
+    let mut entries: std::collections::BTreeMap<usize, (&str, tasks::Expect, &str)> = Default::default();
+    for ((id, seen), (kept_id, kept)) in seen.iter().zip(kept) {
+        assert_eq!(id, &kept_id);
+        assert_eq!(seen.as_ref().map(|(_, check)| check), kept, "{id}");
+        let Some((entry, check)) = seen else { continue };
+        let kind = id.split('/').next().unwrap();
+        let named = *entries.entry(*entry).or_insert((kind, check.expect, &check.label));
+        assert_eq!(named, (kind, check.expect, &*check.label), "{id}: entry {entry}");
+    }
 }
 
 /// Whether a statement's actions take an action, remembered by its list ([`iam::ActionLists`]),
