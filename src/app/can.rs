@@ -105,25 +105,21 @@ struct Asked {
 }
 
 /// The spec read, modelled and linted (exit 3 on an error, warnings to stderr), and what the
-/// checks are asked of, made on another core while the lint runs; the checks data is read
-/// meanwhile too.
+/// checks are asked of, made while the lint runs; the checks data is read meanwhile too.
 fn load_asked(source: &Source, console: &mut Console<'_>) -> Result<(Tasks, Asked, spec::Read, Model), Failure> {
     let (tasks, loaded) = par::both(true, Tasks::builtin, || -> Result<_, Failure> {
         let read = spec::read(source).map_err(|diags| invalid(source, &diags))?;
         let model = model::build(&read.config);
         let spread = model.roles.len() >= SPREAD_FROM;
-        let (asked, diags) = par::both(
+        let env = tasks::environment(&model);
+        // The deployment on one core; the lint, then the personas, on the other.
+        let (deployment, (diags, personas)) = par::both(
             spread,
-            || {
-                let env = tasks::environment(&model);
-                let deployment = Deployment::from_model(&model, &env);
-                let personas = tasks::personas(&read.config, &model, &env);
-                Asked { heading: heading(&model, &env), env, deployment, personas }
-            },
-            || lint_read(&model, &read, &[]),
+            || Deployment::from_model(&model, &env),
+            || (lint_read(&model, &read, &[]), tasks::personas(&read.config, &model, &env)),
         );
         accept(source, &diags, console)?;
-        Ok((asked, read, model))
+        Ok((Asked { heading: heading(&model, &env), env, deployment, personas }, read, model))
     });
     let (asked, read, model) = loaded?;
     let tasks = tasks.map_err(|e| Failure::new(Exit::Io, format!("error: internal: {e}")))?;
@@ -136,11 +132,12 @@ fn matrix(format: MatrixFormat, source: &Source, console: &mut Console<'_>) -> R
     let Asked { env, deployment, personas, heading } = asked;
     let internal = |e: tasks::TasksError| Failure::new(Exit::Io, format!("error: internal: {e}"));
     let spread = personas.len() >= SPREAD_FROM;
-    let (text, met) = match format {
+    // Whether every check is met, once the output is written.
+    let met = match format {
         MatrixFormat::Json => {
             let checks = tasks::run(&tasks, &deployment, &personas, false).map_err(internal)?;
-            let met = checks.iter().flat_map(|r| &r.checks).all(Check::met);
-            (matrix_json(&model, &env, &checks), met)
+            write(console, &matrix_json(&model, &env, &checks))?;
+            checks.iter().flat_map(|r| &r.checks).all(Check::met)
         }
         format => {
             // Each run of personas tallies its own columns on its own core, while the spec and
@@ -152,7 +149,7 @@ fn matrix(format: MatrixFormat, source: &Source, console: &mut Console<'_>) -> R
             );
             let columns = columns.map_err(internal)?;
             // The table needs neither the deployment nor the personas: they are freed meanwhile.
-            let ((), text) = par::both(
+            let ((), met) = par::both(
                 spread,
                 move || drop((deployment, personas)),
                 || {
@@ -161,13 +158,12 @@ fn matrix(format: MatrixFormat, source: &Source, console: &mut Console<'_>) -> R
                         MatrixFormat::Markdown => matrix_markdown(&heading, &table),
                         _ => matrix_text(&heading, &table),
                     };
-                    (text, table.unmet == 0)
+                    write(console, &text).map(|()| table.unmet == 0)
                 },
             );
-            text
+            met?
         }
     };
-    write(console, &text)?;
     if met { Ok(()) } else { Err(Failure { exit: Exit::No, lines: Vec::new() }) }
 }
 
