@@ -232,10 +232,16 @@ pub fn run(
     Ok(run_into(tasks, deployment, personas, explain, |_| Keep(Vec::new()))?.concat())
 }
 
+/// How many neighbouring personas a core takes at a time ([`run_into`]): small enough that
+/// neither core waits long for the other at the end, large enough that a sink's bookkeeping
+/// per run is nothing; and below it, the checks are asked on one core.
+pub const RUN: usize = 48;
+
 /// [`run`], each check handed to a [`Sink`] as it is answered instead of kept: the personas in
-/// runs of neighbours, one per core, each run into its own sink (made by `sink` from the run's
-/// personas); what the sinks give back, in the order of the runs. Each persona's checks reach
-/// the sink in file order, the personas in their order.
+/// runs of [`RUN`] neighbours, each core taking the next run when done with one, each run into
+/// its own sink (made by `sink` from the run's personas); what the sinks give back, in the
+/// order of the runs. Each persona's checks reach the sink in file order, the personas in their
+/// order.
 ///
 /// A request line is filled and read once for a run of personas that give its placeholders the
 /// same values (the partition, region and account of every persona, say): the question is the
@@ -257,20 +263,23 @@ pub fn run_into<K: Sink>(
         numbered += plan.entries.len();
         plans.insert(kind.as_str(), plan);
     }
-    // Each run with its own prepared deployment (which remembers what it found) and its own last
-    // filled lines: the answers do not depend on either, so the checks are the same as in one
-    // run, in the same order.
-    let runs = crate::par::map_runs(personas, |run| {
+    // Each core with its own prepared deployment (which remembers what it found) and its own
+    // last filled lines, from run to run: the answers do not depend on either, so the checks are
+    // the same as in one run, in the same order.
+    let state = || {
         let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
-        let mut recent: BTreeMap<&str, Recent<'_>> =
+        let recent: BTreeMap<&str, Recent<'_>> =
             plans.iter().map(|(kind, plan)| (*kind, plan.lines.iter().map(|_| None).collect())).collect();
+        (ready, recent)
+    };
+    let runs = crate::par::map_chunks(personas, RUN, state, |(ready, recent), run| {
         let mut out = sink(run);
         for persona in run {
             let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
                 let at = persona.kind.to_owned();
                 return Err(TasksError::Check { at, message: "no checks for it".to_owned() });
             };
-            run_one(plan, recent, &names, (deployment, &objects, explain), &ready, persona, &mut out)?;
+            run_one(plan, recent, &names, (deployment, &objects, explain), ready, persona, &mut out)?;
         }
         Ok(out.finish())
     });
