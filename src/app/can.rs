@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::{Console, Exit, Failure, accept, invalid, io_failure, lint_read, load, source};
-use crate::access::tasks::{self, Check, Checked, Expect, PersonaRun, Tasks};
+use crate::access::tasks::{self, Checked, Expect, Tasks};
 use crate::access::{Deployment, Environment, KubeRequest, Question, Request, Verdict, read};
 use crate::catalog::{self, ActionLookup};
 use crate::cli::{CanArgs, MatrixFormat};
@@ -132,21 +132,29 @@ fn matrix(format: MatrixFormat, source: &Source, console: &mut Console<'_>) -> R
     let Asked { env, deployment, personas, heading } = asked;
     let internal = |e: tasks::TasksError| Failure::new(Exit::Io, format!("error: internal: {e}"));
     let spread = personas.len() >= SPREAD_FROM;
+    // The spec and model, which the checks do not read, are freed on another core while each
+    // run of personas writes or tallies its own part of the output.
+    let spec = model.name.clone();
+    let free = move || drop((read, model));
     // Whether every check is met, once the output is written.
     let met = match format {
         MatrixFormat::Json => {
-            let checks = tasks::run(&tasks, &deployment, &personas, false).map_err(internal)?;
-            write(console, &matrix_json(&model, &env, &checks))?;
-            checks.iter().flat_map(|r| &r.checks).all(Check::met)
+            let ((), runs) = par::both(spread, free, || {
+                tasks::run_into(&tasks, &deployment, &personas, false, |_| JsonRun::default())
+            });
+            let runs = runs.map_err(internal)?;
+            let ((), written) = par::both(
+                spread,
+                move || drop((deployment, personas)),
+                || write(console, matrix_json(&env, &spec, &runs)),
+            );
+            written?;
+            runs.iter().all(|r| r.unmet == 0)
         }
         format => {
-            // Each run of personas tallies its own columns on its own core, while the spec and
-            // model, which the checks do not read, are freed on another.
-            let ((), columns) = par::both(
-                spread,
-                move || drop((read, model)),
-                || tasks::run_into(&tasks, &deployment, &personas, false, |_| Columns::default()),
-            );
+            let ((), columns) = par::both(spread, free, || {
+                tasks::run_into(&tasks, &deployment, &personas, false, |_| Columns::default())
+            });
             let columns = columns.map_err(internal)?;
             // The table needs neither the deployment nor the personas: they are freed meanwhile.
             let ((), met) = par::both(
@@ -192,8 +200,8 @@ fn usage(message: impl Into<String>) -> Failure {
     Failure::new(Exit::Usage, format!("error: {}", message.into()))
 }
 
-fn write(console: &mut Console<'_>, text: &str) -> Result<(), Failure> {
-    console.stdout.write_all(text.as_bytes()).map_err(|e| {
+fn write(console: &mut Console<'_>, text: impl AsRef<[u8]>) -> Result<(), Failure> {
+    console.stdout.write_all(text.as_ref()).map_err(|e| {
         let f = io_failure("cannot write to stdout", &e);
         if f.exit == Exit::Runtime { Failure { exit: Exit::Io, ..f } } else { f }
     })
@@ -461,12 +469,6 @@ fn heading(model: &Model, env: &Environment) -> String {
     format!("{}: {}", model.name, where_deployed(model, env))
 }
 
-fn summary(runs: &[PersonaRun]) -> (usize, usize) {
-    let checks = runs.iter().map(|r| r.checks.len()).sum();
-    let unmet = runs.iter().flat_map(|r| &r.checks).filter(|c| !c.met()).count();
-    (checks, unmet)
-}
-
 fn footer(checks: usize, unmet: usize, personas: usize) -> String {
     format!(
         "{checks} checks of {personas} personas, {unmet} not met (`!`); `-`: no check of the row applies; `unknown`: \
@@ -540,6 +542,116 @@ fn matrix_markdown(heading: &str, table: &Table) -> String {
     out
 }
 
+/// One run's personas as the JSON matrix writes them, written as their checks are answered
+/// ([`tasks::run_into`]): byte for byte what `serde_json::to_string_pretty` writes of each
+/// persona in the `personas` list ([`JsonMatrix`]), the personas apart by `,` and a line break.
+#[derive(Default)]
+struct JsonRun {
+    text: Vec<u8>,
+    /// The checks written of the persona whose list is open, if one is.
+    open: Option<usize>,
+    checks: usize,
+    unmet: usize,
+}
+
+/// Writes `value` as a JSON string.
+fn json_string(out: &mut Vec<u8>, value: &str) {
+    // Writing a string into memory cannot fail; were it to, the string is left out.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+impl JsonRun {
+    fn close(&mut self) {
+        match self.open.take() {
+            Some(0) => self.text.extend_from_slice(b"]\n    }"),
+            Some(_) => self.text.extend_from_slice(b"\n      ]\n    }"),
+            None => {}
+        }
+    }
+}
+
+impl tasks::Sink for JsonRun {
+    type Out = JsonRun;
+
+    fn persona(&mut self, persona: &tasks::Persona, _: usize) {
+        if self.open.is_some() {
+            self.close();
+            self.text.extend_from_slice(b",\n");
+        }
+        let out = &mut self.text;
+        out.extend_from_slice(b"    {\n      \"persona\": ");
+        json_string(out, &persona.id());
+        out.extend_from_slice(b",\n      \"role\": ");
+        json_string(out, &persona.role_name);
+        out.extend_from_slice(b",\n      \"checks\": [");
+        self.open = Some(0);
+    }
+
+    fn check(&mut self, c: Checked<'_>) {
+        let Some(written) = self.open.as_mut() else { return };
+        let out = &mut self.text;
+        if *written > 0 {
+            out.push(b',');
+        }
+        *written += 1;
+        out.extend_from_slice(b"\n        {\n          \"expect\": ");
+        json_string(out, c.expect.word());
+        out.extend_from_slice(b",\n          \"task\": ");
+        json_string(out, c.label);
+        out.extend_from_slice(b",\n          \"kind\": ");
+        json_string(out, c.kind);
+        out.extend_from_slice(b",\n          \"request\": ");
+        json_string(out, c.request);
+        out.extend_from_slice(b",\n          \"answer\": ");
+        json_string(out, &c.answer.verdict.to_string());
+        let met = c.met();
+        out.extend_from_slice(if met {
+            b",\n          \"met\": true\n        }"
+        } else {
+            b",\n          \"met\": false\n        }"
+        });
+        self.checks += 1;
+        self.unmet += usize::from(!met);
+    }
+
+    fn finish(mut self) -> JsonRun {
+        self.close();
+        self
+    }
+}
+
+/// The matrix as JSON, from the runs' personas in order: what `serde_json::to_string_pretty`
+/// writes of a [`JsonMatrix`], and a line break.
+fn matrix_json(env: &Environment, spec: &str, runs: &[JsonRun]) -> Vec<u8> {
+    let (checks, not_met) = (runs.iter().map(|r| r.checks).sum(), runs.iter().map(|r| r.unmet).sum());
+    let head = JsonMatrix {
+        spec,
+        partition: &env.partition,
+        region: &env.region,
+        account: &env.account,
+        checks,
+        not_met,
+        personas: Vec::new(),
+    };
+    let mut out = serde_json::to_vec_pretty(&head).unwrap_or_default();
+    let personas: Vec<&[u8]> = runs.iter().map(|r| r.text.as_slice()).filter(|t| !t.is_empty()).collect();
+    // The head ends `"personas": []` and `}`: the list goes between the brackets.
+    if !personas.is_empty() && out.ends_with(b"[]\n}") {
+        out.truncate(out.len() - 3);
+        out.extend_from_slice(b"\n");
+        for (i, text) in personas.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b",\n");
+            }
+            out.extend_from_slice(text);
+        }
+        out.extend_from_slice(b"\n  ]\n}");
+    }
+    out.push(b'\n');
+    out
+}
+
+/// The JSON matrix's fields, in order (its personas are written by [`JsonRun`]).
 #[derive(Serialize)]
 struct JsonMatrix<'a> {
     spec: &'a str,
@@ -568,41 +680,6 @@ struct JsonCheck<'a> {
     met: bool,
 }
 
-fn matrix_json(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String {
-    let (checks, not_met) = summary(runs);
-    let doc = JsonMatrix {
-        spec: &model.name,
-        partition: &env.partition,
-        region: &env.region,
-        account: &env.account,
-        checks,
-        not_met,
-        personas: runs
-            .iter()
-            .map(|run| JsonPersona {
-                persona: run.persona.id(),
-                role: &run.persona.role_name,
-                checks: run
-                    .checks
-                    .iter()
-                    .map(|c| JsonCheck {
-                        expect: c.expect.word(),
-                        task: &c.label,
-                        kind: c.kind,
-                        request: &c.request,
-                        answer: c.answer.verdict.to_string(),
-                        met: c.met(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    };
-    // Serializing these plain structs cannot fail; were it to, the output says so.
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
@@ -610,7 +687,7 @@ mod tests {
 
     use super::*;
     use crate::access::Answer;
-    use crate::access::tasks::Persona;
+    use crate::access::tasks::{Check, Persona, PersonaRun};
 
     fn run(kind: &'static str, entry: &str, checks: &[(Expect, &str, Verdict)]) -> PersonaRun {
         let persona = Persona {
@@ -649,6 +726,67 @@ mod tests {
             }
         }
         sink.finish()
+    }
+
+    /// The JSON matrix written run by run is what serde_json writes of the whole matrix: with
+    /// strings to escape, a persona without checks, no persona at all, and runs split anywhere.
+    #[test]
+    fn the_json_matrix_is_written_as_serde_json_writes_it() {
+        use tasks::Sink;
+        let runs = [
+            run("admin", "p1", &[(Expect::Can, "a \"q\" \\ é", Verdict::Yes), (Expect::Cannot, "b", Verdict::No)]),
+            run("scientist", "p2", &[]),
+            run("scientist", "p3", &[(Expect::Can, "c\td", Verdict::If(vec!["k".to_owned()]))]),
+        ];
+        let env = tasks::sample_environment();
+        for personas in [0, 1, 2, 3] {
+            let runs = &runs[..personas];
+            let doc = JsonMatrix {
+                spec: "s\"pec",
+                partition: &env.partition,
+                region: &env.region,
+                account: &env.account,
+                checks: runs.iter().map(|r| r.checks.len()).sum(),
+                not_met: runs.iter().flat_map(|r| &r.checks).filter(|c| !c.met()).count(),
+                personas: runs
+                    .iter()
+                    .map(|run| JsonPersona {
+                        persona: run.persona.id(),
+                        role: &run.persona.role_name,
+                        checks: run
+                            .checks
+                            .iter()
+                            .map(|c| JsonCheck {
+                                expect: c.expect.word(),
+                                task: &c.label,
+                                kind: c.kind,
+                                request: &c.request,
+                                answer: c.answer.verdict.to_string(),
+                                met: c.met(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            let expected = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+            let written = |runs: &[PersonaRun]| {
+                let mut sink = JsonRun::default();
+                for run in runs {
+                    sink.persona(&run.persona, run.checks.len());
+                    for (entry, c) in run.checks.iter().enumerate() {
+                        let (expect, label, kind, request, answer) =
+                            (c.expect, &c.label, c.kind, &c.request, &c.answer);
+                        sink.check(Checked { expect, entry, label, kind, request, answer });
+                    }
+                }
+                sink.finish()
+            };
+            for split in 0..=personas {
+                let (one, two) = runs.split_at(split);
+                let json = matrix_json(&env, "s\"pec", &[written(one), written(two)]);
+                assert_eq!(String::from_utf8(json).unwrap(), expected, "{personas} personas, split at {split}");
+            }
+        }
     }
 
     /// Rows by section in order of first appearance; a cell shows the first unmet answer
