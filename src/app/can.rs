@@ -130,49 +130,54 @@ fn load_asked(source: &Source, console: &mut Console<'_>) -> Result<(Tasks, Aske
 fn matrix(format: MatrixFormat, source: &Source, console: &mut Console<'_>) -> Result<(), Failure> {
     let (tasks, asked, read, model) = load_asked(source, console)?;
     let Asked { env, deployment, personas, heading } = asked;
-    let internal = |e: tasks::TasksError| Failure::new(Exit::Io, format!("error: internal: {e}"));
     let spread = personas.len() >= SPREAD_FROM;
-    // The spec and model, which the checks do not read, are freed on another core while each
-    // run of personas writes or tallies its own part of the output.
     let spec = model.name.clone();
+    let ask = Ask { tasks: &tasks, deployment, personas, spread };
     let free = move || drop((read, model));
-    // Whether every check is met, once the output is written.
     let met = match format {
-        MatrixFormat::Json => {
-            let ((), runs) = par::both(spread, free, || {
-                tasks::run_into(&tasks, &deployment, &personas, false, |_| JsonRun::default())
-            });
-            let runs = runs.map_err(internal)?;
-            let ((), written) = par::both(
-                spread,
-                move || drop((deployment, personas)),
-                || write(console, matrix_json(&env, &spec, &runs)),
-            );
-            written?;
-            runs.iter().all(|r| r.unmet == 0)
-        }
-        format => {
-            let ((), columns) = par::both(spread, free, || {
-                tasks::run_into(&tasks, &deployment, &personas, false, |_| Columns::default())
-            });
-            let columns = columns.map_err(internal)?;
-            // The table needs neither the deployment nor the personas: they are freed meanwhile.
-            let ((), met) = par::both(
-                spread,
-                move || drop((deployment, personas)),
-                || {
-                    let table = Table::of(columns);
-                    let text = match format {
-                        MatrixFormat::Markdown => matrix_markdown(&heading, &table),
-                        _ => matrix_text(&heading, &table),
-                    };
-                    write(console, &text).map(|()| table.unmet == 0)
-                },
-            );
-            met?
-        }
-    };
+        MatrixFormat::Json => ask.then(free, JsonRun::default, |runs| {
+            write(console, matrix_json(&env, &spec, &runs))?;
+            Ok(runs.iter().all(|r| r.unmet == 0))
+        }),
+        format => ask.then(free, Columns::default, |columns| {
+            let table = Table::of(columns);
+            let text = match format {
+                MatrixFormat::Markdown => matrix_markdown(&heading, &table),
+                _ => matrix_text(&heading, &table),
+            };
+            write(console, &text)?;
+            Ok(table.unmet == 0)
+        }),
+    }?;
     if met { Ok(()) } else { Err(Failure { exit: Exit::No, lines: Vec::new() }) }
+}
+
+/// The checks of `can --matrix`, to ask of the deployment for each persona.
+struct Ask<'t> {
+    tasks: &'t Tasks,
+    deployment: Deployment,
+    personas: Vec<tasks::Persona>,
+    /// Whether the work is spread over the cores.
+    spread: bool,
+}
+
+impl Ask<'_> {
+    /// Asks every check, each run of personas into its own sink (`sink`), while `free` frees
+    /// what the checks do not read on another core; then `out` makes and writes the output from
+    /// the runs' parts (and says whether every check is met) while the deployment and personas,
+    /// which the output does not read, are freed.
+    fn then<K: tasks::Sink>(
+        self,
+        free: impl FnOnce() + Send,
+        sink: impl Fn() -> K + Sync,
+        out: impl FnOnce(Vec<K::Out>) -> Result<bool, Failure>,
+    ) -> Result<bool, Failure> {
+        let Ask { tasks, deployment, personas, spread } = self;
+        let ((), runs) = par::both(spread, free, || tasks::run_into(tasks, &deployment, &personas, false, |_| sink()));
+        let runs = runs.map_err(|e| Failure::new(Exit::Io, format!("error: internal: {e}")))?;
+        let ((), met) = par::both(spread, move || drop((deployment, personas)), || out(runs));
+        met
+    }
 }
 
 /// The deployment as its rendered files say, read for `env`: CloudFormation (every spec) and
