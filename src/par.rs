@@ -61,6 +61,61 @@ pub fn map_runs<T: Sync, R: Send>(items: &[T], map: impl Fn(&[T]) -> R + Sync) -
     })
 }
 
+/// Maps `items` a chunk of `size` at a time (in order, the last one shorter) on [`threads`]
+/// threads, each thread taking the next chunk when it is done with one, and keeping its own
+/// state from chunk to chunk (made by `state`, once per thread): the results in the order of the
+/// chunks, so that concatenated they are what one `map` over all of `items` would give. On a
+/// busy machine a thread may be held up: the other one takes the chunks it would have done, so
+/// neither waits for the other with work left. One chunk is mapped on this thread alone.
+pub fn map_chunks<'a, T: Sync, S, R: Send>(
+    items: &'a [T],
+    size: usize,
+    state: impl Fn() -> S + Sync,
+    map: impl Fn(&mut S, &'a [T]) -> R + Sync,
+) -> Vec<R> {
+    let size = size.max(1);
+    let chunks = items.len().div_ceil(size);
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(Vec::with_capacity(chunks));
+    let run = || {
+        let mut state = state();
+        loop {
+            let index = next.fetch_add(1, Ordering::SeqCst);
+            let start = index.saturating_mul(size);
+            let Some(chunk) = items.get(start..start.saturating_add(size).min(items.len())) else { break };
+            if chunk.is_empty() {
+                break;
+            }
+            let result = map(&mut state, chunk);
+            done.lock().unwrap_or_else(PoisonError::into_inner).push((index, result));
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads(chunks) {
+            scope.spawn(run);
+        }
+        run();
+    });
+    let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Runs `there` on another thread while `here` runs on this one, when `spread`; else `here`,
+/// then `there`, on this thread (starting a thread costs more than a small job gains). A panic
+/// of `there` is passed on, as one on this thread would be.
+pub fn both<A: Send, B>(spread: bool, there: impl FnOnce() -> A + Send, here: impl FnOnce() -> B) -> (A, B) {
+    if !spread || threads(2) < 2 {
+        let b = here();
+        return (there(), b);
+    }
+    std::thread::scope(|scope| {
+        let there = scope.spawn(there);
+        let b = here();
+        (there.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), b)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +147,64 @@ mod tests {
         ran.sort_unstable();
         assert_eq!(ran, [0, 1, 2, 3, 4]);
         assert_eq!(each(&[] as &[u8], |_, _| Err(())), Ok(()));
+    }
+
+    /// Both results, whether spread or not; spread, the two run at the same time (each waits
+    /// for the other to start); not spread, `here` first.
+    #[test]
+    fn both_runs_both_and_side_by_side_when_spread() {
+        let (a, b) = both(false, || 1, || 2);
+        assert_eq!((a, b), (1, 2));
+        let order = Mutex::new(Vec::new());
+        both(false, || order.lock().unwrap().push("there"), || order.lock().unwrap().push("here"));
+        assert_eq!(order.into_inner().unwrap(), ["here", "there"]);
+        if threads(2) < 2 {
+            return;
+        }
+        let barrier = std::sync::Barrier::new(2);
+        let (a, b) = both(
+            true,
+            || {
+                barrier.wait();
+                "there"
+            },
+            || {
+                barrier.wait();
+                "here"
+            },
+        );
+        assert_eq!((a, b), ("there", "here"));
+    }
+
+    /// Whatever the timing, the chunks' results come in order and cover every item once; each
+    /// thread's state is made once and carried from chunk to chunk.
+    #[test]
+    fn chunks_cover_every_item_once_in_order_with_a_state_per_thread() {
+        for (n, size) in [(0, 3), (1, 3), (3, 3), (7, 3), (100, 7), (5, 0)] {
+            let items: Vec<usize> = (0..n).collect();
+            let states = AtomicUsize::new(0);
+            let chunks = map_chunks(
+                &items,
+                size,
+                || {
+                    states.fetch_add(1, Ordering::SeqCst);
+                    0
+                },
+                |seen: &mut usize, chunk| {
+                    if chunk.first() == Some(&0) {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    *seen += chunk.len();
+                    (chunk.to_vec(), *seen)
+                },
+            );
+            assert_eq!(chunks.iter().map(|(c, _)| c.len()).max().unwrap_or(0), size.max(1).min(n), "{n}");
+            assert_eq!(chunks.iter().flat_map(|(c, _)| c.clone()).collect::<Vec<_>>(), items, "{n}");
+            let states = states.into_inner();
+            assert!(states >= 1 && states <= threads(n.div_ceil(size.max(1))), "{n}: {states}");
+            // What each thread saw adds up to every item: the state is carried, not made again.
+            assert!(chunks.iter().all(|(c, seen)| *seen >= c.len()), "{n}");
+        }
     }
 
     #[test]

@@ -46,8 +46,8 @@ fn assume_boundaries_allow(deployment: &mut Deployment) {
             sid: Some("AssumedToAllowTheTasks".to_owned()),
             effect: Effect::Allow,
             principal: None,
-            actions: Items::Is(vec!["*".to_owned()]),
-            resources: Some(Items::Is(vec!["*".to_owned()])),
+            actions: Items::Is(vec!["*".to_owned()].into()),
+            resources: Some(Items::Is(vec!["*".to_owned()].into())),
             conditions: Vec::new(),
         };
         let policy = Policy { source: "tests/tasks.rs".to_owned(), statements: vec![allow_all] };

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::pattern::{Pattern, Substituted, plain_matches, plain_matches_arn, substitute};
-use crate::model::Effect;
+use crate::model::{Effect, Shared};
 
 /// The request context: condition keys and their values. Keys compare without regard to case, as
 /// IAM compares them.
@@ -131,11 +131,12 @@ pub(crate) struct Ask<'a> {
     pub(crate) context: &'a Context,
 }
 
-/// A list that is either named (`Action`, `Resource`) or excluded (`NotAction`, `NotResource`).
+/// A list that is either named (`Action`, `Resource`) or excluded (`NotAction`, `NotResource`);
+/// shared, so that the statements of a thousand teams that list the same actions hold one list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Items {
-    Is(Vec<String>),
-    Not(Vec<String>),
+    Is(Shared<String>),
+    Not(Shared<String>),
 }
 
 /// The `Principal` of a trust-policy statement.
@@ -336,6 +337,9 @@ pub(crate) fn decide_at_by<'p>(
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ActionLists<'a> {
     numbers: BTreeMap<(bool, &'a [String]), usize>,
+    /// The same numbers by where each list is ([`list_at`]): the statements of a thousand teams
+    /// share one list ([`Items`]), found without comparing its actions.
+    at: BTreeMap<(bool, usize, usize), usize>,
     /// Numbered actions asked.
     actions: RefCell<BTreeMap<String, usize>>,
     /// By action, then list: whether the list takes the action, once found.
@@ -346,11 +350,14 @@ impl<'a> ActionLists<'a> {
     /// Numbers the action lists of these policies.
     pub(crate) fn of(policies: impl IntoIterator<Item = &'a Policy>) -> ActionLists<'a> {
         let mut numbers = BTreeMap::new();
+        let mut at = BTreeMap::new();
         for statement in policies.into_iter().flat_map(|p| &p.statements) {
-            let next = numbers.len();
-            numbers.entry(list_key(&statement.actions)).or_insert(next);
+            at.entry(list_at(&statement.actions)).or_insert_with(|| {
+                let next = numbers.len();
+                *numbers.entry(list_key(&statement.actions)).or_insert(next)
+            });
         }
-        ActionLists { numbers, ..ActionLists::default() }
+        ActionLists { numbers, at, ..ActionLists::default() }
     }
 
     /// The number of each statement's list, by policy and statement (`None`: a list not
@@ -358,7 +365,12 @@ impl<'a> ActionLists<'a> {
     pub(crate) fn numbers_of(&self, policies: &[&Policy]) -> Vec<Vec<Option<usize>>> {
         policies
             .iter()
-            .map(|p| p.statements.iter().map(|s| self.numbers.get(&list_key(&s.actions)).copied()).collect())
+            .map(|p| {
+                let number = |s: &Statement| {
+                    (self.at.get(&list_at(&s.actions)).or_else(|| self.numbers.get(&list_key(&s.actions)))).copied()
+                };
+                p.statements.iter().map(number).collect()
+            })
             .collect()
     }
 
@@ -384,10 +396,17 @@ impl<'a> ActionLists<'a> {
     }
 }
 
+/// Where a list is: whether it is a `NotAction`, its address and its length. Two lists at the
+/// same place are the same list, while both are borrowed.
+fn list_at(items: &Items) -> (bool, usize, usize) {
+    let (not, list) = list_key(items);
+    (not, list.as_ptr() as usize, list.len())
+}
+
 fn list_key(items: &Items) -> (bool, &[String]) {
     match items {
-        Items::Is(list) => (false, list),
-        Items::Not(list) => (true, list),
+        Items::Is(list) => (false, list.as_slice()),
+        Items::Not(list) => (true, list.as_slice()),
     }
 }
 

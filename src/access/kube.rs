@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::model::Shared;
+
 /// One RBAC rule.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Rule {
@@ -42,7 +44,8 @@ impl fmt::Display for Rule {
 pub struct RbacRole {
     pub name: String,
     pub namespace: Option<String>,
-    pub rules: Vec<Rule>,
+    /// Shared, as the model shares them: every team's Role has the same rules.
+    pub rules: Shared<Rule>,
 }
 
 /// Who a binding names.

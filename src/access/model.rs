@@ -1,10 +1,28 @@
 //! From the in-memory model to the engine's input, for one concrete deployment: what `can`
 //! answers from before anything is rendered.
 
+use std::collections::BTreeMap;
+
 use super::iam::{Condition, Items, Policy, Principals, Statement};
 use super::kube::{Binding, Rbac, RbacRole, Rule, Subject};
 use super::{AccessEntry, AccessPolicy, AccessScope, Deployment, Environment, PodIdentity, RoleAccess};
-use crate::model::{self, Model, Resolver, Text};
+use crate::model::{self, Model, Resolver, Shared, Text};
+
+/// Each list the model shares, converted once and shared in turn: found by the address of the
+/// list (every holder of one [`Shared`] holds the same list, so it converts the same). The model
+/// is borrowed while the memo lives, so no address is reused for another list.
+struct Once<T>(BTreeMap<usize, Shared<T>>);
+
+impl<T: Clone> Once<T> {
+    fn new() -> Self {
+        Once(BTreeMap::new())
+    }
+
+    fn of<S>(&mut self, list: &Shared<S>, convert: impl FnOnce(&[S]) -> Vec<T>) -> Shared<T> {
+        let address = std::ptr::from_ref::<Vec<S>>(list) as usize;
+        self.0.entry(address).or_insert_with(|| convert(list).into()).clone()
+    }
+}
 
 impl Deployment {
     /// The deployment of `model` in `env`; the spec's own partition, region and account win over
@@ -22,20 +40,21 @@ impl Deployment {
         let text = |t: &Text| t.resolve(&resolver);
         let texts = |list: &[Text]| list.iter().filter_map(text).collect::<Vec<_>>();
         let index = model.index();
+        let mut resources = Once::new();
         let mut out = Deployment::default();
         for role in &model.roles {
             let arn = env.role_arn(&role.role_name);
             let policies = index
                 .policies_of(&role.id)
                 .iter()
-                .map(|p| policy(&p.document, format!("policy {}", p.policy_name), &texts))
+                .map(|p| policy(&p.document, format!("policy {}", p.policy_name), &texts, &mut resources))
                 .collect();
             out.roles.insert(
                 role.role_name.clone(),
                 RoleAccess {
                     name: role.role_name.clone(),
                     arn: arn.clone(),
-                    trust: policy(&role.trust, format!("role {} trust policy", role.role_name), &texts),
+                    trust: policy(&role.trust, format!("role {} trust policy", role.role_name), &texts, &mut resources),
                     policies,
                     managed_policy_arns: texts(&role.managed_policy_arns),
                     permissions_boundary: role.permissions_boundary.as_ref().and_then(text),
@@ -80,7 +99,13 @@ impl Deployment {
     }
 }
 
-fn policy(doc: &model::PolicyDocument, source: String, texts: &dyn Fn(&[Text]) -> Vec<String>) -> Policy {
+/// `resources`: the resource lists the model shares, resolved once.
+fn policy(
+    doc: &model::PolicyDocument,
+    source: String,
+    texts: &dyn Fn(&[Text]) -> Vec<String>,
+    resources: &mut Once<String>,
+) -> Policy {
     let statements = doc
         .statements
         .iter()
@@ -95,12 +120,12 @@ fn policy(doc: &model::PolicyDocument, source: String, texts: &dyn Fn(&[Text]) -
                 }
             }),
             actions: match &s.actions {
-                model::Actions::Action(list) => Items::Is(list.to_vec()),
-                model::Actions::NotAction(list) => Items::Not(list.to_vec()),
+                model::Actions::Action(list) => Items::Is(list.clone()),
+                model::Actions::NotAction(list) => Items::Not(list.clone()),
             },
             resources: s.resources.as_ref().map(|r| match r {
-                model::Resources::Resource(list) => Items::Is(texts(list)),
-                model::Resources::NotResource(list) => Items::Not(texts(list)),
+                model::Resources::Resource(list) => Items::Is(resources.of(list, texts)),
+                model::Resources::NotResource(list) => Items::Not(resources.of(list, texts)),
             }),
             conditions: s
                 .conditions
@@ -113,25 +138,27 @@ fn policy(doc: &model::PolicyDocument, source: String, texts: &dyn Fn(&[Text]) -
 }
 
 fn rbac(k: &model::Kubernetes) -> Rbac {
+    // Every team's Role shares its rules in the model: converted once.
+    let mut rules = Once::new();
     let role = |r: &model::RbacRole| RbacRole {
         name: r.meta.name.clone(),
         namespace: r.meta.namespace.clone(),
-        rules: r
-            .rules
-            .iter()
-            .map(|rule| {
-                // Destructured so that a field added to the model's rule fails to compile here
-                // until the engine reads it too.
-                let model::PolicyRule { api_groups, resources, resource_names, verbs } = rule;
-                Rule {
-                    api_groups: api_groups.clone(),
-                    resources: resources.clone(),
-                    resource_names: resource_names.clone(),
-                    verbs: verbs.clone(),
-                    ..Rule::default()
-                }
-            })
-            .collect(),
+        rules: rules.of(&r.rules, |list| {
+            list.iter()
+                .map(|rule| {
+                    // Destructured so that a field added to the model's rule fails to compile here
+                    // until the engine reads it too.
+                    let model::PolicyRule { api_groups, resources, resource_names, verbs } = rule;
+                    Rule {
+                        api_groups: api_groups.clone(),
+                        resources: resources.clone(),
+                        resource_names: resource_names.clone(),
+                        verbs: verbs.clone(),
+                        ..Rule::default()
+                    }
+                })
+                .collect()
+        }),
     };
     let binding = |b: &model::RoleBinding| Binding {
         name: b.meta.name.clone(),

@@ -267,8 +267,8 @@ impl<'a> Template<'a> {
     fn items(&self, s: &Value, is: &str, not: &str, at: &str) -> Result<Option<Items>> {
         match (s.get(is), s.get(not)) {
             (Some(_), Some(_)) => Err(self.err(at, format!("both `{is}` and `{not}`"))),
-            (Some(v), None) => Ok(Some(Items::Is(self.list(Some(v), &format!("{at}.{is}"))?))),
-            (None, Some(v)) => Ok(Some(Items::Not(self.list(Some(v), &format!("{at}.{not}"))?))),
+            (Some(v), None) => Ok(Some(Items::Is(self.list(Some(v), &format!("{at}.{is}"))?.into()))),
+            (None, Some(v)) => Ok(Some(Items::Not(self.list(Some(v), &format!("{at}.{not}"))?.into()))),
             (None, None) => Ok(None),
         }
     }
@@ -520,7 +520,7 @@ pub fn read_rbac(file: &str, text: &str) -> Result<Rbac> {
                 } else {
                     None
                 };
-                rbac.roles.push(RbacRole { name, namespace, rules });
+                rbac.roles.push(RbacRole { name, namespace, rules: rules.into() });
             }
             "RoleBinding" | "ClusterRoleBinding" => {
                 let role_ref = doc.get("roleRef").ok_or_else(|| err(at.clone(), "no `roleRef`".to_owned()))?;

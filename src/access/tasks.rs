@@ -21,7 +21,7 @@ use crate::model::{Config, Model, Orchestrator, RoleKind};
 mod run;
 mod template;
 
-pub use run::run;
+pub use run::{Checked, Sink, run, run_into};
 
 /// The checks, as embedded in this build.
 pub const TASKS_YAML: &str = include_str!("tasks.yaml");

@@ -7,13 +7,15 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{Console, Exit, Failure, io_failure, load, load_read, source};
-use crate::access::tasks::{self, Check, Expect, PersonaRun, Tasks};
+use super::{Console, Exit, Failure, accept, invalid, io_failure, lint_read, load, source};
+use crate::access::tasks::{self, Checked, Expect, Tasks};
 use crate::access::{Deployment, Environment, KubeRequest, Question, Request, Verdict, read};
 use crate::catalog::{self, ActionLookup};
 use crate::cli::{CanArgs, MatrixFormat};
 use crate::emit::Registry;
-use crate::model::{Model, RoleKind};
+use crate::model::{self, Model, RoleKind};
+use crate::par;
+use crate::spec::{self, Source};
 
 pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // The first word is the spec when it could not be an action or a verb (`-`: stdin).
@@ -30,26 +32,7 @@ pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failu
         if !words.is_empty() {
             return Err(usage(format!("`--matrix` takes no question, found `{}`", words.join(" "))));
         }
-        let (config, model) = load_read(&source, console)?;
-        let env = tasks::environment(&model);
-        let deployment = Deployment::from_model(&model, &env);
-        let personas = tasks::personas(&config, &model, &env);
-        let checks = Tasks::builtin()
-            .and_then(|t| tasks::run(&t, &deployment, &personas, false))
-            .map_err(|e| Failure::new(Exit::Io, format!("error: internal: {e}")))?;
-        let text = std::thread::scope(|scope| {
-            // The table needs neither: they are freed on another core meanwhile (at 1,000 teams,
-            // freeing the deployment alone was 6 % of the run).
-            scope.spawn(move || drop((deployment, personas)));
-            match args.format {
-                MatrixFormat::Text => matrix_text(&model, &env, &checks),
-                MatrixFormat::Markdown => matrix_markdown(&model, &env, &checks),
-                MatrixFormat::Json => matrix_json(&model, &env, &checks),
-            }
-        });
-        write(console, &text)?;
-        let met = checks.iter().flat_map(|r| &r.checks).all(Check::met);
-        return if met { Ok(()) } else { Err(Failure { exit: Exit::No, lines: Vec::new() }) };
+        return matrix(args.format, &source, console);
     }
     let model = load(&source, console)?;
     let Some(persona) = &args.persona else { return Err(usage("`--as KIND/NAME` says who asks")) };
@@ -108,6 +91,95 @@ pub(super) fn can(args: &CanArgs, console: &mut Console<'_>) -> Result<(), Failu
     }
 }
 
+/// From this many personas on, `can --matrix` spreads its work over the cores: below, starting
+/// a thread costs more than it gains (the built-in example has five).
+const SPREAD_FROM: usize = 32;
+
+/// What the checks of `can --matrix` are asked of, made from the model while the spec is linted.
+struct Asked {
+    env: Environment,
+    deployment: Deployment,
+    personas: Vec<tasks::Persona>,
+    /// The table's first line.
+    heading: String,
+}
+
+/// The spec read, modelled and linted (exit 3 on an error, warnings to stderr), and what the
+/// checks are asked of, made while the lint runs; the checks data is read meanwhile too.
+fn load_asked(source: &Source, console: &mut Console<'_>) -> Result<(Tasks, Asked, spec::Read, Model), Failure> {
+    let (tasks, loaded) = par::both(true, Tasks::builtin, || -> Result<_, Failure> {
+        let read = spec::read(source).map_err(|diags| invalid(source, &diags))?;
+        let model = model::build(&read.config);
+        let spread = model.roles.len() >= SPREAD_FROM;
+        let env = tasks::environment(&model);
+        // The deployment on one core; the lint, then the personas, on the other.
+        let (deployment, (diags, personas)) = par::both(
+            spread,
+            || Deployment::from_model(&model, &env),
+            || (lint_read(&model, &read, &[]), tasks::personas(&read.config, &model, &env)),
+        );
+        accept(source, &diags, console)?;
+        Ok((Asked { heading: heading(&model, &env), env, deployment, personas }, read, model))
+    });
+    let (asked, read, model) = loaded?;
+    let tasks = tasks.map_err(|e| Failure::new(Exit::Io, format!("error: internal: {e}")))?;
+    Ok((tasks, asked, read, model))
+}
+
+/// `can --matrix`: every persona against the tasks, as a table (text or Markdown) or JSON.
+fn matrix(format: MatrixFormat, source: &Source, console: &mut Console<'_>) -> Result<(), Failure> {
+    let (tasks, asked, read, model) = load_asked(source, console)?;
+    let Asked { env, deployment, personas, heading } = asked;
+    let spread = personas.len() >= SPREAD_FROM;
+    let spec = model.name.clone();
+    let ask = Ask { tasks: &tasks, deployment, personas, spread };
+    let free = move || drop((read, model));
+    let met = match format {
+        MatrixFormat::Json => ask.then(free, JsonRun::default, |runs| {
+            write(console, matrix_json(&env, &spec, &runs))?;
+            Ok(runs.iter().all(|r| r.unmet == 0))
+        }),
+        format => ask.then(free, Columns::default, |columns| {
+            let table = Table::of(columns);
+            let text = match format {
+                MatrixFormat::Markdown => matrix_markdown(&heading, &table),
+                _ => matrix_text(&heading, &table),
+            };
+            write(console, &text)?;
+            Ok(table.unmet == 0)
+        }),
+    }?;
+    if met { Ok(()) } else { Err(Failure { exit: Exit::No, lines: Vec::new() }) }
+}
+
+/// The checks of `can --matrix`, to ask of the deployment for each persona.
+struct Ask<'t> {
+    tasks: &'t Tasks,
+    deployment: Deployment,
+    personas: Vec<tasks::Persona>,
+    /// Whether the work is spread over the cores.
+    spread: bool,
+}
+
+impl Ask<'_> {
+    /// Asks every check, each run of personas into its own sink (`sink`), while `free` frees
+    /// what the checks do not read on another core; then `out` makes and writes the output from
+    /// the runs' parts (and says whether every check is met) while the deployment and personas,
+    /// which the output does not read, are freed.
+    fn then<K: tasks::Sink>(
+        self,
+        free: impl FnOnce() + Send,
+        sink: impl Fn() -> K + Sync,
+        out: impl FnOnce(Vec<K::Out>) -> Result<bool, Failure>,
+    ) -> Result<bool, Failure> {
+        let Ask { tasks, deployment, personas, spread } = self;
+        let ((), runs) = par::both(spread, free, || tasks::run_into(tasks, &deployment, &personas, false, |_| sink()));
+        let runs = runs.map_err(|e| Failure::new(Exit::Io, format!("error: internal: {e}")))?;
+        let ((), met) = par::both(spread, move || drop((deployment, personas)), || out(runs));
+        met
+    }
+}
+
 /// The deployment as its rendered files say, read for `env`: CloudFormation (every spec) and
 /// `rbac.yaml` (EKS), rendered in memory. The answer's explanation then names what a reviewer
 /// reads: the file, the logical id, the Sid. (`--matrix` answers from the model directly, which
@@ -133,8 +205,8 @@ fn usage(message: impl Into<String>) -> Failure {
     Failure::new(Exit::Usage, format!("error: {}", message.into()))
 }
 
-fn write(console: &mut Console<'_>, text: &str) -> Result<(), Failure> {
-    console.stdout.write_all(text.as_bytes()).map_err(|e| {
+fn write(console: &mut Console<'_>, text: impl AsRef<[u8]>) -> Result<(), Failure> {
+    console.stdout.write_all(text.as_ref()).map_err(|e| {
         let f = io_failure("cannot write to stdout", &e);
         if f.exit == Exit::Runtime { Failure { exit: Exit::Io, ..f } } else { f }
     })
@@ -188,36 +260,17 @@ fn where_deployed(model: &Model, env: &Environment) -> String {
 // ---------------------------------------------------------------------------------------------
 // The matrix
 
-/// One cell of the matrix: the checks of one persona for one row.
-#[derive(Clone, Copy)]
-struct Cell {
-    /// `yes`, `no`, `if` or `unknown`.
-    word: &'static str,
-    met: bool,
-}
+/// What a cell shows, by its code: `-` when no check of the row applies, then each answer,
+/// then each answer marked `!` when it does not meet what the row expects.
+const CELLS: [&str; 9] = ["-", "yes", "no", "if", "unknown", "yes!", "no!", "if!", "unknown!"];
 
-impl Cell {
-    /// What the table shows: the word, marked `!` when not met; `-` when no check applies.
-    fn text(cell: Option<Cell>) -> &'static str {
-        match cell {
-            None => "-",
-            Some(Cell { word, met: true }) => word,
-            Some(Cell { word, met: false }) => match word {
-                "yes" => "yes!",
-                "no" => "no!",
-                "if" => "if!",
-                _ => "unknown!",
-            },
-        }
-    }
-}
-
-fn word(verdict: &Verdict) -> &'static str {
+/// The code of an answer's word in [`CELLS`]; marked not met: 4 more.
+fn word(verdict: &Verdict) -> u8 {
     match verdict {
-        Verdict::Yes => "yes",
-        Verdict::No => "no",
-        Verdict::If(_) => "if",
-        Verdict::Unknown(_) => "unknown",
+        Verdict::Yes => 1,
+        Verdict::No => 2,
+        Verdict::If(_) => 3,
+        Verdict::Unknown(_) => 4,
     }
 }
 
@@ -226,73 +279,137 @@ fn word(verdict: &Verdict) -> &'static str {
 #[derive(Clone, Copy, Default)]
 struct Tally {
     any: bool,
-    unmet: Option<&'static str>,
+    unmet: Option<u8>,
     unknown: bool,
 }
 
 impl Tally {
-    fn add(&mut self, check: &Check) {
+    fn add(&mut self, check: &Checked<'_>) {
         self.any = true;
+        let verdict = &check.answer.verdict;
         if self.unmet.is_none() && !check.met() {
-            self.unmet = Some(word(&check.answer.verdict));
+            self.unmet = Some(word(verdict));
         }
-        self.unknown |= matches!(check.answer.verdict, Verdict::Unknown(_));
+        self.unknown |= matches!(verdict, Verdict::Unknown(_));
     }
 
-    fn cell(self, expect: Expect) -> Option<Cell> {
-        if !self.any {
-            return None;
+    /// The cell's code in [`CELLS`].
+    fn cell(self, expect: Expect) -> u8 {
+        match (self.any, self.unmet) {
+            (false, _) => 0,
+            (true, Some(word)) => word + 4,
+            (true, None) if expect == Expect::Can => 1,
+            (true, None) if self.unknown => 4,
+            (true, None) => 2,
         }
-        if let Some(word) = self.unmet {
-            return Some(Cell { word, met: false });
-        }
-        let word = match expect {
-            Expect::Can => "yes",
-            _ if self.unknown => "unknown",
-            _ => "no",
-        };
-        Some(Cell { word, met: true })
     }
 }
 
-/// The matrix, made in one pass over the checks: a row per (section, label) in order of first
-/// appearance, persona by persona, then by section; a cell per row and persona.
-struct Table<'r> {
+/// One run's share of the matrix, its personas' columns, made on the run's own core as the
+/// checks are answered ([`tasks::run_into`]): the checks are not kept, and the table is made
+/// from the columns of every run ([`Table::of`]).
+#[derive(Default)]
+struct Columns {
+    /// The personas' `kind/entry`, the column headings.
+    ids: Vec<String>,
+    /// The rows the run's checks fall in, in order of first appearance: section and label.
+    rows: Vec<(Expect, Arc<str>)>,
+    /// By persona, the code of its cell in each row ([`CELLS`]; a row seen after the persona
+    /// is not there: `-`).
+    cells: Vec<Vec<u8>>,
+    checks: usize,
+    unmet: usize,
+    /// While the run goes: the row of each entry (by number) seen, the rows by section and
+    /// label (entries of several kinds share a row), and the last persona's tallies by row.
+    of_entry: Vec<Option<usize>>,
+    by_label: BTreeMap<(Expect, Arc<str>), usize>,
+    tallies: Vec<Tally>,
+}
+
+impl Columns {
+    /// The last persona's tallies into its cells.
+    fn close(&mut self) {
+        if self.ids.len() > self.cells.len() {
+            let rows = &self.rows;
+            self.cells.push(self.tallies.iter().zip(rows).map(|(t, (expect, _))| t.cell(*expect)).collect());
+            self.tallies.clear();
+        }
+    }
+}
+
+impl tasks::Sink for Columns {
+    type Out = Columns;
+
+    fn persona(&mut self, persona: &tasks::Persona, _: usize) {
+        self.close();
+        self.ids.push(persona.id());
+    }
+
+    fn check(&mut self, check: Checked<'_>) {
+        if self.of_entry.len() <= check.entry {
+            self.of_entry.resize(check.entry + 1, None);
+        }
+        let row = match self.of_entry.get(check.entry).copied().flatten() {
+            Some(row) => row,
+            None => {
+                let (rows, key) = (&mut self.rows, (check.expect, Arc::clone(check.label)));
+                let row = *self.by_label.entry(key.clone()).or_insert_with(|| {
+                    rows.push(key);
+                    rows.len() - 1
+                });
+                if let Some(slot) = self.of_entry.get_mut(check.entry) {
+                    *slot = Some(row);
+                }
+                row
+            }
+        };
+        if self.tallies.len() <= row {
+            self.tallies.resize(row + 1, Tally::default());
+        }
+        if let Some(tally) = self.tallies.get_mut(row) {
+            tally.add(&check);
+        }
+        self.checks += 1;
+        self.unmet += usize::from(!check.met());
+    }
+
+    fn finish(mut self) -> Columns {
+        self.close();
+        Columns { of_entry: Vec::new(), by_label: BTreeMap::new(), tallies: Vec::new(), ..self }
+    }
+}
+
+/// The matrix: a row per (section, label) in order of first appearance, persona by persona,
+/// then by section; a cell per row and persona.
+struct Table {
     /// The personas' `kind/entry`, the column headings after `task` and `expect`.
     ids: Vec<String>,
-    rows: Vec<(Expect, &'r str)>,
-    /// Row by row, a cell per persona.
-    cells: Vec<Option<Cell>>,
+    rows: Vec<(Expect, Arc<str>)>,
+    /// Row by row, the code of each persona's cell ([`CELLS`]).
+    cells: Vec<u8>,
+    checks: usize,
+    unmet: usize,
 }
 
-impl<'r> Table<'r> {
-    fn new(runs: &'r [PersonaRun]) -> Table<'r> {
-        // Each check's row, numbered in order of first appearance. A check whose label is the
-        // very label (the same shared string) and section of the check at its place in the
-        // last run of its persona kind has that check's row: no look-up by text.
-        let mut numbers: BTreeMap<(Expect, &str), usize> = BTreeMap::new();
-        let mut keys: Vec<(Expect, &str)> = Vec::new();
-        let mut of_check: Vec<usize> = Vec::with_capacity(runs.iter().map(|r| r.checks.len()).sum());
-        let mut last_of_kind: BTreeMap<&str, (&[Check], usize)> = BTreeMap::new();
-        for run in runs {
-            let start = of_check.len();
-            let last = last_of_kind.insert(run.persona.kind, (&run.checks, start));
-            for (i, check) in run.checks.iter().enumerate() {
-                let same = last.and_then(|(checks, at)| {
-                    let before = checks.get(i)?;
-                    let same = before.expect == check.expect && Arc::ptr_eq(&before.label, &check.label);
-                    same.then(|| of_check.get(at + i).copied()).flatten()
-                });
-                let number = same.unwrap_or_else(|| {
-                    let key = (check.expect, &*check.label);
-                    *numbers.entry(key).or_insert_with(|| {
-                        keys.push(key);
+impl Table {
+    /// The table of the runs' columns, in the order of the runs.
+    fn of(runs: Vec<Columns>) -> Table {
+        // Each run's rows numbered in order of first appearance over the runs in order: the
+        // order of first appearance over all personas.
+        let mut numbers: BTreeMap<(Expect, Arc<str>), usize> = BTreeMap::new();
+        let mut keys: Vec<(Expect, Arc<str>)> = Vec::new();
+        let numbered: Vec<Vec<usize>> = runs
+            .iter()
+            .map(|run| {
+                let numbered = run.rows.iter().map(|key| {
+                    *numbers.entry(key.clone()).or_insert_with(|| {
+                        keys.push(key.clone());
                         keys.len() - 1
                     })
                 });
-                of_check.push(number);
-            }
-        }
+                numbered.collect()
+            })
+            .collect();
         // Rows by section, in order of first appearance within each (a stable sort).
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by_key(|&n| keys[n].0);
@@ -300,21 +417,23 @@ impl<'r> Table<'r> {
         for (row, &n) in order.iter().enumerate() {
             row_of[n] = row;
         }
-        let personas = runs.len();
-        let mut tallies = vec![Tally::default(); keys.len() * personas];
-        let mut numbered = of_check.iter();
-        for (p, run) in runs.iter().enumerate() {
-            for (check, n) in run.checks.iter().zip(numbered.by_ref()) {
-                tallies[row_of[*n] * personas + p].add(check);
+        let personas: usize = runs.iter().map(|run| run.ids.len()).sum();
+        let mut cells = vec![0; keys.len() * personas];
+        let mut first = 0;
+        for (run, numbers) in runs.iter().zip(&numbered) {
+            for (p, column) in run.cells.iter().enumerate() {
+                for (code, n) in column.iter().zip(numbers) {
+                    if let Some(cell) = cells.get_mut(row_of[*n] * personas + first + p) {
+                        *cell = *code;
+                    }
+                }
             }
+            first += run.cells.len();
         }
-        let rows: Vec<(Expect, &str)> = order.iter().map(|&n| keys[n]).collect();
-        let cells = tallies
-            .chunks(personas.max(1))
-            .zip(&rows)
-            .flat_map(|(tallies, (expect, _))| tallies.iter().map(|t| t.cell(*expect)))
-            .collect();
-        Table { ids: runs.iter().map(|r| r.persona.id()).collect(), rows, cells }
+        let (checks, unmet) = (runs.iter().map(|r| r.checks).sum(), runs.iter().map(|r| r.unmet).sum());
+        let rows = order.iter().map(|&n| keys[n].clone()).collect();
+        let ids = runs.into_iter().flat_map(|run| run.ids).collect();
+        Table { ids, rows, cells, checks, unmet }
     }
 
     /// Every line, heading first, as its cells.
@@ -322,10 +441,15 @@ impl<'r> Table<'r> {
         let heading = ["task", "expect"].into_iter().chain(self.ids.iter().map(String::as_str));
         let personas = self.ids.len();
         let body = self.rows.iter().enumerate().map(move |(r, (expect, label))| {
-            let cells = self.cells[r * personas..(r + 1) * personas].iter().map(|c| Cell::text(*c));
-            [*label, expect.word()].into_iter().chain(cells)
+            let codes = self.cells.get(r * personas..(r + 1) * personas).unwrap_or_default();
+            let cells = codes.iter().map(|c| CELLS.get(usize::from(*c)).copied().unwrap_or_default());
+            [&**label, expect.word()].into_iter().chain(cells)
         });
         std::iter::once(Either::Heading(heading)).chain(body.map(Either::Row))
+    }
+
+    fn footer(&self) -> String {
+        footer(self.checks, self.unmet, self.ids.len())
     }
 }
 
@@ -350,25 +474,16 @@ fn heading(model: &Model, env: &Environment) -> String {
     format!("{}: {}", model.name, where_deployed(model, env))
 }
 
-fn summary(runs: &[PersonaRun]) -> (usize, usize) {
-    let checks = runs.iter().map(|r| r.checks.len()).sum();
-    let unmet = runs.iter().flat_map(|r| &r.checks).filter(|c| !c.met()).count();
-    (checks, unmet)
-}
-
-fn footer(runs: &[PersonaRun]) -> String {
-    let (checks, unmet) = summary(runs);
+fn footer(checks: usize, unmet: usize, personas: usize) -> String {
     format!(
-        "{checks} checks of {} personas, {unmet} not met (`!`); `-`: no check of the row applies; `unknown`: \
-         decided by a managed policy or permissions boundary attached by ARN, whose document is not in the spec",
-        runs.len()
+        "{checks} checks of {personas} personas, {unmet} not met (`!`); `-`: no check of the row applies; `unknown`: \
+         decided by a managed policy or permissions boundary attached by ARN, whose document is not in the spec"
     )
 }
 
 /// The table in aligned columns, two spaces apart, no trailing blanks: the column widths in one
 /// pass over the cells, then every line written straight into the output.
-fn matrix_text(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String {
-    let table = Table::new(runs);
+fn matrix_text(heading: &str, table: &Table) -> String {
     let mut widths: Vec<usize> = Vec::new();
     for line in table.lines() {
         for (i, cell) in line.enumerate() {
@@ -379,7 +494,7 @@ fn matrix_text(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String 
             }
         }
     }
-    let mut out = format!("{}\n\n", heading(model, env));
+    let mut out = format!("{heading}\n\n");
     for line in table.lines() {
         let start = out.len();
         for (i, (cell, width)) in line.zip(&widths).enumerate() {
@@ -400,13 +515,12 @@ fn matrix_text(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String 
         out.truncate(start + kept);
         out.push('\n');
     }
-    out.push_str(&format!("\n{}\n", footer(runs)));
+    out.push_str(&format!("\n{}\n", table.footer()));
     out
 }
 
-fn matrix_markdown(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String {
-    let table = Table::new(runs);
-    let mut out = format!("**{}**\n\n", heading(model, env));
+fn matrix_markdown(heading: &str, table: &Table) -> String {
+    let mut out = format!("**{heading}**\n\n");
     for (n, line) in table.lines().enumerate() {
         out.push('|');
         for cell in line {
@@ -429,10 +543,120 @@ fn matrix_markdown(model: &Model, env: &Environment, runs: &[PersonaRun]) -> Str
             out.push('\n');
         }
     }
-    out.push_str(&format!("\n{}\n", footer(runs)));
+    out.push_str(&format!("\n{}\n", table.footer()));
     out
 }
 
+/// One run's personas as the JSON matrix writes them, written as their checks are answered
+/// ([`tasks::run_into`]): byte for byte what `serde_json::to_string_pretty` writes of each
+/// persona in the `personas` list ([`JsonMatrix`]), the personas apart by `,` and a line break.
+#[derive(Default)]
+struct JsonRun {
+    text: Vec<u8>,
+    /// The checks written of the persona whose list is open, if one is.
+    open: Option<usize>,
+    checks: usize,
+    unmet: usize,
+}
+
+/// Writes `value` as a JSON string.
+fn json_string(out: &mut Vec<u8>, value: &str) {
+    // Writing a string into memory cannot fail; were it to, the string is left out.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+impl JsonRun {
+    fn close(&mut self) {
+        match self.open.take() {
+            Some(0) => self.text.extend_from_slice(b"]\n    }"),
+            Some(_) => self.text.extend_from_slice(b"\n      ]\n    }"),
+            None => {}
+        }
+    }
+}
+
+impl tasks::Sink for JsonRun {
+    type Out = JsonRun;
+
+    fn persona(&mut self, persona: &tasks::Persona, _: usize) {
+        if self.open.is_some() {
+            self.close();
+            self.text.extend_from_slice(b",\n");
+        }
+        let out = &mut self.text;
+        out.extend_from_slice(b"    {\n      \"persona\": ");
+        json_string(out, &persona.id());
+        out.extend_from_slice(b",\n      \"role\": ");
+        json_string(out, &persona.role_name);
+        out.extend_from_slice(b",\n      \"checks\": [");
+        self.open = Some(0);
+    }
+
+    fn check(&mut self, c: Checked<'_>) {
+        let Some(written) = self.open.as_mut() else { return };
+        let out = &mut self.text;
+        if *written > 0 {
+            out.push(b',');
+        }
+        *written += 1;
+        out.extend_from_slice(b"\n        {\n          \"expect\": ");
+        json_string(out, c.expect.word());
+        out.extend_from_slice(b",\n          \"task\": ");
+        json_string(out, c.label);
+        out.extend_from_slice(b",\n          \"kind\": ");
+        json_string(out, c.kind);
+        out.extend_from_slice(b",\n          \"request\": ");
+        json_string(out, c.request);
+        out.extend_from_slice(b",\n          \"answer\": ");
+        json_string(out, &c.answer.verdict.to_string());
+        let met = c.met();
+        out.extend_from_slice(if met {
+            b",\n          \"met\": true\n        }"
+        } else {
+            b",\n          \"met\": false\n        }"
+        });
+        self.checks += 1;
+        self.unmet += usize::from(!met);
+    }
+
+    fn finish(mut self) -> JsonRun {
+        self.close();
+        self
+    }
+}
+
+/// The matrix as JSON, from the runs' personas in order: what `serde_json::to_string_pretty`
+/// writes of a [`JsonMatrix`], and a line break.
+fn matrix_json(env: &Environment, spec: &str, runs: &[JsonRun]) -> Vec<u8> {
+    let (checks, not_met) = (runs.iter().map(|r| r.checks).sum(), runs.iter().map(|r| r.unmet).sum());
+    let head = JsonMatrix {
+        spec,
+        partition: &env.partition,
+        region: &env.region,
+        account: &env.account,
+        checks,
+        not_met,
+        personas: Vec::new(),
+    };
+    let mut out = serde_json::to_vec_pretty(&head).unwrap_or_default();
+    let personas: Vec<&[u8]> = runs.iter().map(|r| r.text.as_slice()).filter(|t| !t.is_empty()).collect();
+    // The head ends `"personas": []` and `}`: the list goes between the brackets.
+    if !personas.is_empty() && out.ends_with(b"[]\n}") {
+        out.truncate(out.len() - 3);
+        out.extend_from_slice(b"\n");
+        for (i, text) in personas.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b",\n");
+            }
+            out.extend_from_slice(text);
+        }
+        out.extend_from_slice(b"\n  ]\n}");
+    }
+    out.push(b'\n');
+    out
+}
+
+/// The JSON matrix's fields, in order (its personas are written by [`JsonRun`]).
 #[derive(Serialize)]
 struct JsonMatrix<'a> {
     spec: &'a str,
@@ -461,41 +685,6 @@ struct JsonCheck<'a> {
     met: bool,
 }
 
-fn matrix_json(model: &Model, env: &Environment, runs: &[PersonaRun]) -> String {
-    let (checks, not_met) = summary(runs);
-    let doc = JsonMatrix {
-        spec: &model.name,
-        partition: &env.partition,
-        region: &env.region,
-        account: &env.account,
-        checks,
-        not_met,
-        personas: runs
-            .iter()
-            .map(|run| JsonPersona {
-                persona: run.persona.id(),
-                role: &run.persona.role_name,
-                checks: run
-                    .checks
-                    .iter()
-                    .map(|c| JsonCheck {
-                        expect: c.expect.word(),
-                        task: &c.label,
-                        kind: c.kind,
-                        request: &c.request,
-                        answer: c.answer.verdict.to_string(),
-                        met: c.met(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    };
-    // Serializing these plain structs cannot fail; were it to, the output says so.
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
@@ -503,7 +692,7 @@ mod tests {
 
     use super::*;
     use crate::access::Answer;
-    use crate::access::tasks::Persona;
+    use crate::access::tasks::{Check, Persona, PersonaRun};
 
     fn run(kind: &'static str, entry: &str, checks: &[(Expect, &str, Verdict)]) -> PersonaRun {
         let persona = Persona {
@@ -524,6 +713,85 @@ mod tests {
             })
             .collect();
         PersonaRun { persona, checks }
+    }
+
+    /// The checks of `runs` as one run of [`tasks::run_into`] hands them to its sink: each
+    /// entry (kind, section and label here) numbered.
+    fn columns(runs: &[PersonaRun]) -> Columns {
+        use tasks::Sink;
+        let mut entries = BTreeMap::new();
+        let mut sink = Columns::default();
+        for run in runs {
+            sink.persona(&run.persona, run.checks.len());
+            for c in &run.checks {
+                let next = entries.len();
+                let entry = *entries.entry((run.persona.kind, c.expect, c.label.clone())).or_insert(next);
+                let (expect, label, kind, request, answer) = (c.expect, &c.label, c.kind, &c.request, &c.answer);
+                sink.check(Checked { expect, entry, label, kind, request, answer });
+            }
+        }
+        sink.finish()
+    }
+
+    /// The JSON matrix written run by run is what serde_json writes of the whole matrix: with
+    /// strings to escape, a persona without checks, no persona at all, and runs split anywhere.
+    #[test]
+    fn the_json_matrix_is_written_as_serde_json_writes_it() {
+        use tasks::Sink;
+        let runs = [
+            run("admin", "p1", &[(Expect::Can, "a \"q\" \\ é", Verdict::Yes), (Expect::Cannot, "b", Verdict::No)]),
+            run("scientist", "p2", &[]),
+            run("scientist", "p3", &[(Expect::Can, "c\td", Verdict::If(vec!["k".to_owned()]))]),
+        ];
+        let env = tasks::sample_environment();
+        for personas in [0, 1, 2, 3] {
+            let runs = &runs[..personas];
+            let doc = JsonMatrix {
+                spec: "s\"pec",
+                partition: &env.partition,
+                region: &env.region,
+                account: &env.account,
+                checks: runs.iter().map(|r| r.checks.len()).sum(),
+                not_met: runs.iter().flat_map(|r| &r.checks).filter(|c| !c.met()).count(),
+                personas: runs
+                    .iter()
+                    .map(|run| JsonPersona {
+                        persona: run.persona.id(),
+                        role: &run.persona.role_name,
+                        checks: run
+                            .checks
+                            .iter()
+                            .map(|c| JsonCheck {
+                                expect: c.expect.word(),
+                                task: &c.label,
+                                kind: c.kind,
+                                request: &c.request,
+                                answer: c.answer.verdict.to_string(),
+                                met: c.met(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            let expected = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+            let written = |runs: &[PersonaRun]| {
+                let mut sink = JsonRun::default();
+                for run in runs {
+                    sink.persona(&run.persona, run.checks.len());
+                    for (entry, c) in run.checks.iter().enumerate() {
+                        let (expect, label, kind, request, answer) =
+                            (c.expect, &c.label, c.kind, &c.request, &c.answer);
+                        sink.check(Checked { expect, entry, label, kind, request, answer });
+                    }
+                }
+                sink.finish()
+            };
+            for split in 0..=personas {
+                let (one, two) = runs.split_at(split);
+                let json = matrix_json(&env, "s\"pec", &[written(one), written(two)]);
+                assert_eq!(String::from_utf8(json).unwrap(), expected, "{personas} personas, split at {split}");
+            }
+        }
     }
 
     /// Rows by section in order of first appearance; a cell shows the first unmet answer
@@ -553,10 +821,14 @@ mod tests {
                 ],
             ),
         ];
-        let source = crate::spec::Source::example();
-        let model = crate::model::build(&crate::spec::read(&source).unwrap().config);
-        let env = tasks::environment(&model);
-        let text = matrix_text(&model, &env, &runs);
+        // Split after each persona, and not at all: the table is the same.
+        for split in 0..=runs.len() {
+            let (one, two) = runs.split_at(split);
+            let table = Table::of(vec![columns(one), columns(two)]);
+            assert_eq!(matrix_text("h", &table), matrix_text("h", &Table::of(vec![columns(&runs)])), "{split}");
+        }
+        let table = Table::of(vec![columns(&runs[..1]), columns(&runs[1..])]);
+        let text = matrix_text("h", &table);
         let body: Vec<&str> = text.lines().skip(2).collect();
         assert_eq!(
             body,
@@ -571,7 +843,9 @@ mod tests {
                  a managed policy or permissions boundary attached by ARN, whose document is not in the spec",
             ]
         );
-        let markdown = matrix_markdown(&model, &env, &runs);
+        assert_eq!(text.lines().next(), Some("h"));
+        let markdown = matrix_markdown("h", &table);
+        assert_eq!(markdown.lines().next(), Some("**h**"));
         let body: Vec<&str> = markdown.lines().skip(2).take(6).collect();
         assert_eq!(
             body,

@@ -15,6 +15,8 @@ use crate::access::{Answer, Deployment, Question, RoleQuestions};
 /// One entry of the checks, read once for every persona of its kind.
 struct Planned<'t> {
     expect: Expect,
+    /// Its number among the entries of every kind ([`Checked::entry`]).
+    number: usize,
     label: Arc<str>,
     when: When<'t>,
     /// Its request lines, by number among the distinct lines of the kind ([`Plan::lines`]).
@@ -30,7 +32,8 @@ struct Plan<'t> {
     lines: Vec<Line<'t>>,
 }
 
-fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Plan<'t> {
+/// `numbered`: how many entries the plans before this one have.
+fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>, numbered: usize) -> Plan<'t> {
     let mut lines: Vec<Line<'t>> = Vec::new();
     let mut numbers: BTreeMap<(&'static str, &'t str), usize> = BTreeMap::new();
     let mut entries = Vec::new();
@@ -48,6 +51,7 @@ fn plan<'t>(sections: &'t Sections, names: &mut Names<'t>) -> Plan<'t> {
         }
         entries.push(Planned {
             expect,
+            number: numbered + entries.len(),
             label: entry.label().into(),
             when: parse_when(entry.when.as_deref()),
             requests,
@@ -161,45 +165,125 @@ fn words<'a>(text: &'a str, ends: &'a [usize]) -> impl Iterator<Item = &'a str> 
 /// The last [`Filled`] of each distinct request line of one persona kind.
 type Recent<'p> = Vec<Option<Filled<'p>>>;
 
+/// One check as it is answered, borrowed: what a [`Sink`] reads of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Checked<'a> {
+    pub expect: Expect,
+    /// The number of its entry among the entries of every kind: the same for every persona
+    /// whose checks include the entry, and for no other entry.
+    pub entry: usize,
+    /// The entry's label ([`Check::label`]).
+    pub label: &'a Arc<str>,
+    /// `aws`, `k8s`, `assume` or `object`.
+    pub kind: &'static str,
+    /// The filled request line ([`Check::request`]).
+    pub request: &'a Arc<str>,
+    pub answer: &'a Answer,
+}
+
+impl Checked<'_> {
+    pub fn met(&self) -> bool {
+        self.expect.met(&self.answer.verdict)
+    }
+}
+
+/// What one run of neighbouring personas makes of their checks as they are answered ([`run_into`]):
+/// the checks themselves need not be kept.
+pub trait Sink {
+    type Out: Send;
+    /// The checks of `persona` follow (at most `checks` of them), up to the next persona.
+    fn persona(&mut self, persona: &Persona, checks: usize);
+    fn check(&mut self, check: Checked<'_>);
+    /// What the run gives back, made on the run's own core (and what it drops, dropped there).
+    fn finish(self) -> Self::Out;
+}
+
+/// Keeps every check ([`run`]).
+struct Keep(Vec<PersonaRun>);
+
+impl Sink for Keep {
+    type Out = Vec<PersonaRun>;
+
+    fn persona(&mut self, persona: &Persona, checks: usize) {
+        // Room for every check of the kind: growing one by one costs more than the unused room.
+        self.0.push(PersonaRun { persona: persona.clone(), checks: Vec::with_capacity(checks) });
+    }
+
+    fn check(&mut self, c: Checked<'_>) {
+        if let Some(run) = self.0.last_mut() {
+            let (label, request) = (Arc::clone(c.label), Arc::clone(c.request));
+            run.checks.push(Check { expect: c.expect, label, kind: c.kind, request, answer: c.answer.clone() });
+        }
+    }
+
+    fn finish(self) -> Vec<PersonaRun> {
+        self.0
+    }
+}
+
 /// Asks every check that applies to each persona; `explain`: with each answer's explanation
 /// (else every explanation is empty, and the run faster).
-///
-/// A request line is filled and read once for a run of personas that give its placeholders the
-/// same values (the partition, region and account of every persona, say): the question is the
-/// same, and only the role it is asked of changes. A line that several entries of a kind name is
-/// asked once per persona.
 pub fn run(
     tasks: &Tasks,
     deployment: &Deployment,
     personas: &[Persona],
     explain: bool,
 ) -> Result<Vec<PersonaRun>, TasksError> {
+    Ok(run_into(tasks, deployment, personas, explain, |_| Keep(Vec::new()))?.concat())
+}
+
+/// How many neighbouring personas a core takes at a time ([`run_into`]): small enough that
+/// neither core waits long for the other at the end, large enough that a sink's bookkeeping
+/// per run is nothing; and below it, the checks are asked on one core.
+pub const RUN: usize = 48;
+
+/// [`run`], each check handed to a [`Sink`] as it is answered instead of kept: the personas in
+/// runs of [`RUN`] neighbours, each core taking the next run when done with one, each run into
+/// its own sink (made by `sink` from the run's personas); what the sinks give back, in the
+/// order of the runs. Each persona's checks reach the sink in file order, the personas in their
+/// order.
+///
+/// A request line is filled and read once for a run of personas that give its placeholders the
+/// same values (the partition, region and account of every persona, say): the question is the
+/// same, and only the role it is asked of changes. A line that several entries of a kind name is
+/// asked once per persona.
+pub fn run_into<K: Sink>(
+    tasks: &Tasks,
+    deployment: &Deployment,
+    personas: &[Persona],
+    explain: bool,
+    sink: impl Fn(&[Persona]) -> K + Sync,
+) -> Result<Vec<K::Out>, TasksError> {
     let objects = Objects::of(deployment);
     let mut names = Names::default();
-    let plans: BTreeMap<&str, Plan<'_>> =
-        tasks.personas.iter().map(|(kind, sections)| (kind.as_str(), plan(sections, &mut names))).collect();
-    // The personas in runs of neighbours, one per core, each run with its own prepared deployment
-    // (which remembers what it found) and its own last filled lines: the answers do not depend on
-    // either, so the checks are the same as in one run, in the same order.
-    let runs = crate::par::map_runs(personas, |run| {
-        let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
-        let mut recent: BTreeMap<&str, Recent<'_>> =
-            plans.iter().map(|(kind, plan)| (*kind, plan.lines.iter().map(|_| None).collect())).collect();
-        run.iter()
-            .map(|persona| {
-                let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
-                    let at = persona.kind.to_owned();
-                    return Err(TasksError::Check { at, message: "no checks for it".to_owned() });
-                };
-                run_one(plan, recent, &names, (deployment, &objects, explain), &ready, persona)
-            })
-            .collect::<Result<Vec<_>, _>>()
-    });
-    let mut all = Vec::with_capacity(personas.len());
-    for run in runs {
-        all.extend(run?);
+    let mut numbered = 0;
+    let mut plans: BTreeMap<&str, Plan<'_>> = BTreeMap::new();
+    for (kind, sections) in &tasks.personas {
+        let plan = plan(sections, &mut names, numbered);
+        numbered += plan.entries.len();
+        plans.insert(kind.as_str(), plan);
     }
-    Ok(all)
+    // Each core with its own prepared deployment (which remembers what it found) and its own
+    // last filled lines, from run to run: the answers do not depend on either, so the checks are
+    // the same as in one run, in the same order.
+    let state = || {
+        let ready = if explain { deployment.prepare() } else { deployment.prepare().without_explanations() };
+        let recent: BTreeMap<&str, Recent<'_>> =
+            plans.iter().map(|(kind, plan)| (*kind, plan.lines.iter().map(|_| None).collect())).collect();
+        (ready, recent)
+    };
+    let runs = crate::par::map_chunks(personas, RUN, state, |(ready, recent), run| {
+        let mut out = sink(run);
+        for persona in run {
+            let (Some(plan), Some(recent)) = (plans.get(persona.kind), recent.get_mut(persona.kind)) else {
+                let at = persona.kind.to_owned();
+                return Err(TasksError::Check { at, message: "no checks for it".to_owned() });
+            };
+            run_one(plan, recent, &names, (deployment, &objects, explain), ready, persona, &mut out)?;
+        }
+        Ok(out.finish())
+    });
+    runs.into_iter().collect()
 }
 
 fn run_one<'p>(
@@ -209,13 +293,13 @@ fn run_one<'p>(
     (deployment, objects, explain): (&Deployment, &Objects<'_>, bool),
     ready: &crate::access::Prepared<'_>,
     persona: &'p Persona,
-) -> Result<PersonaRun, TasksError> {
+    sink: &mut impl Sink,
+) -> Result<(), TasksError> {
     let role = deployment
         .role(&persona.role_name)
         .map_err(|e| TasksError::Check { at: persona.id(), message: e.to_string() })?;
     let role = ready.of_role(role);
-    // Room for every check of the kind: growing one by one costs more than the unused room.
-    let mut checks = Vec::with_capacity(plan.entries.iter().map(|e| e.requests.len() + e.objects.len()).sum());
+    sink.persona(persona, plan.entries.iter().map(|e| e.requests.len() + e.objects.len()).sum());
     let values = names.values(persona);
     // This persona's answer to each distinct line, once asked.
     let mut answers: Vec<Option<Answer>> = plan.lines.iter().map(|_| None).collect();
@@ -250,19 +334,19 @@ fn run_one<'p>(
                 }
             };
             let answer = match answer {
-                Some(answer) => answer.clone(),
-                None => answer.insert(filled.ask(&role).map_err(err)?).clone(),
+                Some(answer) => answer,
+                None => answer.insert(filled.ask(&role).map_err(err)?),
             };
-            let (kind, request) = (line.kind, Arc::clone(&filled.request));
-            checks.push(Check { expect: entry.expect, label: Arc::clone(&entry.label), kind, request, answer });
+            let (expect, entry, label) = (entry.expect, entry.number, &entry.label);
+            sink.check(Checked { expect, entry, label, kind: line.kind, request: &filled.request, answer });
         }
         for line in &entry.objects {
             let mut request = String::with_capacity(line.text.len() + 64);
             line.fill_into(&mut request, &values, persona.kind).map_err(err)?;
             let answer = objects.exists(deployment, persona, &request, explain);
-            let (label, request) = (Arc::clone(&entry.label), request.into());
-            checks.push(Check { expect: entry.expect, label, kind: "object", request, answer });
+            let (expect, number, label, request) = (entry.expect, entry.number, &entry.label, &request.into());
+            sink.check(Checked { expect, entry: number, label, kind: "object", request, answer: &answer });
         }
     }
-    Ok(PersonaRun { persona: persona.clone(), checks })
+    Ok(())
 }

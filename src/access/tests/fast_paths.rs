@@ -147,12 +147,44 @@ fn the_matrix_answers_each_check_as_its_own_question() {
         }
     }
     assert!(runs.len() >= 10 && asked > 500, "{} personas, {asked} questions", runs.len());
+    // A sink is handed the checks `run` keeps, persona by persona in order, whatever the runs;
+    // an entry's number is the same for every persona that asks it and names no other entry.
+    /// Each persona, then each of its checks with its entry's number.
+    struct Seen(Vec<(String, Option<(usize, tasks::Check)>)>);
+    impl tasks::Sink for Seen {
+        type Out = Vec<(String, Option<(usize, tasks::Check)>)>;
+        fn persona(&mut self, persona: &tasks::Persona, _: usize) {
+            self.0.push((persona.id(), None));
+        }
+        fn check(&mut self, c: tasks::Checked<'_>) {
+            let id = self.0.last().map(|(id, _)| id.clone()).unwrap_or_default();
+            let (label, request, answer) = (c.label.clone(), c.request.clone(), c.answer.clone());
+            self.0.push((id, Some((c.entry, tasks::Check { expect: c.expect, label, kind: c.kind, request, answer }))));
+        }
+        fn finish(self) -> Self::Out {
+            self.0
+        }
+    }
+    let seen: Vec<_> = tasks::run_into(&checks, &deployment, &personas, true, |_| Seen(Vec::new())).unwrap().concat();
+    let kept = runs.iter().flat_map(|run| {
+        std::iter::once((run.persona.id(), None)).chain(run.checks.iter().map(move |c| (run.persona.id(), Some(c))))
+    });
+    assert_eq!(seen.len(), kept.clone().count());
+    let mut entries: std::collections::BTreeMap<usize, (&str, tasks::Expect, &str)> = Default::default();
+    for ((id, seen), (kept_id, kept)) in seen.iter().zip(kept) {
+        assert_eq!(id, &kept_id);
+        assert_eq!(seen.as_ref().map(|(_, check)| check), kept, "{id}");
+        let Some((entry, check)) = seen else { continue };
+        let kind = id.split('/').next().unwrap();
+        let named = *entries.entry(*entry).or_insert((kind, check.expect, &check.label));
+        assert_eq!(named, (kind, check.expect, &*check.label), "{id}: entry {entry}");
+    }
 }
 
 /// Whether a statement's actions take an action, remembered by its list ([`iam::ActionLists`]),
-/// is what matching it afresh says: for the same list in several policies, lists that differ
-/// only in case or in being a `NotAction`, a policy whose lists were not numbered, and actions
-/// asked again, in either case.
+/// is what matching it afresh says: for the same list in several policies (shared, and equal
+/// but apart), lists that differ only in case or in being a `NotAction`, a policy whose lists
+/// were not numbered, and actions asked again, in either case.
 #[test]
 fn remembered_action_lists_answer_as_matching_afresh() {
     let lists: [&[&str]; 6] =
@@ -163,7 +195,7 @@ fn remembered_action_lists_answer_as_matching_afresh() {
             sid: None,
             effect: crate::model::Effect::Allow,
             principal: None,
-            actions: if not { Items::Not(list) } else { Items::Is(list) },
+            actions: if not { Items::Not(list.into()) } else { Items::Is(list.into()) },
             resources: None,
             conditions: Vec::new(),
         }
@@ -174,12 +206,16 @@ fn remembered_action_lists_answer_as_matching_afresh() {
             statements: lists.iter().flat_map(|l| [statement(l, false), statement(l, true)]).collect(),
         })
         .collect();
-    // Only the first two policies are numbered: the last one's list of its own is not, and is
-    // matched every time.
+    // The second policy shares the first one's lists, as the deployment of a model does; the
+    // third has lists of its own, equal to theirs. Only the first two policies are numbered: the
+    // last one's list of its own is not, and is matched every time.
+    policies[1].statements = policies[0].statements.clone();
     policies[2].statements.push(statement(&["s3:Get*"], false));
     let remembered = iam::ActionLists::of(policies.iter().take(2));
     let all: Vec<&Policy> = policies.iter().collect();
     let numbers = remembered.numbers_of(&all);
+    assert_eq!(numbers[0], numbers[1]);
+    assert_eq!(numbers[0], numbers[2][..12]);
     let mut asked = 0;
     for action in ["s3:GetObject", "S3:GETOBJECT", "ec2:DescribeInstances", "iam:PassRole", "s3:GetObject", "", "x:Y"] {
         let n = remembered.action(action);
@@ -194,4 +230,60 @@ fn remembered_action_lists_answer_as_matching_afresh() {
         }
     }
     assert_eq!(asked, 7 * (3 * 12 + 1));
+}
+
+/// The deployment of a model holds the lists the model shares as shared lists too: every team's
+/// Role the same rules, every team's policy statement the same action list; and it is equal to
+/// a deployment that holds copies.
+#[test]
+fn the_deployment_shares_what_the_model_shares() {
+    let mut text = String::from(
+        "name: scale\norchestrator: eks\ncluster: { eksClusterName: scale-eks }\n\
+         admins:\n  - name: ops\n    trustedPrincipals: [\"111122223333\"]\nscientists:\n",
+    );
+    for i in 0..3 {
+        text.push_str(&format!("  - name: team{i}\n    trustedPrincipals: [\"111122223333\"]\n"));
+    }
+    text.push_str("executionRoles:\n  - name: compute\n    s3Buckets: [scale-lifecycle]\n");
+    let source = crate::spec::Source { name: "teams.yaml".to_owned(), text };
+    let model = crate::model::build(&crate::spec::read(&source).unwrap().config);
+    let env = tasks::environment(&model);
+    let deployment = Deployment::from_model(&model, &env);
+    let rbac = deployment.rbac.as_ref().unwrap();
+    let team_roles: Vec<&RbacRole> = rbac.roles.iter().filter(|r| r.namespace.is_some()).collect();
+    assert!(team_roles.len() >= 3);
+    for role in &team_roles {
+        assert!(std::ptr::eq(role.rules.as_ptr(), team_roles[0].rules.as_ptr()), "{}", role.name);
+    }
+    let policies: Vec<&Policy> = model
+        .roles
+        .iter()
+        .filter(|r| r.entry.starts_with("team"))
+        .map(|r| &deployment.roles[&r.role_name].policies[0])
+        .collect();
+    assert_eq!(policies.len(), 3);
+    let actions = |items: &Items| match items {
+        Items::Is(list) | Items::Not(list) => list.as_ptr(),
+    };
+    for policy in &policies {
+        for (s, first) in policy.statements.iter().zip(&policies[0].statements) {
+            assert!(std::ptr::eq(actions(&s.actions), actions(&first.actions)), "{}", policy.source);
+        }
+    }
+    let copy = |items: &Items| match items {
+        Items::Is(list) => Items::Is(list.to_vec().into()),
+        Items::Not(list) => Items::Not(list.to_vec().into()),
+    };
+    let mut copied = deployment.clone();
+    for role in copied.roles.values_mut() {
+        for s in role.policies.iter_mut().flat_map(|p| &mut p.statements) {
+            s.actions = copy(&s.actions);
+            s.resources = s.resources.as_ref().map(copy);
+        }
+    }
+    for role in copied.rbac.iter_mut().flat_map(|r| &mut r.roles) {
+        role.rules = role.rules.to_vec().into();
+    }
+    assert_eq!(copied, deployment);
+    assert!(!std::ptr::eq(copied.rbac.as_ref().unwrap().roles[0].rules.as_ptr(), rbac.roles[0].rules.as_ptr()));
 }

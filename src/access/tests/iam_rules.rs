@@ -342,7 +342,7 @@ fn an_account_principal_trusts_every_principal_of_that_account() {
         sid: None,
         effect: crate::model::Effect::Allow,
         principal: Some(p),
-        actions: Items::Is(vec!["sts:AssumeRole".into()]),
+        actions: Items::Is(vec!["sts:AssumeRole".into()].into()),
         resources: None,
         conditions: Vec::new(),
     };

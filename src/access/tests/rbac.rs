@@ -176,7 +176,7 @@ fn bindings_found_by_subject_grant_as_a_scan_of_every_binding() {
     let role = |name: &str, namespace: Option<&str>, rules: Vec<Rule>| RbacRole {
         name: name.to_owned(),
         namespace: namespace.map(str::to_owned),
-        rules,
+        rules: rules.into(),
     };
     let binding = |name: &str, namespace: Option<&str>, kind: &str, role: &str, subjects: Vec<Subject>| Binding {
         name: name.to_owned(),

@@ -58,10 +58,10 @@ fn the_cloudformation_reader_resolves_intrinsics_for_the_environment() {
     let statements = &team.policies[0].statements;
     assert_eq!(
         statements[0].resources,
-        Some(Items::Is(vec!["arn:aws:ssm:us-west-2:111122223333:session/${aws:userid}-*".into()]))
+        Some(Items::Is(vec!["arn:aws:ssm:us-west-2:111122223333:session/${aws:userid}-*".into()].into()))
     );
-    assert_eq!(statements[1].resources, Some(Items::Is(vec![team.arn.clone()])));
-    assert_eq!(statements[2].resources, Some(Items::Is(vec!["arn:aws:s3:::team/*".into()])));
+    assert_eq!(statements[1].resources, Some(Items::Is(vec![team.arn.clone()].into())));
+    assert_eq!(statements[2].resources, Some(Items::Is(vec!["arn:aws:s3:::team/*".into()].into())));
     assert_eq!(d.access_entries[&team.arn].kubernetes_groups, ["g"]);
     assert_eq!(team.policies[0].label(0), "cloudformation.yaml TeamPolicy Terminate");
 }
@@ -153,11 +153,14 @@ Resources:
     let team = &d.roles["us-west-2-team"];
     assert_eq!(
         team.policies[0].statements[0].resources,
-        Some(Items::Is(vec![
-            "arn:aws:iam::111122223333:role/us-west-2-team".into(),
-            "arn:aws:s3:::b".into(),
-            "arn:aws:s3:::us-west-2-team/*".into(),
-        ]))
+        Some(Items::Is(
+            vec![
+                "arn:aws:iam::111122223333:role/us-west-2-team".into(),
+                "arn:aws:s3:::b".into(),
+                "arn:aws:s3:::us-west-2-team/*".into(),
+            ]
+            .into()
+        ))
     );
     assert_eq!(team.trust.statements[0].principal.as_ref().unwrap().services, ["amazonaws.com"]);
     assert_eq!(team.policies[0].statements[0].conditions[0].values, ["true"]);
