@@ -3,6 +3,10 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+/// From this many roles on, a model that is no longer needed is freed on another core while
+/// the command goes on: freeing a large model costs as much as linting it.
+pub const FREE_BESIDE_ROLES: usize = 64;
+
 /// How many threads to run `items` on: one per core, at most one per item.
 pub fn threads(items: usize) -> usize {
     std::thread::available_parallelism().map_or(1, usize::from).min(items).max(1)

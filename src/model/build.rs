@@ -232,7 +232,7 @@ impl<'a> Builder<'a> {
             out,
             RoleKind::Admin,
             (&admin.name, format!("admins[{i}]")),
-            format!("HyperPod cluster admin {} of {}", admin.name, config.name),
+            ["HyperPod cluster admin ", &admin.name, " of ", &config.name].concat(),
             self.trust_accounts(&admin.trusted_principals),
             managed,
             statements,
@@ -262,7 +262,7 @@ impl<'a> Builder<'a> {
             out,
             RoleKind::Scientist,
             (&team.name, format!("scientists[{i}]")),
-            format!("HyperPod data scientist team {} of {}", team.name, config.name),
+            ["HyperPod data scientist team ", &team.name, " of ", &config.name].concat(),
             self.trust_accounts(&team.trusted_principals),
             Vec::new(),
             statements,
@@ -387,7 +387,7 @@ impl<'a> Builder<'a> {
             Res::EksAccessEntries => vec![self.eks_arn("access-entry", [Part::Lit("/*".to_owned())])],
             Res::OwnAccessEntry => {
                 let mut t = self.own_access_entry_prefix.clone();
-                t.push_str(&format!("/{}/*", scope.role_name));
+                t.push_str(&["/", scope.role_name, "/*"].concat());
                 vec![t]
             }
             Res::EksAddon(name) => {
@@ -554,9 +554,9 @@ impl<'a> Builder<'a> {
             let suffix = if i == 0 { String::new() } else { format!("-{}", i + 1) };
             let part = if count == 1 { String::new() } else { format!(" ({} of {count})", i + 1) };
             out.policies.push(ManagedPolicy {
-                id: format!("{}{suffix}", id.0),
-                policy_name: format!("{role_name}-policy{suffix}"),
-                description: format!("Permissions of {role_name}{part}"),
+                id: [id.0.as_str(), &suffix].concat(),
+                policy_name: [role_name.as_str(), "-policy", &suffix].concat(),
+                description: ["Permissions of ", &role_name, &part].concat(),
                 document: PolicyDocument { statements },
                 roles: vec![id.clone()],
             });

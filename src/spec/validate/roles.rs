@@ -16,11 +16,12 @@ use super::super::parse::at;
 use super::super::schema::{S, ScientistSpec, SpecFile};
 use super::{Context, Validator};
 
-/// Entry names seen so far, per kind: for duplicates and logical-id collisions.
+/// Entry names seen so far, per kind: for duplicates (name → the path of its entry) and
+/// logical-id collisions (logical id → name). The names are the spec's own.
 #[derive(Default)]
-pub(super) struct EntryNames {
-    names: BTreeMap<&'static str, BTreeMap<String, String>>,
-    logical: BTreeMap<&'static str, BTreeMap<String, String>>,
+pub(super) struct EntryNames<'f> {
+    names: BTreeMap<&'static str, BTreeMap<&'f str, String>>,
+    logical: BTreeMap<&'static str, BTreeMap<String, &'f str>>,
 }
 
 type Roles = (Vec<model::AdminConfig>, Vec<model::ScientistConfig>, Vec<model::ExecutionConfig>);
@@ -78,12 +79,12 @@ impl Validator {
         (admins, scientists, execution_roles)
     }
 
-    fn scientist(
+    fn scientist<'f>(
         &mut self,
         i: usize,
-        s: &ScientistSpec,
+        s: &'f ScientistSpec,
         cx: &Context<'_>,
-        entries: &mut EntryNames,
+        entries: &mut EntryNames<'f>,
         namespaces: &mut BTreeMap<String, String>,
     ) -> model::ScientistConfig {
         let path = format!("scientists[{i}]");
@@ -144,33 +145,28 @@ impl Validator {
             }
         }
     }
-    fn entry_name(&mut self, entries: &mut EntryNames, spec: &str, kind: RoleKind, path: &str, name: &S) {
+    fn entry_name<'f>(&mut self, entries: &mut EntryNames<'f>, spec: &str, kind: RoleKind, path: &str, name: &'f S) {
         self.locate(path, at(name));
-        let field = format!("{path}.name");
-        let value = &name.value;
+        // Written only for a finding.
+        let field = || [path, ".name"].concat();
+        let value = name.value.as_str();
         if !is_spec_name(value) {
             self.invalid(
-                field,
+                field(),
                 name,
                 "expected a lowercase letter, then lowercase letters, digits and single hyphens, not ending in a hyphen",
             );
             return;
         }
-        let role_name = names::role_name(spec, kind, value);
-        if role_name.len() > ROLE_NAME_MAX {
-            self.error(
-                Code::TooLong,
-                field.clone(),
-                at(name),
-                format!(
-                    "role name `{role_name}` is {} characters; IAM allows at most {ROLE_NAME_MAX}",
-                    role_name.len()
-                ),
-            );
+        let length = names::role_name_len(spec, kind, value);
+        if length > ROLE_NAME_MAX {
+            let role_name = names::role_name(spec, kind, value);
+            let message = format!("role name `{role_name}` is {length} characters; IAM allows at most {ROLE_NAME_MAX}");
+            self.error(Code::TooLong, field(), at(name), message);
         }
         let seen = entries.names.entry(kind.word()).or_default();
         if let Some(first) = seen.get(value) {
-            self.error(Code::Duplicate, field, at(name), format!("`{value}` is already the name of {first}"));
+            self.error(Code::Duplicate, field(), at(name), format!("`{value}` is already the name of {first}"));
             return;
         }
         let pascal = names::pascal(value);
@@ -178,13 +174,13 @@ impl Validator {
         if let Some(other) = logical.get(&pascal) {
             self.error(
                 Code::NameCollision,
-                field.clone(),
+                field(),
                 at(name),
                 format!("`{value}` and `{other}` would both become the resource name `{pascal}`; rename one"),
             );
         }
-        logical.insert(pascal, value.clone());
-        seen.insert(value.clone(), path.to_owned());
+        logical.insert(pascal, value);
+        seen.insert(value, path.to_owned());
     }
 
     pub(super) fn namespace(&mut self, path: &str, s: &ScientistSpec, seen: &mut BTreeMap<String, String>) -> String {
