@@ -78,8 +78,8 @@ pub fn map_runs<T: Sync, R: Send>(items: &[T], map: impl Fn(&[T]) -> R + Sync) -
 }
 
 /// [`map_runs`], each run mapped with the index of its first item in `items` (for work that
-/// names an item by its place, such as `scientists[12]`).
-pub fn map_runs_at<T: Sync, R: Send>(items: &[T], map: impl Fn(usize, &[T]) -> R + Sync) -> Vec<R> {
+/// names an item by its place, such as `scientists[12]`); the results may borrow from `items`.
+pub fn map_runs_at<'a, T: Sync, R: Send>(items: &'a [T], map: impl Fn(usize, &'a [T]) -> R + Sync) -> Vec<R> {
     let size = items.len().div_ceil(threads(items.len()));
     if size == 0 || size == items.len() {
         return vec![map(0, items)];

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_saphyr::Spanned;
 
-use crate::check::Code;
+use crate::check::{Code, Diagnostics};
 use crate::model::{self, RoleKind, names};
 
 use super::super::format::{
@@ -14,7 +14,7 @@ use super::super::format::{
 };
 use super::super::parse::at;
 use super::super::schema::{S, ScientistSpec, SpecFile};
-use super::{Context, Validator};
+use super::{Context, SourceMap, Validator};
 
 /// Entry names seen so far, per kind: for duplicates (name → the path of its entry) and
 /// logical-id collisions (logical id → name). The names are the spec's own.
@@ -53,12 +53,14 @@ impl Validator {
             })
             .collect();
         let mut namespaces = BTreeMap::new();
-        let scientists = f
-            .scientists
-            .iter()
-            .enumerate()
-            .map(|(i, s)| self.scientist(i, s, cx, &mut entries, &mut namespaces))
-            .collect();
+        let in_runs = if f.scientists.len() >= self.parallel_teams { self.scientists_in_runs(f, cx) } else { None };
+        let scientists = in_runs.unwrap_or_else(|| {
+            f.scientists
+                .iter()
+                .enumerate()
+                .map(|(i, s)| self.scientist(i, s, cx, &mut entries, &mut namespaces))
+                .collect()
+        });
         let execution_roles = f
             .execution_roles
             .value
@@ -77,6 +79,54 @@ impl Validator {
             })
             .collect();
         (admins, scientists, execution_roles)
+    }
+
+    /// The scientist teams checked and converted in runs of neighbours, one per core, when no
+    /// team has a finding and no two teams share a name, a resource name or a namespace (a
+    /// large spec without a mistake); else `None`, and the teams are checked one after the
+    /// other, so that every finding is reported as that loop reports it. The names, resource
+    /// names and namespaces of the scientists are checked against each other only (those of
+    /// admins and execution roles are of other kinds).
+    fn scientists_in_runs(&mut self, f: &SpecFile, cx: &Context<'_>) -> Option<Vec<model::ScientistConfig>> {
+        let runs = crate::par::map_runs_at(&f.scientists, |start, run| {
+            let mut v = Validator {
+                diags: Diagnostics::default(),
+                locations: SourceMap::new(),
+                raw: self.raw.clone(),
+                keys: self.keys.clone(),
+                parallel_teams: self.parallel_teams,
+            };
+            let (mut entries, mut namespaces) = (EntryNames::default(), BTreeMap::new());
+            let teams: Vec<_> = run
+                .iter()
+                .enumerate()
+                .map(|(i, s)| v.scientist(start + i, s, cx, &mut entries, &mut namespaces))
+                .collect();
+            let clean = v.diags.is_empty();
+            clean.then_some((teams, v.locations, entries, namespaces))
+        });
+        let mut runs = runs.into_iter().collect::<Option<Vec<_>>>()?;
+        // Each run's names are distinct; the runs' together are when no key is lost in the union.
+        let (mut names, mut logical, mut namespaces) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        let mut count = [0; 3];
+        for (_, _, entries, spaces) in &mut runs {
+            let kind = RoleKind::Scientist.word();
+            let run_names = entries.names.remove(kind).unwrap_or_default();
+            let run_logical = entries.logical.remove(kind).unwrap_or_default();
+            count = [count[0] + run_names.len(), count[1] + run_logical.len(), count[2] + spaces.len()];
+            names.extend(run_names);
+            logical.extend(run_logical);
+            namespaces.append(spaces);
+        }
+        if count != [names.len(), logical.len(), namespaces.len()] {
+            return None;
+        }
+        let mut teams = Vec::with_capacity(f.scientists.len());
+        for (run, mut locations, _, _) in runs {
+            teams.extend(run);
+            self.locations.append(&mut locations);
+        }
+        Some(teams)
     }
 
     fn scientist<'f>(
