@@ -76,8 +76,15 @@ pub fn read(source: &Source) -> Result<Read, Diagnostics> {
         let message = "the spec is empty; `hyperpod-iam init` prints a starter spec";
         return Err(Diagnostics { items: vec![Diagnostic::new(Code::MissingKey, "", message)] });
     }
-    let (walk, file) = parse::structure(source)?;
-    validated(walk, file.map_or_else(|| parse::parse(source), Ok), validate::PARALLEL_TEAMS)
+    let (walk, file, tree) = parse::structure(source)?;
+    // A large spec's tree is freed on another core while its values are checked.
+    std::thread::scope(|threads| {
+        match tree {
+            Some(tree) if source.text.len() >= parse::PARALLEL_BYTES => drop(threads.spawn(move || drop(tree))),
+            tree => drop(tree),
+        }
+        validated(walk, file.map_or_else(|| parse::parse(source), Ok), validate::PARALLEL_TEAMS)
+    })
 }
 
 /// The values of a spec whose structure passed ([`parse::structure`]) checked and converted,

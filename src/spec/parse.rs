@@ -25,8 +25,9 @@ pub fn at<T>(s: &Spanned<T>) -> Option<Location> {
 /// The structural errors of the whole file (syntax, unknown and missing keys, wrong types,
 /// duplicate keys, tags) when one of them keeps serde from reading it; else what the walk
 /// learnt, its errors included, and the input schema when it could be read from the same tree
-/// ([`from_tree`]: a spec without structural findings, aliases or tags, almost every spec).
-pub fn structure(source: &Source) -> Result<(shape::Walk, Option<SpecFile>), Diagnostics> {
+/// ([`from_tree`]: a spec without structural findings, aliases or tags, almost every spec),
+/// and the tree (the caller frees it where it costs least).
+pub fn structure(source: &Source) -> Result<(shape::Walk, Option<SpecFile>, Option<tree::Node>), Diagnostics> {
     let one = |d: Diagnostic| Diagnostics { items: vec![d] };
     if source.name.ends_with(".json")
         && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&source.text)
@@ -39,7 +40,7 @@ pub fn structure(source: &Source) -> Result<(shape::Walk, Option<SpecFile>), Dia
     }
     let root = match tree::parse(&source.text) {
         Ok(Some(root)) => root,
-        Ok(None) => return Ok((shape::Walk::default(), None)),
+        Ok(None) => return Ok((shape::Walk::default(), None, None)),
         Err((message, at)) => return Err(one(Diagnostic::new(Code::Syntax, "", message).at(at))),
     };
     // The tree drops core-schema tags (`!!str ~` is the text `~`), so a spec with any `!` is
@@ -68,12 +69,12 @@ pub fn structure(source: &Source) -> Result<(shape::Walk, Option<SpecFile>), Dia
         return Err(walk.diags);
     }
     let file = if walk.diags.is_empty() { file } else { None };
-    Ok((walk, file))
+    Ok((walk, file, Some(root)))
 }
 
 /// From this size on (about 300 scientist teams), [`structure`] reads the schema on another
 /// core while it checks the shape; below, a thread costs more than it saves.
-const PARALLEL_BYTES: usize = 16 * 1024;
+pub const PARALLEL_BYTES: usize = 16 * 1024;
 
 /// Captures the bare message of a serde-saphyr error, without its location suffix or snippet.
 struct Capture(RefCell<String>);

@@ -230,9 +230,9 @@ fn schema_from_the_tree_reads_as_serde_saphyr_does() {
             // One invalid spec is not UTF-8 on purpose.
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
             let source = Source { name: path.display().to_string(), text };
-            let Ok((walk, Some(fast))) = parse::structure(&source) else { continue };
+            let Ok((walk, Some(fast), _)) = parse::structure(&source) else { continue };
             let from_tree = format!("{:?}", validated(walk, Ok(fast), validate::PARALLEL_TEAMS));
-            let Ok((walk, _)) = parse::structure(&source) else { panic!("{}", source.name) };
+            let Ok((walk, _, _)) = parse::structure(&source) else { panic!("{}", source.name) };
             let from_serde = format!("{:?}", validated(walk, parse::parse(&source), validate::PARALLEL_TEAMS));
             assert_eq!(from_tree, from_serde, "{}", source.name);
             compared += 1;
@@ -248,7 +248,7 @@ fn schema_from_the_tree_gives_up_on_what_it_does_not_read_as_serde_saphyr() {
     let base = "name: x\norchestrator: slurm\nadmins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\nexecutionRoles: [{name: e}]\n";
     let fast = |text: &str| {
         let source = Source { name: "t.yaml".into(), text: text.into() };
-        parse::structure(&source).ok().map(|(_, file)| file.is_some())
+        parse::structure(&source).ok().map(|(_, file, _)| file.is_some())
     };
     assert_eq!(fast(base), Some(true));
     for other in [
@@ -313,7 +313,7 @@ fn teams_checked_in_runs_read_as_one_loop_reads_them() {
     for (n, text) in cases.iter().enumerate() {
         let read = |parallel_teams| {
             let source = Source { name: "big.yaml".into(), text: text.clone() };
-            let (walk, file) = parse::structure(&source).expect("structure");
+            let (walk, file, _) = parse::structure(&source).expect("structure");
             format!("{:?}", validated(walk, file.map_or_else(|| parse::parse(&source), Ok), parallel_teams))
         };
         let one_loop = read(usize::MAX);

@@ -111,11 +111,12 @@ impl Validator {
         let mut count = [0; 3];
         for (_, _, entries, spaces) in &mut runs {
             let kind = RoleKind::Scientist.word();
-            let run_names = entries.names.remove(kind).unwrap_or_default();
-            let run_logical = entries.logical.remove(kind).unwrap_or_default();
+            let mut run_names = entries.names.remove(kind).unwrap_or_default();
+            let mut run_logical = entries.logical.remove(kind).unwrap_or_default();
             count = [count[0] + run_names.len(), count[1] + run_logical.len(), count[2] + spaces.len()];
-            names.extend(run_names);
-            logical.extend(run_logical);
+            // Merged as sorted lists (linear), not key by key.
+            names.append(&mut run_names);
+            logical.append(&mut run_logical);
             namespaces.append(spaces);
         }
         if count != [names.len(), logical.len(), namespaces.len()] {
