@@ -403,23 +403,44 @@ impl Sink for Staged<'_> {
 fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
     let (model, diags) = check_spec_allowing(&source, &args.allow);
+    // The summary needs only the model's counts: a large model is freed on another core while
+    // the report is written.
+    let counts = model.as_ref().map(|m| (m.roles.len(), m.policies.len()));
+    std::thread::scope(|threads| {
+        if counts.is_some_and(|(roles, _)| roles >= crate::par::FREE_BESIDE_ROLES) {
+            threads.spawn(move || drop(model));
+        } else {
+            drop(model);
+        }
+        report_check(args, &source, &diags, counts, console)
+    })
+}
+
+/// `check`'s report and summary line, with the model's roles and policies when it was built.
+fn report_check(
+    args: &CheckArgs,
+    source: &Source,
+    diags: &Diagnostics,
+    counts: Option<(usize, usize)>,
+    console: &mut Console<'_>,
+) -> Result<(), Failure> {
     let out = match args.format {
-        ReportFormat::Text => report::text(&diags, &source.name),
-        ReportFormat::Json => report::json(&diags, &source.name),
-        ReportFormat::Sarif => report::sarif(&diags, &source.name),
+        ReportFormat::Text => report::text(diags, &source.name),
+        ReportFormat::Json => report::json(diags, &source.name),
+        ReportFormat::Sarif => report::sarif(diags, &source.name),
     };
     console.stdout.write_all(out.as_bytes()).map_err(|e| io_failure("cannot write to stdout", &e))?;
-    let (errors, warnings, acknowledged) = report::summary(&diags);
+    let (errors, warnings, acknowledged) = report::summary(diags);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let summary = match (&model, errors + warnings) {
+    let summary = match (counts, errors + warnings) {
         (Some(_), 0) if acknowledged > 0 => {
             format!("{}: no problems found ({} acknowledged)", source.name, plural(acknowledged, "warning"))
         }
-        (Some(model), 0) => format!(
+        (Some((roles, policies)), 0) => format!(
             "{}: no problems found ({}, {}, IAM catalog {})",
             source.name,
-            plural(model.roles.len(), "role"),
-            plural(model.policies.len(), "policy document"),
+            plural(roles, "role"),
+            plural(policies, "policy document"),
             crate::catalog::catalog().version()
         ),
         _ if acknowledged > 0 => format!(

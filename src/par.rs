@@ -3,6 +3,10 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+/// From this many roles on, a model that is no longer needed is freed on another core while
+/// the command goes on: freeing a large model costs as much as linting it.
+pub const FREE_BESIDE_ROLES: usize = 64;
+
 /// How many threads to run `items` on: one per core, at most one per item.
 pub fn threads(items: usize) -> usize {
     std::thread::available_parallelism().map_or(1, usize::from).min(items).max(1)
@@ -41,20 +45,51 @@ pub fn each<T: Sync, E: Send>(items: &[T], work: impl Fn(usize, &T) -> Result<()
     }
 }
 
+/// Maps every item on [`threads`] threads, each thread taking the next item in order (so that
+/// a slow item does not hold the others up), and returns the results in the items' order: what
+/// one `map` over `items` would give.
+pub fn map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(Vec::with_capacity(items.len()));
+    let run = || {
+        loop {
+            let index = next.fetch_add(1, Ordering::SeqCst);
+            let Some(item) = items.get(index) else { break };
+            let result = map(item);
+            done.lock().unwrap_or_else(PoisonError::into_inner).push((index, result));
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads(items.len()) {
+            scope.spawn(run);
+        }
+        run();
+    });
+    let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
 /// Splits `items` into one run of neighbours per thread (as even as can be, in order) and maps
 /// each run on a thread of its own: the results in the order of the runs, so that
 /// concatenated they are what one `map` over all of `items` would give.
 pub fn map_runs<T: Sync, R: Send>(items: &[T], map: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    map_runs_at(items, |_, run| map(run))
+}
+
+/// [`map_runs`], each run mapped with the index of its first item in `items` (for work that
+/// names an item by its place, such as `scientists[12]`); the results may borrow from `items`.
+pub fn map_runs_at<'a, T: Sync, R: Send>(items: &'a [T], map: impl Fn(usize, &'a [T]) -> R + Sync) -> Vec<R> {
     let size = items.len().div_ceil(threads(items.len()));
     if size == 0 || size == items.len() {
-        return vec![map(items)];
+        return vec![map(0, items)];
     }
     std::thread::scope(|scope| {
         let map = &map;
-        let mut runs = items.chunks(size);
-        let first = runs.next().unwrap_or_default();
-        let others: Vec<_> = runs.map(|run| scope.spawn(move || map(run))).collect();
-        let mut results = vec![map(first)];
+        let mut runs = items.chunks(size).enumerate();
+        let first = runs.next().map_or(&[][..], |(_, run)| run);
+        let others: Vec<_> = runs.map(|(i, run)| scope.spawn(move || map(i * size, run))).collect();
+        let mut results = vec![map(0, first)];
         // A thread that panicked passes its panic on, as a loop would have.
         results.extend(others.into_iter().map(|handle| handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p))));
         results
@@ -207,6 +242,21 @@ mod tests {
         }
     }
 
+    /// Whatever the timing, the results come in the items' order, each item mapped once.
+    #[test]
+    fn maps_in_order_whatever_the_timing() {
+        let items: Vec<u64> = (0..9).collect();
+        for _ in 0..10 {
+            let mapped = map(&items, |&i| {
+                // The first items are the slowest, so later ones finish first.
+                std::thread::sleep(Duration::from_millis(9 - i));
+                i * 10
+            });
+            assert_eq!(mapped, (0..9).map(|i| i * 10).collect::<Vec<_>>());
+        }
+        assert!(map(&[] as &[u8], |_| 1).is_empty());
+    }
+
     #[test]
     fn runs_cover_every_item_once_in_order() {
         for n in [0, 1, 2, 3, 7, 100] {
@@ -214,6 +264,12 @@ mod tests {
             let runs = map_runs(&items, <[usize]>::to_vec);
             assert!(runs.len() <= threads(n), "{n}");
             assert_eq!(runs.concat(), items, "{n}");
+            // Each run knows where it starts: its first item is the one at that index.
+            let starts = map_runs_at(&items, |start, run| (start, run.to_vec()));
+            for (start, run) in &starts {
+                assert_eq!(items.get(*start..*start + run.len()), Some(run.as_slice()), "{n}");
+            }
+            assert_eq!(starts.into_iter().flat_map(|(_, run)| run).collect::<Vec<_>>(), items, "{n}");
         }
     }
 }

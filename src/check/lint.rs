@@ -8,7 +8,8 @@ use crate::catalog::{ActionInfo, ActionLookup, catalog};
 use crate::model::limits::{self, Sizer};
 use crate::model::permissions::KUBERNETES_VERBS;
 use crate::model::{
-    Actions, Effect, Index, Model, Orchestrator, Principal, Resolver, Resources, RoleKind, Statement, Text,
+    Actions, Effect, Index, Model, Orchestrator, Principal, Resolver, Resources, Role, RoleId, RoleKind, Statement,
+    Text,
 };
 
 use super::{Code, Diagnostic, Diagnostics, Location};
@@ -19,37 +20,54 @@ pub type SourceMap = BTreeMap<String, Location>;
 /// Lints a model. Diagnostics name spec paths; `map` gives their locations.
 pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
     let names = model.role_names();
+    let resolver = resolver(model, &names);
+    let linter = || Linter { map, diags: Diagnostics::default(), resolver: resolver.clone(), known: None };
+    let ix = model.index();
+    let rest = || {
+        let mut l = linter();
+        l.rest(model, &ix);
+        l.diags
+    };
+    let policies = |roles: &[Role]| {
+        let mut l = linter();
+        l.policies(&model.name, roles, &ix);
+        l.diags
+    };
+    if model.roles.len() < PARALLEL_ROLES {
+        let mut diags = policies(&model.roles);
+        diags.items.extend(rest().items);
+        return diags;
+    }
+    // The policies in blocks of neighbouring roles and the rest, on every core, each thread
+    // taking the next part: each part reports into its own list, and the policies' findings
+    // come first, block after block, as when one linter did all in this order. (A block starts
+    // with empty memos, which only remember statements without a finding: the same findings.)
+    let parts: Vec<Option<&[Role]>> = std::iter::once(None).chain(model.roles.chunks(POLICY_BLOCK).map(Some)).collect();
+    let mut found = crate::par::map(&parts, |part| part.map_or_else(rest, policies));
+    let rest = found.remove(0);
+    let mut diags = Diagnostics::default();
+    for part in found {
+        diags.items.extend(part.items);
+    }
+    diags.items.extend(rest.items);
+    diags
+}
+
+/// What the lint resolves a model's values with: the spec's pinned values, else examples.
+fn resolver<'a>(model: &'a Model, names: &'a BTreeMap<RoleId, String>) -> Resolver<'a> {
     let (partition, region, account) = model.target.literal().unwrap_or(("aws", "us-east-1", "123456789012"));
-    let resolver = Resolver {
+    Resolver {
         partition: model.target.partition.as_deref().unwrap_or(partition),
         region: model.target.region.as_deref().unwrap_or(region),
         account: model.target.account.as_deref().unwrap_or(account),
-        role_names: &names,
-    };
-    let linter = || Linter { map, diags: Diagnostics::default(), resolver: resolver.clone(), known: None };
-    let ix = model.index();
-    // The policies on one core, the rest on another: each half reports into its own list, and
-    // the policies' findings come first, as when one linter did both in this order.
-    let (mut policies, rest) = std::thread::scope(|threads| {
-        let rest = threads.spawn(|| {
-            let mut l = linter();
-            l.roles(model, &ix);
-            l.pod_identity(model, &ix);
-            l.trust(model);
-            l.options(model);
-            l.kubernetes(model);
-            for d in super::quotas::check(model) {
-                l.report(d);
-            }
-            l.diags
-        });
-        let mut l = linter();
-        l.policies(model, &ix);
-        (l.diags, rest.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-    });
-    policies.items.extend(rest.items);
-    policies
+        role_names: names,
+    }
 }
+
+/// From this many roles on, the lint runs on every core; below, a thread costs more than it saves.
+const PARALLEL_ROLES: usize = 64;
+/// How many neighbouring roles' policies one thread lints at a time.
+const POLICY_BLOCK: usize = 256;
 
 struct Linter<'a> {
     map: &'a SourceMap,
@@ -85,15 +103,28 @@ impl Linter<'_> {
         t.resolve(&self.resolver).unwrap_or_else(|| t.as_literal().unwrap_or_default())
     }
 
-    fn policies(&mut self, model: &Model, ix: &Index<'_>) {
-        let sizer = Sizer { spec_name: &model.name };
+    /// Everything but the policies.
+    fn rest(&mut self, model: &Model, ix: &Index<'_>) {
+        self.roles(model, ix);
+        self.pod_identity(model, ix);
+        self.trust(model);
+        self.options(model);
+        self.kubernetes(model);
+        for d in super::quotas::check(model) {
+            self.report(d);
+        }
+    }
+
+    /// The policies of `roles` (neighbours in the model).
+    fn policies(&mut self, spec_name: &str, roles: &[Role], ix: &Index<'_>) {
+        let sizer = Sizer { spec_name };
         // The last statement of each Sid linted without a finding: the lint of a statement
         // depends on nothing but the statement, so an equal one has no finding either. Most
         // generated statements are the same for every team of a persona.
         let mut clean: BTreeMap<Option<&str>, &Statement> = BTreeMap::new();
         // Likewise the last statement of each Sid measured, with its size.
         let mut measured: BTreeMap<Option<&str>, (&Statement, usize)> = BTreeMap::new();
-        for role in &model.roles {
+        for role in roles {
             // Sid → the origin of the statement that used it first (`None`: a generated one).
             let mut sids: BTreeMap<&str, Option<&str>> = BTreeMap::new();
             for policy in ix.policies_of(&role.id) {

@@ -81,151 +81,117 @@ pub struct ExecutionConfig {
     pub extras: Extras,
 }
 
+/// From this many scientist teams on, runs of neighbouring teams are built on all cores: below,
+/// starting a thread costs more than the teams.
+const PARALLEL_TEAMS: usize = 64;
+
 /// Builds the model. The configuration is already checked, so this cannot fail.
+///
+/// Each entry's pieces (roles, policies, access entry, RBAC, Pod Identity) are a function of the
+/// entry and of what the spec shares (the prepared tables), appended in spec order; so a large
+/// spec's teams are built in runs of neighbours, one per core, and appended run after run, and
+/// the model is the same, name for name and in the same order, as one loop would build.
 pub fn build(config: &Config) -> Model {
+    build_in_runs_from(config, PARALLEL_TEAMS)
+}
+
+/// [`build`], in runs on every core from `parallel_teams` scientist teams on.
+fn build_in_runs_from(config: &Config, parallel_teams: usize) -> Model {
     let b = Builder::new(config);
     let orchestrator = b.orchestrator;
-    let mut model = Model {
+    let exec_ids: Vec<RoleId> =
+        config.execution_roles.iter().map(|e| names::role_id(RoleKind::Execution, &e.name)).collect();
+    let eks = orchestrator == Orchestrator::Eks;
+    // Each table is resolved against the spec once, not once per entry.
+    let tables = Tables {
+        admin: b.prepare(permissions::ADMIN),
+        scientist: b.prepare(permissions::SCIENTIST),
+        pod: b.prepare(permissions::POD),
+        execution: b.prepare(permissions::EXECUTION),
+        // Every team's Role holds the same rules.
+        team_rules: b.rules(permissions::TEAM_ROLE_RULES),
+    };
+
+    let mut pieces = Pieces::default();
+    for (i, admin) in config.admins.iter().enumerate() {
+        b.admin(&mut pieces, (i, admin), &tables.admin, &exec_ids);
+    }
+    let teams = |start: usize, run: &[ScientistConfig]| {
+        let mut pieces = Pieces::default();
+        for (i, team) in run.iter().enumerate() {
+            b.scientist(&mut pieces, (start + i, team), &tables);
+        }
+        pieces
+    };
+    if config.scientists.len() >= parallel_teams {
+        for run in crate::par::map_runs_at(&config.scientists, teams) {
+            pieces.append(run);
+        }
+    } else {
+        pieces.append(teams(0, &config.scientists));
+    }
+    if eks && !config.scientists.is_empty() {
+        b.cluster_rbac(&mut pieces.kubernetes);
+    }
+    for (i, exec) in config.execution_roles.iter().enumerate() {
+        b.execution(&mut pieces, (i, exec), &tables.execution);
+    }
+
+    Model {
         name: config.name.clone(),
         orchestrator,
         target: config.target.clone(),
         cluster: Cluster { id: config.cluster_id.clone(), eks_cluster_name: config.eks_cluster_name.clone() },
         options: config.options,
         tags: config.tags.clone(),
-        roles: Vec::new(),
-        policies: Vec::new(),
-        service_linked_role: None,
-        access_entries: Vec::new(),
-        pod_identity_associations: Vec::new(),
-        kubernetes: None,
-    };
-    let exec_ids: Vec<RoleId> =
-        config.execution_roles.iter().map(|e| names::role_id(RoleKind::Execution, &e.name)).collect();
-    let eks = orchestrator == Orchestrator::Eks;
-    // Each table is resolved against the spec once, not once per entry.
-    let (admin_table, scientist_table) = (b.prepare(permissions::ADMIN), b.prepare(permissions::SCIENTIST));
-    let (pod_table, execution_table) = (b.prepare(permissions::POD), b.prepare(permissions::EXECUTION));
-    // Every team's Role holds the same rules.
-    let team_rules = b.rules(permissions::TEAM_ROLE_RULES);
-
-    for (i, admin) in config.admins.iter().enumerate() {
-        let mut managed = Vec::new();
-        if config.options.console_access {
-            managed.push(b.aws_managed(permissions::CONSOLE_MANAGED_POLICY));
-        }
-        let statements = b.grants(&admin_table, &Scope { exec_ids: &exec_ids, ..Scope::default() });
-        let id = b.add_role(
-            &mut model,
-            RoleKind::Admin,
-            (&admin.name, format!("admins[{i}]")),
-            format!("HyperPod cluster admin {} of {}", admin.name, config.name),
-            b.trust_accounts(&admin.trusted_principals),
-            managed,
-            statements,
-            &admin.extras,
-        );
-        if eks {
-            model.access_entries.push(AccessEntry {
-                role: id,
-                entry_type: AccessEntryType::Standard,
-                kubernetes_groups: Vec::new(),
-                access_policies: vec![AccessPolicy {
-                    name: permissions::ADMIN_ACCESS_POLICY.to_owned(),
-                    policy_arn: b
-                        .arn(&format!("arn:{{P}}:eks::aws:cluster-access-policy/{}", permissions::ADMIN_ACCESS_POLICY)),
-                    scope: AccessScope::Cluster,
-                }],
-            });
-        }
-    }
-
-    let mut kubernetes = Kubernetes::default();
-    for (i, team) in config.scientists.iter().enumerate() {
-        let role_name = names::role_name_of(&config.name, &names::role_id(RoleKind::Scientist, &team.name));
-        let statements = b.grants(&scientist_table, &Scope { role_name: &role_name, ..Scope::default() });
-        let id = b.add_role(
-            &mut model,
-            RoleKind::Scientist,
-            (&team.name, format!("scientists[{i}]")),
-            format!("HyperPod data scientist team {} of {}", team.name, config.name),
-            b.trust_accounts(&team.trusted_principals),
-            Vec::new(),
-            statements,
-            &team.extras,
-        );
-        if let (true, Some(namespace)) = (eks, &team.namespace) {
-            let group = names::team_group(&config.name, &team.name);
-            model.access_entries.push(AccessEntry {
-                role: id,
-                entry_type: AccessEntryType::Standard,
-                kubernetes_groups: vec![group.clone(), names::scientists_group(&config.name)],
-                access_policies: Vec::new(),
-            });
-            b.team_rbac(&mut kubernetes, (&team.name, namespace, &group), &team_rules);
-            if let Some(pod) = &team.pod_role {
-                kubernetes.service_accounts.push(ServiceAccount {
-                    meta: ObjectMeta {
-                        name: pod.service_account.clone(),
-                        namespace: Some(namespace.clone()),
-                        labels: b.labels(Some(&team.name)),
-                    },
-                });
-                let statements = b.grants(&pod_table, &Scope { buckets: &pod.s3_buckets, ..Scope::default() });
-                let pod_id = b.add_role(
-                    &mut model,
-                    RoleKind::Pod,
-                    (&team.name, format!("scientists[{i}].podRole")),
-                    format!(
-                        "Pods of team {} of {} (service account {}/{})",
-                        team.name, config.name, namespace, pod.service_account
-                    ),
-                    b.pod_trust(namespace, &pod.service_account),
-                    Vec::new(),
-                    statements,
-                    &pod.extras,
-                );
-                model.pod_identity_associations.push(PodIdentityAssociation {
-                    role: pod_id,
-                    namespace: namespace.clone(),
-                    service_account: pod.service_account.clone(),
-                });
-            }
-        }
-    }
-    if eks && !config.scientists.is_empty() {
-        b.cluster_rbac(&mut kubernetes);
-    }
-    if eks {
-        model.kubernetes = Some(kubernetes);
-    }
-
-    for (i, exec) in config.execution_roles.iter().enumerate() {
-        let statements = b.grants(&execution_table, &Scope { buckets: &exec.s3_buckets, ..Scope::default() });
-        let groups = if exec.instance_groups.is_empty() {
-            String::new()
-        } else {
-            format!(" (instance groups {})", exec.instance_groups.join(", "))
-        };
-        b.add_role(
-            &mut model,
-            RoleKind::Execution,
-            (&exec.name, format!("executionRoles[{i}]")),
-            format!("HyperPod execution role {} of {}{groups}", exec.name, config.name),
-            trust_service(&[permissions::SAGEMAKER_SERVICE], &["sts:AssumeRole"]),
-            vec![b.aws_managed(permissions::EXECUTION_MANAGED_POLICY)],
-            statements,
-            &exec.extras,
-        );
-    }
-
-    if config.options.service_linked_role {
-        model.service_linked_role = Some(ServiceLinkedRole {
+        roles: pieces.roles,
+        policies: pieces.policies,
+        service_linked_role: config.options.service_linked_role.then(|| ServiceLinkedRole {
             aws_service_name: permissions::HYPERPOD_SERVICE.to_owned(),
             role_name: permissions::SERVICE_LINKED_ROLE_NAME.to_owned(),
             description: "Service-linked role of SageMaker HyperPod".to_owned(),
-        });
+        }),
+        access_entries: pieces.access_entries,
+        pod_identity_associations: pieces.pod_identity_associations,
+        kubernetes: eks.then_some(pieces.kubernetes),
     }
-    model
+}
+
+/// The persona tables of one spec, prepared once ([`Builder::prepare`]) and read by every entry.
+struct Tables {
+    admin: Vec<Row>,
+    scientist: Vec<Row>,
+    pod: Vec<Row>,
+    execution: Vec<Row>,
+    team_rules: Shared<PolicyRule>,
+}
+
+/// What some entries of a spec add to the model, each list in spec order.
+#[derive(Default)]
+struct Pieces {
+    roles: Vec<Role>,
+    policies: Vec<ManagedPolicy>,
+    access_entries: Vec<AccessEntry>,
+    pod_identity_associations: Vec<PodIdentityAssociation>,
+    kubernetes: Kubernetes,
+}
+
+impl Pieces {
+    /// Appends what the entries after these add.
+    fn append(&mut self, mut next: Pieces) {
+        self.roles.append(&mut next.roles);
+        self.policies.append(&mut next.policies);
+        self.access_entries.append(&mut next.access_entries);
+        self.pod_identity_associations.append(&mut next.pod_identity_associations);
+        let (k, next) = (&mut self.kubernetes, &mut next.kubernetes);
+        k.namespaces.append(&mut next.namespaces);
+        k.hyperpod_namespaces.append(&mut next.hyperpod_namespaces);
+        k.service_accounts.append(&mut next.service_accounts);
+        k.cluster_roles.append(&mut next.cluster_roles);
+        k.cluster_role_bindings.append(&mut next.cluster_role_bindings);
+        k.roles.append(&mut next.roles);
+        k.role_bindings.append(&mut next.role_bindings);
+    }
 }
 
 struct Builder<'a> {
@@ -252,6 +218,112 @@ impl<'a> Builder<'a> {
         b.s3_prefix = b.arn("arn:{P}:s3:::");
         b.own_access_entry_prefix = b.eks_arn("access-entry", [Part::Lit("/role/".to_owned()), Part::Account]);
         b
+    }
+
+    /// An admin's role and, on eks, its access entry.
+    fn admin(&self, out: &mut Pieces, (i, admin): (usize, &AdminConfig), table: &[Row], exec_ids: &[RoleId]) {
+        let config = self.config;
+        let mut managed = Vec::new();
+        if config.options.console_access {
+            managed.push(self.aws_managed(permissions::CONSOLE_MANAGED_POLICY));
+        }
+        let statements = self.grants(table, &Scope { exec_ids, ..Scope::default() });
+        let id = self.add_role(
+            out,
+            RoleKind::Admin,
+            (&admin.name, format!("admins[{i}]")),
+            ["HyperPod cluster admin ", &admin.name, " of ", &config.name].concat(),
+            self.trust_accounts(&admin.trusted_principals),
+            managed,
+            statements,
+            &admin.extras,
+        );
+        if self.orchestrator == Orchestrator::Eks {
+            out.access_entries.push(AccessEntry {
+                role: id,
+                entry_type: AccessEntryType::Standard,
+                kubernetes_groups: Vec::new(),
+                access_policies: vec![AccessPolicy {
+                    name: permissions::ADMIN_ACCESS_POLICY.to_owned(),
+                    policy_arn: self
+                        .arn(&format!("arn:{{P}}:eks::aws:cluster-access-policy/{}", permissions::ADMIN_ACCESS_POLICY)),
+                    scope: AccessScope::Cluster,
+                }],
+            });
+        }
+    }
+
+    /// A scientist team's role and, on eks, its access entry, RBAC and pod role.
+    fn scientist(&self, out: &mut Pieces, (i, team): (usize, &ScientistConfig), tables: &Tables) {
+        let config = self.config;
+        let role_name = names::role_name_of(&config.name, &names::role_id(RoleKind::Scientist, &team.name));
+        let statements = self.grants(&tables.scientist, &Scope { role_name: &role_name, ..Scope::default() });
+        let id = self.add_role(
+            out,
+            RoleKind::Scientist,
+            (&team.name, format!("scientists[{i}]")),
+            ["HyperPod data scientist team ", &team.name, " of ", &config.name].concat(),
+            self.trust_accounts(&team.trusted_principals),
+            Vec::new(),
+            statements,
+            &team.extras,
+        );
+        let (true, Some(namespace)) = (self.orchestrator == Orchestrator::Eks, &team.namespace) else { return };
+        let group = names::team_group(&config.name, &team.name);
+        out.access_entries.push(AccessEntry {
+            role: id,
+            entry_type: AccessEntryType::Standard,
+            kubernetes_groups: vec![group.clone(), names::scientists_group(&config.name)],
+            access_policies: Vec::new(),
+        });
+        self.team_rbac(&mut out.kubernetes, (&team.name, namespace, &group), &tables.team_rules);
+        let Some(pod) = &team.pod_role else { return };
+        out.kubernetes.service_accounts.push(ServiceAccount {
+            meta: ObjectMeta {
+                name: pod.service_account.clone(),
+                namespace: Some(namespace.clone()),
+                labels: self.labels(Some(&team.name)),
+            },
+        });
+        let statements = self.grants(&tables.pod, &Scope { buckets: &pod.s3_buckets, ..Scope::default() });
+        let pod_id = self.add_role(
+            out,
+            RoleKind::Pod,
+            (&team.name, format!("scientists[{i}].podRole")),
+            format!(
+                "Pods of team {} of {} (service account {}/{})",
+                team.name, config.name, namespace, pod.service_account
+            ),
+            self.pod_trust(namespace, &pod.service_account),
+            Vec::new(),
+            statements,
+            &pod.extras,
+        );
+        out.pod_identity_associations.push(PodIdentityAssociation {
+            role: pod_id,
+            namespace: namespace.clone(),
+            service_account: pod.service_account.clone(),
+        });
+    }
+
+    /// An execution role.
+    fn execution(&self, out: &mut Pieces, (i, exec): (usize, &ExecutionConfig), table: &[Row]) {
+        let statements = self.grants(table, &Scope { buckets: &exec.s3_buckets, ..Scope::default() });
+        let groups = if exec.instance_groups.is_empty() {
+            String::new()
+        } else {
+            format!(" (instance groups {})", exec.instance_groups.join(", "))
+        };
+        self.add_role(
+            out,
+            RoleKind::Execution,
+            (&exec.name, format!("executionRoles[{i}]")),
+            format!("HyperPod execution role {} of {}{groups}", exec.name, self.config.name),
+            trust_service(&[permissions::SAGEMAKER_SERVICE], &["sts:AssumeRole"]),
+            vec![self.aws_managed(permissions::EXECUTION_MANAGED_POLICY)],
+            statements,
+            &exec.extras,
+        );
     }
 
     /// A table pattern with the spec's pinned values filled in.
@@ -315,7 +387,7 @@ impl<'a> Builder<'a> {
             Res::EksAccessEntries => vec![self.eks_arn("access-entry", [Part::Lit("/*".to_owned())])],
             Res::OwnAccessEntry => {
                 let mut t = self.own_access_entry_prefix.clone();
-                t.push_str(&format!("/{}/*", scope.role_name));
+                t.push_str(&["/", scope.role_name, "/*"].concat());
                 vec![t]
             }
             Res::EksAddon(name) => {
@@ -462,7 +534,7 @@ impl<'a> Builder<'a> {
     #[allow(clippy::too_many_arguments)]
     fn add_role(
         &self,
-        model: &mut Model,
+        out: &mut Pieces,
         kind: RoleKind,
         (entry, origin): (&str, String),
         description: String,
@@ -481,15 +553,15 @@ impl<'a> Builder<'a> {
         for (i, statements) in chunks.into_iter().enumerate() {
             let suffix = if i == 0 { String::new() } else { format!("-{}", i + 1) };
             let part = if count == 1 { String::new() } else { format!(" ({} of {count})", i + 1) };
-            model.policies.push(ManagedPolicy {
-                id: format!("{}{suffix}", id.0),
-                policy_name: format!("{role_name}-policy{suffix}"),
-                description: format!("Permissions of {role_name}{part}"),
+            out.policies.push(ManagedPolicy {
+                id: [id.0.as_str(), &suffix].concat(),
+                policy_name: [role_name.as_str(), "-policy", &suffix].concat(),
+                description: ["Permissions of ", &role_name, &part].concat(),
                 document: PolicyDocument { statements },
                 roles: vec![id.clone()],
             });
         }
-        model.roles.push(Role {
+        out.roles.push(Role {
             id: id.clone(),
             kind,
             entry: entry.to_owned(),
@@ -671,5 +743,38 @@ mod tests {
             }
         }
         assert!(checked > 20, "{checked}");
+    }
+
+    /// Teams built in runs on every core make the model one loop makes, piece for piece and in
+    /// order: roles and policies (a pod role after its team's), access entries, namespaces
+    /// created and task-governance ones, RBAC, service accounts, Pod Identity associations.
+    #[test]
+    fn teams_built_in_runs_make_the_same_model() {
+        let mut text = String::from(
+            "name: big\norchestrator: eks\ncluster: {eksClusterName: e}\n\
+             options: {podIdentity: true, taskGovernance: true}\n\
+             admins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\n\
+             executionRoles: [{name: c, s3Buckets: [big-lifecycle]}]\nscientists:\n",
+        );
+        for i in 0..150 {
+            text.push_str(&format!(
+                "  - name: t{i}\n    trustedPrincipals: [\"arn:aws:iam::111122223333:role/T{i}\"]\n"
+            ));
+            if i % 3 == 0 {
+                text.push_str(&format!("    namespace: own-t{i}\n"));
+            }
+            if i % 4 == 1 {
+                text.push_str(&format!("    podRole: {{serviceAccount: sa{i}, s3Buckets: [big-data-{i}]}}\n"));
+            }
+        }
+        let read = spec::read(&Source { name: "big.yaml".into(), text }).expect("valid spec");
+        let serial = build_in_runs_from(&read.config, usize::MAX);
+        let k = serial.kubernetes.as_ref().expect("eks");
+        let counts = (serial.roles.len(), k.namespaces.len(), k.hyperpod_namespaces.len(), k.service_accounts.len());
+        assert_eq!(counts, (190, 50, 100, 38));
+        for from in [1, 2, PARALLEL_TEAMS] {
+            assert!(build_in_runs_from(&read.config, from) == serial, "in runs from {from} teams");
+        }
+        assert!(build(&read.config) == serial);
     }
 }

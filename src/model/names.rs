@@ -5,17 +5,22 @@ use super::{RoleId, RoleKind};
 
 /// admin + `platform` → `admin-platform`: a role's id in the model.
 pub fn role_id(kind: RoleKind, entry: &str) -> RoleId {
-    RoleId(format!("{}-{entry}", kind.word()))
+    RoleId([kind.word(), "-", entry].concat())
 }
 
 /// `ml-research` + `admin-platform` → `ml-research-admin-platform`: a role's IAM name.
 pub fn role_name_of(spec_name: &str, id: &RoleId) -> String {
-    format!("{spec_name}-{}", id.0)
+    [spec_name, "-", &id.0].concat()
 }
 
 /// `ml-research` + admin + `platform` → `ml-research-admin-platform`.
 pub fn role_name(spec_name: &str, kind: RoleKind, entry: &str) -> String {
-    role_name_of(spec_name, &role_id(kind, entry))
+    [spec_name, "-", kind.word(), "-", entry].concat()
+}
+
+/// The length of [`role_name`], without writing it.
+pub fn role_name_len(spec_name: &str, kind: RoleKind, entry: &str) -> usize {
+    spec_name.len() + kind.word().len() + entry.len() + 2
 }
 
 /// `admin-platform` → `AdminPlatform`: letters and digits only, as CloudFormation logical ids
@@ -50,12 +55,12 @@ pub fn snake(id: &str) -> String {
 
 /// The Kubernetes group of one scientist team.
 pub fn team_group(spec_name: &str, team: &str) -> String {
-    format!("{spec_name}-scientist-{team}")
+    [spec_name, "-scientist-", team].concat()
 }
 
 /// The Kubernetes group every scientist of the spec has (cluster-wide reads).
 pub fn scientists_group(spec_name: &str) -> String {
-    format!("{spec_name}-scientists")
+    [spec_name, "-scientists"].concat()
 }
 
 /// The ClusterRole (and its ClusterRoleBinding) for the cluster-wide reads every scientist has.
@@ -68,7 +73,7 @@ pub const HYPERPOD_NAMESPACE_PREFIX: &str = "hyperpod-ns-";
 
 /// The default namespace of a team, as HyperPod's task governance names them.
 pub fn default_namespace(team: &str) -> String {
-    format!("{HYPERPOD_NAMESPACE_PREFIX}{team}")
+    [HYPERPOD_NAMESPACE_PREFIX, team].concat()
 }
 
 #[cfg(test)]
@@ -81,5 +86,16 @@ mod tests {
         assert_eq!(pascal("exec-gpu-2"), "ExecGpu2");
         assert_eq!(snake("admin-platform"), "admin_platform");
         assert_eq!(snake("Team-É.x"), "team___x", "one `_` per character, not per byte");
+    }
+
+    #[test]
+    fn role_names_and_their_length() {
+        let name = role_name("ml-research", RoleKind::Scientist, "nlp");
+        assert_eq!(name, "ml-research-scientist-nlp");
+        assert_eq!(name, role_name_of("ml-research", &role_id(RoleKind::Scientist, "nlp")));
+        assert_eq!(role_name_len("ml-research", RoleKind::Scientist, "nlp"), name.len());
+        assert_eq!(role_name_len("é", RoleKind::Execution, "x"), role_name("é", RoleKind::Execution, "x").len());
+        assert_eq!(team_group("s", "t"), "s-scientist-t");
+        assert_eq!((scientists_group("s"), default_namespace("t")), ("s-scientists".into(), "hyperpod-ns-t".into()));
     }
 }

@@ -76,12 +76,24 @@ pub fn read(source: &Source) -> Result<Read, Diagnostics> {
         let message = "the spec is empty; `hyperpod-iam init` prints a starter spec";
         return Err(Diagnostics { items: vec![Diagnostic::new(Code::MissingKey, "", message)] });
     }
-    let (walk, file) = parse::structure(source)?;
-    validated(walk, file.map_or_else(|| parse::parse(source), Ok))
+    let (walk, file, tree) = parse::structure(source)?;
+    // A large spec's tree is freed on another core while its values are checked.
+    std::thread::scope(|threads| {
+        match tree {
+            Some(tree) if source.text.len() >= parse::PARALLEL_BYTES => drop(threads.spawn(move || drop(tree))),
+            tree => drop(tree),
+        }
+        validated(walk, file.map_or_else(|| parse::parse(source), Ok), validate::PARALLEL_TEAMS)
+    })
 }
 
-/// The values of a spec whose structure passed ([`parse::structure`]) checked and converted.
-fn validated(mut walk: shape::Walk, file: Result<schema::SpecFile, Diagnostic>) -> Result<Read, Diagnostics> {
+/// The values of a spec whose structure passed ([`parse::structure`]) checked and converted,
+/// the scientist teams in runs on every core from `parallel_teams` teams on.
+fn validated(
+    mut walk: shape::Walk,
+    file: Result<schema::SpecFile, Diagnostic>,
+    parallel_teams: usize,
+) -> Result<Read, Diagnostics> {
     let file = match file {
         Ok(file) => file,
         // What the shape found already explains a file serde cannot read.
@@ -92,6 +104,7 @@ fn validated(mut walk: shape::Walk, file: Result<schema::SpecFile, Diagnostic>) 
         Err(d) => return Err(Diagnostics { items: vec![d] }),
     };
     let mut v = validate::Validator::new(walk);
+    v.parallel_teams = parallel_teams;
     let config = v.convert(&file);
     let acknowledgements = v.acknowledgements(&file);
     v.diags.sort();

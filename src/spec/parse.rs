@@ -25,8 +25,9 @@ pub fn at<T>(s: &Spanned<T>) -> Option<Location> {
 /// The structural errors of the whole file (syntax, unknown and missing keys, wrong types,
 /// duplicate keys, tags) when one of them keeps serde from reading it; else what the walk
 /// learnt, its errors included, and the input schema when it could be read from the same tree
-/// ([`from_tree`]: a spec without structural findings, aliases or tags, almost every spec).
-pub fn structure(source: &Source) -> Result<(shape::Walk, Option<SpecFile>), Diagnostics> {
+/// ([`from_tree`]: a spec without structural findings, aliases or tags, almost every spec),
+/// and the tree (the caller frees it where it costs least).
+pub fn structure(source: &Source) -> Result<(shape::Walk, Option<SpecFile>, Option<tree::Node>), Diagnostics> {
     let one = |d: Diagnostic| Diagnostics { items: vec![d] };
     if source.name.ends_with(".json")
         && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&source.text)
@@ -39,10 +40,26 @@ pub fn structure(source: &Source) -> Result<(shape::Walk, Option<SpecFile>), Dia
     }
     let root = match tree::parse(&source.text) {
         Ok(Some(root)) => root,
-        Ok(None) => return Ok((shape::Walk::default(), None)),
+        Ok(None) => return Ok((shape::Walk::default(), None, None)),
         Err((message, at)) => return Err(one(Diagnostic::new(Code::Syntax, "", message).at(at))),
     };
-    let mut walk = shape::check(&root);
+    // The tree drops core-schema tags (`!!str ~` is the text `~`), so a spec with any `!` is
+    // left to serde-saphyr.
+    let from_tree = !source.text.contains('!');
+    // A large spec is read into the schema on another core while its shape is checked (both
+    // only read the tree); what was read is kept only if the shape has no finding, as when
+    // it was read after.
+    let (mut walk, file) = if from_tree && source.text.len() >= PARALLEL_BYTES {
+        std::thread::scope(|threads| {
+            let file = threads.spawn(|| from_tree::read(&root));
+            let walk = shape::check(&root);
+            (walk, file.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        })
+    } else {
+        let walk = shape::check(&root);
+        let file = if from_tree && walk.diags.is_empty() { from_tree::read(&root) } else { None };
+        (walk, file)
+    };
     // Unknown keys, duplicate keys and tags leave a spec serde can still read (the keys ignored,
     // the first of two kept, the tag dropped), so its values are checked in the same run; a
     // wrong type or a missing key does not.
@@ -51,11 +68,13 @@ pub fn structure(source: &Source) -> Result<(shape::Walk, Option<SpecFile>), Dia
         walk.diags.sort();
         return Err(walk.diags);
     }
-    // The tree drops core-schema tags (`!!str ~` is the text `~`), so a spec with any `!` is
-    // left to serde-saphyr.
-    let file = if walk.diags.is_empty() && !source.text.contains('!') { from_tree::read(&root) } else { None };
-    Ok((walk, file))
+    let file = if walk.diags.is_empty() { file } else { None };
+    Ok((walk, file, Some(root)))
 }
+
+/// From this size on (about 300 scientist teams), [`structure`] reads the schema on another
+/// core while it checks the shape; below, a thread costs more than it saves.
+pub const PARALLEL_BYTES: usize = 16 * 1024;
 
 /// Captures the bare message of a serde-saphyr error, without its location suffix or snippet.
 struct Capture(RefCell<String>);

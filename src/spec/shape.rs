@@ -7,6 +7,7 @@
 //! serde's own field lists.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use crate::check::{Code, Diagnostic, Diagnostics, Location, did_you_mean};
 
@@ -126,12 +127,28 @@ pub struct Walk {
 /// Checks the tree against [`SPEC`].
 pub fn check(root: &Node) -> Walk {
     let mut walk = Walk::default();
-    walk.node(root, Shape::Map(SPEC), "");
+    walk.node(root, Shape::Map(SPEC), &Path::Root);
     walk
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+/// Where a node is: the field path of messages (`scientists[3].name`), written out only when a
+/// message or the key map needs it (most nodes of a spec have neither).
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Key(Path::Root, key) => f.write_str(key),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
 }
 
 /// How a shape is described in "expected ..., found ...".
@@ -146,16 +163,16 @@ fn expected(shape: Shape) -> &'static str {
 }
 
 impl Walk {
-    fn error(&mut self, code: Code, path: &str, at: Option<Location>, message: String) {
-        self.diags.push(Diagnostic::new(code, path, message).at(at));
+    fn error(&mut self, code: Code, path: &Path<'_>, at: Option<Location>, message: String) {
+        self.diags.push(Diagnostic::new(code, path.to_string(), message).at(at));
     }
 
-    fn wrong_type(&mut self, node: &Node, shape: Shape, path: &str) {
+    fn wrong_type(&mut self, node: &Node, shape: Shape, path: &Path<'_>) {
         let message = format!("expected {}, found {}", expected(shape), node.kind());
         self.error(Code::WrongType, path, node.at, message);
     }
 
-    fn node(&mut self, node: &Node, shape: Shape, path: &str) {
+    fn node(&mut self, node: &Node, shape: Shape, path: &Path<'_>) {
         if let Some(tag) = &node.tag {
             let message = format!(
                 "unknown tag `{tag}`: the spec takes plain values (`${{AWS::Region}}` and the like work without a tag)"
@@ -173,7 +190,7 @@ impl Walk {
             (Value::Scalar { text, plain }, Shape::Strings) if !node.is_null() => self.iam_value(node, text, *plain),
             (Value::List(items), Shape::Strings) => {
                 for (i, item) in items.iter().enumerate() {
-                    let path = format!("{path}[{i}]");
+                    let path = Path::Index(path, i);
                     match &item.value {
                         Value::Scalar { text, plain } if !item.is_null() => self.iam_value(item, text, *plain),
                         Value::Alias => {}
@@ -183,15 +200,15 @@ impl Walk {
             }
             (Value::List(items), Shape::List(inner)) => {
                 for (i, item) in items.iter().enumerate() {
-                    self.node(item, *inner, &format!("{path}[{i}]"));
+                    self.node(item, *inner, &Path::Index(path, i));
                 }
             }
             (Value::Map(entries), Shape::Map(fields)) => self.map(node, entries, fields, path),
             (Value::Map(entries), Shape::Dict(inner)) => {
                 for (key, value, at) in self.keys(entries, path) {
-                    let path = join(path, key);
+                    let path = Path::Key(path, key);
                     if let Some(at) = at {
-                        self.keys.insert(path.clone(), at);
+                        self.keys.insert(path.to_string(), at);
                     }
                     self.node(value, *inner, &path);
                 }
@@ -208,7 +225,7 @@ impl Walk {
 
     /// The keys of a map with their values, each key once: a key that is not a string, or one
     /// given twice, is reported and left out.
-    fn keys<'n>(&mut self, entries: &'n [(Node, Node)], path: &str) -> Vec<(&'n str, &'n Node, Option<Location>)> {
+    fn keys<'n>(&mut self, entries: &'n [(Node, Node)], path: &Path<'_>) -> Vec<(&'n str, &'n Node, Option<Location>)> {
         let mut seen: BTreeMap<&str, Option<Location>> = BTreeMap::new();
         let mut keys = Vec::new();
         for (key, value) in entries {
@@ -219,7 +236,7 @@ impl Walk {
             if let Some(first) = seen.insert(name, key.at) {
                 let line = first.map(|l| format!(" on line {}", l.line)).unwrap_or_default();
                 let message = format!("key `{name}` is given twice in this map (first{line})");
-                self.error(Code::Duplicate, &join(path, name), key.at, message);
+                self.error(Code::Duplicate, &Path::Key(path, name), key.at, message);
                 continue;
             }
             keys.push((name, value, key.at));
@@ -227,20 +244,22 @@ impl Walk {
         keys
     }
 
-    fn map(&mut self, node: &Node, entries: &[(Node, Node)], fields: &[Field], path: &str) {
+    fn map(&mut self, node: &Node, entries: &[(Node, Node)], fields: &[Field], path: &Path<'_>) {
         let keys = self.keys(entries, path);
         // A misspelt required key is reported once, as unknown with its did-you-mean.
         let mut suggested = Vec::new();
         for (key, value, at) in &keys {
             match fields.iter().find(|f| f.key == *key) {
                 Some(field) if field.nullable && value.is_null() => {}
-                Some(field) => self.node(value, field.shape, &join(path, key)),
+                Some(field) => self.node(value, field.shape, &Path::Key(path, key)),
                 None => {
                     let names: Vec<&str> = fields.iter().map(|f| f.key).collect();
                     let message = format!("unknown key `{key}`; known keys here: {}", names.join(", "));
                     let suggestion = did_you_mean(key, names);
                     suggested.extend(suggestion.clone());
-                    let d = Diagnostic::new(Code::UnknownKey, join(path, key), message).at(*at).suggest(suggestion);
+                    let d = Diagnostic::new(Code::UnknownKey, Path::Key(path, key).to_string(), message)
+                        .at(*at)
+                        .suggest(suggestion);
                     self.diags.push(d);
                 }
             }
@@ -248,7 +267,7 @@ impl Walk {
         for field in fields.iter().filter(|f| f.required && !suggested.iter().any(|s| s == f.key)) {
             if !keys.iter().any(|(k, _, _)| *k == field.key) {
                 let message = format!("missing required key `{}`", field.key);
-                self.error(Code::MissingKey, &join(path, field.key), node.at, message);
+                self.error(Code::MissingKey, &Path::Key(path, field.key), node.at, message);
             }
         }
     }
@@ -267,6 +286,25 @@ mod tests {
     use super::*;
     use crate::spec::schema;
     use crate::spec::tree;
+
+    /// A path is written as the messages have always named fields.
+    #[test]
+    fn paths_are_written_as_field_paths() {
+        let root = Path::Root;
+        let list = Path::Key(&root, "scientists");
+        let team = Path::Index(&list, 3);
+        let name = Path::Key(&team, "name");
+        let first = Path::Index(&Path::Key(&name, "x"), 0);
+        assert_eq!(
+            (root.to_string(), list.to_string(), team.to_string()),
+            ("".into(), "scientists".into(), "scientists[3]".into())
+        );
+        assert_eq!(
+            (name.to_string(), first.to_string()),
+            ("scientists[3].name".into(), "scientists[3].name.x[0]".into())
+        );
+        assert_eq!(Path::Index(&root, 1).to_string(), "[1]");
+    }
 
     /// Serde's own list of a struct's fields: a deserializer that records what
     /// `deserialize_struct` is asked for, then stops.
@@ -370,7 +408,7 @@ mod tests {
         let root = tree::parse(text).unwrap().unwrap();
         let mut walk = Walk::default();
         if let Value::Map(entries) = &root.value {
-            walk.node(&entries[0].1, Shape::Strings, "a");
+            walk.node(&entries[0].1, Shape::Strings, &Path::Key(&Path::Root, "a"));
         }
         assert!(walk.diags.is_empty());
         let raw: Vec<&str> = walk.raw.values().map(String::as_str).collect();

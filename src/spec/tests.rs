@@ -230,10 +230,10 @@ fn schema_from_the_tree_reads_as_serde_saphyr_does() {
             // One invalid spec is not UTF-8 on purpose.
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
             let source = Source { name: path.display().to_string(), text };
-            let Ok((walk, Some(fast))) = parse::structure(&source) else { continue };
-            let from_tree = format!("{:?}", validated(walk, Ok(fast)));
-            let Ok((walk, _)) = parse::structure(&source) else { panic!("{}", source.name) };
-            let from_serde = format!("{:?}", validated(walk, parse::parse(&source)));
+            let Ok((walk, Some(fast), _)) = parse::structure(&source) else { continue };
+            let from_tree = format!("{:?}", validated(walk, Ok(fast), validate::PARALLEL_TEAMS));
+            let Ok((walk, _, _)) = parse::structure(&source) else { panic!("{}", source.name) };
+            let from_serde = format!("{:?}", validated(walk, parse::parse(&source), validate::PARALLEL_TEAMS));
             assert_eq!(from_tree, from_serde, "{}", source.name);
             compared += 1;
         }
@@ -248,7 +248,7 @@ fn schema_from_the_tree_gives_up_on_what_it_does_not_read_as_serde_saphyr() {
     let base = "name: x\norchestrator: slurm\nadmins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\nexecutionRoles: [{name: e}]\n";
     let fast = |text: &str| {
         let source = Source { name: "t.yaml".into(), text: text.into() };
-        parse::structure(&source).ok().map(|(_, file)| file.is_some())
+        parse::structure(&source).ok().map(|(_, file, _)| file.is_some())
     };
     assert_eq!(fast(base), Some(true));
     for other in [
@@ -264,5 +264,67 @@ fn schema_from_the_tree_gives_up_on_what_it_does_not_read_as_serde_saphyr() {
         assert_ne!(fast(&format!("{base}{other}")), Some(true), "{other}");
         let source = Source { name: "t.yaml".into(), text: format!("{base}{other}") };
         let _ = read(&source);
+    }
+}
+
+/// Scientist teams checked in runs on every core read as one loop reads them: the same
+/// configuration and locations for a spec without a mistake, and for one with a finding in a
+/// run, or two runs sharing a name, a resource name or a namespace, the same findings.
+#[test]
+fn teams_checked_in_runs_read_as_one_loop_reads_them() {
+    let spec = |change: &dyn Fn(usize) -> String| {
+        let mut text = String::from(
+            "name: big\norchestrator: eks\ncluster: {eksClusterName: e}\noptions: {podIdentity: true}\n\
+             admins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\n\
+             executionRoles: [{name: c}]\nscientists:\n",
+        );
+        for i in 0..130 {
+            text.push_str(&change(i));
+        }
+        text
+    };
+    let team = |i: usize| format!("  - name: t{i}\n    trustedPrincipals: [\"arn:aws:iam::111122223333:role/T{i}\"]\n");
+    let cases = [
+        spec(&team),
+        spec(&|i| if i == 120 { team(3).replace("t3", "t-3") } else { team(i) }),
+        spec(&|i| if i == 120 { team(3) } else { team(i) }),
+        spec(&|i| if i == 120 { format!("{}    namespace: hyperpod-ns-t3\n", team(i)) } else { team(i) }),
+        spec(&|i| {
+            if i == 100 {
+                format!("{}    podRole: {{serviceAccount: sa, s3Buckets: [Bad]}}\n", team(i))
+            } else {
+                team(i)
+            }
+        }),
+        spec(&|i| {
+            if i == 7 {
+                team(i).replace("[\"arn:aws:iam::111122223333:role/T7\"]", "[\"111122223333\", \"111122223333\"]")
+            } else {
+                team(i)
+            }
+        }),
+        spec(&|i| {
+            format!(
+                "{}    extraStatements: [{{Effect: Allow, Action: s3:GetObject, Resource: \"arn:aws:s3:::b{i}/*\"}}]\n",
+                team(i)
+            )
+        }),
+    ];
+    for (n, text) in cases.iter().enumerate() {
+        let read = |parallel_teams| {
+            let source = Source { name: "big.yaml".into(), text: text.clone() };
+            let (walk, file, _) = parse::structure(&source).expect("structure");
+            format!("{:?}", validated(walk, file.map_or_else(|| parse::parse(&source), Ok), parallel_teams))
+        };
+        let one_loop = read(usize::MAX);
+        assert_eq!(
+            n == 0 || n == 6,
+            one_loop.starts_with("Ok"),
+            "case {n}: {}",
+            one_loop.get(..400).unwrap_or(&one_loop)
+        );
+        for parallel_teams in [1, 2, validate::PARALLEL_TEAMS] {
+            assert!(read(parallel_teams) == one_loop, "case {n}, in runs from {parallel_teams} teams");
+        }
     }
 }

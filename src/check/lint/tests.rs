@@ -137,3 +137,35 @@ fn account_root_trust_and_costly_options_warn_at_their_field() {
     let (m, map) = model(slurm);
     assert!(lint(&m, &map).is_empty(), "{}", lint(&m, &map));
 }
+
+/// A model large enough to be linted on every core, in blocks of roles, gets the findings one
+/// linter finds in one pass, in the same order: those of every block's policies, then the rest.
+#[test]
+fn linted_in_blocks_finds_what_one_pass_finds() {
+    let mut text = String::from(
+        "name: big\norchestrator: eks\ncluster: {eksClusterName: e}\noptions: {podIdentity: true}\n\
+         admins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\n\
+         executionRoles: [{name: c}]\nscientists:\n",
+    );
+    for i in 0..600 {
+        text.push_str(&format!("  - name: t{i}\n    trustedPrincipals: [\"arn:aws:iam::111122223333:role/T{i}\"]\n"));
+        // Findings in the first, a middle and the last block, and a statement equal to an
+        // earlier one with a finding.
+        if [3, 300, 301, 599].contains(&i) {
+            text.push_str("    extraStatements: [{Effect: Allow, Action: [\"s3:GetObjekt\"], Resource: \"*\"}]\n");
+        }
+    }
+    let (m, map) = model(&text);
+    assert!(m.roles.len() > 2 * POLICY_BLOCK);
+    let names = m.role_names();
+    let mut one = Linter { map: &map, diags: Diagnostics::default(), resolver: resolver(&m, &names), known: None };
+    let ix = m.index();
+    one.policies(&m.name, &m.roles, &ix);
+    one.rest(&m, &ix);
+    let diags = lint(&m, &map);
+    assert_eq!(diags, one.diags);
+    let paths: Vec<&str> =
+        diags.items.iter().filter(|d| d.code == Code::UnknownAction).map(|d| d.path.as_str()).collect();
+    assert_eq!(paths, [3, 300, 301, 599].map(|i| format!("scientists[{i}].extraStatements[0].Action[0]")), "{diags}");
+    assert!(diags.items.iter().any(|d| d.code == Code::RootPrincipal));
+}

@@ -33,7 +33,12 @@ pub struct Validator {
     raw: BTreeMap<Location, String>,
     /// Where each key of a free-form map is (see [`super::shape::Walk::keys`]).
     keys: BTreeMap<String, Location>,
+    /// From this many scientist teams on, they are checked in runs on every core.
+    pub parallel_teams: usize,
 }
+
+/// [`Validator::parallel_teams`] unless told otherwise: below, a thread costs more than it saves.
+pub const PARALLEL_TEAMS: usize = 64;
 
 /// What the sections after the top level need to know of it.
 struct Context<'f> {
@@ -47,7 +52,13 @@ impl Validator {
     /// Starts from what the shape found: its errors (unknown keys, duplicates, tags) are reported
     /// with the values' own.
     pub fn new(walk: super::shape::Walk) -> Self {
-        Validator { diags: walk.diags, locations: SourceMap::new(), raw: walk.raw, keys: walk.keys }
+        Validator {
+            diags: walk.diags,
+            locations: SourceMap::new(),
+            raw: walk.raw,
+            keys: walk.keys,
+            parallel_teams: PARALLEL_TEAMS,
+        }
     }
 
     fn error(&mut self, code: Code, path: impl Into<String>, location: Option<Location>, message: impl Into<String>) {

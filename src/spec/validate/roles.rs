@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_saphyr::Spanned;
 
-use crate::check::Code;
+use crate::check::{Code, Diagnostics};
 use crate::model::{self, RoleKind, names};
 
 use super::super::format::{
@@ -14,13 +14,14 @@ use super::super::format::{
 };
 use super::super::parse::at;
 use super::super::schema::{S, ScientistSpec, SpecFile};
-use super::{Context, Validator};
+use super::{Context, SourceMap, Validator};
 
-/// Entry names seen so far, per kind: for duplicates and logical-id collisions.
+/// Entry names seen so far, per kind: for duplicates (name → the path of its entry) and
+/// logical-id collisions (logical id → name). The names are the spec's own.
 #[derive(Default)]
-pub(super) struct EntryNames {
-    names: BTreeMap<&'static str, BTreeMap<String, String>>,
-    logical: BTreeMap<&'static str, BTreeMap<String, String>>,
+pub(super) struct EntryNames<'f> {
+    names: BTreeMap<&'static str, BTreeMap<&'f str, String>>,
+    logical: BTreeMap<&'static str, BTreeMap<String, &'f str>>,
 }
 
 type Roles = (Vec<model::AdminConfig>, Vec<model::ScientistConfig>, Vec<model::ExecutionConfig>);
@@ -52,12 +53,14 @@ impl Validator {
             })
             .collect();
         let mut namespaces = BTreeMap::new();
-        let scientists = f
-            .scientists
-            .iter()
-            .enumerate()
-            .map(|(i, s)| self.scientist(i, s, cx, &mut entries, &mut namespaces))
-            .collect();
+        let in_runs = if f.scientists.len() >= self.parallel_teams { self.scientists_in_runs(f, cx) } else { None };
+        let scientists = in_runs.unwrap_or_else(|| {
+            f.scientists
+                .iter()
+                .enumerate()
+                .map(|(i, s)| self.scientist(i, s, cx, &mut entries, &mut namespaces))
+                .collect()
+        });
         let execution_roles = f
             .execution_roles
             .value
@@ -78,12 +81,61 @@ impl Validator {
         (admins, scientists, execution_roles)
     }
 
-    fn scientist(
+    /// The scientist teams checked and converted in runs of neighbours, one per core, when no
+    /// team has a finding and no two teams share a name, a resource name or a namespace (a
+    /// large spec without a mistake); else `None`, and the teams are checked one after the
+    /// other, so that every finding is reported as that loop reports it. The names, resource
+    /// names and namespaces of the scientists are checked against each other only (those of
+    /// admins and execution roles are of other kinds).
+    fn scientists_in_runs(&mut self, f: &SpecFile, cx: &Context<'_>) -> Option<Vec<model::ScientistConfig>> {
+        let runs = crate::par::map_runs_at(&f.scientists, |start, run| {
+            let mut v = Validator {
+                diags: Diagnostics::default(),
+                locations: SourceMap::new(),
+                raw: self.raw.clone(),
+                keys: self.keys.clone(),
+                parallel_teams: self.parallel_teams,
+            };
+            let (mut entries, mut namespaces) = (EntryNames::default(), BTreeMap::new());
+            let teams: Vec<_> = run
+                .iter()
+                .enumerate()
+                .map(|(i, s)| v.scientist(start + i, s, cx, &mut entries, &mut namespaces))
+                .collect();
+            let clean = v.diags.is_empty();
+            clean.then_some((teams, v.locations, entries, namespaces))
+        });
+        let mut runs = runs.into_iter().collect::<Option<Vec<_>>>()?;
+        // Each run's names are distinct; the runs' together are when no key is lost in the union.
+        let (mut names, mut logical, mut namespaces) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        let mut count = [0; 3];
+        for (_, _, entries, spaces) in &mut runs {
+            let kind = RoleKind::Scientist.word();
+            let mut run_names = entries.names.remove(kind).unwrap_or_default();
+            let mut run_logical = entries.logical.remove(kind).unwrap_or_default();
+            count = [count[0] + run_names.len(), count[1] + run_logical.len(), count[2] + spaces.len()];
+            // Merged as sorted lists (linear), not key by key.
+            names.append(&mut run_names);
+            logical.append(&mut run_logical);
+            namespaces.append(spaces);
+        }
+        if count != [names.len(), logical.len(), namespaces.len()] {
+            return None;
+        }
+        let mut teams = Vec::with_capacity(f.scientists.len());
+        for (run, mut locations, _, _) in runs {
+            teams.extend(run);
+            self.locations.append(&mut locations);
+        }
+        Some(teams)
+    }
+
+    fn scientist<'f>(
         &mut self,
         i: usize,
-        s: &ScientistSpec,
+        s: &'f ScientistSpec,
         cx: &Context<'_>,
-        entries: &mut EntryNames,
+        entries: &mut EntryNames<'f>,
         namespaces: &mut BTreeMap<String, String>,
     ) -> model::ScientistConfig {
         let path = format!("scientists[{i}]");
@@ -144,33 +196,28 @@ impl Validator {
             }
         }
     }
-    fn entry_name(&mut self, entries: &mut EntryNames, spec: &str, kind: RoleKind, path: &str, name: &S) {
+    fn entry_name<'f>(&mut self, entries: &mut EntryNames<'f>, spec: &str, kind: RoleKind, path: &str, name: &'f S) {
         self.locate(path, at(name));
-        let field = format!("{path}.name");
-        let value = &name.value;
+        // Written only for a finding.
+        let field = || [path, ".name"].concat();
+        let value = name.value.as_str();
         if !is_spec_name(value) {
             self.invalid(
-                field,
+                field(),
                 name,
                 "expected a lowercase letter, then lowercase letters, digits and single hyphens, not ending in a hyphen",
             );
             return;
         }
-        let role_name = names::role_name(spec, kind, value);
-        if role_name.len() > ROLE_NAME_MAX {
-            self.error(
-                Code::TooLong,
-                field.clone(),
-                at(name),
-                format!(
-                    "role name `{role_name}` is {} characters; IAM allows at most {ROLE_NAME_MAX}",
-                    role_name.len()
-                ),
-            );
+        let length = names::role_name_len(spec, kind, value);
+        if length > ROLE_NAME_MAX {
+            let role_name = names::role_name(spec, kind, value);
+            let message = format!("role name `{role_name}` is {length} characters; IAM allows at most {ROLE_NAME_MAX}");
+            self.error(Code::TooLong, field(), at(name), message);
         }
         let seen = entries.names.entry(kind.word()).or_default();
         if let Some(first) = seen.get(value) {
-            self.error(Code::Duplicate, field, at(name), format!("`{value}` is already the name of {first}"));
+            self.error(Code::Duplicate, field(), at(name), format!("`{value}` is already the name of {first}"));
             return;
         }
         let pascal = names::pascal(value);
@@ -178,13 +225,13 @@ impl Validator {
         if let Some(other) = logical.get(&pascal) {
             self.error(
                 Code::NameCollision,
-                field.clone(),
+                field(),
                 at(name),
                 format!("`{value}` and `{other}` would both become the resource name `{pascal}`; rename one"),
             );
         }
-        logical.insert(pascal, value.clone());
-        seen.insert(value.clone(), path.to_owned());
+        logical.insert(pascal, value);
+        seen.insert(value, path.to_owned());
     }
 
     pub(super) fn namespace(&mut self, path: &str, s: &ScientistSpec, seen: &mut BTreeMap<String, String>) -> String {
