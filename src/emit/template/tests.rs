@@ -392,3 +392,22 @@ fn views_answer_tests_lengths_and_lookups_as_values_do() {
         "ml-research-admin-platform ml-research-scientist-nlp-policy ml-research-scientist-nlp"
     );
 }
+
+/// The access levels are those of every action of every statement (trust and permission
+/// policies), each action looked up once, though shared lists are read only once.
+#[test]
+fn access_levels_cover_every_action_once() {
+    for (name, model) in examples() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let document = ModelDocument::with_access_levels(&model, |action| {
+            asked.borrow_mut().push(action.to_owned());
+            Some(format!("level of {action}"))
+        });
+        let documents = model.roles.iter().map(|r| &r.trust).chain(model.policies.iter().map(|p| &p.document));
+        let every: std::collections::BTreeSet<&String> =
+            documents.flat_map(|d| &d.statements).flat_map(|s| s.actions.list()).collect();
+        let want: BTreeMap<String, String> = every.iter().map(|a| ((*a).clone(), format!("level of {a}"))).collect();
+        assert_eq!(document.access_levels, want, "{name}");
+        assert_eq!(asked.borrow().len(), want.len(), "{name}: each action looked up once");
+    }
+}
