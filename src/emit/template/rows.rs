@@ -205,7 +205,7 @@ fn write_code_list(items: &[String], out: &mut String) {
 }
 
 /// A Role or ClusterRole's rules as the items of a block sequence in YAML, as kustomize's
-/// `objects.j2` writes them under `rules:`, each line ending in a line break:
+/// `roles.j2` writes them under `rules:`, each line ending in a line break:
 /// `  - apiGroups: [...]`, `    resources: [...]`, `    resourceNames: [...]` (only when there
 /// are some) and `    verbs: [...]`, every list in flow style with each item quoted as the
 /// `yaml` filter quotes it.
@@ -223,7 +223,7 @@ pub fn rules_yaml(role: &RbacRole) -> String {
 }
 
 /// A RoleBinding or ClusterRoleBinding's subjects as the items of a block sequence in YAML, as
-/// kustomize's `objects.j2` writes them under `subjects:`, each line ending in a line break:
+/// kustomize's `bindings.j2` writes them under `subjects:`, each line ending in a line break:
 /// `  - apiGroup: ...`, `    kind: ...`, `    name: ...`, each quoted as the `yaml` filter quotes it.
 pub fn subjects_yaml(binding: &RoleBinding) -> String {
     let mut out = String::with_capacity(binding.subjects.len() * 96);
