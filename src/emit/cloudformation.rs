@@ -134,7 +134,10 @@ impl Texts<'_, '_, '_> {
         {
             return Written::GetAtt(logical(id, "Role"));
         }
-        let mut sub = String::new();
+        // Sized once for the usual parts (a literal and its escapes, a pseudo parameter): an ARN
+        // of a few parts then grows no more.
+        let size: usize = t.0.iter().map(|part| if let Part::Lit(s) = part { s.len() } else { 24 }).sum();
+        let mut sub = String::with_capacity(size + 16);
         for part in &t.0 {
             match part {
                 Part::Lit(s) if s.contains("${") => sub.push_str(&s.replace("${", "${!")),
@@ -142,10 +145,15 @@ impl Texts<'_, '_, '_> {
                 Part::Partition => sub.push_str("${AWS::Partition}"),
                 Part::Region => sub.push_str("${AWS::Region}"),
                 Part::Account => sub.push_str("${AWS::AccountId}"),
-                Part::RoleArn(id) if self.is_local(id) => sub.push_str(&format!("${{{}.Arn}}", logical(id, "Role"))),
+                Part::RoleArn(id) if self.is_local(id) => {
+                    sub.push_str("${");
+                    sub.push_str(&logical(id, "Role"));
+                    sub.push_str(".Arn}");
+                }
                 Part::RoleArn(id) => {
                     let name = (self.names)(id).unwrap_or(id.0.as_str());
-                    sub.push_str(&format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{name}"));
+                    sub.push_str("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/");
+                    sub.push_str(name);
                 }
                 Part::PolicyVar(v) => {
                     sub.push_str("${!");

@@ -38,10 +38,16 @@ impl<'m> ModelDocument<'m> {
     pub fn with_access_levels(model: &'m Model, lookup: impl Fn(&str) -> Option<String>) -> ModelDocument<'m> {
         let mut access_levels = BTreeMap::new();
         let mut seen: BTreeSet<&str> = BTreeSet::new();
+        // The same action lists recur in every team's policy, shared (one list, many statements):
+        // each list is read once, known by where it lies, and each action looked up once.
+        let mut lists: BTreeSet<(usize, usize)> = BTreeSet::new();
         let documents = model.roles.iter().map(|r| &r.trust).chain(model.policies.iter().map(|p| &p.document));
         for statement in documents.flat_map(|d| &d.statements) {
-            // The same actions recur in every team's policy: look each one up once.
-            for action in statement.actions.list() {
+            let list = statement.actions.list();
+            if !lists.insert((list.as_ptr().addr(), list.len())) {
+                continue;
+            }
+            for action in list {
                 if seen.insert(action.as_str())
                     && let Some(level) = lookup(action)
                 {

@@ -31,20 +31,20 @@ pub fn policy_rows(
 ) -> Result<String, Error> {
     // One text per level, then the rest: the rows of each action are appended to their level's.
     let mut tables: [String; LEVELS.len() + 1] = Default::default();
-    let mut resources = Vec::new();
-    let mut conditions = String::new();
+    // The buffers of a statement's cells, reused for every statement.
+    let mut cells = Cells::default();
     // What a row holds after its action (` | resource | condition |`), one per resource of a
     // statement, and what it holds up to it: each row is then two copies.
     let mut tails: Vec<String> = Vec::new();
     let mut head = String::new();
     for st in &policy.document.statements {
-        cells(st, text, &mut resources, &mut conditions)?;
+        cells.fill(st, text)?;
         let except = if matches!(st.actions, Actions::NotAction(_)) { "every action except " } else { "" };
         let nowhere = if matches!(st.resources, Some(Resources::NotResource(_))) { "everything except " } else { "" };
-        tails.resize_with(resources.len(), String::new);
-        for (tail, resource) in tails.iter_mut().zip(&resources) {
+        tails.resize_with(cells.ends.len(), String::new);
+        for (tail, resource) in tails.iter_mut().zip(cells.resources()) {
             tail.clear();
-            for piece in [" | ", nowhere, resource, " | ", &conditions, " |\n"] {
+            for piece in [" | ", nowhere, resource, " | ", &cells.conditions, " |\n"] {
                 tail.push_str(piece);
             }
         }
@@ -77,34 +77,50 @@ pub fn policy_rows(
     Ok(tables.concat())
 }
 
-/// A statement's resources as code spans (`(none)` for a statement that names none) and its
-/// conditions (`key operator value or value; ...`, `none` without any).
-fn cells(
-    st: &Statement,
-    text: &TextWriter<'_>,
-    resources: &mut Vec<String>,
-    conditions: &mut String,
-) -> Result<(), Error> {
-    resources.clear();
-    let mut scratch = String::new();
-    match &st.resources {
-        None => resources.push("`(none)`".to_owned()),
-        Some(r) => {
-            for resource in r.list() {
-                scratch.clear();
-                text.text(resource, &mut scratch)?;
-                let mut cell = String::with_capacity(scratch.len() + 2);
-                write_code(&scratch, &mut cell);
-                resources.push(cell);
+/// A statement's cells: its resources as code spans (`(none)` for a statement that names none),
+/// one after another in one text, and its conditions (`key operator value or value; ...`,
+/// `none` without any). Filled again for each statement, in the same buffers.
+#[derive(Default)]
+struct Cells {
+    /// The resources' code spans, each ending where `ends` says.
+    spans: String,
+    ends: Vec<usize>,
+    conditions: String,
+    /// One resource's text, before it is written as a code span.
+    scratch: String,
+}
+
+impl Cells {
+    fn fill(&mut self, st: &Statement, text: &TextWriter<'_>) -> Result<(), Error> {
+        self.spans.clear();
+        self.ends.clear();
+        match &st.resources {
+            None => {
+                self.spans.push_str("`(none)`");
+                self.ends.push(self.spans.len());
+            }
+            Some(r) => {
+                for resource in r.list() {
+                    self.scratch.clear();
+                    text.text(resource, &mut self.scratch)?;
+                    write_code(&self.scratch, &mut self.spans);
+                    self.ends.push(self.spans.len());
+                }
             }
         }
+        self.conditions.clear();
+        write_conditions(&st.conditions, text, &mut self.conditions)?;
+        if st.conditions.is_empty() {
+            self.conditions.push_str("none");
+        }
+        Ok(())
     }
-    conditions.clear();
-    write_conditions(&st.conditions, text, conditions)?;
-    if st.conditions.is_empty() {
-        conditions.push_str("none");
+
+    /// The resources' code spans, in order.
+    fn resources(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(start, &end)| self.spans.get(start..end).unwrap_or_default())
     }
-    Ok(())
 }
 
 /// A statement's conditions as ACCESS.md writes them, appended to `out`:
@@ -189,7 +205,7 @@ fn write_code_list(items: &[String], out: &mut String) {
 }
 
 /// A Role or ClusterRole's rules as the items of a block sequence in YAML, as kustomize's
-/// `objects.j2` writes them under `rules:`, each line ending in a line break:
+/// `roles.j2` writes them under `rules:`, each line ending in a line break:
 /// `  - apiGroups: [...]`, `    resources: [...]`, `    resourceNames: [...]` (only when there
 /// are some) and `    verbs: [...]`, every list in flow style with each item quoted as the
 /// `yaml` filter quotes it.
@@ -207,7 +223,7 @@ pub fn rules_yaml(role: &RbacRole) -> String {
 }
 
 /// A RoleBinding or ClusterRoleBinding's subjects as the items of a block sequence in YAML, as
-/// kustomize's `objects.j2` writes them under `subjects:`, each line ending in a line break:
+/// kustomize's `bindings.j2` writes them under `subjects:`, each line ending in a line break:
 /// `  - apiGroup: ...`, `    kind: ...`, `    name: ...`, each quoted as the `yaml` filter quotes it.
 pub fn subjects_yaml(binding: &RoleBinding) -> String {
     let mut out = String::with_capacity(binding.subjects.len() * 96);

@@ -116,6 +116,64 @@ fn a_shared_render_lends_the_model_to_the_template_context() {
     }
 }
 
+/// A sink that keeps every piece handed on, to show that a file was streamed, not gathered.
+#[derive(Default)]
+struct Pieces {
+    files: Vec<(String, Vec<String>)>,
+}
+
+impl Sink for Pieces {
+    fn file(&mut self, path: &str, contents: &str) {
+        self.files.push((path.to_owned(), vec![contents.to_owned()]));
+    }
+
+    fn stream(
+        &mut self,
+        path: &str,
+        write: &mut dyn FnMut(&mut Chunks<'_>) -> Result<(), EmitError>,
+    ) -> Result<(), EmitError> {
+        let mut pieces = Vec::new();
+        let mut to = |text: &str| pieces.push(text.to_owned());
+        let mut chunks = Chunks::new(Some(&mut to));
+        write(&mut chunks)?;
+        chunks.finish();
+        self.files.push((path.to_owned(), pieces));
+        Ok(())
+    }
+}
+
+/// `emit_to` renders each file straight into the sink's pieces: the files, put back together,
+/// are the ones `emit` gathers, a file larger than a piece is handed on in several, and text
+/// outside ASCII stays whole.
+#[test]
+fn template_files_stream_in_pieces_that_make_the_gathered_files() {
+    let manifest = (
+        "emitter.yaml",
+        "name: x\ndescription: d\nfiles:\n  - {path: big.txt, template: big.j2}\n  - {path: small.txt, template: t.j2}\n",
+    );
+    let big = ("big.j2", "{% for i in range(9000) %}{{ name }} é→€ {{ i }}\n{% endfor %}");
+    let emitter = load(&[manifest, big, TEMPLATE]).unwrap();
+    let (_, model) = examples().remove(0);
+    let gathered = emitter.emit(&model).unwrap();
+    let mut streamed = Pieces::default();
+    emitter.emit_to(&Render::new(&model), &mut streamed).unwrap();
+    let joined: Vec<Artifact> = streamed
+        .files
+        .iter()
+        .map(|(path, pieces)| Artifact { path: path.clone(), contents: pieces.concat() })
+        .collect();
+    assert_eq!(joined, gathered);
+    let (_, pieces) = &streamed.files[0];
+    assert!(gathered[0].contents.len() > 2 * Chunks::SIZE, "the test file spans several pieces");
+    assert!(pieces.len() > 2, "handed on in pieces as it renders: {}", pieces.len());
+    assert!(pieces.iter().all(|p| p.len() < 2 * Chunks::SIZE), "no piece holds the whole file");
+
+    // A failing template stops the stream with its file and line.
+    let failing = load(&[manifest, ("big.j2", "{{ name }}\n{{ nope }}\n"), TEMPLATE]).unwrap();
+    let err = failing.emit_to(&Render::new(&model), &mut Pieces::default()).unwrap_err().to_string();
+    assert!(err.starts_with("plug/big.j2:2: undefined value"), "{err}");
+}
+
 /// Template output paths pass the writer's own check (`emit::check_artifact_path`) when the
 /// folder loads, so a bad one is refused before anything renders.
 #[test]
@@ -333,4 +391,23 @@ fn views_answer_tests_lengths_and_lookups_as_values_do() {
         env.render_str(lookups, &context.document).unwrap(),
         "ml-research-admin-platform ml-research-scientist-nlp-policy ml-research-scientist-nlp"
     );
+}
+
+/// The access levels are those of every action of every statement (trust and permission
+/// policies), each action looked up once, though shared lists are read only once.
+#[test]
+fn access_levels_cover_every_action_once() {
+    for (name, model) in examples() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let document = ModelDocument::with_access_levels(&model, |action| {
+            asked.borrow_mut().push(action.to_owned());
+            Some(format!("level of {action}"))
+        });
+        let documents = model.roles.iter().map(|r| &r.trust).chain(model.policies.iter().map(|p| &p.document));
+        let every: std::collections::BTreeSet<&String> =
+            documents.flat_map(|d| &d.statements).flat_map(|s| s.actions.list()).collect();
+        let want: BTreeMap<String, String> = every.iter().map(|a| ((*a).clone(), format!("level of {a}"))).collect();
+        assert_eq!(document.access_levels, want, "{name}");
+        assert_eq!(asked.borrow().len(), want.len(), "{name}: each action looked up once");
+    }
 }
