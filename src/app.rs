@@ -333,9 +333,15 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // What the emitters shared (the template context, as large as the model) is not needed to switch.
     drop(shared);
     let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
-    // Nor is the model: it is freed on another core while the switch waits for the disk.
+    // Nor is the model: a large one is freed on another core while the switch waits for the disk
+    // (a small one costs less to free than a thread to start).
+    let big = model.roles.len() >= crate::par::FREE_BESIDE_ROLES;
     let outcome = std::thread::scope(|threads| {
-        threads.spawn(move || drop(model));
+        if big {
+            threads.spawn(move || drop(model));
+        } else {
+            drop(model);
+        }
         writer.commit(&scope)
     })
     .map_err(refused)?;
