@@ -2,84 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use super::limits::Sizer;
 use super::names;
 use super::permissions::{self, Grant, Res, When};
 use super::*;
 
-/// The validated configuration the spec reader produces: every default filled in, every
-/// constraint already checked.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Config {
-    pub name: String,
-    /// `None` only when the spec names no valid orchestrator, and then the reader reports an
-    /// error and never builds the model; `build` reads it as Slurm, the one without extras.
-    pub orchestrator: Option<Orchestrator>,
-    pub target: Target,
-    pub cluster_id: Option<String>,
-    pub eks_cluster_name: Option<String>,
-    pub options: Options,
-    pub permissions_boundary: Option<String>,
-    pub tags: BTreeMap<String, String>,
-    pub admins: Vec<AdminConfig>,
-    pub scientists: Vec<ScientistConfig>,
-    pub execution_roles: Vec<ExecutionConfig>,
-}
+mod config;
 
-/// `options` of the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Options {
-    pub custom_vpc: bool,
-    pub pod_identity: bool,
-    pub task_governance: bool,
-    pub node_access: bool,
-    pub service_linked_role: bool,
-    pub console_access: bool,
-}
-
-/// What a user may add to any role beside the generated grants.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Extras {
-    /// Managed policy ARNs, as given.
-    pub managed_policy_arns: Vec<String>,
-    /// Extra statements, already converted.
-    pub statements: Vec<Statement>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AdminConfig {
-    pub name: String,
-    pub trusted_principals: Vec<String>,
-    pub extras: Extras,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ScientistConfig {
-    pub name: String,
-    pub trusted_principals: Vec<String>,
-    /// eks: the team namespace, the default already filled in.
-    pub namespace: Option<String>,
-    pub pod_role: Option<PodRoleConfig>,
-    pub extras: Extras,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PodRoleConfig {
-    pub service_account: String,
-    pub s3_buckets: Vec<String>,
-    pub extras: Extras,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ExecutionConfig {
-    pub name: String,
-    pub instance_groups: Vec<String>,
-    pub s3_buckets: Vec<String>,
-    pub extras: Extras,
-}
+pub use config::{AdminConfig, Config, ExecutionConfig, Extras, Options, PodRoleConfig, ScientistConfig};
 
 /// From this many scientist teams on, runs of neighbouring teams are built on all cores: below,
 /// starting a thread costs more than the teams.
@@ -713,68 +643,4 @@ fn trust(sid: &str, principal: Principal, actions: &[&str]) -> PolicyDocument {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::spec::{self, Source};
-
-    /// The size a prepared row carries is the size of the statement it makes, for every table
-    /// and every example spec.
-    #[test]
-    fn prepared_sizes_are_the_statements_sizes() {
-        let mut checked = 0;
-        for entry in std::fs::read_dir("examples").expect("examples") {
-            let path = entry.expect("entry").path();
-            if !path.extension().is_some_and(|e| e == "yaml" || e == "json") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("read");
-            let Ok(read) = spec::read(&Source { name: path.display().to_string(), text }) else { continue };
-            let config = read.config;
-            let b = Builder::new(&config);
-            let sizer = Sizer { spec_name: &config.name };
-            for (_, table) in permissions::TABLES {
-                let rows = b.prepare(table);
-                for (statement, size) in b.grants(&rows, &Scope::default()) {
-                    if let Some(size) = size {
-                        assert_eq!(size, sizer.statement_size(&statement), "{statement:?}");
-                        checked += 1;
-                    }
-                }
-            }
-        }
-        assert!(checked > 20, "{checked}");
-    }
-
-    /// Teams built in runs on every core make the model one loop makes, piece for piece and in
-    /// order: roles and policies (a pod role after its team's), access entries, namespaces
-    /// created and task-governance ones, RBAC, service accounts, Pod Identity associations.
-    #[test]
-    fn teams_built_in_runs_make_the_same_model() {
-        let mut text = String::from(
-            "name: big\norchestrator: eks\ncluster: {eksClusterName: e}\n\
-             options: {podIdentity: true, taskGovernance: true}\n\
-             admins: [{name: a, trustedPrincipals: [\"111122223333\"]}]\n\
-             executionRoles: [{name: c, s3Buckets: [big-lifecycle]}]\nscientists:\n",
-        );
-        for i in 0..150 {
-            text.push_str(&format!(
-                "  - name: t{i}\n    trustedPrincipals: [\"arn:aws:iam::111122223333:role/T{i}\"]\n"
-            ));
-            if i % 3 == 0 {
-                text.push_str(&format!("    namespace: own-t{i}\n"));
-            }
-            if i % 4 == 1 {
-                text.push_str(&format!("    podRole: {{serviceAccount: sa{i}, s3Buckets: [big-data-{i}]}}\n"));
-            }
-        }
-        let read = spec::read(&Source { name: "big.yaml".into(), text }).expect("valid spec");
-        let serial = build_in_runs_from(&read.config, usize::MAX);
-        let k = serial.kubernetes.as_ref().expect("eks");
-        let counts = (serial.roles.len(), k.namespaces.len(), k.hyperpod_namespaces.len(), k.service_accounts.len());
-        assert_eq!(counts, (190, 50, 100, 38));
-        for from in [1, 2, PARALLEL_TEAMS] {
-            assert!(build_in_runs_from(&read.config, from) == serial, "in runs from {from} teams");
-        }
-        assert!(build(&read.config) == serial);
-    }
-}
+mod tests;
