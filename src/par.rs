@@ -49,36 +49,15 @@ pub fn each<T: Sync, E: Send>(items: &[T], work: impl Fn(usize, &T) -> Result<()
 /// a slow item does not hold the others up), and returns the results in the items' order: what
 /// one `map` over `items` would give.
 pub fn map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let done = Mutex::new(Vec::with_capacity(items.len()));
-    let run = || {
-        loop {
-            let index = next.fetch_add(1, Ordering::SeqCst);
-            let Some(item) = items.get(index) else { break };
-            let result = map(item);
-            done.lock().unwrap_or_else(PoisonError::into_inner).push((index, result));
-        }
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..threads(items.len()) {
-            scope.spawn(run);
-        }
-        run();
-    });
-    let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
-    done.sort_unstable_by_key(|(index, _)| *index);
-    done.into_iter().map(|(_, result)| result).collect()
+    // Chunks of one item are never empty: each gives exactly one result.
+    map_chunks(items, 1, || (), |(), chunk| chunk.first().map(&map)).into_iter().flatten().collect()
 }
 
 /// Splits `items` into one run of neighbours per thread (as even as can be, in order) and maps
-/// each run on a thread of its own: the results in the order of the runs, so that
-/// concatenated they are what one `map` over all of `items` would give.
-pub fn map_runs<T: Sync, R: Send>(items: &[T], map: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    map_runs_at(items, |_, run| map(run))
-}
-
-/// [`map_runs`], each run mapped with the index of its first item in `items` (for work that
-/// names an item by its place, such as `scientists[12]`); the results may borrow from `items`.
+/// each run on a thread of its own, with the index of its first item in `items` (for work that
+/// names an item by its place, such as `scientists[12]`): the results in the order of the runs,
+/// so that concatenated they are what one `map` over all of `items` would give. The results may
+/// borrow from `items`.
 pub fn map_runs_at<'a, T: Sync, R: Send>(items: &'a [T], map: impl Fn(usize, &'a [T]) -> R + Sync) -> Vec<R> {
     let size = items.len().div_ceil(threads(items.len()));
     if size == 0 || size == items.len() {
@@ -261,11 +240,9 @@ mod tests {
     fn runs_cover_every_item_once_in_order() {
         for n in [0, 1, 2, 3, 7, 100] {
             let items: Vec<usize> = (0..n).collect();
-            let runs = map_runs(&items, <[usize]>::to_vec);
-            assert!(runs.len() <= threads(n), "{n}");
-            assert_eq!(runs.concat(), items, "{n}");
-            // Each run knows where it starts: its first item is the one at that index.
             let starts = map_runs_at(&items, |start, run| (start, run.to_vec()));
+            assert!(starts.len() <= threads(n), "{n}");
+            // Each run knows where it starts: its first item is the one at that index.
             for (start, run) in &starts {
                 assert_eq!(items.get(*start..*start + run.len()), Some(run.as_slice()), "{n}");
             }
