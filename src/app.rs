@@ -337,11 +337,7 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // (a small one costs less to free than a thread to start).
     let big = model.roles.len() >= crate::par::FREE_BESIDE_ROLES;
     let outcome = std::thread::scope(|threads| {
-        if big {
-            threads.spawn(move || drop(model));
-        } else {
-            drop(model);
-        }
+        crate::par::drop_beside(threads, model, big);
         writer.commit(&scope)
     })
     .map_err(refused)?;
@@ -413,11 +409,11 @@ fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // the report is written.
     let counts = model.as_ref().map(|m| (m.roles.len(), m.policies.len()));
     std::thread::scope(|threads| {
-        if counts.is_some_and(|(roles, _)| roles >= crate::par::FREE_BESIDE_ROLES) {
-            threads.spawn(move || drop(model));
-        } else {
-            drop(model);
-        }
+        crate::par::drop_beside(
+            threads,
+            model,
+            counts.is_some_and(|(roles, _)| roles >= crate::par::FREE_BESIDE_ROLES),
+        );
         report_check(args, &source, &diags, counts, console)
     })
 }

@@ -7,6 +7,17 @@ use std::sync::{Mutex, PoisonError};
 /// the command goes on: freeing a large model costs as much as linting it.
 pub const FREE_BESIDE_ROLES: usize = 64;
 
+/// Frees `value` on another thread of `scope` when `beside` (a large value, whose freeing costs
+/// as much as real work), else here and now (a small one costs less to free than a thread to
+/// start).
+pub fn drop_beside<'scope, T: Send + 'scope>(scope: &'scope std::thread::Scope<'scope, '_>, value: T, beside: bool) {
+    if beside {
+        scope.spawn(move || drop(value));
+    } else {
+        drop(value);
+    }
+}
+
 /// How many threads to run `items` on: one per core, at most one per item.
 pub fn threads(items: usize) -> usize {
     std::thread::available_parallelism().map_or(1, usize::from).min(items).max(1)
@@ -219,6 +230,24 @@ mod tests {
             // What each thread saw adds up to every item: the state is carried, not made again.
             assert!(chunks.iter().all(|(c, seen)| *seen >= c.len()), "{n}");
         }
+    }
+
+    /// Freed either way: beside, by the time the scope ends; else at once.
+    #[test]
+    fn drop_beside_frees_here_or_there() {
+        struct Flag<'a>(&'a AtomicUsize);
+        impl Drop for Flag<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let dropped = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            drop_beside(scope, Flag(&dropped), false);
+            assert_eq!(dropped.load(Ordering::SeqCst), 1, "freed here, at once");
+            drop_beside(scope, Flag(&dropped), true);
+        });
+        assert_eq!(dropped.into_inner(), 2);
     }
 
     /// Whatever the timing, the results come in the items' order, each item mapped once.
