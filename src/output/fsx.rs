@@ -169,23 +169,8 @@ pub fn create_new(path: &Path) -> io::Result<File> {
     File::options().write(true).create_new(true).open(path)
 }
 
-/// Makes `paths` (files and the folders whose entries changed) durable, all of them, before it
-/// returns. On Linux that is one `syncfs` on the file system that holds `anchor` (every path must
-/// be on it): the kernel writes out every dirty page and inode of that file system and flushes the
-/// disk's cache once, where an `fsync` per path flushes it once per path (the built-in example's
-/// render made 20 flushes; at 2.5 ms for ten small files against 0.6 ms for one `syncfs` on this
-/// machine's disk). The price is that data other programs left dirty on the same file system is
-/// written out too, which a render then waits for. Since Linux 5.8 `syncfs` reports a write error
-/// of any file on it, ours included. Elsewhere, one `fsync` per path, on every core.
-pub fn flush(anchor: &Path, paths: &[PathBuf]) -> io::Result<()> {
-    if flush_file_system(anchor)? {
-        return Ok(());
-    }
-    flush_each(paths)
-}
-
 /// Starts writing a finished file's bytes to disk without waiting for them, so that the disk works
-/// while the rest of the render is made and the flush that seals the render (see [`flush`]) finds
+/// while the rest of the render is made and the flush that seals the render (see [`Flusher`]) finds
 /// little left to write: at 72 MB in 100 files that flush went from 50 ms to 6 ms. Advice only
 /// (Linux's `POSIX_FADV_DONTNEED` starts the write-back of the file's dirty pages, then drops
 /// those already clean, which a file just written has none of); a failure changes nothing.
@@ -196,21 +181,44 @@ pub fn start_writeback(file: &File) {
     let _ = file;
 }
 
+/// Makes what a render wrote durable. On Linux one `syncfs` per flush on the file system that
+/// holds the folder it was opened on (every path flushed must be on it): the kernel writes out
+/// every dirty page and inode of that file system and flushes the disk's cache once, where an
+/// `fsync` per path flushes it once per path (the built-in example's render made 20 flushes;
+/// ten small files take 2.5 ms by `fsync` and 0.6 ms by one `syncfs` on this machine's disk).
+/// The price is that data other programs left dirty on the same file system is written out too,
+/// which a render then waits for. Elsewhere, one `fsync` per path, on every core.
+///
+/// Open it before writing: since Linux 5.8 `syncfs` reports a write error of any file on the
+/// file system that happened after the handle was opened (a failed early write-back of one of
+/// ours, see [`start_writeback`], included).
+pub struct Flusher {
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    folder: File,
+}
+
+impl Flusher {
+    pub fn open(folder: &Path) -> io::Result<Flusher> {
+        Ok(Flusher { folder: File::open(folder)? })
+    }
+
+    /// Makes `paths` (files, and the folders whose entries changed) durable, all of them.
+    pub fn flush(&self, paths: &[PathBuf]) -> io::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            let _ = paths;
+            Ok(rustix::fs::syncfs(&self.folder)?)
+        }
+        #[cfg(not(target_os = "linux"))]
+        flush_each(paths)
+    }
+}
+
 /// One `fsync` per path, side by side (a flush mostly waits for the disk). Files written before
-/// the first flush let the file system write them out together.
+/// the first flush let the file system write them out together. (On Linux, for the tests only.)
+#[cfg_attr(target_os = "linux", allow(dead_code))]
 pub fn flush_each(paths: &[PathBuf]) -> io::Result<()> {
     crate::par::each(paths, |_, path| sync_path(path)).map_err(|(_, e)| e)
-}
-
-#[cfg(target_os = "linux")]
-fn flush_file_system(anchor: &Path) -> io::Result<bool> {
-    rustix::fs::syncfs(File::open(anchor)?)?;
-    Ok(true)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn flush_file_system(_anchor: &Path) -> io::Result<bool> {
-    Ok(false)
 }
 
 /// Flushes one file's content, or one folder's entries, to disk.
@@ -245,13 +253,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hyperpod-iam-flush-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("sub")).unwrap();
+        let flusher = Flusher::open(&dir).unwrap();
         write_new(&dir.join("sub/file"), b"x").unwrap();
         let written = [dir.join("sub/file"), dir.join("sub"), dir.clone()];
-        flush(&dir, &written).unwrap();
+        flusher.flush(&written).unwrap();
         flush_each(&written).unwrap();
         let missing = [dir.join("sub/file"), dir.join("gone")];
         assert_eq!(flush_each(&missing).unwrap_err().kind(), io::ErrorKind::NotFound);
-        assert!(flush(&dir.join("gone"), &written).is_err(), "the anchor must exist");
+        assert!(Flusher::open(&dir.join("gone")).is_err(), "the folder must exist");
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -20,7 +20,7 @@
 //! killed one is provably gone) reads it: no `PLAN`, nothing was switched; `PLAN` but no
 //! `MANIFEST`, the commit happened; both, undo. Either way the folder holds one whole render.
 //!
-//! Everything is flushed to disk at three points only (see [`fsx::flush`]): the staging folder
+//! Everything is flushed to disk at three points only (see [`fsx::Flusher`]): the staging folder
 //! once it is whole, the journal, and both sides of the renames before the commit; then the
 //! commit itself. A process that is killed loses nothing it wrote; only a crash of the whole
 //! machine before the first flush can leave a staging folder whose `OWNER` did not reach the
@@ -44,11 +44,13 @@ const STAGED_MANIFEST: &str = "MANIFEST";
 const NEW: &str = "new";
 const BACKUP: &str = "backup";
 
-/// A staging folder: where it is, how messages show it, and the folders made in `new/`.
+/// A staging folder: where it is, how messages show it, and the folders made in `new/`; one this
+/// run made has its flusher, opened before anything was written into it.
 pub(crate) struct Staging {
     dir: PathBuf,
     shown: PathBuf,
     dirs: BTreeSet<PathBuf>,
+    flusher: Option<fsx::Flusher>,
 }
 
 impl Staging {
@@ -64,7 +66,9 @@ impl Staging {
                 Err(e) => return Err(Error::io("create", &staging.shown)(e)),
             }
         };
-        let made = staging.write(OWNER, OWNER_TEXT.as_bytes()).and_then(|()| {
+        let made = fsx::Flusher::open(&staging.dir).map_err(Error::io("open", &staging.shown)).and_then(|flusher| {
+            staging.flusher = Some(flusher);
+            staging.write(OWNER, OWNER_TEXT.as_bytes())?;
             for part in [NEW, BACKUP] {
                 fs::create_dir(staging.path(part)).map_err(Error::io("create", staging.shown.join(part)))?;
             }
@@ -79,11 +83,20 @@ impl Staging {
     }
 
     fn at(folder: &Folder, name: &str) -> Staging {
-        Staging { dir: folder.root.join(name), shown: folder.shown.join(name), dirs: BTreeSet::new() }
+        Staging { dir: folder.root.join(name), shown: folder.shown.join(name), dirs: BTreeSet::new(), flusher: None }
     }
 
     fn path(&self, part: &str) -> PathBuf {
         self.dir.join(part)
+    }
+
+    /// Makes `paths` durable (see [`fsx::Flusher`]); a failure is shown as flushing `shown`.
+    fn flush(&self, paths: &[PathBuf], shown: &Path) -> Result<(), Error> {
+        let flushed = match &self.flusher {
+            Some(flusher) => flusher.flush(paths),
+            None => Err(std::io::Error::other("the staging folder was not made by this run")),
+        };
+        flushed.map_err(Error::io("flush", shown))
     }
 
     /// Writes a file of the staging folder itself (flushed by [`seal`], with everything else).
@@ -201,9 +214,9 @@ fn seal(staging: &Staging, plan: &Plan, journal: &Journal) -> Result<(), Error> 
     written.extend([OWNER, STAGED_MANIFEST, BACKUP].map(|part| staging.path(part)));
     written.extend(staging.dirs.iter().cloned());
     written.push(staging.dir.clone());
-    fsx::flush(&staging.dir, &written).map_err(Error::io("flush", &staging.shown))?;
+    staging.flush(&written, &staging.shown)?;
     staging.write(PLAN, journal.to_text().as_bytes())?;
-    fsx::flush(&staging.dir, &[staging.path(PLAN), staging.dir.clone()]).map_err(Error::io("flush", &staging.shown))
+    staging.flush(&[staging.path(PLAN), staging.dir.clone()], &staging.shown)
 }
 
 /// The switch: every step numbered for the test hooks; the manifest's rename is the last one.
@@ -235,7 +248,7 @@ fn switch(folder: &Folder, staging: &Staging, plan: &Plan) -> Result<(), Error> 
     }
     // Both sides of every rename reach the disk before the commit.
     let touched: Vec<PathBuf> = touched.into_iter().collect();
-    fsx::flush(&folder.root, &touched).map_err(Error::io("flush", &folder.shown))?;
+    staging.flush(&touched, &folder.shown)?;
     next("write", &folder.show(MANIFEST))?;
     fs::rename(staging.path(STAGED_MANIFEST), folder.at(MANIFEST))
         .map_err(Error::io("write", folder.show(MANIFEST)))?;
