@@ -117,6 +117,12 @@ fn lit(s: &mut Stream<'_>, value: &str) {
     }
 }
 
+/// `key` and its value as [`lit`] writes it.
+fn lit_entry(s: &mut Stream<'_>, key: &str, value: &str) {
+    s.key(key);
+    lit(s, value);
+}
+
 /// The `&{` that an `aws_iam_policy_document` would turn into `${`, refused.
 fn no_ampersand_brace(s: &str) -> Result<(), EmitError> {
     if s.contains("&{") {
@@ -374,10 +380,8 @@ impl<'m> Config<'m> {
             let addr = names::snake(&policy.id);
             resources.add(out, "aws_iam_policy", &addr, |s| {
                 s.map();
-                s.key("name");
-                lit(s, &policy.policy_name);
-                s.key("description");
-                lit(s, &policy.description);
+                lit_entry(s, "name", &policy.policy_name);
+                lit_entry(s, "description", &policy.description);
                 s.entry("policy", &["${data.aws_iam_policy_document.", &addr, "_policy.json}"].concat());
                 s.entry("tags", TAGS);
                 s.end();
@@ -392,10 +396,8 @@ impl<'m> Config<'m> {
             let addr = names::snake(slr.aws_service_name.split('.').next().unwrap_or(&slr.aws_service_name));
             resources.add(out, "aws_iam_service_linked_role", &addr, |s| {
                 s.map();
-                s.key("aws_service_name");
-                lit(s, &slr.aws_service_name);
-                s.key("description");
-                lit(s, &slr.description);
+                lit_entry(s, "aws_service_name", &slr.aws_service_name);
+                lit_entry(s, "description", &slr.description);
                 s.entry("tags", TAGS);
                 s.end();
                 Ok(())
@@ -444,10 +446,8 @@ impl<'m> Config<'m> {
 
     fn role(&mut self, role: &Role, addr: &str, s: &mut Stream<'_>) -> Result<(), EmitError> {
         s.map();
-        s.key("name");
-        lit(s, &role.role_name);
-        s.key("description");
-        lit(s, &role.description);
+        lit_entry(s, "name", &role.role_name);
+        lit_entry(s, "description", &role.description);
         s.entry("assume_role_policy", &["${data.aws_iam_policy_document.", addr, "_trust.json}"].concat());
         if let Some(t) = &role.permissions_boundary {
             s.key("permissions_boundary");
@@ -502,12 +502,10 @@ impl<'m> Config<'m> {
             let principal = Text(vec![Part::RoleArn(entry.role.clone())]);
             resources.add(out, "aws_eks_access_entry", &role_addr(&entry.role), |s| {
                 s.map();
-                s.key("cluster_name");
-                lit(s, cluster);
+                lit_entry(s, "cluster_name", cluster);
                 s.key("principal_arn");
                 self.write_text(&principal, Place::Argument, s)?;
-                s.key("type");
-                lit(s, entry.entry_type.as_str());
+                lit_entry(s, "type", entry.entry_type.as_str());
                 if !entry.kubernetes_groups.is_empty() {
                     s.key("kubernetes_groups");
                     s.list();
@@ -527,8 +525,7 @@ impl<'m> Config<'m> {
                 let name = format!("{addr}_{}", words(&policy.name));
                 resources.add(out, "aws_eks_access_policy_association", &name, |s| {
                     s.map();
-                    s.key("cluster_name");
-                    lit(s, cluster);
+                    lit_entry(s, "cluster_name", cluster);
                     s.key("policy_arn");
                     self.write_text(&policy.policy_arn, Place::Argument, s)?;
                     // Through the access entry, so that Terraform creates the entry first.
@@ -557,12 +554,9 @@ impl<'m> Config<'m> {
             let role_arn = Text(vec![Part::RoleArn(assoc.role.clone())]);
             resources.add(out, "aws_eks_pod_identity_association", &role_addr(&assoc.role), |s| {
                 s.map();
-                s.key("cluster_name");
-                lit(s, cluster);
-                s.key("namespace");
-                lit(s, &assoc.namespace);
-                s.key("service_account");
-                lit(s, &assoc.service_account);
+                lit_entry(s, "cluster_name", cluster);
+                lit_entry(s, "namespace", &assoc.namespace);
+                lit_entry(s, "service_account", &assoc.service_account);
                 s.key("role_arn");
                 self.write_text(&role_arn, Place::Argument, s)?;
                 s.entry("tags", TAGS);

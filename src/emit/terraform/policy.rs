@@ -2,7 +2,7 @@
 //! scanners to read (see the module documentation of `terraform.rs`).
 
 use super::super::node::json::Stream;
-use super::{Config, Place, lit, no_ampersand_brace};
+use super::{Config, Place, lit, lit_entry, no_ampersand_brace};
 use crate::emit::EmitError;
 use crate::model::{Actions, POLICY_VERSION, PolicyDocument, Principal, Resources, Statement};
 
@@ -39,8 +39,7 @@ impl Config<'_> {
         };
         s.map();
         if let Some(sid) = &st.sid {
-            s.key("sid");
-            lit(s, sid);
+            lit_entry(s, "sid", sid);
         }
         s.entry("effect", st.effect.as_str());
         if let Some(p) = &st.principal {
@@ -88,10 +87,8 @@ impl Config<'_> {
             s.list();
             for c in &st.conditions {
                 s.map();
-                s.key("test");
-                lit(s, &c.operator);
-                s.key("variable");
-                lit(s, &c.key);
+                lit_entry(s, "test", &c.operator);
+                lit_entry(s, "variable", &c.key);
                 s.key("values");
                 self.texts(&c.values, place, s)?;
                 s.end();
