@@ -58,7 +58,7 @@ impl From<Exit> for ExitCode {
 }
 
 /// A command's failure: what to print and how to exit.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Failure {
     pub exit: Exit,
     /// Lines for stderr.
@@ -293,7 +293,7 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
             model.name
         );
     }
-    let selection = selection.map_err(|e| Failure { exit: e.exit, lines: e.lines.clone() })??;
+    let selection = selection.map_err(Failure::clone)??;
     let notes: Vec<String> = selection.skipped.iter().map(|(name, why)| format!("skipped {name}: {why}")).collect();
 
     if args.out.as_os_str() == "-" {
@@ -335,7 +335,7 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
     // Nor is the model: a large one is freed on another core while the switch waits for the disk
     // (a small one costs less to free than a thread to start).
-    let big = model.roles.len() >= crate::par::FREE_BESIDE_ROLES;
+    let big = model.roles.len() >= crate::par::SPREAD_FROM;
     let outcome = std::thread::scope(|threads| {
         crate::par::drop_beside(threads, model, big);
         writer.commit(&scope)
@@ -409,11 +409,7 @@ fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // the report is written.
     let counts = model.as_ref().map(|m| (m.roles.len(), m.policies.len()));
     std::thread::scope(|threads| {
-        crate::par::drop_beside(
-            threads,
-            model,
-            counts.is_some_and(|(roles, _)| roles >= crate::par::FREE_BESIDE_ROLES),
-        );
+        crate::par::drop_beside(threads, model, counts.is_some_and(|(roles, _)| roles >= crate::par::SPREAD_FROM));
         report_check(args, &source, &diags, counts, console)
     })
 }

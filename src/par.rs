@@ -3,9 +3,10 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-/// From this many roles on, a model that is no longer needed is freed on another core while
-/// the command goes on: freeing a large model costs as much as linting it.
-pub const FREE_BESIDE_ROLES: usize = 64;
+/// From this many roles or teams on, a pass over them (validating, building, linting, freeing
+/// the model) is spread over the cores or run beside other work; below, starting a thread costs
+/// more than it saves. One number for every such pass, so that they change together.
+pub const SPREAD_FROM: usize = 64;
 
 /// Frees `value` on another thread of `scope` when `beside` (a large value, whose freeing costs
 /// as much as real work), else here and now (a small one costs less to free than a thread to

@@ -33,7 +33,7 @@ pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
         l.policies(&model.name, roles, &ix);
         l.diags
     };
-    if model.roles.len() < PARALLEL_ROLES {
+    if model.roles.len() < crate::par::SPREAD_FROM {
         let mut diags = policies(&model.roles);
         diags.items.extend(rest().items);
         return diags;
@@ -64,8 +64,6 @@ fn resolver<'a>(model: &'a Model, names: &'a BTreeMap<RoleId, String>) -> Resolv
     }
 }
 
-/// From this many roles on, the lint runs on every core; below, a thread costs more than it saves.
-const PARALLEL_ROLES: usize = 64;
 /// How many neighbouring roles' policies one thread lints at a time.
 const POLICY_BLOCK: usize = 256;
 

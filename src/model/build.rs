@@ -11,10 +11,6 @@ mod config;
 
 pub use config::{AdminConfig, Config, ExecutionConfig, Extras, Options, PodRoleConfig, ScientistConfig};
 
-/// From this many scientist teams on, runs of neighbouring teams are built on all cores: below,
-/// starting a thread costs more than the teams.
-const PARALLEL_TEAMS: usize = 64;
-
 /// Builds the model. The configuration is already checked, so this cannot fail.
 ///
 /// Each entry's pieces (roles, policies, access entry, RBAC, Pod Identity) are a function of the
@@ -22,7 +18,7 @@ const PARALLEL_TEAMS: usize = 64;
 /// spec's teams are built in runs of neighbours, one per core, and appended run after run, and
 /// the model is the same, name for name and in the same order, as one loop would build.
 pub fn build(config: &Config) -> Model {
-    build_in_runs_from(config, PARALLEL_TEAMS)
+    build_in_runs_from(config, crate::par::SPREAD_FROM)
 }
 
 /// [`build`], in runs on every core from `parallel_teams` scientist teams on.

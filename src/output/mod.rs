@@ -430,13 +430,6 @@ impl Write for Target {
         }
     }
 
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        match self {
-            Target::Nowhere => Ok(()),
-            Target::File(file) => file.write_all(buf),
-        }
-    }
-
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }

@@ -83,7 +83,7 @@ pub fn read(source: &Source) -> Result<Read, Diagnostics> {
             Some(tree) if source.text.len() >= parse::PARALLEL_BYTES => drop(threads.spawn(move || drop(tree))),
             tree => drop(tree),
         }
-        validated(walk, file.map_or_else(|| parse::parse(source), Ok), validate::PARALLEL_TEAMS)
+        validated(walk, file.map_or_else(|| parse::parse(source), Ok), crate::par::SPREAD_FROM)
     })
 }
 

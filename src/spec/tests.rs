@@ -231,9 +231,9 @@ fn schema_from_the_tree_reads_as_serde_saphyr_does() {
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
             let source = Source { name: path.display().to_string(), text };
             let Ok((walk, Some(fast), _)) = parse::structure(&source) else { continue };
-            let from_tree = format!("{:?}", validated(walk, Ok(fast), validate::PARALLEL_TEAMS));
+            let from_tree = format!("{:?}", validated(walk, Ok(fast), crate::par::SPREAD_FROM));
             let Ok((walk, _, _)) = parse::structure(&source) else { panic!("{}", source.name) };
-            let from_serde = format!("{:?}", validated(walk, parse::parse(&source), validate::PARALLEL_TEAMS));
+            let from_serde = format!("{:?}", validated(walk, parse::parse(&source), crate::par::SPREAD_FROM));
             assert_eq!(from_tree, from_serde, "{}", source.name);
             compared += 1;
         }
@@ -323,7 +323,7 @@ fn teams_checked_in_runs_read_as_one_loop_reads_them() {
             "case {n}: {}",
             one_loop.get(..400).unwrap_or(&one_loop)
         );
-        for parallel_teams in [1, 2, validate::PARALLEL_TEAMS] {
+        for parallel_teams in [1, 2, crate::par::SPREAD_FROM] {
             assert!(read(parallel_teams) == one_loop, "case {n}, in runs from {parallel_teams} teams");
         }
     }

@@ -54,7 +54,7 @@ fn teams_built_in_runs_make_the_same_model() {
     let k = serial.kubernetes.as_ref().expect("eks");
     let counts = (serial.roles.len(), k.namespaces.len(), k.hyperpod_namespaces.len(), k.service_accounts.len());
     assert_eq!(counts, (190, 50, 100, 38));
-    for from in [1, 2, PARALLEL_TEAMS] {
+    for from in [1, 2, crate::par::SPREAD_FROM] {
         assert!(build_in_runs_from(&read.config, from) == serial, "in runs from {from} teams");
     }
     assert!(build(&read.config) == serial);

@@ -37,9 +37,6 @@ pub struct Validator {
     pub parallel_teams: usize,
 }
 
-/// [`Validator::parallel_teams`] unless told otherwise: below, a thread costs more than it saves.
-pub const PARALLEL_TEAMS: usize = 64;
-
 /// What the sections after the top level need to know of it.
 struct Context<'f> {
     spec_name: &'f str,
@@ -57,7 +54,7 @@ impl Validator {
             locations: SourceMap::new(),
             raw: walk.raw,
             keys: walk.keys,
-            parallel_teams: PARALLEL_TEAMS,
+            parallel_teams: crate::par::SPREAD_FROM,
         }
     }
 
