@@ -344,6 +344,7 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let shown = |path: &str| args.out.join(path).display().to_string();
     let mut lines = outcome.recovered.iter().map(|note| format!("note: {note}")).collect::<Vec<_>>();
     lines.extend(outcome.written.iter().map(|path| format!("wrote {}", shown(path))));
+    lines.extend(outcome.unchanged.iter().map(|path| format!("unchanged {} (already holds these bytes)", shown(path))));
     lines.extend(outcome.removed.iter().map(|path| format!("removed {} (no longer generated)", shown(path))));
     lines.extend(outcome.released.iter().map(|path| {
         format!("kept {} (no longer generated, but changed since it was written; no longer tracked)", shown(path))

@@ -80,4 +80,15 @@ impl Error {
         let path = path.into();
         move |source| Error::Io { action, path, source }
     }
+
+    /// The same failure again, for the next file that meets it: making the staging folder fails
+    /// once, and every file that needs it reports that. (Only I/O failures are met twice.)
+    pub(crate) fn again(&self) -> Error {
+        match self {
+            Error::Io { action, path, source } => {
+                Error::Io { action, path: path.clone(), source: io::Error::new(source.kind(), source.to_string()) }
+            }
+            other => Error::Io { action: "stage", path: PathBuf::new(), source: io::Error::other(other.to_string()) },
+        }
+    }
 }

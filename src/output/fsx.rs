@@ -62,7 +62,7 @@ impl Kind {
 
 /// Opens a regular file that lstat has just seen, refusing when the handle opened is another
 /// inode (a link or another file swapped in between); returns it with its size.
-fn open_regular(path: &Path) -> io::Result<(File, u64)> {
+pub fn open_regular(path: &Path) -> io::Result<(File, u64)> {
     let seen = fs::symlink_metadata(path)?;
     if !seen.file_type().is_file() {
         return Err(io::Error::other("not a regular file"));
@@ -102,20 +102,35 @@ pub fn hash_regular(path: &Path, limit: u64) -> io::Result<String> {
     Ok(hasher.finish())
 }
 
+/// [`hash`] computed piece by piece; a clone gives the hash of what it has seen so far.
+#[derive(Clone, Default)]
+pub struct Hasher(Sha256);
+
+impl Hasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// [`hash`] of every byte seen.
+    pub fn finish(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
 /// A writer that hashes what goes through it.
 pub struct Hashing<W> {
     pub inner: W,
-    digest: Sha256,
+    digest: Hasher,
 }
 
 impl<W: Write> Hashing<W> {
     pub fn new(inner: W) -> Hashing<W> {
-        Hashing { inner, digest: Sha256::new() }
+        Hashing { inner, digest: Hasher::default() }
     }
 
     /// [`hash`] of every byte written.
     pub fn finish(self) -> String {
-        hex(&self.digest.finalize())
+        self.digest.finish()
     }
 }
 

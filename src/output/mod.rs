@@ -6,13 +6,16 @@
 //! time (a [`Writer`]), each hashed as it is written, so that a render's bytes never all sit in
 //! memory: every path must be a plain relative path ([`check_artifact_path`]) with no symbolic
 //! link on the way, and every file to overwrite or remove one the manifest says we wrote, with
-//! the very content we wrote, unless `--force` takes it over. Only when every file passed is the
+//! the very content we wrote, unless `--force` takes it over. A file that turns out to hold the
+//! bytes already at its place is not staged at all (see [`NewFileWriter`]), and a render that
+//! changes nothing makes no staging folder. Only when every file passed is the
 //! staging sealed (fsync'd) and switched in, with the manifest renamed in last as the commit
 //! point; a refusal removes the staging folder and leaves the output folder as it was, a failure
 //! during the switch restores the previous files, and a kill is undone by the next run. See
 //! `switch.rs`.
 
 mod error;
+mod file;
 mod fsx;
 mod hooks;
 mod lock;
@@ -21,17 +24,20 @@ mod switch;
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
+use std::io::BufReader;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use error::Error;
+pub use file::NewFileWriter;
 pub use manifest::{MANIFEST, MAX_MANIFEST_BYTES};
 
 use crate::emit::check_artifact_path;
+use file::{COMPARE_BUFFER, Target};
 use fsx::Kind;
 use manifest::{Entry, Manifest};
-use switch::Staging;
+use switch::LazyStaging;
 
 /// One file to write: the emitter that made it, its path below the output folder, its bytes.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +77,9 @@ pub struct Place {
 pub struct Outcome {
     /// In the order the files were given (by [`Place`] when they were given one).
     pub written: Vec<String>,
+    /// Files of the render that were already there with the very same bytes, left untouched (in
+    /// the same order).
+    pub unchanged: Vec<String>,
     /// Files an earlier run wrote that this one no longer generates, removed.
     pub removed: Vec<String>,
     /// Files no longer generated that changed since; kept, and no longer tracked (`--force`).
@@ -149,6 +158,8 @@ fn check_new_path<K: Borrow<str> + Ord, V>(seen: &BTreeMap<K, V>, emitter: &str,
 pub(crate) struct Plan {
     /// New files, by path, with their manifest entry.
     pub files: BTreeMap<String, Entry>,
+    /// Files of the render already at their place with these bytes: recorded, not switched.
+    pub kept: BTreeMap<String, Entry>,
     /// Folders to create, parents first.
     pub mkdirs: BTreeSet<String>,
     /// Existing files to move aside: overwritten ones and ones no longer generated.
@@ -168,6 +179,9 @@ pub struct Writer {
     spec: String,
     force: bool,
     old: Manifest,
+    /// The manifest's text as read: when nothing else changes and the new one is the same, the
+    /// render changes nothing.
+    old_text: Option<String>,
     other_spec: bool,
     recovered: Vec<String>,
     plan: Plan,
@@ -175,12 +189,13 @@ pub struct Writer {
     claimed: BTreeMap<String, ()>,
     /// Where the next file given without a place goes.
     next: Place,
-    /// Each with its place; sorted by it at the commit.
-    written: Vec<(Place, String)>,
+    /// Each with its place and whether it was staged (or found unchanged); sorted at the commit.
+    written: Vec<(Place, String, bool)>,
     errors: Vec<(Place, Error)>,
     /// Set after an I/O error while staging: nothing more is staged.
     broken: bool,
-    staging: Option<Staging>,
+    /// Taken by the commit, which then owns what becomes of it.
+    staging: Option<Arc<LazyStaging>>,
     /// The folders `open` created for `--out`, innermost first.
     created: Vec<PathBuf>,
     _lock: lock::Lock,
@@ -188,7 +203,7 @@ pub struct Writer {
 
 impl Writer {
     /// Creates (if needed), resolves and locks the output folder, finishes what an earlier run
-    /// left, reads the manifest and opens a staging folder.
+    /// left and reads the manifest. The staging folder is made when a file first needs it.
     pub fn open(out: &Path, spec: &str, force: bool) -> Result<Writer, Vec<Error>> {
         if !manifest::is_plain(spec) {
             return Err(vec![Error::BadName(spec.escape_debug().to_string())]);
@@ -201,7 +216,10 @@ impl Writer {
         let folder = Folder { root, shown };
         let lock = lock::acquire(&folder).map_err(|e| vec![e])?;
         let recovered = switch::recover(&folder).map_err(|e| vec![e])?;
-        let old = read_manifest(&folder).map_err(|e| vec![e])?;
+        let (old, old_text) = match read_manifest(&folder).map_err(|e| vec![e])? {
+            Some((manifest, text)) => (Some(manifest), Some(text)),
+            None => (None, None),
+        };
         let mut errors: Vec<(Place, Error)> = Vec::new();
         let other_spec = old.as_ref().is_some_and(|m| m.spec != spec);
         if let Some(old) = &old
@@ -213,12 +231,13 @@ impl Writer {
                 Error::OtherSpec { out: folder.shown.clone(), old: old.spec.clone(), new: spec.to_owned() },
             ));
         }
-        let staging = Staging::create(&folder).map_err(|e| vec![e])?;
+        let staging = Arc::new(LazyStaging::new(&folder));
         Ok(Writer {
             folder,
             spec: spec.to_owned(),
             force,
             old: old.unwrap_or_default(),
+            old_text,
             other_spec,
             recovered,
             plan: Plan::default(),
@@ -258,7 +277,9 @@ impl Writer {
             path: path.to_owned(),
             refused: true,
             ended: false,
-            to: fsx::Hashing::new(Target::Nowhere),
+            to: Target::Nowhere,
+            hasher: fsx::Hasher::default(),
+            staging: None,
             shown: PathBuf::new(),
             error: None,
         };
@@ -272,36 +293,60 @@ impl Writer {
         }
         self.claimed.insert(path.to_owned(), ());
         file.refused = false;
-        if let Some(staging) = self.staging.as_mut()
+        if let Some(staging) = &self.staging
             && !self.broken
         {
-            match staging.new_file(path) {
-                Ok((staged, shown)) => {
-                    file.to.inner = Target::File(staged);
-                    file.shown = shown;
-                }
-                Err(e) => file.error = Some(e),
+            file.staging = Some(Arc::clone(staging));
+            match self.same_place(path) {
+                Some(old) => file.to = Target::Same { old, shown: self.folder.show(path), matched: 0, buf: Vec::new() },
+                None => file.stage(),
             }
         }
         file
     }
 
+    /// The file already at `path`, to compare the new one with, when it is one this render may
+    /// leave in place if the bytes are the same: a regular file reached through real folders.
+    /// (Anything else is staged and judged by [`Writer::check_place`].)
+    fn same_place(&self, path: &str) -> Option<BufReader<std::fs::File>> {
+        if folders_on_the_way(&self.folder, path).ok()?.iter().any(|(_, kind)| *kind != Kind::Dir) {
+            return None;
+        }
+        let (file, _) = fsx::open_regular(&self.folder.at(path)).ok()?;
+        Some(BufReader::with_capacity(COMPARE_BUFFER, file))
+    }
+
     /// Ends a file begun by [`Writer::create`]: records its hash and checks the place it goes to.
-    pub fn close(&mut self, file: NewFileWriter) {
+    pub fn close(&mut self, mut file: NewFileWriter) {
         if file.refused {
             return;
         }
+        if file.error.is_none() && !file.ended {
+            file.end();
+        }
         if let Some(e) = file.error {
+            // The first I/O failure stops the staging; one that others met after it (the
+            // staging folder that could not be made) is said once.
+            if !self.broken {
+                self.errors.push((file.place, e));
+            }
             self.broken = true;
-            self.errors.push((file.place, e));
             return;
         }
-        let hash = file.to.finish();
-        if let Err(e) = self.check_place(&file.path, &hash) {
+        let unchanged = file.unchanged();
+        let entry = Entry { emitter: file.emitter, hash: file.hasher.finish() };
+        // Left in place: the bytes at its place, reached through real folders, are the new ones
+        // (what `check_place` would accept whatever the manifest says).
+        if unchanged {
+            self.plan.kept.insert(file.path.clone(), entry);
+            self.written.push((file.place, file.path, false));
+            return;
+        }
+        if let Err(e) = self.check_place(&file.path, &entry.hash) {
             self.errors.push((file.place, e));
         }
-        self.plan.files.insert(file.path.clone(), Entry { emitter: file.emitter, hash });
-        self.written.push((file.place, file.path));
+        self.plan.files.insert(file.path.clone(), entry);
+        self.written.push((file.place, file.path, true));
     }
 
     /// What is at `path` now may be replaced by a file of this hash: a missing name, or a file
@@ -348,7 +393,8 @@ impl Writer {
         let mut errors: Vec<Error> = std::mem::take(&mut self.errors).into_iter().map(|(_, e)| e).collect();
         self.plan.manifest.spec = self.spec.clone();
         for (path, entry) in std::mem::take(&mut self.old.files) {
-            if self.plan.files.contains_key(path.as_str()) {
+            // A file of this render (staged, kept or failed) is not one it no longer makes.
+            if self.claimed.contains_key(path.as_str()) {
                 continue;
             }
             // Another spec's output is replaced whole; otherwise only the formats this run renders.
@@ -370,15 +416,24 @@ impl Writer {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let files = self.plan.files.iter().map(|(path, entry)| (path.clone(), entry.clone()));
+        let files = self.plan.files.iter().chain(&self.plan.kept).map(|(path, entry)| (path.clone(), entry.clone()));
         self.plan.manifest.files.extend(files);
         let Some(staging) = self.staging.take() else { return Err(Vec::new()) };
-        switch::apply(&self.folder, staging, &self.plan).map_err(|e| vec![e])?;
+        let plan = &self.plan;
+        let same = plan.files.is_empty() && plan.aside.is_empty() && plan.mkdirs.is_empty();
+        // Nothing to switch, and the manifest would say what it says: nothing changes on disk.
+        if !(same && self.old_text.as_deref() == Some(plan.manifest.to_text().as_str())) {
+            let made = staging.get().map_err(|e| vec![e])?;
+            switch::apply(&self.folder, made, plan).map_err(|e| vec![e])?;
+        }
         self.created.clear();
         let plan = std::mem::take(&mut self.plan);
-        self.written.sort_by_key(|(place, _)| *place);
+        self.written.sort_by_key(|(place, _, _)| *place);
+        let (written, unchanged): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.written).into_iter().partition(|(_, _, staged)| *staged);
         Ok(Outcome {
-            written: std::mem::take(&mut self.written).into_iter().map(|(_, path)| path).collect(),
+            written: written.into_iter().map(|(_, path, _)| path).collect(),
+            unchanged: unchanged.into_iter().map(|(_, path, _)| path).collect(),
             removed: plan.removed,
             released: plan.released,
             recovered: std::mem::take(&mut self.recovered),
@@ -388,7 +443,7 @@ impl Writer {
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        if let Some(staging) = self.staging.take() {
+        if let Some(staging) = self.staging.take().as_deref().and_then(LazyStaging::made) {
             let _ = staging.remove();
         }
         // Only folders this run made, and only while empty.
@@ -396,63 +451,6 @@ impl Drop for Writer {
             if std::fs::remove_dir(dir).is_err() {
                 break;
             }
-        }
-    }
-}
-
-/// A file being staged (see [`Writer::create`]), hashed as it is written; the first write error is
-/// kept for [`Writer::close`].
-pub struct NewFileWriter {
-    place: Place,
-    emitter: String,
-    path: String,
-    /// Refused before staging: nothing is written, nothing recorded.
-    refused: bool,
-    /// [`NewFileWriter::end`] was called: later bytes are neither written nor hashed.
-    ended: bool,
-    to: fsx::Hashing<Target>,
-    /// The staged file, as messages show it.
-    shown: PathBuf,
-    error: Option<Error>,
-}
-
-/// Where a file's bytes go: its staged file, or nowhere once refused or ended.
-enum Target {
-    Nowhere,
-    File(std::fs::File),
-}
-
-impl Write for Target {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Target::Nowhere => Ok(buf.len()),
-            Target::File(file) => file.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl NewFileWriter {
-    /// Ends the writing of the file: its bytes start on their way to the disk (not waited for)
-    /// and the staged file is closed. Meant to be called before [`Writer::close`] and outside
-    /// any lock on the writer; bytes written after it are ignored (neither staged nor hashed).
-    pub fn end(&mut self) {
-        self.ended = true;
-        if let Target::File(file) = std::mem::replace(&mut self.to.inner, Target::Nowhere) {
-            fsx::start_writeback(&file);
-        }
-    }
-
-    /// Appends bytes to the file.
-    pub fn write(&mut self, bytes: &[u8]) {
-        if self.error.is_some() || self.refused || self.ended {
-            return;
-        }
-        if let Err(e) = self.to.write_all(bytes) {
-            self.error = Some(Error::io("write", &self.shown)(e));
         }
     }
 }
@@ -511,7 +509,7 @@ fn stale(folder: &Folder, rel: &str, entry: &Entry) -> Result<Stale, Error> {
 }
 
 /// The manifest of the folder; `None` when there is none.
-fn read_manifest(folder: &Folder) -> Result<Option<Manifest>, Error> {
+fn read_manifest(folder: &Folder) -> Result<Option<(Manifest, String)>, Error> {
     let at = folder.at(MANIFEST);
     let show = folder.show(MANIFEST);
     match Kind::of(&at).map_err(Error::io("inspect", &show))? {
@@ -524,70 +522,8 @@ fn read_manifest(folder: &Folder) -> Result<Option<Manifest>, Error> {
         .map_err(|source| Error::UnreadableManifest { path: show.clone(), source })?;
     let damaged = |line, why: String| Error::DamagedManifest { path: show.clone(), line, why };
     let text = String::from_utf8(bytes).map_err(|_| damaged(1, "not UTF-8 text".to_owned()))?;
-    Manifest::parse(&text).map(Some).map_err(|d| damaged(d.line, d.why))
+    Manifest::parse(&text).map(|manifest| Some((manifest, text))).map_err(|d| damaged(d.line, d.why))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_new_path_collides_with_a_seen_one_its_folders_and_its_files() {
-        let seen: BTreeMap<String, ()> = ["iam/a.json", "main.tf.json", "x"].map(|p| (p.to_owned(), ())).into();
-        let collision = |path: &str| match check_new_path(&seen, "e", path) {
-            Err(Error::Collision(p)) => Some(p),
-            _ => None,
-        };
-        assert_eq!(collision("main.tf.json").as_deref(), Some("main.tf.json"));
-        assert_eq!(collision("iam").as_deref(), Some("iam"), "a file where a folder is");
-        assert_eq!(collision("x/y.json").as_deref(), Some("x"), "a file below a file");
-        assert_eq!(collision("iam/b.json"), None);
-        assert_eq!(collision("ia"), None);
-        assert_eq!(collision("iam.json"), None);
-        assert!(matches!(check_new_path(&seen, "e", "../x"), Err(Error::BadPath { .. })));
-    }
-
-    /// Emitters on two threads give their files in any order; the outcome and the refusals are
-    /// in the order of the render, and a path is taken by the first file begun with it.
-    #[test]
-    fn files_and_refusals_are_reported_in_render_order_whatever_order_they_came_in() {
-        let dir = std::env::temp_dir().join(format!("hyperpod-iam-places-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let place = |emitter, file| Place { emitter, file };
-        let stage = |writer: &mut Writer, at: Place, emitter: &str, path: &str| {
-            let mut file = writer.create_at(at, emitter, path);
-            file.write(path.as_bytes());
-            file
-        };
-
-        let mut writer = Writer::open(&dir, "spec", false).unwrap();
-        let late = stage(&mut writer, place(1, 1), "b", "b2");
-        let mut early = stage(&mut writer, place(1, 0), "b", "b1");
-        let first = stage(&mut writer, place(0, 0), "a", "a1");
-        // Ended (its bytes on their way to the disk, the file closed) before it is closed, as the
-        // render does: what was written stays, what comes after is not staged.
-        early.end();
-        early.write(b"late bytes");
-        for file in [late, first, early] {
-            writer.close(file);
-        }
-        let outcome = writer.commit(&["a", "b"]).unwrap();
-        assert_eq!(outcome.written, ["a1", "b1", "b2"]);
-        assert_eq!(std::fs::read_to_string(dir.join("b2")).unwrap(), "b2");
-        assert_eq!(std::fs::read_to_string(dir.join("b1")).unwrap(), "b1");
-
-        let mut writer = Writer::open(&dir, "spec", false).unwrap();
-        let taken = stage(&mut writer, place(2, 0), "c", "a1");
-        let collides = stage(&mut writer, place(0, 0), "a", "a1");
-        let bad = stage(&mut writer, place(1, 0), "b", "../b");
-        for file in [bad, collides, taken] {
-            writer.close(file);
-        }
-        let errors: Vec<String> =
-            writer.commit(&["a", "b", "c"]).unwrap_err().iter().map(ToString::to_string).collect();
-        assert_eq!(errors.len(), 2, "{errors:?}");
-        assert!(errors[0].contains("a1"), "the collision, at the first emitter's place: {errors:?}");
-        assert!(errors[1].contains("../b"), "{errors:?}");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
+mod tests;

@@ -30,6 +30,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::fsx::{self, Kind};
 use super::{Error, Folder, MANIFEST, Plan, hooks};
@@ -44,12 +45,38 @@ const STAGED_MANIFEST: &str = "MANIFEST";
 const NEW: &str = "new";
 const BACKUP: &str = "backup";
 
+/// The staging folder of a render, made when something first needs it: a file that differs from
+/// the one at its place, or a commit that changes anything else. A render that finds every file
+/// already as it would write it, and the manifest too, never makes one: it changes nothing on
+/// disk. Files may be staged from several threads.
+pub(crate) struct LazyStaging {
+    folder: Folder,
+    made: OnceLock<Result<Staging, Error>>,
+}
+
+impl LazyStaging {
+    pub(crate) fn new(folder: &Folder) -> LazyStaging {
+        LazyStaging { folder: folder.clone(), made: OnceLock::new() }
+    }
+
+    /// The staging folder, made by the first call; every call after a failure to make it gets
+    /// that failure.
+    pub(crate) fn get(&self) -> Result<&Staging, Error> {
+        self.made.get_or_init(|| Staging::create(&self.folder)).as_ref().map_err(Error::again)
+    }
+
+    /// The staging folder if one was made.
+    pub(crate) fn made(&self) -> Option<&Staging> {
+        self.made.get().and_then(|made| made.as_ref().ok())
+    }
+}
+
 /// A staging folder: where it is, how messages show it, and the folders made in `new/`; one this
 /// run made has its flusher, opened before anything was written into it.
 pub(crate) struct Staging {
     dir: PathBuf,
     shown: PathBuf,
-    dirs: BTreeSet<PathBuf>,
+    dirs: Mutex<BTreeSet<PathBuf>>,
     flusher: Option<fsx::Flusher>,
 }
 
@@ -78,12 +105,22 @@ impl Staging {
             let _ = staging.remove();
             return Err(e);
         }
-        staging.dirs.insert(staging.path(NEW));
+        staging.folders().insert(staging.path(NEW));
         Ok(staging)
     }
 
     fn at(folder: &Folder, name: &str) -> Staging {
-        Staging { dir: folder.root.join(name), shown: folder.shown.join(name), dirs: BTreeSet::new(), flusher: None }
+        Staging {
+            dir: folder.root.join(name),
+            shown: folder.shown.join(name),
+            dirs: Mutex::new(BTreeSet::new()),
+            flusher: None,
+        }
+    }
+
+    /// The folders made in `new/`.
+    fn folders(&self) -> std::sync::MutexGuard<'_, BTreeSet<PathBuf>> {
+        self.dirs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn path(&self, part: &str) -> PathBuf {
@@ -106,13 +143,14 @@ impl Staging {
 
     /// Creates a new file in `new/` (flushed by [`apply`], with all the others), and how
     /// messages show it.
-    pub(crate) fn new_file(&mut self, path: &str) -> Result<(fs::File, PathBuf), Error> {
+    pub(crate) fn new_file(&self, path: &str) -> Result<(fs::File, PathBuf), Error> {
         let at = self.path(NEW).join(path);
-        if let Some(parent) = at.parent()
-            && !self.dirs.contains(parent)
-        {
-            fs::create_dir_all(parent).map_err(Error::io("create", self.shown.join(NEW)))?;
-            self.dirs.insert(parent.to_path_buf());
+        if let Some(parent) = at.parent() {
+            let mut dirs = self.folders();
+            if !dirs.contains(parent) {
+                fs::create_dir_all(parent).map_err(Error::io("create", self.shown.join(NEW)))?;
+                dirs.insert(parent.to_path_buf());
+            }
         }
         let shown = self.shown.join(NEW).join(path);
         let file = fsx::create_new(&at).map_err(Error::io("write", &shown))?;
@@ -181,22 +219,24 @@ impl Journal {
 
 /// Seals the staging folder (its files, the new manifest and the journal flushed), switches it
 /// in and commits; on failure restores the previous files.
-pub(crate) fn apply(folder: &Folder, staging: Staging, plan: &Plan) -> Result<(), Error> {
+pub(crate) fn apply(folder: &Folder, staging: &Staging, plan: &Plan) -> Result<(), Error> {
     let journal = Journal {
         mkdirs: plan.mkdirs.iter().cloned().collect(),
         files: plan.files.iter().map(|(path, entry)| (path.clone(), entry.hash.clone())).collect(),
     };
-    if let Err(e) = seal(&staging, plan, &journal) {
+    if let Err(e) = seal(staging, plan, &journal) {
         let _ = staging.remove();
         return Err(e);
     }
-    if let Err(cause) = switch(folder, &staging, plan) {
-        return Err(match undo(folder, &staging, &journal) {
+    if let Err(cause) = switch(folder, staging, plan) {
+        return Err(match undo(folder, staging, &journal) {
             Ok(()) => {
                 let _ = staging.remove();
                 Error::RolledBack { cause: Box::new(cause) }
             }
-            Err(undo) => Error::Stranded { cause: Box::new(cause), undo: Box::new(undo), staging: staging.shown },
+            Err(undo) => {
+                Error::Stranded { cause: Box::new(cause), undo: Box::new(undo), staging: staging.shown.clone() }
+            }
         });
     }
     // Committed: what is left is the previous files; a failure here is cleaned up by the next run.
@@ -212,7 +252,7 @@ fn seal(staging: &Staging, plan: &Plan, journal: &Journal) -> Result<(), Error> 
     staging.write(STAGED_MANIFEST, plan.manifest.to_text().as_bytes())?;
     let mut written: Vec<PathBuf> = plan.files.keys().map(|path| staging.path(NEW).join(path)).collect();
     written.extend([OWNER, STAGED_MANIFEST, BACKUP].map(|part| staging.path(part)));
-    written.extend(staging.dirs.iter().cloned());
+    written.extend(staging.folders().iter().cloned());
     written.push(staging.dir.clone());
     staging.flush(&written, &staging.shown)?;
     staging.write(PLAN, journal.to_text().as_bytes())?;
