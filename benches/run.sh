@@ -56,24 +56,33 @@ spec() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# time_runs RUNS REPS COMMAND...: RUNS times, runs COMMAND REPS times in a row (its output folder
-# is $tmp/out, emptied and flushed with `sync` before the first; a later render replaces what the one before wrote)
-# under one /usr/bin/time, whose 10 ms resolution would
-# otherwise round a small spec to nothing; prints the medians of "wall_s cpu_s peak_kb", time per
-# COMMAND.
+# time_runs RUNS REPS OUT COMMAND...: RUNS times, runs COMMAND REPS times in a row under one
+# /usr/bin/time, whose 10 ms resolution would otherwise round a small spec to nothing; prints the
+# medians of "wall_s cpu_s peak_kb", time per COMMAND. OUT says where a render writes: `fresh`,
+# each time into a folder of its own, empty (`--out $tmp/out/<i>`): the whole render, every byte
+# written; `again`, each time into `$tmp/out/0`, which an untimed render made first: a render that
+# finds every file as it would write it and writes nothing; `-`, no `--out` (other commands).
+# $tmp/out is emptied and flushed with `sync` before each timing.
 time_runs() {
-    local runs="$1" reps="$2"
-    shift 2
+    local runs="$1" reps="$2" out="$3"
+    shift 3
     local log="$tmp/times"
     : >"$log"
     for ((r = 0; r < runs; r++)); do
         rm -rf "$tmp/out"
+        if [[ "$out" == again ]]; then
+            "$@" --out "$tmp/out/0" >/dev/null 2>"$tmp/stderr" || { cat "$tmp/stderr" >&2; exit 1; }
+        fi
         # The disk writes of the run before (and of removing its output) are done before this
         # one starts, not counted in its wait for its own.
         sync
         /usr/bin/time -f '%e %U %S %M' -a -o "$log" \
-            bash -c 'n=$1 dir=$2; shift 2; for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>"$dir/stderr" || exit 1; done' \
-            - "$reps" "$tmp" "$@" || { cat "$tmp/stderr" >&2; exit 1; }
+            bash -c 'n=$1 dir=$2 out=$3; shift 3
+                for ((i = 0; i < n; i++)); do
+                    case "$out" in fresh) o=(--out "$dir/out/$i") ;; again) o=(--out "$dir/out/0") ;; *) o=() ;; esac
+                    "$@" "${o[@]}" >/dev/null 2>"$dir/stderr" || exit 1
+                done' \
+            - "$reps" "$tmp" "$out" "$@" || { cat "$tmp/stderr" >&2; exit 1; }
     done
     local wall cpu peak
     wall="$(awk -v k="$reps" '{ print $1 / k }' "$log" | median)"
@@ -85,8 +94,8 @@ time_runs() {
 # How many times in a row to run a spec of N teams so that one timing lasts about a second.
 reps_for() { echo $((1000 / ($1 + 10) + 1)); }
 
-size_of() { du -sb "$tmp/out" | cut -f1; }
-files_of() { find "$tmp/out" -type f ! -name '.*' | wc -l; }
+size_of() { du -sb "$tmp/out/0" | cut -f1; }
+files_of() { find "$tmp/out/0" -type f ! -name '.*' | wc -l; }
 ms() { awk -v s="$1" 'BEGIN { printf (s < 0.1 ? "%.1f" : "%.0f"), s * 1000 }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
@@ -100,8 +109,8 @@ if [[ "$mode" == can ]]; then
         local label="$1" reps="$2"
         shift 2
         local wall cpu peak cwall ccpu cpeak
-        read -r wall cpu peak < <(time_runs "$runs" "$reps" "$bin" can --matrix "$@")
-        read -r cwall ccpu cpeak < <(time_runs "$runs" "$reps" "$bin" check "$@")
+        read -r wall cpu peak < <(time_runs "$runs" "$reps" - "$bin" can --matrix "$@")
+        read -r cwall ccpu cpeak < <(time_runs "$runs" "$reps" - "$bin" check "$@")
         echo "| $label | $(ms "$wall") ms | $(ms "$cpu") ms | $(mb "$peak") MB | $(ms "$ccpu") ms | $(ms "$(awk -v a="$cpu" -v b="$ccpu" 'BEGIN { print a - b }')") ms |"
     }
     echo "hyperpod-iam can --matrix, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $runs runs per size"
@@ -126,20 +135,26 @@ fi
 
 echo "hyperpod-iam $("$bin" --version | head -1 | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $runs runs per size, formats: ${FORMATS:-all}${cdk:+, AWS CDK on Node.js $cdk ($cdk_runs runs)}"
 echo
-# The built-in example, the issue's first target.
-read -r wall cpu peak < <(time_runs "$runs" 100 "$bin" render "${formats[@]}" --out "$tmp/out")
-echo "built-in example: wall $(ms "$wall") ms, CPU $(ms "$cpu") ms, peak $(mb "$peak") MB, $(size_of) bytes in $(files_of) files"
+# The built-in example, the issue's first target: into an empty folder, then again over itself.
+read -r wall cpu peak < <(time_runs "$runs" 100 fresh "$bin" render "${formats[@]}")
+read -r awall acpu apeak < <(time_runs "$runs" 100 again "$bin" render "${formats[@]}")
+echo "built-in example: wall $(ms "$wall") ms, CPU $(ms "$cpu") ms, peak $(mb "$peak") MB, $(size_of) bytes in $(files_of) files; again, unchanged: wall $(ms "$awall") ms, CPU $(ms "$acpu") ms"
 echo
-echo "| teams | roles | wall | CPU | CPU per team | peak memory | output | files |${cdk:+ CDK wall | CDK CPU | CDK peak | CDK output | CPU ratio |}"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|${cdk:+---:|---:|---:|---:|---:|}"
+echo "Into an empty folder; the last two columns render again over that output (nothing to write)."
+echo
+echo "| teams | roles | wall | CPU | CPU per team | peak memory | output | files |${cdk:+ CDK wall | CDK CPU | CDK peak | CDK output | CPU ratio |} again: wall | again: CPU |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|${cdk:+---:|---:|---:|---:|---:|}---:|---:|"
 for n in "${sizes[@]}"; do
     spec "$n"
-    read -r wall cpu peak < <(time_runs "$runs" "$(reps_for "$n")" "$bin" render "$tmp/$n.yaml" "${formats[@]}" --out "$tmp/out")
+    read -r wall cpu peak < <(time_runs "$runs" "$(reps_for "$n")" fresh "$bin" render "$tmp/$n.yaml" "${formats[@]}")
     line="| $n | $((n + 2)) | $(ms "$wall") ms | $(ms "$cpu") ms | $(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.3f", c * 1000 / n }') ms | $(mb "$peak") MB | $(size_of) B | $(files_of) |"
     if [[ -n "$cdk" ]]; then
-        read -r cwall ccpu cpeak < <(time_runs "$cdk_runs" 1 node benches/peers/cdk/app.js "$n" "$tmp/out")
-        line+=" $(ms "$cwall") ms | $(ms "$ccpu") ms | $(mb "$cpeak") MB | $(du -sb --exclude=tree.json --exclude='*.metadata.json' "$tmp/out" | cut -f1) B | $(awk -v a="$ccpu" -v b="$cpu" 'BEGIN { printf "%.0f×", a / (b > 0 ? b : 0.001) }') |"
+        read -r cwall ccpu cpeak < <(time_runs "$cdk_runs" 1 - node benches/peers/cdk/app.js "$n" "$tmp/cdk")
+        line+=" $(ms "$cwall") ms | $(ms "$ccpu") ms | $(mb "$cpeak") MB | $(du -sb --exclude=tree.json --exclude='*.metadata.json' "$tmp/cdk" | cut -f1) B | $(awk -v a="$ccpu" -v b="$cpu" 'BEGIN { printf "%.0f×", a / (b > 0 ? b : 0.001) }') |"
+        rm -rf "$tmp/cdk"
     fi
+    read -r awall acpu apeak < <(time_runs "$runs" "$(reps_for "$n")" again "$bin" render "$tmp/$n.yaml" "${formats[@]}")
+    line+=" $(ms "$awall") ms | $(ms "$acpu") ms |"
     echo "$line"
 done
 echo
