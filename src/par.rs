@@ -21,7 +21,14 @@ pub fn drop_beside<'scope, T: Send + 'scope>(scope: &'scope std::thread::Scope<'
 
 /// How many threads to run `items` on: one per core, at most one per item.
 pub fn threads(items: usize) -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from).min(items).max(1)
+    cores().min(items).max(1)
+}
+
+/// The cores this process may use, asked once: on Linux the answer reads three files of the
+/// process's cgroup, each time (a render asks several times).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Runs `work` for every item, on [`threads`] threads, and returns the failure of the first item
