@@ -1,17 +1,21 @@
 //! Staging, the switch, and undoing it.
 //!
 //! A render stages every file in a private folder `.hyperpod-iam-staging-<16 random hex>` inside
-//! the output folder (same file system, so renames are atomic), made exclusively and holding an
-//! `OWNER` file that marks it as ours:
+//! the output folder (same file system, so renames are atomic), made exclusively and holding a
+//! file that marks it as ours:
 //!
 //! ```text
-//! OWNER      marks the folder as hyperpod-iam's
+//! hyperpod-iam-staging-2   marks the folder as hyperpod-iam's (empty: a file with no bytes
+//!                          takes no block on disk, and freeing one waits for nothing)
 //! new/       the new files
 //! MANIFEST   the new manifest
 //! PLAN       written last, once all of the above is on disk: the folders to create and the
 //!            staged files with their hashes
-//! backup/    the previous files, moved aside during the switch
+//! backup/    the previous files, moved aside during the switch (made by the first)
 //! ```
+//!
+//! Staging folders of earlier versions, marked by a file `OWNER` that holds `hyperpod-iam
+//! staging 1`, are recovered the same way.
 //!
 //! The switch creates the missing folders, moves the files it replaces or removes into
 //! `backup/`, moves the new files in, and renames `MANIFEST` over the folder's manifest: that
@@ -23,7 +27,7 @@
 //! Everything is flushed to disk at three points only (see [`fsx::Flusher`]): the staging folder
 //! once it is whole, the journal, and both sides of the renames before the commit; then the
 //! commit itself. A process that is killed loses nothing it wrote; only a crash of the whole
-//! machine before the first flush can leave a staging folder whose `OWNER` did not reach the
+//! machine before the first flush can leave a staging folder whose mark did not reach the
 //! disk, which then cannot prove it is ours and is left alone (nothing was switched yet).
 
 use std::collections::BTreeSet;
@@ -37,6 +41,8 @@ use super::{Error, Folder, MANIFEST, Plan, hooks};
 use crate::emit::check_artifact_path;
 
 const PREFIX: &str = ".hyperpod-iam-staging-";
+const MARK: &str = "hyperpod-iam-staging-2";
+/// The mark of staging folders made by earlier versions: this file, holding this text.
 const OWNER: &str = "OWNER";
 const OWNER_TEXT: &str = "hyperpod-iam staging 1\n";
 const PLAN: &str = "PLAN";
@@ -95,11 +101,8 @@ impl Staging {
         };
         let made = fsx::Flusher::open(&staging.dir).map_err(Error::io("open", &staging.shown)).and_then(|flusher| {
             staging.flusher = Some(flusher);
-            staging.write(OWNER, OWNER_TEXT.as_bytes())?;
-            for part in [NEW, BACKUP] {
-                fs::create_dir(staging.path(part)).map_err(Error::io("create", staging.shown.join(part)))?;
-            }
-            Ok(())
+            staging.write(MARK, b"")?;
+            fs::create_dir(staging.path(NEW)).map_err(Error::io("create", staging.shown.join(NEW)))
         });
         if let Err(e) = made {
             let _ = staging.remove();
@@ -251,7 +254,7 @@ pub(crate) fn apply(folder: &Folder, staging: &Staging, plan: &Plan) -> Result<(
 fn seal(staging: &Staging, plan: &Plan, journal: &Journal) -> Result<(), Error> {
     staging.write(STAGED_MANIFEST, plan.manifest.to_text().as_bytes())?;
     let mut written: Vec<PathBuf> = plan.files.keys().map(|path| staging.path(NEW).join(path)).collect();
-    written.extend([OWNER, STAGED_MANIFEST, BACKUP].map(|part| staging.path(part)));
+    written.extend([MARK, STAGED_MANIFEST].map(|part| staging.path(part)));
     written.extend(staging.folders().iter().cloned());
     written.push(staging.dir.clone());
     staging.flush(&written, &staging.shown)?;
@@ -276,7 +279,8 @@ fn switch(folder: &Folder, staging: &Staging, plan: &Plan) -> Result<(), Error> 
         let backup = staging.path(BACKUP).join(path);
         if let Some(parent) = backup.parent() {
             fs::create_dir_all(parent).map_err(Error::io("create", &staging.shown))?;
-            touched.insert(parent.to_path_buf());
+            // The folders' entries too, up to the staging folder's own (`backup/` may be new).
+            touched.extend(parent.ancestors().take_while(|p| p.starts_with(&staging.dir)).map(Path::to_path_buf));
         }
         fs::rename(folder.at(path), &backup).map_err(Error::io("move aside", folder.show(path)))?;
         touched.extend(folder.at(path).parent().map(Path::to_path_buf));
@@ -322,7 +326,11 @@ fn undo(folder: &Folder, staging: &Staging, journal: &Journal) -> Result<(), Err
         }
     }
     let mut backed_up = Vec::new();
-    files_below(&staging.path(BACKUP), "", &mut backed_up).map_err(Error::io("read", staging.shown.join(BACKUP)))?;
+    let backup = staging.path(BACKUP);
+    // No `backup/`: the switch moved nothing aside.
+    if Kind::of(&backup).map_err(Error::io("inspect", staging.shown.join(BACKUP)))? != Kind::Missing {
+        files_below(&backup, "", &mut backed_up).map_err(Error::io("read", staging.shown.join(BACKUP)))?;
+    }
     for rel in &backed_up {
         let vacated = move_back.iter().any(|(_, _, path)| path == rel);
         if !vacated && Kind::of(&folder.at(rel)).map_err(Error::io("inspect", folder.show(rel)))? != Kind::Missing {
@@ -391,8 +399,9 @@ pub(crate) fn recover(folder: &Folder) -> Result<Vec<String>, Error> {
         if Kind::of(&staging.dir).ok() != Some(Kind::Dir) {
             continue;
         }
-        let owner = fsx::read_regular(&staging.path(OWNER), 64).ok();
-        if owner.as_deref() != Some(OWNER_TEXT.as_bytes()) {
+        let marked = Kind::of(&staging.path(MARK)).ok() == Some(Kind::File)
+            || fsx::read_regular(&staging.path(OWNER), 64).ok().as_deref() == Some(OWNER_TEXT.as_bytes());
+        if !marked {
             // Not provably ours: only an empty one (a run killed right after mkdir) goes.
             let _ = fs::remove_dir(&staging.dir);
             continue;
