@@ -16,6 +16,7 @@ use crate::emit::{Artifact, Chunks, EmitError, Emitter, ModelDocument, Registry,
 use crate::input::{self, InputError};
 use crate::model::{self, Config, Model};
 use crate::output;
+use crate::par::Release;
 use crate::spec::{self, Source};
 
 mod can;
@@ -75,6 +76,29 @@ impl Failure {
 pub struct Console<'a> {
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
+}
+
+/// Set by [`run_then_exit`]: the process exits when the command ends.
+static EXITS_AFTER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// [`run`] in a process that exits as soon as the command ends, as the binary does: the model
+/// and what was made from it are then left to the exit instead of freed (tests and benches that
+/// run commands in-process call [`run`], which frees everything).
+pub fn run_then_exit(cli: Cli, console: &mut Console<'_>) -> Exit {
+    EXITS_AFTER.store(true, std::sync::atomic::Ordering::Relaxed);
+    run(cli, console)
+}
+
+/// How to release the model (or what holds it) once a command is done with it: `large` is a
+/// model worth a thread to free.
+fn release_model(large: bool) -> Release {
+    if EXITS_AFTER.load(std::sync::atomic::Ordering::Relaxed) {
+        Release::AtExit
+    } else if large {
+        Release::Beside
+    } else {
+        Release::Here
+    }
 }
 
 /// Runs one command. A broken stdout pipe ends quietly.
@@ -330,14 +354,14 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         emitter.emit_to(&shared, &mut staged).map_err(failed)
     })
     .map_err(|(_, failure)| failure)?;
-    // What the emitters shared (the template context, as large as the model) is not needed to switch.
-    drop(shared);
     let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
-    // Nor is the model: a large one is freed on another core while the switch waits for the disk
-    // (a small one costs less to free than a thread to start).
-    let big = model.roles.len() >= crate::par::SPREAD_FROM;
+    // Neither the model nor what the emitters shared (the template context, as large as the
+    // model) is needed to switch: a large model is freed on another core while the switch waits
+    // for the disk, or left to the exit; the context borrows the model, so it goes first, here.
+    let how = release_model(model.roles.len() >= crate::par::SPREAD_FROM);
+    crate::par::release_here(shared, how);
     let outcome = std::thread::scope(|threads| {
-        crate::par::drop_beside(threads, model, big);
+        crate::par::release(threads, model, how);
         writer.commit(&scope)
     })
     .map_err(refused)?;
@@ -407,10 +431,11 @@ fn check(args: &CheckArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let source = source(args.spec.as_deref())?;
     let (model, diags) = check_spec_allowing(&source, &args.allow);
     // The summary needs only the model's counts: a large model is freed on another core while
-    // the report is written.
+    // the report is written, or left to the exit.
     let counts = model.as_ref().map(|m| (m.roles.len(), m.policies.len()));
+    let how = release_model(counts.is_some_and(|(roles, _)| roles >= crate::par::SPREAD_FROM));
     std::thread::scope(|threads| {
-        crate::par::drop_beside(threads, model, counts.is_some_and(|(roles, _)| roles >= crate::par::SPREAD_FROM));
+        crate::par::release(threads, model, how);
         report_check(args, &source, &diags, counts, console)
     })
 }

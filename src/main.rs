@@ -20,5 +20,5 @@ fn main() -> ExitCode {
     let stderr = io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    app::run(cli, &mut Console { stdout: &mut out, stderr: &mut err }).into()
+    app::run_then_exit(cli, &mut Console { stdout: &mut out, stderr: &mut err }).into()
 }
