@@ -132,8 +132,10 @@ fn matrix(format: MatrixFormat, source: &Source, console: &mut Console<'_>) -> R
     let Asked { env, deployment, personas, heading } = asked;
     let spread = personas.len() >= SPREAD_FROM;
     let spec = model.name.clone();
-    let ask = Ask { tasks: &tasks, deployment, personas, spread };
-    let free = move || drop((read, model));
+    // What the checks do not read is freed on another core while they run, or left to the exit.
+    let how = super::release_model(true);
+    let ask = Ask { tasks: &tasks, deployment, personas, spread, how };
+    let free = move || par::release_here((read, model), how);
     let met = match format {
         MatrixFormat::Json => ask.then(free, JsonRun::default, |runs| {
             write(console, matrix_json(&env, &spec, &runs))?;
@@ -159,6 +161,8 @@ struct Ask<'t> {
     personas: Vec<tasks::Persona>,
     /// Whether the work is spread over the cores.
     spread: bool,
+    /// How the deployment and personas are released once the checks are asked.
+    how: par::Release,
 }
 
 impl Ask<'_> {
@@ -172,10 +176,10 @@ impl Ask<'_> {
         sink: impl Fn() -> K + Sync,
         out: impl FnOnce(Vec<K::Out>) -> Result<bool, Failure>,
     ) -> Result<bool, Failure> {
-        let Ask { tasks, deployment, personas, spread } = self;
+        let Ask { tasks, deployment, personas, spread, how } = self;
         let ((), runs) = par::both(spread, free, || tasks::run_into(tasks, &deployment, &personas, false, |_| sink()));
         let runs = runs.map_err(|e| Failure::new(Exit::Io, format!("error: internal: {e}")))?;
-        let ((), met) = par::both(spread, move || drop((deployment, personas)), || out(runs));
+        let ((), met) = par::both(spread, move || par::release_here((deployment, personas), how), || out(runs));
         met
     }
 }
