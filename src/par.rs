@@ -275,11 +275,13 @@ mod tests {
         std::thread::scope(|scope| {
             release(scope, Flag(&dropped), Release::Here);
             assert_eq!(dropped.load(Ordering::SeqCst), 1, "freed here, at once");
-            release(scope, Flag(&dropped), Release::Beside);
-            release(scope, Flag(&dropped), Release::AtExit);
+            // Before anything is freed on another thread, whose timing the count would depend on.
             release_here(Flag(&dropped), Release::Beside);
             assert_eq!(dropped.load(Ordering::SeqCst), 2, "beside, but here");
             release_here(Flag(&dropped), Release::AtExit);
+            release(scope, Flag(&dropped), Release::AtExit);
+            assert_eq!(dropped.load(Ordering::SeqCst), 2, "left to the exit");
+            release(scope, Flag(&dropped), Release::Beside);
         });
         assert_eq!(dropped.into_inner(), 3, "those left to the exit are never dropped");
     }
