@@ -123,9 +123,10 @@ pub fn run(cli: Cli, console: &mut Console<'_>) -> Exit {
 /// Writes each line, with its newline, in one call: stderr is unbuffered, and a spec of 5,000
 /// teams can have as many warnings (`writeln!` for each was 10,000 system calls).
 fn write_lines<L: std::fmt::Display>(to: &mut dyn Write, lines: impl IntoIterator<Item = L>) {
+    use std::fmt::Write as _;
     let mut text = String::new();
     for line in lines {
-        let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{line}\n"));
+        let _ = writeln!(text, "{line}");
     }
     let _ = to.write_all(text.as_bytes());
 }

@@ -133,7 +133,7 @@ fn matrix(format: MatrixFormat, source: &Source, console: &mut Console<'_>) -> R
     let spread = personas.len() >= SPREAD_FROM;
     let spec = model.name.clone();
     // What the checks do not read is freed on another core while they run, or left to the exit.
-    let how = super::release_model(true);
+    let how = super::release_model(spread);
     let ask = Ask { tasks: &tasks, deployment, personas, spread, how };
     let free = move || par::release_here((read, model), how);
     let met = match format {
