@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::check::ack::{self, Acknowledgement};
 use crate::check::did_you_mean;
@@ -12,7 +12,7 @@ use crate::check::{Code, Diagnostic, Diagnostics, lint, report};
 use crate::cli::{
     CheckArgs, Cli, Command, EmitterDirs, InitArgs, InitOrchestrator, ModelArgs, RenderArgs, ReportFormat,
 };
-use crate::emit::{Artifact, Chunks, EmitError, Emitter, ModelDocument, Registry, Render, Sink};
+use crate::emit::{Artifact, Chunks, EmitError, Emitter, ModelDocument, Parts, Registry, Render, Sink};
 use crate::input::{self, InputError};
 use crate::model::{self, Config, Model};
 use crate::output;
@@ -302,7 +302,7 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         let registry = threads.spawn(|| registry(&args.emitters));
         let read = spec::read(&source).map(|read| {
             // Shared with the template context, which reads the model instead of copying it.
-            let model = std::sync::Arc::new(model::build(&read.config));
+            let model = Arc::new(model::build(&read.config));
             (read, model)
         });
         (read, registry.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
@@ -353,10 +353,27 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     // Each file is staged as soon as it is made and dropped: the render is never all in memory.
     // The emitters run side by side, one per core; the writer puts what they stage in order.
     let writer = Mutex::new(output::Writer::open(&args.out, &model.name, args.force).map_err(refused)?);
-    crate::par::each(&selection.emitters, |index, emitter| {
-        let mut staged = Staged { writer: &writer, emitter: emitter.name(), index, files: 0 };
-        let failed = |e| Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name()));
-        emitter.emit_to(&shared, &mut staged).map_err(failed)
+    // An emitter whose work is divided queues its parts behind every other emitter: small pieces
+    // of work, last, fill both cores while the large ones end.
+    let jobs = selection.emitters.iter().enumerate().map(|(index, emitter)| Job::Emitter(index, *emitter)).collect();
+    let threads = if model.roles.len() >= crate::par::SPREAD_FROM { usize::MAX } else { selection.emitters.len() };
+    crate::par::queue(jobs, threads, |job| {
+        let (index, emitter, part) = match &job {
+            Job::Emitter(index, emitter) => (*index, *emitter, 0),
+            Job::Part(index, emitter, _, part) => (*index, *emitter, *part),
+        };
+        let failed = |e| ((index, part), Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())));
+        let mut staged = Staged { writer: &writer, emitter: emitter.name(), index, part, files: 0 };
+        match job {
+            Job::Emitter(..) => match emitter.parts(&shared).map_err(failed)? {
+                Some(parts) => {
+                    let parts: Arc<dyn Parts + '_> = parts.into();
+                    Ok((0..parts.count()).map(|part| Job::Part(index, emitter, Arc::clone(&parts), part)).collect())
+                }
+                None => emitter.emit_to(&shared, &mut staged).map(|()| Vec::new()).map_err(failed),
+            },
+            Job::Part(_, _, parts, part) => parts.emit(part, &mut staged).map(|()| Vec::new()).map_err(failed),
+        }
     })
     .map_err(|(_, failure)| failure)?;
     let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -383,13 +400,21 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The files of one emitter (the `index`th of the render), staged into the output folder as they
-/// come; the writer is shared with the other emitters' threads, and held only to begin and end
-/// a file, not while its bytes are written.
+/// A piece of a render's work: an emitter (the `index`th of the render), or one part of one
+/// whose work is divided.
+enum Job<'r> {
+    Emitter(usize, &'r dyn Emitter),
+    Part(usize, &'r dyn Emitter, Arc<dyn Parts + 'r>, usize),
+}
+
+/// The files of one emitter (the `index`th of the render), or of one part of its work, staged
+/// into the output folder as they come; the writer is shared with the other threads, and held
+/// only to begin and end a file, not while its bytes are written.
 struct Staged<'w> {
     writer: &'w Mutex<output::Writer>,
     emitter: &'w str,
     index: usize,
+    part: usize,
     /// Files begun so far.
     files: usize,
 }
@@ -400,7 +425,7 @@ impl Staged<'_> {
     }
 
     fn begin(&mut self, path: &str) -> output::NewFileWriter {
-        let place = output::Place { emitter: self.index, file: self.files };
+        let place = output::Place { emitter: self.index, part: self.part, file: self.files };
         self.files += 1;
         self.writer().create_at(place, self.emitter, path)
     }

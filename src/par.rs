@@ -1,7 +1,8 @@
 //! Work spread over the machine's cores, with results that never depend on timing.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 /// From this many roles or teams on, a pass over them (validating, building, linting, freeing
 /// the model) is spread over the cores or run beside other work; below, starting a thread costs
@@ -156,6 +157,86 @@ pub fn map_chunks<'a, T: Sync, S, R: Send>(
     done.into_iter().map(|(_, result)| result).collect()
 }
 
+/// Runs `jobs` on `at_most` threads (at most [`threads`] of them), each thread taking the job at
+/// the front of a queue when it is done with one. A job returns the jobs it adds, which are
+/// queued at the back: they run after every job queued before them. Every job runs, even after
+/// one has failed; of the failures, the one returned is the least by its key (the order in which
+/// a loop would have met them), so that it never depends on timing.
+pub fn queue<J: Send, K: Ord + Send, E: Send>(
+    jobs: Vec<J>,
+    at_most: usize,
+    work: impl Fn(J) -> Result<Vec<J>, (K, E)> + Sync,
+) -> Result<(), (K, E)> {
+    let threads = threads(at_most);
+    let queue = Queue { state: Mutex::new((jobs.into(), 0)), changed: Condvar::new() };
+    let failures = Mutex::new(Vec::new());
+    let run = || {
+        while let Some(job) = queue.take() {
+            // Whatever the job does, even panic, the queue learns that it ended.
+            let mut ended = Ended { queue: &queue, more: Vec::new() };
+            match work(job) {
+                Ok(more) => ended.more = more,
+                Err(failure) => failures.lock().unwrap_or_else(PoisonError::into_inner).push(failure),
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(run);
+        }
+        run();
+    });
+    let failures = failures.into_inner().unwrap_or_else(PoisonError::into_inner);
+    match failures.into_iter().min_by(|a, b| a.0.cmp(&b.0)) {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
+}
+
+/// The jobs of [`queue`] not yet taken, and how many are running (any of which may add more).
+struct Queue<J> {
+    state: Mutex<(VecDeque<J>, usize)>,
+    changed: Condvar,
+}
+
+impl<J> Queue<J> {
+    fn lock(&self) -> MutexGuard<'_, (VecDeque<J>, usize)> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next job, once there is one; `None` once none is queued or running.
+    fn take(&self) -> Option<J> {
+        let mut state = self.lock();
+        loop {
+            if let Some(job) = state.0.pop_front() {
+                state.1 += 1;
+                return Some(job);
+            }
+            if state.1 == 0 {
+                return None;
+            }
+            state = self.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// A running job of [`queue`]: when it is dropped, the jobs it added are queued and the job no
+/// longer counts as running.
+struct Ended<'q, J> {
+    queue: &'q Queue<J>,
+    more: Vec<J>,
+}
+
+impl<J> Drop for Ended<'_, J> {
+    fn drop(&mut self) {
+        let mut state = self.queue.lock();
+        state.0.extend(self.more.drain(..));
+        state.1 -= 1;
+        drop(state);
+        self.queue.changed.notify_all();
+    }
+}
+
 /// Runs `there` on another thread while `here` runs on this one, when `spread`; else `here`,
 /// then `there`, on this thread (starting a thread costs more than a small job gains). A panic
 /// of `there` is passed on, as one on this thread would be.
@@ -260,6 +341,60 @@ mod tests {
             // What each thread saw adds up to every item: the state is carried, not made again.
             assert!(chunks.iter().all(|(c, seen)| *seen >= c.len()), "{n}");
         }
+    }
+
+    /// Every job runs once, those a job adds after every job queued before them; whatever the
+    /// timing, the failure returned is the least by key, and a failure stops nothing.
+    #[test]
+    fn a_queue_runs_every_job_and_added_ones_last() {
+        for _ in 0..10 {
+            let ran = Mutex::new(Vec::new());
+            // Job `n` < 10 adds jobs 10n + 10 and 10n + 11 when n is even; 3 and 30 fail.
+            let result = queue((0..6).collect(), usize::MAX, |n: usize| {
+                ran.lock().unwrap().push(n);
+                if n == 0 {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                match n {
+                    3 | 30 => Err((n, format!("job {n}"))),
+                    n if n < 10 && n % 2 == 0 => Ok(vec![10 * n + 10, 10 * n + 11]),
+                    _ => Ok(Vec::new()),
+                }
+            });
+            assert_eq!(result, Err((3, "job 3".to_owned())));
+            let ran = ran.into_inner().unwrap();
+            let mut sorted = ran.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, [0, 1, 2, 3, 4, 5, 10, 11, 30, 31, 50, 51]);
+            // An added job is taken only once every job of the first list has been taken (each
+            // thread may record the job it took a little late, after another thread's).
+            let first_added = ran.iter().position(|&n| n >= 10).unwrap();
+            assert!(ran[..first_added].len() >= 6 - threads(usize::MAX), "{ran:?}");
+        }
+        assert_eq!(queue(Vec::<u8>::new(), usize::MAX, |_| Err::<Vec<u8>, _>((0, ()))), Ok(()));
+        let one_thread = Mutex::new(Vec::new());
+        let result = queue(vec![1, 2], 1, |n: u8| {
+            one_thread.lock().unwrap().push(n);
+            Ok::<_, (u8, ())>(if n == 1 { vec![3] } else { Vec::new() })
+        });
+        assert_eq!((result, one_thread.into_inner().unwrap()), (Ok(()), vec![1, 2, 3]));
+    }
+
+    /// A job that panics passes its panic on once the others have run; nothing waits forever.
+    #[test]
+    fn a_panicking_job_neither_hangs_the_queue_nor_is_lost() {
+        let ran = AtomicUsize::new(0);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            queue((0..8).collect(), usize::MAX, |n: usize| {
+                if n == 2 {
+                    panic!("job 2");
+                }
+                ran.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, (usize, ())>(Vec::new())
+            })
+        }));
+        assert!(caught.is_err());
+        assert_eq!(ran.into_inner(), 7);
     }
 
     /// Freed at once here, by the time the scope ends beside, never when left to the exit.

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::grants::{self, Env};
-use hyperpod_iam::emit::{Artifact, CloudFormation, Emitter, Terraform};
+use hyperpod_iam::emit::{Artifact, CloudFormation, Emitter, Render, Terraform};
 use hyperpod_iam::model::Model;
 use hyperpod_iam::spec::{self, Source};
 use serde_json::{Map, Value};
@@ -104,6 +104,31 @@ fn a_small_spec_keeps_one_template() {
     let artifacts = emit(&model(&spec_text(40, true)));
     let paths: Vec<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
     assert_eq!(paths, ["cloudformation.yaml"]);
+}
+
+/// Past one stack, a render shares the stacks among its cores: each stack, and `deploy.sh`, is a
+/// part of its own, and the parts, made in any order, are the files of one emit in part order.
+/// A spec that one template may hold is one piece of work.
+#[test]
+fn the_stacks_are_parts_that_make_the_same_files_in_any_order() {
+    let small = model(&spec_text(40, true));
+    assert!(CloudFormation.parts(&Render::new(&small)).unwrap().is_none());
+    let m = model(&spec_text(260, true));
+    let render = Render::new(&m);
+    let parts = CloudFormation.parts(&render).unwrap().expect("a spec past one stack is divided");
+    let whole = emit(&m);
+    assert_eq!(parts.count(), whole.len());
+    assert!(parts.count() > 3, "{}", parts.count());
+    let mut made: Vec<(usize, Vec<Artifact>)> = (0..parts.count())
+        .rev()
+        .map(|part| {
+            let mut files = Vec::new();
+            parts.emit(part, &mut files).unwrap();
+            (part, files)
+        })
+        .collect();
+    made.sort_by_key(|(part, _)| *part);
+    assert_eq!(made.into_iter().flat_map(|(_, files)| files).collect::<Vec<_>>(), whole);
 }
 
 /// 99 teams with pod roles fit 500 resources but not 200 outputs: one template would be refused.

@@ -32,7 +32,7 @@ use crate::model::{AccessScope, Index, ManagedPolicy, Model, Part, Role, RoleId,
 use super::node::Node;
 use super::node::yaml::{self, Stream};
 use super::policy;
-use super::{Artifact, EmitError, Emitter, Render, Sink};
+use super::{Artifact, EmitError, Emitter, Parts, Render, Sink};
 
 /// Outputs in one template.
 pub const TEMPLATE_OUTPUTS_MAX: usize = 200;
@@ -61,22 +61,37 @@ impl Emitter for CloudFormation {
     fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
         write(render.model(), sink)
     }
+
+    /// Past one stack's resources or outputs, one part per stack, and one for `deploy.sh`. (A
+    /// spec whose one template fits by count is one piece of work: only writing the template
+    /// tells whether it also fits by size.)
+    fn parts<'r>(&'r self, render: &'r Render<'r>) -> Result<Option<Box<dyn Parts + 'r>>, EmitError> {
+        let model = render.model();
+        let ix = model.index();
+        if whole(model).fits_by_count(model, &ix) {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(Split::new(model, ix))))
+    }
+}
+
+/// The one template of every role.
+fn whole(model: &Model) -> Stack<'_> {
+    Stack { stem: String::new(), roles: model.roles.iter().collect(), service_linked_role: true }
 }
 
 /// The one template, or the stacks, each handed to `sink` as soon as it is written.
 fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
     let ix = model.index();
-    let name_of = |id: &RoleId| ix.role(id).map(|r| r.role_name.as_str());
-    let names: &NameOf<'_> = &name_of;
-    let whole = Stack { stem: String::new(), roles: model.roles.iter().collect(), service_linked_role: true };
+    let whole = whole(model);
     if whole.fits_by_count(model, &ix) {
-        let contents = whole.write(model, &ix, names, None)?;
+        let contents = whole.write(model, &ix, &|id| ix.role(id).map(|r| r.role_name.as_str()), None)?;
         if contents.len() <= TEMPLATE_BYTES_MAX {
             sink.file("cloudformation.yaml", &contents);
             return Ok(());
         }
     }
-    split(model, &ix, names, sink)
+    super::emit_parts(&Split::new(model, ix), sink)
 }
 
 /// The logical id of a role's resource: `admin-platform` + `Role` → `AdminPlatformRole`.
@@ -309,46 +324,67 @@ impl<'a> Stack<'a> {
     }
 }
 
-/// The stacks of a spec past one template's limits, as files of `cloudformation/`.
-fn split(model: &Model, ix: &Index<'_>, names: &NameOf<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
-    let is_core = |r: &&Role| matches!(r.kind, RoleKind::Admin | RoleKind::Execution);
-    let core: Vec<Vec<&Role>> = model.roles.iter().filter(is_core).map(|r| vec![r]).collect();
-    // A team: the roles of one `scientists[]` entry (its own and its pod role), in spec order.
-    let mut teams: Vec<Vec<&Role>> = Vec::new();
-    let mut team_of: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut team_of_last: Option<&str> = None;
-    for role in model.roles.iter().filter(|r| !is_core(r)) {
-        let team = role.origin.split('.').next().unwrap_or_default();
-        // A team's roles mostly come one after another: the last team is looked at first.
-        if let (Some(last), Some(roles)) = (team_of_last, teams.last_mut())
-            && last == team
-        {
-            roles.push(role);
-            continue;
-        }
-        team_of_last = Some(team);
-        match team_of.get(team) {
-            Some(&i) => teams[i].push(role),
-            None => {
-                team_of.insert(team, teams.len());
-                teams.push(vec![role]);
+/// The stacks of a spec past one template's limits, as files of `cloudformation/`: one part per
+/// stack, then `deploy.sh`.
+struct Split<'a> {
+    model: &'a Model,
+    ix: Index<'a>,
+    stacks: Vec<Stack<'a>>,
+}
+
+impl<'a> Split<'a> {
+    fn new(model: &'a Model, ix: Index<'a>) -> Split<'a> {
+        let is_core = |r: &&Role| matches!(r.kind, RoleKind::Admin | RoleKind::Execution);
+        let core: Vec<Vec<&Role>> = model.roles.iter().filter(is_core).map(|r| vec![r]).collect();
+        // A team: the roles of one `scientists[]` entry (its own and its pod role), in spec order.
+        let mut teams: Vec<Vec<&Role>> = Vec::new();
+        let mut team_of: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut team_of_last: Option<&str> = None;
+        for role in model.roles.iter().filter(|r| !is_core(r)) {
+            let team = role.origin.split('.').next().unwrap_or_default();
+            // A team's roles mostly come one after another: the last team is looked at first.
+            if let (Some(last), Some(roles)) = (team_of_last, teams.last_mut())
+                && last == team
+            {
+                roles.push(role);
+                continue;
+            }
+            team_of_last = Some(team);
+            match team_of.get(team) {
+                Some(&i) => teams[i].push(role),
+                None => {
+                    team_of.insert(team, teams.len());
+                    teams.push(vec![role]);
+                }
             }
         }
+
+        let mut stacks = Vec::new();
+        let core_stacks = pack(model, &ix, core, usize::MAX);
+        let core_count = core_stacks.len().max(1);
+        for (i, roles) in core_stacks.into_iter().chain(std::iter::once(Vec::new())).take(core_count).enumerate() {
+            let stem = if i == 0 { "core".to_owned() } else { format!("core-{}", i + 1) };
+            stacks.push(Stack { stem, roles, service_linked_role: i == 0 });
+        }
+        for (i, roles) in pack(model, &ix, teams, TEAMS_PER_STACK).into_iter().enumerate() {
+            stacks.push(Stack { stem: format!("teams-{:03}", i + 1), roles, service_linked_role: false });
+        }
+        Split { model, ix, stacks }
+    }
+}
+
+impl Parts for Split<'_> {
+    fn count(&self) -> usize {
+        self.stacks.len() + 1
     }
 
-    let mut stacks = Vec::new();
-    let core_stacks = pack(model, ix, core, usize::MAX);
-    let core_count = core_stacks.len().max(1);
-    for (i, roles) in core_stacks.into_iter().chain(std::iter::once(Vec::new())).take(core_count).enumerate() {
-        let stem = if i == 0 { "core".to_owned() } else { format!("core-{}", i + 1) };
-        stacks.push(Stack { stem, roles, service_linked_role: i == 0 });
-    }
-    for (i, roles) in pack(model, ix, teams, TEAMS_PER_STACK).into_iter().enumerate() {
-        stacks.push(Stack { stem: format!("teams-{:03}", i + 1), roles, service_linked_role: false });
-    }
-
-    for stack in &stacks {
-        let contents = stack.write(model, ix, names, Some(&stack.stem))?;
+    fn emit(&self, part: usize, sink: &mut dyn Sink) -> Result<(), EmitError> {
+        let Some(stack) = self.stacks.get(part) else {
+            sink.file("cloudformation/deploy.sh", &deploy_script(self.model, &self.stacks));
+            return Ok(());
+        };
+        let names = |id: &RoleId| self.ix.role(id).map(|r| r.role_name.as_str());
+        let contents = stack.write(self.model, &self.ix, &names, Some(&stack.stem))?;
         if contents.len() > TEMPLATE_BYTES_MAX {
             return Err(EmitError::Unsupported(format!(
                 "CloudFormation stack `{}` would be {} bytes, past the {TEMPLATE_BYTES_MAX} a template may have",
@@ -357,9 +393,8 @@ fn split(model: &Model, ix: &Index<'_>, names: &NameOf<'_>, sink: &mut dyn Sink)
             )));
         }
         sink.file(&format!("cloudformation/{}.yaml", stack.stem), &contents);
+        Ok(())
     }
-    sink.file("cloudformation/deploy.sh", &deploy_script(model, &stacks));
-    Ok(())
 }
 
 /// Packs groups of roles, in order, into stacks of at most `per_stack` groups that each fit a

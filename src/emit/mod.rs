@@ -89,6 +89,29 @@ pub trait Emitter: Send + Sync {
         }
         Ok(())
     }
+    /// The work of [`Emitter::emit_to`] divided into [`Parts`] that a render shares among its
+    /// cores, when the model makes it worth it; `None` (the default): one piece of work.
+    fn parts<'r>(&'r self, render: &'r Render<'r>) -> Result<Option<Box<dyn Parts + 'r>>, EmitError> {
+        let _ = render;
+        Ok(None)
+    }
+}
+
+/// An emitter's work for one model, divided: each part makes its files on its own, on any
+/// thread and in any order, and the files of all parts, taken part after part, are the files of
+/// [`Emitter::emit_to`] in its order. A render queues the parts behind every emitter whose work
+/// is one piece: small pieces of work last fill the cores while the large ones end.
+pub trait Parts: Send + Sync {
+    /// How many parts there are.
+    fn count(&self) -> usize;
+    /// Makes the files of part `part` (`0..count()`), each handed to `sink`.
+    fn emit(&self, part: usize, sink: &mut dyn Sink) -> Result<(), EmitError>;
+}
+
+/// Makes every part of `parts` in order, into `sink`: what [`Emitter::emit_to`] does for an
+/// emitter whose work is divided.
+pub fn emit_parts(parts: &dyn Parts, sink: &mut dyn Sink) -> Result<(), EmitError> {
+    (0..parts.count()).try_for_each(|part| parts.emit(part, sink))
 }
 
 /// Where [`Emitter::emit_to`] puts the files it makes, one at a time: the output folder's

@@ -62,13 +62,16 @@ pub struct Request<'a> {
     pub force: bool,
 }
 
-/// Where a file comes in a render: its emitter's place in the selection, then its own place
-/// among that emitter's files. Emitters may stage their files from several threads at once;
+/// Where a file comes in a render: its emitter's place in the selection, the part of the
+/// emitter's work that made it, then its own place among that part's files. Emitters may stage their files from several threads at once;
 /// [`Writer::commit`] reports files and refusals in this order, whatever order they came in, so
 /// that a run's messages never depend on timing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Place {
     pub emitter: usize,
+    /// The part of the emitter's work that made the file, for an emitter whose work is divided
+    /// ([`crate::emit::Parts`]); 0 otherwise.
+    pub part: usize,
     pub file: usize,
 }
 

@@ -24,7 +24,7 @@ fn a_new_path_collides_with_a_seen_one_its_folders_and_its_files() {
 fn files_and_refusals_are_reported_in_render_order_whatever_order_they_came_in() {
     let dir = std::env::temp_dir().join(format!("hyperpod-iam-places-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let place = |emitter, file| Place { emitter, file };
+    let place = |emitter, file| Place { emitter, part: 0, file };
     let stage = |writer: &mut Writer, at: Place, emitter: &str, path: &str| {
         let mut file = writer.create_at(at, emitter, path);
         file.write(path.as_bytes());
