@@ -351,7 +351,8 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
         lines: errors.iter().map(|e| format!("error: {e}")).collect(),
     };
     // Each file is staged as soon as it is made and dropped: the render is never all in memory.
-    // The emitters run side by side, one per core; the writer puts what they stage in order.
+    // The emitters run side by side, each core taking the next; the writer puts what they stage
+    // in order.
     let writer = Mutex::new(output::Writer::open(&args.out, &model.name, args.force).map_err(refused)?);
     // An emitter whose work is divided queues its parts behind every other emitter: small pieces
     // of work, last, fill both cores while the large ones end.

@@ -369,7 +369,7 @@ mod tests {
             // An added job is taken only once every job of the first list has been taken (each
             // thread may record the job it took a little late, after another thread's).
             let first_added = ran.iter().position(|&n| n >= 10).unwrap();
-            assert!(ran[..first_added].len() >= 6 - threads(usize::MAX), "{ran:?}");
+            assert!(first_added >= 6usize.saturating_sub(threads(usize::MAX)), "{ran:?}");
         }
         assert_eq!(queue(Vec::<u8>::new(), usize::MAX, |_| Err::<Vec<u8>, _>((0, ()))), Ok(()));
         let one_thread = Mutex::new(Vec::new());
@@ -380,7 +380,8 @@ mod tests {
         assert_eq!((result, one_thread.into_inner().unwrap()), (Ok(()), vec![1, 2, 3]));
     }
 
-    /// A job that panics passes its panic on once the others have run; nothing waits forever.
+    /// A job that panics passes its panic on, and nothing waits forever: the other threads run
+    /// the jobs left (on one core, the panic ends the queue).
     #[test]
     fn a_panicking_job_neither_hangs_the_queue_nor_is_lost() {
         let ran = AtomicUsize::new(0);
@@ -394,7 +395,7 @@ mod tests {
             })
         }));
         assert!(caught.is_err());
-        assert_eq!(ran.into_inner(), 7);
+        assert_eq!(ran.into_inner(), if threads(usize::MAX) > 1 { 7 } else { 2 });
     }
 
     /// Freed at once here, by the time the scope ends beside, never when left to the exit.
