@@ -356,25 +356,25 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let writer = Mutex::new(output::Writer::open(&args.out, &model.name, args.force).map_err(refused)?);
     // An emitter whose work is divided queues its parts behind every other emitter: small pieces
     // of work, last, fill both cores while the large ones end.
-    let jobs = selection.emitters.iter().enumerate().map(|(index, emitter)| Job::Emitter(index, *emitter)).collect();
+    let jobs =
+        selection.emitters.iter().enumerate().map(|(index, &emitter)| Job { index, emitter, part: None }).collect();
     let threads = if model.roles.len() >= crate::par::SPREAD_FROM { usize::MAX } else { selection.emitters.len() };
-    crate::par::queue(jobs, threads, |job| {
-        let (index, emitter, part) = match &job {
-            Job::Emitter(index, emitter) => (*index, *emitter, 0),
-            Job::Part(index, emitter, _, part) => (*index, *emitter, *part),
-        };
-        let failed = |e| ((index, part), Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())));
-        let mut staged = Staged { writer: &writer, emitter: emitter.name(), index, part, files: 0 };
-        match job {
-            Job::Emitter(..) => match emitter.parts(&shared).map_err(failed)? {
+    crate::par::queue(jobs, threads, |Job { index, emitter, part }| {
+        let number = part.as_ref().map_or(0, |(_, number)| *number);
+        let failed = |e| ((index, number), Failure::new(Exit::Runtime, format!("error: {}: {e}", emitter.name())));
+        let mut staged = Staged { writer: &writer, emitter: emitter.name(), index, part: number, files: 0 };
+        let made = match part {
+            Some((parts, number)) => parts.emit(number, &mut staged),
+            None => match emitter.parts(&shared).map_err(failed)? {
                 Some(parts) => {
                     let parts: Arc<dyn Parts + '_> = parts.into();
-                    Ok((0..parts.count()).map(|part| Job::Part(index, emitter, Arc::clone(&parts), part)).collect())
+                    let part = |number| Job { index, emitter, part: Some((Arc::clone(&parts), number)) };
+                    return Ok((0..parts.count()).map(part).collect());
                 }
-                None => emitter.emit_to(&shared, &mut staged).map(|()| Vec::new()).map_err(failed),
+                None => emitter.emit_to(&shared, &mut staged),
             },
-            Job::Part(_, _, parts, part) => parts.emit(part, &mut staged).map(|()| Vec::new()).map_err(failed),
-        }
+        };
+        made.map(|()| Vec::new()).map_err(failed)
     })
     .map_err(|(_, failure)| failure)?;
     let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -403,9 +403,12 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
 
 /// A piece of a render's work: an emitter (the `index`th of the render), or one part of one
 /// whose work is divided.
-enum Job<'r> {
-    Emitter(usize, &'r dyn Emitter),
-    Part(usize, &'r dyn Emitter, Arc<dyn Parts + 'r>, usize),
+struct Job<'r> {
+    index: usize,
+    emitter: &'r dyn Emitter,
+    /// The parts of the emitter's work and the number of this one; `None`: the emitter, whose
+    /// work is divided into parts or done whole.
+    part: Option<(Arc<dyn Parts + 'r>, usize)>,
 }
 
 /// The files of one emitter (the `index`th of the render), or of one part of its work, staged

@@ -63,9 +63,9 @@ pub struct Request<'a> {
 }
 
 /// Where a file comes in a render: its emitter's place in the selection, the part of the
-/// emitter's work that made it, then its own place among that part's files. Emitters may stage their files from several threads at once;
-/// [`Writer::commit`] reports files and refusals in this order, whatever order they came in, so
-/// that a run's messages never depend on timing.
+/// emitter's work that made it, then its own place among that part's files. Emitters may stage
+/// their files from several threads at once; [`Writer::commit`] reports files and refusals in
+/// this order, whatever order they came in, so that a run's messages never depend on timing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Place {
     pub emitter: usize,
