@@ -106,16 +106,17 @@ const PIECES_FROM: usize = 48 * 1024;
 /// directive) are never cut.
 fn in_pieces(text: &str, pieces: usize) -> Option<Node> {
     let (cuts, end) = cuts(text, pieces)?;
-    let first = *cuts.first()?;
-    let lines_before =
-        |at: usize| u32::try_from(text.as_bytes().get(..at)?.iter().filter(|&&b| b == b'\n').count()).ok();
-    let mut spans: Vec<(usize, usize)> = vec![(0, first)];
-    spans.extend(cuts.windows(2).map(|w| (w[0], w[1])));
-    spans.push((*cuts.last()?, end));
-    spans.push((end, text.len()));
+    // Each piece: its text, and how many lines of the whole come before it.
+    let bounds: Vec<usize> = std::iter::once(0).chain(cuts).chain([end, text.len()]).collect();
+    let mut lines = 0;
+    let mut spans = Vec::new();
+    for w in bounds.windows(2) {
+        let piece = text.get(w[0]..w[1])?;
+        spans.push((piece, u32::try_from(lines).ok()?));
+        lines += piece.bytes().filter(|&b| b == b'\n').count();
+    }
     // Each piece's tree (`None` for a piece with no node), or `None` if it does not read.
-    let read: Vec<Option<Option<Node>>> =
-        crate::par::map(&spans, |&(from, to)| parse_piece(text.get(from..to)?, lines_before(from)?).ok());
+    let read: Vec<Option<Option<Node>>> = crate::par::map(&spans, |&(piece, offset)| parse_piece(piece, offset).ok());
     let mut read = read.into_iter();
     let mut root = read.next()???;
     let tail = read.next_back()??;
