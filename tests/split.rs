@@ -131,6 +131,42 @@ fn the_stacks_are_parts_that_make_the_same_files_in_any_order() {
     assert_eq!(made.into_iter().flat_map(|(_, files)| files).collect::<Vec<_>>(), whole);
 }
 
+/// `render` into a folder runs the stacks as parts on every core, the two cores taking them in
+/// turn and ending them in whatever order: the files are those of one emit, and what it says it
+/// wrote comes in the order of one emit's files, on every run.
+#[test]
+fn a_render_of_stacks_on_every_core_writes_the_files_of_one_emit_in_order() {
+    let text = spec_text(600, true);
+    let m = model(&text);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("split-render");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("big.yaml"), &text).unwrap();
+    for run in 0..5 {
+        let out = dir.join(format!("out-{run}"));
+        let done = Command::new(env!("CARGO_BIN_EXE_hyperpod-iam"))
+            .args(["render", "big.yaml", "--format", "cloudformation", "--out"])
+            .arg(&out)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        let wrote: Vec<String> = String::from_utf8_lossy(&done.stderr)
+            .lines()
+            .filter_map(|l| l.strip_prefix("wrote "))
+            .map(|l| l.replace(&out.display().to_string(), "OUT"))
+            .collect();
+        let paths: Vec<String> = emit(&m)
+            .into_iter()
+            .map(|a| {
+                assert_eq!(fs::read_to_string(out.join(&a.path)).unwrap(), a.contents, "{}", a.path);
+                format!("OUT/{}", a.path)
+            })
+            .collect();
+        assert_eq!(wrote, paths, "run {run}");
+    }
+}
+
 /// 99 teams with pod roles fit 500 resources but not 200 outputs: one template would be refused.
 #[test]
 fn outputs_alone_split_a_template() {
