@@ -80,7 +80,7 @@ fn render_in(out: &Path, spec: &str) -> BTreeMap<String, String> {
     let manifest = files.remove(MANIFEST).expect("a manifest");
     files.retain(|_, v| v != "<dir>");
     let mut lines = manifest.lines();
-    assert!(lines.next().unwrap().starts_with("# hyperpod-iam manifest 1"));
+    assert!(lines.next().unwrap().starts_with("# hyperpod-iam manifest 2"));
     assert_eq!(lines.next(), Some(format!("spec\t{spec}").as_str()));
     let listed: Vec<&str> = lines.map(|l| l.rsplit('\t').next().unwrap()).collect();
     let present: Vec<&str> = files.keys().map(String::as_str).collect();
@@ -159,6 +159,54 @@ fn sha256(text: &str) -> String {
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     format!("sha256:{}", String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap())
+}
+
+/// A folder that an older version rendered, its manifest version 1 with SHA-256 hashes, is taken
+/// over as it is: its files are still ours by those hashes (to replace, to remove, or to refuse
+/// when changed), and the next render writes version 2 with BLAKE3.
+#[test]
+fn a_version_1_manifest_with_sha256_is_honoured_and_rewritten() {
+    let dir = temp("manifest-v1");
+    gov_specs(&dir);
+    ok(&bin(&dir, &["render", "gov.yaml"]));
+    let out = dir.join("out");
+    let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
+    assert!(manifest.starts_with("# hyperpod-iam manifest 2:"), "{manifest}");
+    let version_1: String = manifest
+        .lines()
+        .map(|line| match line.split('\t').collect::<Vec<_>>().as_slice() {
+            ["file", emitter, _, path] => {
+                let content = fs::read_to_string(out.join(path)).unwrap();
+                format!("file\t{emitter}\t{}\t{path}\n", sha256(&content))
+            }
+            _ => format!("{}\n", line.replace("manifest 2:", "manifest 1:")),
+        })
+        .collect();
+    fs::write(out.join(MANIFEST), &version_1).unwrap();
+    let stale = "iam/gov-hpc-scientist-research.json";
+
+    // A file gov2 no longer makes, changed since: named, and nothing touched.
+    let original = fs::read_to_string(out.join(stale)).unwrap();
+    fs::write(out.join(stale), "edited\n").unwrap();
+    let before = tree(&dir);
+    refused(
+        &bin(&dir, &["render", "gov2.yaml"]),
+        &format!("`out/{stale}` is no longer generated, but it changed since"),
+    );
+    assert_eq!(tree(&dir), before);
+
+    // As it was: replaced, removed or left by its SHA-256, and the manifest rewritten.
+    fs::write(out.join(stale), original).unwrap();
+    let run = bin(&dir, &["render", "gov2.yaml"]);
+    ok(&run);
+    let said = stderr(&run);
+    assert!(said.contains(&format!("removed out/{stale}")), "{said}");
+    assert!(said.contains("wrote out/cloudformation.yaml"), "{said}");
+    assert!(said.contains("unchanged out/iam/gov-hpc-admin-ops.json"), "{said}");
+    let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
+    assert!(manifest.starts_with("# hyperpod-iam manifest 2:"), "{manifest}");
+    assert!(!manifest.contains("sha256:") && manifest.contains("\tblake3:"), "{manifest}");
+    render_in(&out, "gov-hpc");
 }
 
 #[test]

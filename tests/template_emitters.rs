@@ -124,7 +124,7 @@ fn plugin_files_are_written_and_recorded() {
     let access = fs::read_to_string(dir.join("out/ACCESS.md")).unwrap();
     assert_eq!(access, fs::read_to_string(root().join("golden/ml-research/ACCESS.md")).unwrap());
     let manifest = fs::read_to_string(dir.join("out").join(hyperpod_iam::app::MANIFEST)).unwrap();
-    // `file<TAB>emitter<TAB>sha256:<hash><TAB>path` (src/output/manifest.rs).
+    // `file<TAB>emitter<TAB>blake3:<hash><TAB>path` (src/output/manifest.rs).
     let recorded = |emitter: &str, path: &str| {
         manifest.lines().any(|l| {
             let fields: Vec<&str> = l.split('\t').collect();

@@ -87,33 +87,105 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// [`hash`] of a regular file that lstat has just seen (see [`open_regular`]), read in pieces
-/// rather than whole; refused past `limit` bytes.
-pub fn hash_regular(path: &Path, limit: u64) -> io::Result<String> {
+/// Which of the `recorded` hashes (BLAKE3, or an older manifest's SHA-256) the bytes of
+/// a regular file that lstat has just seen (see [`open_regular`]) have: the index of the first
+/// that matches. The file is read once, in pieces, with one hasher per algorithm named; refused
+/// past `limit` bytes.
+pub fn matching(path: &Path, limit: u64, recorded: &[&str]) -> io::Result<Option<usize>> {
     let (file, len) = open_regular(path)?;
     if len > limit {
         return Err(io::Error::other(format!("it is larger than {limit} bytes")));
     }
-    let mut hasher = Hashing::new(io::sink());
-    let copied = io::copy(&mut file.take(limit.saturating_add(1)), &mut hasher)?;
+    let mut algorithms: Vec<Algorithm> = recorded.iter().map(|h| Algorithm::of(h)).collect();
+    algorithms.sort_unstable();
+    algorithms.dedup();
+    let mut hashers: Vec<Hasher> = algorithms.into_iter().map(Hasher::new).collect();
+    let mut reader = file.take(limit.saturating_add(1));
+    let mut buf = vec![0; 64 * 1024];
+    let mut copied = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        copied += n as u64;
+        hashers.iter_mut().for_each(|h| h.update(&buf[..n]));
+    }
     if copied > limit {
         return Err(io::Error::other(format!("it is larger than {limit} bytes")));
     }
-    Ok(hasher.finish())
+    let hashes: Vec<String> = hashers.into_iter().map(Hasher::finish).collect();
+    Ok(recorded.iter().position(|r| hashes.iter().any(|h| h == r)))
 }
 
-/// [`hash`] computed piece by piece; a clone gives the hash of what it has seen so far.
-#[derive(Clone, Default)]
-pub struct Hasher(Sha256);
+/// A hash algorithm the manifest names: BLAKE3, which this version writes, or SHA-256, which
+/// version 1 of the manifest wrote (and which a hand edit may still use). BLAKE3 because hashing
+/// every byte written with SHA-256 was the largest single cost of a large render (8 to 12 % of
+/// its CPU at 4,998 teams, with the CPU's SHA extensions), and BLAKE3 hashes the same bytes in
+/// a third of the time (BENCHMARKS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Algorithm {
+    Blake3,
+    Sha256,
+}
 
-impl Hasher {
-    pub fn update(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
+impl Algorithm {
+    /// The algorithm of a recorded hash: SHA-256 for `sha256:`, else BLAKE3.
+    pub fn of(recorded: &str) -> Algorithm {
+        if recorded.starts_with(Algorithm::Sha256.prefix()) { Algorithm::Sha256 } else { Algorithm::Blake3 }
     }
 
-    /// [`hash`] of every byte seen.
+    fn prefix(self) -> &'static str {
+        match self {
+            Algorithm::Blake3 => "blake3:",
+            Algorithm::Sha256 => "sha256:",
+        }
+    }
+}
+
+/// A hash computed piece by piece (BLAKE3 by default); a clone gives the hash of what it has
+/// seen so far.
+#[derive(Clone)]
+pub struct Hasher(State);
+
+#[derive(Clone)]
+enum State {
+    Blake3(Box<blake3::Hasher>),
+    Sha256(Sha256),
+}
+
+impl Default for Hasher {
+    fn default() -> Hasher {
+        Hasher::new(Algorithm::Blake3)
+    }
+}
+
+impl Hasher {
+    pub fn new(algorithm: Algorithm) -> Hasher {
+        Hasher(match algorithm {
+            Algorithm::Blake3 => State::Blake3(Box::default()),
+            Algorithm::Sha256 => State::Sha256(Sha256::new()),
+        })
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        match &mut self.0 {
+            State::Blake3(h) => {
+                h.update(bytes);
+            }
+            State::Sha256(h) => h.update(bytes),
+        }
+    }
+
+    /// The algorithm's prefix (`blake3:`, `sha256:`) and the lowercase hex digest of every byte
+    /// seen: how the manifest records a file.
     pub fn finish(self) -> String {
-        hex(&self.0.finalize())
+        match self.0 {
+            State::Blake3(h) => hex(Algorithm::Blake3, h.finalize().as_bytes()),
+            State::Sha256(h) => hex(Algorithm::Sha256, &h.finalize()),
+        }
     }
 }
 
@@ -128,7 +200,7 @@ impl<W: Write> Hashing<W> {
         Hashing { inner, digest: Hasher::default() }
     }
 
-    /// [`hash`] of every byte written.
+    /// The hash of every byte written ([`Hasher::finish`]).
     pub fn finish(self) -> String {
         self.digest.finish()
     }
@@ -152,14 +224,18 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// `sha256:` and the lowercase hex SHA-256 of the bytes: how the manifest records a file.
+/// `blake3:` and the lowercase hex BLAKE3 of the bytes: how the manifest records a file.
+#[cfg(test)]
 pub fn hash(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    let mut hasher = Hasher::default();
+    hasher.update(bytes);
+    hasher.finish()
 }
 
-fn hex(digest: &[u8]) -> String {
-    let mut text = String::with_capacity(7 + 64);
-    text.push_str("sha256:");
+fn hex(algorithm: Algorithm, digest: &[u8]) -> String {
+    let prefix = algorithm.prefix();
+    let mut text = String::with_capacity(prefix.len() + 2 * digest.len());
+    text.push_str(prefix);
     for byte in digest.iter() {
         text.push(char::from(HEX[usize::from(byte >> 4)]));
         text.push(char::from(HEX[usize::from(byte & 0xf)]));
@@ -169,9 +245,12 @@ fn hex(digest: &[u8]) -> String {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Whether a string is what [`hash`] returns.
+/// Whether a string is a hash the manifest may record: `blake3:` (what [`Hasher`] gives) or
+/// `sha256:`, and 64 lowercase hex digits.
 pub fn is_hash(text: &str) -> bool {
-    text.strip_prefix("sha256:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| HEX.contains(&b)))
+    [Algorithm::Blake3, Algorithm::Sha256]
+        .iter()
+        .any(|a| text.strip_prefix(a.prefix()).is_some_and(|h| h.len() == 64 && h.bytes().all(|b| HEX.contains(&b))))
 }
 
 /// Creates a file that did not exist (never through a link) and writes it; [`sync_file`] flushes it.
@@ -251,11 +330,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hash_is_sha256_in_hex() {
-        assert_eq!(hash(b""), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        assert!(is_hash(&hash(b"x")));
+    fn hash_is_blake3_in_hex_and_sha256_is_read() {
+        // The published test vectors of both algorithms for the empty input.
+        let empty_blake3 = "blake3:af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262";
+        let empty_sha256 = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(hash(b""), empty_blake3);
+        assert_eq!(Hasher::new(Algorithm::Sha256).finish(), empty_sha256);
+        assert_eq!((Algorithm::of(empty_blake3), Algorithm::of(empty_sha256)), (Algorithm::Blake3, Algorithm::Sha256));
+        assert!(is_hash(&hash(b"x")) && is_hash(empty_sha256));
         assert!(!is_hash("sha256:E3B0"));
-        assert!(!is_hash(&hash(b"x").replace("sha256:", "md5:")));
+        assert!(!is_hash(&empty_blake3.to_uppercase().replace("BLAKE3:", "blake3:")));
+        assert!(!is_hash(&hash(b"x").replace("blake3:", "md5:")));
         let mut hashing = Hashing::new(Vec::new());
         hashing.write_all(b"a").unwrap();
         write!(hashing, "bc").unwrap();
@@ -293,9 +378,17 @@ mod tests {
         assert_eq!(fs::read_to_string(dir.join("target")).unwrap(), "secret");
         assert!(read_regular(&dir.join("target"), 3).is_err(), "over the limit");
         assert_eq!(read_regular(&dir.join("target"), 6).unwrap(), b"secret");
-        assert!(hash_regular(&dir.join("link"), 100).is_err());
-        assert!(hash_regular(&dir.join("target"), 5).is_err(), "over the limit");
-        assert_eq!(hash_regular(&dir.join("target"), 6).unwrap(), hash(b"secret"));
+        let secret = hash(b"secret");
+        assert!(matching(&dir.join("link"), 100, &[&secret]).is_err());
+        assert!(matching(&dir.join("target"), 5, &[&secret]).is_err(), "over the limit");
+        assert_eq!(matching(&dir.join("target"), 6, &[&secret]).unwrap(), Some(0));
+        // An older manifest's SHA-256, alone or beside another file's BLAKE3: the file is read once.
+        let mut sha = Hasher::new(Algorithm::Sha256);
+        sha.update(b"secret");
+        let sha = sha.finish();
+        assert_eq!(matching(&dir.join("target"), 6, &[&sha]).unwrap(), Some(0));
+        assert_eq!(matching(&dir.join("target"), 6, &[&hash(b"other"), &sha, &secret]).unwrap(), Some(1));
+        assert_eq!(matching(&dir.join("target"), 6, &[&hash(b"other")]).unwrap(), None);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

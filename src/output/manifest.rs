@@ -1,15 +1,20 @@
 //! `.hyperpod-iam-files`: what hyperpod-iam wrote in an output folder, and the proof.
 //!
 //! ```text
-//! # hyperpod-iam manifest 1: the files hyperpod-iam wrote here; a changed line stops the next render
+//! # hyperpod-iam manifest 2: the files hyperpod-iam wrote here; a changed line stops the next render
 //! spec<TAB>ml-research
-//! file<TAB>cloudformation<TAB>sha256:<64 hex digits><TAB>cloudformation.yaml
+//! file<TAB>cloudformation<TAB>blake3:<64 hex digits><TAB>cloudformation.yaml
 //! ```
 //!
 //! One `spec` line (the spec's `name`), then one `file` line per file, sorted by path: the
-//! emitter that wrote it, the SHA-256 of the bytes written, the path. A file is ours only while
+//! emitter that wrote it, the hash of the bytes written, the path. A file is ours only while
 //! its content still has that hash. Anything else, an empty or truncated file included, is
 //! damaged: the reader refuses it rather than guess.
+//!
+//! Version 2 records BLAKE3 hashes (`blake3:`); version 1, which hyperpod-iam wrote before, the
+//! same lines with SHA-256 (`sha256:`). Both are read, and a line may use either: a folder
+//! rendered by an older version is taken over as it is, and its next render writes version 2.
+//! An older version refuses a version 2 manifest as one it does not read.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +26,10 @@ use super::fsx;
 pub const MANIFEST: &str = ".hyperpod-iam-files";
 
 const HEADER: &str =
+    "# hyperpod-iam manifest 2: the files hyperpod-iam wrote here; a changed line stops the next render";
+
+/// The header of version 1, whose hashes are SHA-256.
+const HEADER_1: &str =
     "# hyperpod-iam manifest 1: the files hyperpod-iam wrote here; a changed line stops the next render";
 
 /// A manifest larger than this is damaged (a 20,000-team render lists about 40,000 files, 5 MB).
@@ -58,7 +67,7 @@ impl Manifest {
         }
         let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
         match lines.next() {
-            Some((_, HEADER)) => {}
+            Some((_, HEADER | HEADER_1)) => {}
             Some((n, l)) if l.contains('\t') => {
                 return Err(damage(n, "no header: an older hyperpod-iam wrote it, without content hashes"));
             }
@@ -76,7 +85,7 @@ impl Manifest {
                         return Err(damage(n, "the emitter name is empty or not printable"));
                     }
                     if !fsx::is_hash(hash) {
-                        return Err(damage(n, "the hash is not `sha256:` and 64 hex digits"));
+                        return Err(damage(n, "the hash is not `blake3:` or `sha256:` and 64 hex digits"));
                     }
                     if let Err(e) = check_artifact_path(path) {
                         return Err(Damage { line: n, why: e.to_string() });
@@ -124,7 +133,20 @@ mod tests {
         assert_eq!(Manifest::parse(&text), Ok(sample()));
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[1], "spec\tml-research");
-        assert!(lines[2].starts_with("file\tiam-json\tsha256:") && lines[2].ends_with("\tiam/a.json"));
+        assert!(lines[2].starts_with("file\tiam-json\tblake3:") && lines[2].ends_with("\tiam/a.json"));
+    }
+
+    #[test]
+    fn version_1_with_sha256_is_read() {
+        let sha256 = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let text = format!("{HEADER_1}\nspec\tml-research\nfile\tterraform\t{sha256}\tmain.tf.json\n");
+        let manifest = Manifest::parse(&text).unwrap();
+        assert_eq!(manifest.files["main.tf.json"].hash, sha256);
+        assert!(manifest.to_text().starts_with(HEADER), "written back as version 2");
+        let version_3 = text.replace("manifest 1", "manifest 3");
+        assert!(
+            Manifest::parse(&version_3).unwrap_err().why.contains("not a hyperpod-iam manifest this version reads")
+        );
     }
 
     #[test]

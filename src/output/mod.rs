@@ -367,17 +367,14 @@ impl Writer {
             Kind::File if self.force => {}
             Kind::File => {
                 self.plan.aside.insert(path.to_owned());
-                return match fsx::hash_regular(&at, MAX_FILE_BYTES) {
-                    Ok(current) => {
-                        let listed = self.old.files.get(path);
-                        if listed.is_some_and(|e| e.hash == current) || current == hash {
-                            Ok(())
-                        } else if listed.is_some() {
-                            Err(Error::Changed(show()))
-                        } else {
-                            Err(Error::Foreign { path: show(), manifest: MANIFEST })
-                        }
-                    }
+                // Ours if it still has the hash the manifest lists (perhaps an older manifest's
+                // SHA-256), or if it already holds the bytes of this render.
+                let listed = self.old.files.get(path);
+                let hashes: Vec<&str> = listed.map(|e| e.hash.as_str()).into_iter().chain([hash]).collect();
+                return match fsx::matching(&at, MAX_FILE_BYTES, &hashes) {
+                    Ok(Some(_)) => Ok(()),
+                    Ok(None) if listed.is_some() => Err(Error::Changed(show())),
+                    Ok(None) => Err(Error::Foreign { path: show(), manifest: MANIFEST }),
                     // Too large or unreadable: not something we wrote.
                     Err(_) => Err(Error::Foreign { path: show(), manifest: MANIFEST }),
                 };
@@ -503,8 +500,8 @@ fn stale(folder: &Folder, rel: &str, entry: &Entry) -> Result<Stale, Error> {
     let at = folder.at(rel);
     match Kind::of(&at).map_err(Error::io("inspect", folder.show(rel)))? {
         Kind::Missing => Ok(Stale::Gone),
-        Kind::File => match fsx::hash_regular(&at, MAX_FILE_BYTES) {
-            Ok(hash) if hash == entry.hash => Ok(Stale::Ours),
+        Kind::File => match fsx::matching(&at, MAX_FILE_BYTES, &[&entry.hash]) {
+            Ok(Some(_)) => Ok(Stale::Ours),
             _ => Ok(Stale::Changed),
         },
         _ => Ok(Stale::Changed),

@@ -316,8 +316,7 @@ fn undo(folder: &Folder, staging: &Staging, journal: &Journal) -> Result<(), Err
         match Kind::of(&at).map_err(Error::io("inspect", folder.show(path)))? {
             Kind::Missing => {}
             Kind::File => {
-                let current = fsx::read_regular(&at, u64::MAX).map(|b| fsx::hash(&b));
-                if current.ok().as_ref() != Some(hash) {
+                if !matches!(fsx::matching(&at, u64::MAX, &[hash]), Ok(Some(_))) {
                     return Err(changed(path));
                 }
                 move_back.push((at, staged, path.as_str()));
