@@ -147,12 +147,22 @@ echo "built-in example: wall $(ms "$wall") ms, CPU $(ms "$cpu") ms, peak $(mb "$
 echo
 echo "Into an empty folder; the last two columns render again over that output (nothing to write)."
 echo
-echo "| teams | roles | wall | CPU | CPU per team | peak memory | output | files |${cdk:+ CDK wall | CDK CPU | CDK peak | CDK output | CPU ratio |} again: wall | again: CPU |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|${cdk:+---:|---:|---:|---:|---:|}---:|---:|"
+# "CPU per added team": what the teams added since the row above cost each, (CPU - CPU above) /
+# (teams - teams above). The plain "CPU per team" includes what every render costs whatever its
+# size (start, the catalog, the templates), so it falls with size; this one is the slope, which
+# stays flat when the time per team does not grow with the team count.
+echo "| teams | roles | wall | CPU | CPU per team | CPU per added team | peak memory | output | files |${cdk:+ CDK wall | CDK CPU | CDK peak | CDK output | CPU ratio |} again: wall | again: CPU |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|${cdk:+---:|---:|---:|---:|---:|}---:|---:|"
+prev_n="" prev_cpu=""
 for n in "${sizes[@]}"; do
     spec "$n"
     read -r wall cpu peak < <(time_runs "$runs" "$(reps_for "$n")" fresh "$bin" render "$tmp/$n.yaml" "${formats[@]}")
-    line="| $n | $((n + 2)) | $(ms "$wall") ms | $(ms "$cpu") ms | $(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.3f", c * 1000 / n }') ms | $(mb "$peak") MB | $(size_of) B | $(files_of) |"
+    added="–"
+    if [[ -n "$prev_n" ]]; then
+        added="$(awk -v c="$cpu" -v p="$prev_cpu" -v n="$n" -v m="$prev_n" 'BEGIN { printf "%.3f", (c - p) * 1000 / (n - m) }') ms"
+    fi
+    prev_n="$n" prev_cpu="$cpu"
+    line="| $n | $((n + 2)) | $(ms "$wall") ms | $(ms "$cpu") ms | $(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.3f", c * 1000 / n }') ms | $added | $(mb "$peak") MB | $(size_of) B | $(files_of) |"
     if [[ -n "$cdk" ]]; then
         read -r cwall ccpu cpeak < <(time_runs "$cdk_runs" 1 - node benches/peers/cdk/app.js "$n" "$tmp/cdk")
         line+=" $(ms "$cwall") ms | $(ms "$ccpu") ms | $(mb "$cpeak") MB | $(du -sb --exclude=tree.json --exclude='*.metadata.json' "$tmp/cdk" | cut -f1) B | $(awk -v a="$ccpu" -v b="$cpu" 'BEGIN { printf "%.0f×", a / (b > 0 ? b : 0.001) }') |"
