@@ -14,7 +14,7 @@ use crate::cli::{
 };
 use crate::emit::{Artifact, Chunks, EmitError, Emitter, ModelDocument, Parts, Registry, Render, Sink};
 use crate::input::{self, InputError};
-use crate::model::{self, Config, Model};
+use crate::model::{self, Config, Index, Model};
 use crate::output;
 use crate::par::Release;
 use crate::spec::{self, Source};
@@ -171,7 +171,7 @@ fn read_and_check(source: &Source, allow: &[Acknowledgement]) -> (Option<(Config
     match spec::read(source) {
         Ok(read) => {
             let model = model::build(&read.config);
-            let diags = lint_read(&model, &read, allow);
+            let diags = lint_read(&model, &model.index(), &read, allow);
             (Some((read.config, model)), diags)
         }
         Err(diags) => (None, diags),
@@ -180,9 +180,9 @@ fn read_and_check(source: &Source, allow: &[Acknowledgement]) -> (Option<(Config
 
 /// What the reader found in a spec and what the lint finds in its model, in order, with the
 /// acknowledged warnings marked.
-fn lint_read(model: &Model, read: &spec::Read, allow: &[Acknowledgement]) -> Diagnostics {
+fn lint_read(model: &Model, ix: &Index<'_>, read: &spec::Read, allow: &[Acknowledgement]) -> Diagnostics {
     let mut diags = read.warnings.clone();
-    diags.items.extend(lint::lint(model, &read.locations).items);
+    diags.items.extend(lint::lint_indexed(model, ix, &read.locations).items);
     diags.sort();
     ack::apply(&mut diags, &read.acknowledgements);
     ack::apply(&mut diags, allow);
@@ -311,8 +311,9 @@ fn render(args: &RenderArgs, console: &mut Console<'_>) -> Result<(), Failure> {
     let shared = Render::shared(&model);
     // The lint runs on its own core while the emitters are chosen (a `when` test builds the
     // template context): neither waits for the other, and the lint's verdict still comes first.
+    // The model's index the lint builds is the render's, which the emitters then read.
     let (diags, selection) = std::thread::scope(|threads| {
-        let lint = threads.spawn(|| lint_read(&model, &read, &[]));
+        let lint = threads.spawn(|| lint_read(&model, shared.index(), &read, &[]));
         let selection = registry.as_ref().map(|registry| select(registry, &shared, &args.formats));
         (lint.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), selection)
     });

@@ -116,7 +116,7 @@ fn load_asked(source: &Source, console: &mut Console<'_>) -> Result<(Tasks, Aske
         let (deployment, (diags, personas)) = par::both(
             spread,
             || Deployment::from_model(&model, &env),
-            || (lint_read(&model, &read, &[]), tasks::personas(&read.config, &model, &env)),
+            || (lint_read(&model, &model.index(), &read, &[]), tasks::personas(&read.config, &model, &env)),
         );
         accept(source, &diags, console)?;
         Ok((Asked { heading: heading(&model, &env), env, deployment, personas }, read, model))

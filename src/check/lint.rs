@@ -19,18 +19,22 @@ pub type SourceMap = BTreeMap<String, Location>;
 
 /// Lints a model. Diagnostics name spec paths; `map` gives their locations.
 pub fn lint(model: &Model, map: &SourceMap) -> Diagnostics {
+    lint_indexed(model, &model.index(), map)
+}
+
+/// [`lint`] with the model's index already built (a render shares one with its emitters).
+pub fn lint_indexed(model: &Model, ix: &Index<'_>, map: &SourceMap) -> Diagnostics {
     let names = model.role_names();
     let resolver = resolver(model, &names);
     let linter = || Linter { map, diags: Diagnostics::default(), resolver: resolver.clone(), known: None };
-    let ix = model.index();
     let rest = || {
         let mut l = linter();
-        l.rest(model, &ix);
+        l.rest(model, ix);
         l.diags
     };
     let policies = |roles: &[Role]| {
         let mut l = linter();
-        l.policies(&model.name, roles, &ix);
+        l.policies(&model.name, roles, ix);
         l.diags
     };
     if model.roles.len() < crate::par::SPREAD_FROM {

@@ -55,20 +55,19 @@ impl Emitter for CloudFormation {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        super::gather(|sink| write(model, sink))
+        super::gather(|sink| write(model, &model.index(), sink))
     }
 
     fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
-        write(render.model(), sink)
+        write(render.model(), render.index(), sink)
     }
 
     /// Past one stack's resources or outputs, one part per stack, and one for `deploy.sh`. (A
     /// spec whose one template fits by count is one piece of work: only writing the template
     /// tells whether it also fits by size.)
-    fn parts<'r>(&'r self, render: &'r Render<'r>) -> Result<Option<Box<dyn Parts + 'r>>, EmitError> {
-        let model = render.model();
-        let ix = model.index();
-        if whole(model).fits_by_count(model, &ix) {
+    fn parts<'r>(&'r self, render: &'r Render<'_>) -> Result<Option<Box<dyn Parts + 'r>>, EmitError> {
+        let (model, ix) = (render.model(), render.index());
+        if whole(model).fits_by_count(model, ix) {
             return Ok(None);
         }
         Ok(Some(Box::new(Split::new(model, ix))))
@@ -81,11 +80,10 @@ fn whole(model: &Model) -> Stack<'_> {
 }
 
 /// The one template, or the stacks, each handed to `sink` as soon as it is written.
-fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
-    let ix = model.index();
+fn write(model: &Model, ix: &Index<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
     let whole = whole(model);
-    if whole.fits_by_count(model, &ix) {
-        let contents = whole.write(model, &ix, &|id| ix.role(id).map(|r| r.role_name.as_str()), None)?;
+    if whole.fits_by_count(model, ix) {
+        let contents = whole.write(model, ix, &|id| ix.role(id).map(|r| r.role_name.as_str()), None)?;
         if contents.len() <= TEMPLATE_BYTES_MAX {
             sink.file("cloudformation.yaml", &contents);
             return Ok(());
@@ -328,12 +326,12 @@ impl<'a> Stack<'a> {
 /// stack, then `deploy.sh`.
 struct Split<'a> {
     model: &'a Model,
-    ix: Index<'a>,
+    ix: &'a Index<'a>,
     stacks: Vec<Stack<'a>>,
 }
 
 impl<'a> Split<'a> {
-    fn new(model: &'a Model, ix: Index<'a>) -> Split<'a> {
+    fn new(model: &'a Model, ix: &'a Index<'a>) -> Split<'a> {
         let is_core = |r: &&Role| matches!(r.kind, RoleKind::Admin | RoleKind::Execution);
         let core: Vec<Vec<&Role>> = model.roles.iter().filter(is_core).map(|r| vec![r]).collect();
         // A team: the roles of one `scientists[]` entry (its own and its pod role), in spec order.
@@ -360,13 +358,13 @@ impl<'a> Split<'a> {
         }
 
         let mut stacks = Vec::new();
-        let core_stacks = pack(model, &ix, core, usize::MAX);
+        let core_stacks = pack(model, ix, core, usize::MAX);
         let core_count = core_stacks.len().max(1);
         for (i, roles) in core_stacks.into_iter().chain(std::iter::once(Vec::new())).take(core_count).enumerate() {
             let stem = if i == 0 { "core".to_owned() } else { format!("core-{}", i + 1) };
             stacks.push(Stack { stem, roles, service_linked_role: i == 0 });
         }
-        for (i, roles) in pack(model, &ix, teams, TEAMS_PER_STACK).into_iter().enumerate() {
+        for (i, roles) in pack(model, ix, teams, TEAMS_PER_STACK).into_iter().enumerate() {
             stacks.push(Stack { stem: format!("teams-{:03}", i + 1), roles, service_linked_role: false });
         }
         Split { model, ix, stacks }
@@ -384,7 +382,7 @@ impl Parts for Split<'_> {
             return Ok(());
         };
         let names = |id: &RoleId| self.ix.role(id).map(|r| r.role_name.as_str());
-        let contents = stack.write(self.model, &self.ix, &names, Some(&stack.stem))?;
+        let contents = stack.write(self.model, self.ix, &names, Some(&stack.stem))?;
         if contents.len() > TEMPLATE_BYTES_MAX {
             return Err(EmitError::Unsupported(format!(
                 "CloudFormation stack `{}` would be {} bytes, past the {TEMPLATE_BYTES_MAX} a template may have",

@@ -2,7 +2,7 @@
 //! for review, `aws iam` and policy linters. Every value is literal, so the spec must pin
 //! partition, region and account.
 
-use crate::model::{Model, Part, Resolver, Text};
+use crate::model::{Index, Model, Part, Resolver, Text};
 
 use super::node::json::Stream;
 use super::policy;
@@ -38,16 +38,16 @@ impl Emitter for IamJson {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        super::gather(|sink| write(model, sink))
+        super::gather(|sink| write(model, &model.index(), sink))
     }
 
     fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
-        write(render.model(), sink)
+        write(render.model(), render.index(), sink)
     }
 }
 
 /// One file per role, each written straight from the model and handed to `sink` when whole.
-fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
+fn write(model: &Model, ix: &Index<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
     IamJson.applies(model).map_err(EmitError::Unsupported)?;
     let (partition, region, account) = model.target.literal().unwrap_or_default();
     let role_names = model.role_names();
@@ -56,7 +56,6 @@ fn write(model: &Model, sink: &mut dyn Sink) -> Result<(), EmitError> {
         [Part::Lit(literal)] => s.str(literal),
         _ => s.str(&t.resolve(&resolver).unwrap_or_default()),
     };
-    let ix = model.index();
     let (mut out, mut path) = (String::new(), String::new());
     for role in &model.roles {
         out.clear();

@@ -25,7 +25,7 @@ use std::sync::{Arc, OnceLock};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::model::Model;
+use crate::model::{Index, Model};
 
 pub use cloudformation::CloudFormation;
 pub use iam_json::IamJson;
@@ -91,7 +91,7 @@ pub trait Emitter: Send + Sync {
     }
     /// The work of [`Emitter::emit_to`] divided into [`Parts`] that a render shares among its
     /// cores, when the model makes it worth it; `None` (the default): one piece of work.
-    fn parts<'r>(&'r self, render: &'r Render<'r>) -> Result<Option<Box<dyn Parts + 'r>>, EmitError> {
+    fn parts<'r>(&'r self, render: &'r Render<'_>) -> Result<Option<Box<dyn Parts + 'r>>, EmitError> {
         let _ = render;
         Ok(None)
     }
@@ -205,7 +205,9 @@ impl<'s> Chunks<'s> {
 }
 
 /// One model rendered by several emitters: the model, and what is derived from it once for all
-/// of them, when the first one asks. The template emitters share one context (the model
+/// of them, when the first one asks: its [`Index`] (CloudFormation, Terraform, the IAM JSON and
+/// the lint look up each role's policies and entries in it), and the template context. The
+/// template emitters share one context (the model
 /// document as a minijinja value, and its look-ups) instead of building it for each `when`,
 /// each emitter and each look-up function: at 5,000 teams, every format, building it once took
 /// a render from about 3.0 s of CPU to 2.4 s (BENCHMARKS.md). A render is shared by the threads
@@ -214,22 +216,28 @@ pub struct Render<'m> {
     model: &'m Model,
     /// The model as the template context can share it; `None`: the context copies it.
     shared: Option<&'m Arc<Model>>,
+    index: OnceLock<Index<'m>>,
     template: OnceLock<Result<TemplateContext, EmitError>>,
 }
 
 impl<'m> Render<'m> {
     pub fn new(model: &'m Model) -> Render<'m> {
-        Render { model, shared: None, template: OnceLock::new() }
+        Render { model, shared: None, index: OnceLock::new(), template: OnceLock::new() }
     }
 
     /// A render whose template context shares the model instead of copying it (as large as the
     /// model at thousands of teams).
     pub fn shared(model: &'m Arc<Model>) -> Render<'m> {
-        Render { model, shared: Some(model), template: OnceLock::new() }
+        Render { model, shared: Some(model), index: OnceLock::new(), template: OnceLock::new() }
     }
 
     pub fn model(&self) -> &'m Model {
         self.model
+    }
+
+    /// The model's index, built on first use.
+    pub fn index(&self) -> &Index<'m> {
+        self.index.get_or_init(|| self.model.index())
     }
 
     /// The template emitters' context, built on first use.

@@ -56,11 +56,12 @@ impl Emitter for Terraform {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, EmitError> {
-        super::gather(|sink| sink.stream(FILE, &mut |out| Config::new(model).write(out)))
+        let index = model.index();
+        super::gather(|sink| sink.stream(FILE, &mut |out| Config::new(model, &index).write(out)))
     }
 
     fn emit_to(&self, render: &Render<'_>, sink: &mut dyn Sink) -> Result<(), EmitError> {
-        sink.stream(FILE, &mut |out| Config::new(render.model()).write(out))
+        sink.stream(FILE, &mut |out| Config::new(render.model(), render.index()).write(out))
     }
 }
 
@@ -208,7 +209,7 @@ fn symbols(model: &Model) -> [bool; 3] {
 /// One rendering: the model, and the deploy-time values its texts referred to so far.
 struct Config<'m> {
     model: &'m Model,
-    index: Index<'m>,
+    index: &'m Index<'m>,
     partition: bool,
     region: bool,
     account: bool,
@@ -217,8 +218,8 @@ struct Config<'m> {
 }
 
 impl<'m> Config<'m> {
-    fn new(model: &'m Model) -> Self {
-        Config { model, index: model.index(), partition: false, region: false, account: false, scratch: String::new() }
+    fn new(model: &'m Model, index: &'m Index<'m>) -> Self {
+        Config { model, index, partition: false, region: false, account: false, scratch: String::new() }
     }
 
     /// A text as a Terraform template, appended to `out`.

@@ -11,7 +11,8 @@ fn literals_are_escaped_as_templates() {
 
 fn render(t: &Text, place: Place) -> (String, bool, bool, bool) {
     let model = crate::model::build(&crate::model::Config::default());
-    let mut config = Config::new(&model);
+    let index = model.index();
+    let mut config = Config::new(&model, &index);
     let out = config.text(t, place).unwrap();
     (out, config.partition, config.region, config.account)
 }
@@ -36,7 +37,8 @@ fn symbols_become_interpolations_and_policy_variables_stay_unexpanded() {
 #[test]
 fn a_literal_ampersand_brace_is_refused_in_policy_documents() {
     let model = crate::model::build(&crate::model::Config::default());
-    let mut config = Config::new(&model);
+    let index = model.index();
+    let mut config = Config::new(&model, &index);
     assert!(matches!(config.text(&Text::lit("a&{b}"), Place::PolicyDocument), Err(EmitError::Unsupported(_))));
     assert_eq!(config.text(&Text::lit("a&{b}"), Place::Argument).unwrap(), "a&{b}");
 }
@@ -96,7 +98,8 @@ fn the_data_sources_declared_are_the_ones_the_texts_use() {
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
         let source = crate::spec::Source { name: path.display().to_string(), text };
         let Ok(model) = crate::spec::load(&source) else { continue };
-        let mut config = Config::new(&model);
+        let index = model.index();
+        let mut config = Config::new(&model, &index);
         config.write(&mut Chunks::new(None)).unwrap();
         let used = symbols(&model);
         assert_eq!([config.partition, config.region, config.account], used, "{}", path.display());
