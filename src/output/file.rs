@@ -77,7 +77,7 @@ impl NewFileWriter {
         }
         if let Target::Same { old, matched, buf, .. } = &mut self.to {
             buf.resize(bytes.len(), 0);
-            match read_up_to(old, buf) {
+            match fsx::read_up_to(old, buf) {
                 Ok(n) if n == bytes.len() && buf[..] == *bytes => {
                     *matched += n as u64;
                     self.hasher.update(bytes);
@@ -137,18 +137,4 @@ impl NewFileWriter {
             self.error = Some(Error::io("compare with", shown)(e));
         }
     }
-}
-
-/// Reads into `buf` until it is full or the reader ends; returns how much it read.
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match reader.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }

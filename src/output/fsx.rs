@@ -106,20 +106,32 @@ pub fn matching(path: &Path, limit: u64, recorded: &[&str]) -> io::Result<Option
     let mut buf = vec![0; 64 * 1024];
     let mut copied = 0u64;
     loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+        let n = read_up_to(&mut reader, &mut buf)?;
         copied += n as u64;
         hashers.iter_mut().for_each(|h| h.update(&buf[..n]));
+        if n < buf.len() {
+            break;
+        }
     }
     if copied > limit {
         return Err(io::Error::other(format!("it is larger than {limit} bytes")));
     }
     let hashes: Vec<String> = hashers.into_iter().map(Hasher::finish).collect();
     Ok(recorded.iter().position(|r| hashes.iter().any(|h| h == r)))
+}
+
+/// Reads into `buf` until it is full or the reader ends; returns how much it read.
+pub fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// A hash algorithm the manifest names: BLAKE3, which this version writes, or SHA-256, which
